@@ -1,0 +1,232 @@
+/* connection: the one interface through which every network byte flows.
+ *
+ * A connection has a type (a table of operations: plain TCP/unix in
+ * socket.c, TLS in tls.c), a state, a file descriptor, the last error and a
+ * read and a write handler. Upper layers (networking, replication, Sentinel,
+ * cluster) only use the conn* functions below and never learn which type
+ * they hold.
+ *
+ * Ownership and handler rules, which every type keeps:
+ * - Handlers run "under a reference": while a handler runs, connClose() only
+ *   marks the connection (CONN_FLAG_CLOSE_SCHEDULED); the type frees it when
+ *   the outermost handler returns. So a handler may close its own
+ *   connection, but must not touch it after closing.
+ * - connRead/connWrite/connWritev return bytes moved (> 0), 0 at end of
+ *   stream (read) , or -1. After -1 the caller looks at connGetState():
+ *   still CONN_STATE_CONNECTED means "try again later" (nothing is lost; a
+ *   write must then be retried with the same bytes), CONN_STATE_ERROR means
+ *   the connection failed and connGetLastError() says why. Callers never
+ *   look at errno.
+ * - The accept and connect callbacks run once, when the connection is
+ *   ready for I/O (for TLS: after the handshake) or has failed; the callback
+ *   checks connGetState().
+ *
+ * Listeners: connListen() opens a connListener's sockets for a type and,
+ * for every accepted connection, calls the listener's <accepted> callback
+ * with a new connection in CONN_STATE_ACCEPTING; the owner then calls
+ * connAccept() to run the type's handshake. */
+#ifndef CONNECTION_H
+#define CONNECTION_H
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "sds.h"
+
+struct aeEventLoop;
+typedef struct connection connection;
+typedef struct connListener connListener;
+typedef struct ConnectionType ConnectionType;
+
+typedef enum {
+    CONN_STATE_NONE = 0,
+    CONN_STATE_CONNECTING,
+    CONN_STATE_ACCEPTING,
+    CONN_STATE_CONNECTED,
+    CONN_STATE_CLOSED,
+    CONN_STATE_ERROR
+} ConnectionState;
+
+#define CONN_FLAG_CLOSE_SCHEDULED (1 << 0) /* close when handlers return */
+#define CONN_FLAG_WRITE_BARRIER (1 << 1)   /* write handler before read */
+
+#define CONN_TYPE_SOCKET "tcp"
+#define CONN_TYPE_UNIX "unix"
+#define CONN_TYPE_TLS "tls"
+
+#define CONN_MAX_LISTEN_FDS 16
+
+typedef void (*ConnectionCallbackFunc)(connection *conn);
+
+struct ConnectionType {
+    const char *name;
+    int is_tls;
+
+    /* Listener side. listen() opens every socket of <l> (l->fds) and
+     * registers them with the event loop; closeListener() undoes that. */
+    int (*listen)(connListener *l, char *err, size_t errlen);
+    void (*closeListener)(connListener *l);
+
+    /* An outgoing connection, not yet connected. */
+    connection *(*create)(void);
+    int (*connect)(connection *conn, const char *addr, int port,
+                   const char *src_addr, ConnectionCallbackFunc connect_handler);
+    int (*accept)(connection *conn, ConnectionCallbackFunc accept_handler);
+
+    ssize_t (*write)(connection *conn, const void *data, size_t len);
+    ssize_t (*writev)(connection *conn, const struct iovec *iov, int iovcnt);
+    ssize_t (*read)(connection *conn, void *buf, size_t len);
+    void (*close)(connection *conn);
+    int (*setWriteHandler)(connection *conn, ConnectionCallbackFunc handler,
+                           int barrier);
+    int (*setReadHandler)(connection *conn, ConnectionCallbackFunc handler);
+    const char *(*getLastError)(connection *conn);
+
+    /* Bytes already received and decrypted that the socket will not signal
+     * again. hasPendingData() says if any connection of this type has them;
+     * processPendingData() runs their read handlers and returns how many. */
+    int (*hasPendingData)(void);
+    int (*processPendingData)(void);
+
+    /* TLS only (NULL elsewhere): the verified peer certificate's subject as
+     * an sds in RFC 2253 form, NULL if none. Caller frees. */
+    sds (*getPeerCertSubject)(connection *conn);
+    /* TLS only: the negotiated protocol and cipher ("TLSv1.3", ...). */
+    const char *(*getProtocol)(connection *conn);
+    const char *(*getCipher)(connection *conn);
+};
+
+struct connection {
+    ConnectionType *type;
+    ConnectionState state;
+    short int flags;
+    short int refs;           /* handlers running on this connection */
+    int last_errno;
+    int fd;
+    void *private_data;       /* the owner's (e.g. its client) */
+    ConnectionCallbackFunc conn_handler;
+    ConnectionCallbackFunc write_handler;
+    ConnectionCallbackFunc read_handler;
+};
+
+/* A set of listening sockets of one type on one port (or unix path). */
+struct connListener {
+    ConnectionType *ct;
+    int port;                 /* TCP port; 0 = unused */
+    char **bindaddr;          /* addresses to bind; NULL/0 = all ("* -::*") */
+    int bindaddr_count;
+    const char *unixpath;     /* unix socket path for CONN_TYPE_UNIX */
+    mode_t unixperm;
+    int backlog;
+    int fd[CONN_MAX_LISTEN_FDS];
+    int count;
+    /* Called with each accepted connection (state CONN_STATE_ACCEPTING) and
+     * the peer's address text; the callee owns the connection. */
+    void (*accepted)(connection *conn, const char *ip, int port);
+};
+
+/* Registry and event loop binding. */
+void connInit(struct aeEventLoop *el);
+struct aeEventLoop *connGetEventLoop(void);
+int connTypeRegister(ConnectionType *ct);
+ConnectionType *connTypeByName(const char *name);
+ConnectionType *connTypeOfSocket(void);
+ConnectionType *connTypeOfUnix(void);
+ConnectionType *connTypeOfTls(void);   /* NULL when built without TLS */
+/* Asks every registered type whether it has pending data. */
+int connTypeHasPendingData(void);
+/* Runs pending data handlers for every type; returns how many ran. */
+int connTypeProcessPendingData(void);
+
+/* Listener helpers (dispatch on l->ct). */
+int connListen(connListener *l, char *err, size_t errlen);
+void connCloseListener(connListener *l);
+
+/* Shared connection-level helpers used by the types (see connhelpers). */
+int connIncrRefs(connection *conn);
+int connDecrRefs(connection *conn);
+int connHasRefs(connection *conn);
+/* Calls <handler> under a reference; returns 0 if the connection was
+ * closed (and freed) by the handler, 1 otherwise. */
+int connCallHandler(connection *conn, ConnectionCallbackFunc handler);
+
+/* The addresses of a connection, "ip:port" (or the unix path). */
+int connFormatAddr(connection *conn, char *buf, size_t buf_len, int remote);
+int connAddrPeerName(connection *conn, char *ip, size_t ip_len, int *port);
+int connAddrSockName(connection *conn, char *ip, size_t ip_len, int *port);
+int connBlock(connection *conn);
+int connNonBlock(connection *conn);
+int connEnableTcpNoDelay(connection *conn);
+int connKeepAlive(connection *conn, int interval);
+int connSendTimeout(connection *conn, long long ms);
+int connRecvTimeout(connection *conn, long long ms);
+
+static inline connection *connCreate(ConnectionType *ct) {
+    return ct->create();
+}
+static inline int connConnect(connection *conn, const char *addr, int port,
+                              const char *src_addr,
+                              ConnectionCallbackFunc connect_handler) {
+    return conn->type->connect(conn, addr, port, src_addr, connect_handler);
+}
+static inline int connAccept(connection *conn, ConnectionCallbackFunc h) {
+    return conn->type->accept(conn, h);
+}
+static inline ssize_t connWrite(connection *conn, const void *data, size_t len) {
+    return conn->type->write(conn, data, len);
+}
+static inline ssize_t connWritev(connection *conn, const struct iovec *iov,
+                                 int iovcnt) {
+    return conn->type->writev(conn, iov, iovcnt);
+}
+static inline ssize_t connRead(connection *conn, void *buf, size_t len) {
+    return conn->type->read(conn, buf, len);
+}
+static inline int connSetWriteHandler(connection *conn,
+                                      ConnectionCallbackFunc func) {
+    return conn->type->setWriteHandler(conn, func, 0);
+}
+static inline int connSetWriteHandlerWithBarrier(connection *conn,
+                                                 ConnectionCallbackFunc func,
+                                                 int barrier) {
+    return conn->type->setWriteHandler(conn, func, barrier);
+}
+static inline int connSetReadHandler(connection *conn, ConnectionCallbackFunc f) {
+    return conn->type->setReadHandler(conn, f);
+}
+static inline void connClose(connection *conn) {
+    conn->type->close(conn);
+}
+static inline const char *connGetLastError(connection *conn) {
+    return conn->type->getLastError(conn);
+}
+static inline ConnectionState connGetState(connection *conn) {
+    return conn->state;
+}
+static inline int connHasWriteHandler(connection *conn) {
+    return conn->write_handler != NULL;
+}
+static inline int connHasReadHandler(connection *conn) {
+    return conn->read_handler != NULL;
+}
+static inline void connSetPrivateData(connection *conn, void *data) {
+    conn->private_data = data;
+}
+static inline void *connGetPrivateData(connection *conn) {
+    return conn->private_data;
+}
+static inline int connGetFd(connection *conn) {
+    return conn->fd;
+}
+static inline const char *connGetTypeName(connection *conn) {
+    return conn->type->name;
+}
+static inline int connIsTLS(connection *conn) {
+    return conn && conn->type->is_tls;
+}
+static inline sds connGetPeerCertSubject(connection *conn) {
+    return conn->type->getPeerCertSubject ? conn->type->getPeerCertSubject(conn)
+                                          : NULL;
+}
+
+#endif

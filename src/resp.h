@@ -1,0 +1,61 @@
+/* resp: a pure RESP request parser.
+ *
+ * Bytes in; out comes "consumed N bytes, here are the arguments", "need
+ * more", or "protocol error: reason". No I/O, no globals, no logging, so it
+ * can be unit-tested and fuzzed alone. Both request forms are parsed:
+ * multibulk ("*<n>\r\n$<len>\r\n<bytes>\r\n...") and inline (words on one
+ * line, split with shell-like quoting).
+ *
+ * The parser is incremental: a respParser keeps its progress between calls
+ * (including a partly received bulk argument, appended to as bytes come) so
+ * that a command whose bytes arrive in many reads is never re-parsed from
+ * the start, and each argument byte is copied once. */
+#ifndef RESP_H
+#define RESP_H
+
+#include <stddef.h>
+
+#include "sds.h"
+
+typedef enum {
+    RESP_OK = 0,        /* one whole command parsed */
+    RESP_NEED_MORE,     /* every byte given was consumed or kept; feed more */
+    RESP_ERROR          /* protocol error; see parser->err */
+} respStatus;
+
+typedef struct respLimits {
+    long long max_bulk_len;      /* proto-max-bulk-len */
+    long long max_multibulk_len; /* 1024*1024*1024 in Redis */
+    size_t max_inline_len;       /* 64 KiB in Redis */
+} respLimits;
+
+typedef struct respParser {
+    respLimits limits;
+    int reqtype;                 /* 0 none yet, 1 inline, 2 multibulk */
+    long long multibulklen;      /* arguments still to read */
+    long long bulklen;           /* length of the current bulk, -1 if none */
+    int argc, argv_len;
+    sds *argv;                   /* owned until handed out by respTakeArgs */
+    const char *err;             /* static text after RESP_ERROR */
+} respParser;
+
+void respParserInit(respParser *p, const respLimits *limits);
+/* Frees any arguments held. The parser can be reused after respParserInit. */
+void respParserReset(respParser *p);
+/* Parses from <buf>/<len>. Sets *consumed to the bytes used (even on
+ * RESP_NEED_MORE, where partial arguments are kept inside the parser, and on
+ * RESP_ERROR, where it is unspecified). On RESP_OK the command is in
+ * p->argv[0..p->argc-1]. An empty inline line or "*0"/"*-1" yields RESP_OK
+ * with argc 0 (the caller skips it). Error texts are Redis's, without the
+ * "Protocol error: " prefix, e.g. "invalid multibulk length",
+ * "invalid bulk length", "expected '$', got 'x'", "unbalanced quotes in
+ * request", "too big inline request", "too big mbulk count string",
+ * "too big bulk count string". */
+respStatus respParse(respParser *p, const char *buf, size_t len,
+                     size_t *consumed);
+/* Moves the parsed arguments to the caller: *argv (array of sds, caller
+ * frees each and the array with zfree) and returns argc; the parser is
+ * ready for the next command. */
+int respTakeArgs(respParser *p, sds **argv);
+
+#endif
