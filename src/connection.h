@@ -127,6 +127,8 @@ struct connListener {
 
 /* Registry and event loop binding. */
 void connInit(struct aeEventLoop *el);
+/* Registers the plain "tcp" and "unix" types (socket.c). Idempotent. */
+void connSocketInit(void);
 struct aeEventLoop *connGetEventLoop(void);
 int connTypeRegister(ConnectionType *ct);
 ConnectionType *connTypeByName(const char *name);
