@@ -1,0 +1,1588 @@
+/* tls: the TLS connection type ("tls"), built on OpenSSL 3.
+ *
+ * Owns: every OpenSSL object of the process (the server and client SSL_CTX,
+ * each connection's SSL), OpenSSL's error queue, the list of connections
+ * with decrypted bytes pending, the list of handshaking connections and the
+ * TLS counters. The error queue is cleared before every OpenSSL call
+ * sequence and drained whole after every failure, so one failure's text
+ * never leaks into the next.
+ * Must not touch: RESP, clients, server globals. Settings come in as a
+ * tlsSettings structure; log lines go out through the callback given to
+ * tlsSetLogger().
+ *
+ * Invariants: a connection's fd is registered with the event loop for
+ * exactly the events tlsWantedEvents() computes (kept by tlsUpdateEvents);
+ * a connection is on the handshake list iff it is ACCEPTING after
+ * connAccept() with a handshake timeout set; a node on the pending list
+ * belongs to a connection with a read handler. Without USE_OPENSSL only the
+ * tls.h functions exist, as stubs. */
+#include "tls.h"
+
+#ifdef USE_OPENSSL
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "adlist.h"
+#include "ae.h"
+#include "anet.h"
+#include "zmalloc.h"
+
+#define TLS_MAX_ACCEPTS_PER_CALL 1000
+#define TLS_RECORD_SIZE 16384          /* largest TLS plaintext record */
+#define TLS_HANDSHAKE_CHECK_MS 100     /* period of the handshake timer */
+#define TLS_DEFAULT_CACHE_SIZE 20480
+#define TLS_DEFAULT_CACHE_TIMEOUT 300
+#define TLS_ERR_LEN 512
+
+/* Log levels of the server's logger (LL_DEBUG .. LL_WARNING). */
+#define TLS_LL_VERBOSE 1
+#define TLS_LL_WARNING 3
+
+/* tlsConnection.flags */
+#define TLS_FLAG_READ_WANT_WRITE (1 << 0)  /* SSL_read needs the socket writable */
+#define TLS_FLAG_WRITE_WANT_READ (1 << 1)  /* SSL_write needs it readable */
+#define TLS_FLAG_HS_WANT_WRITE (1 << 2)    /* handshake waits for writable */
+#define TLS_FLAG_TCP_CONNECTED (1 << 3)    /* outgoing TCP connect finished */
+#define TLS_FLAG_HS_STARTED (1 << 4)       /* connAccept() was called */
+
+/* Why a handshake failed, for the counters. */
+typedef enum {
+    TLS_FAIL_OTHER = 0,
+    TLS_FAIL_NO_CERT,
+    TLS_FAIL_VERIFY,
+    TLS_FAIL_PROTOCOL,
+    TLS_FAIL_NOT_TLS
+} tlsFailure;
+
+typedef struct tlsConnection {
+    connection c;                 /* first: a tlsConnection is a connection */
+    int flags;                    /* TLS_FLAG_* */
+    int events;                   /* AE_* mask registered for c.fd */
+    SSL *ssl;
+    char *last_error;             /* zmalloc'ed text, NULL if none */
+    listNode *pending_node;       /* on tls_pending, or NULL */
+    listNode *handshake_node;     /* on tls_handshaking, or NULL */
+    long long handshake_deadline; /* monotonic ms */
+    char peer[NET_ADDR_STR_LEN];  /* "ip:port" of the other end */
+} tlsConnection;
+
+static SSL_CTX *tls_server_ctx;
+static SSL_CTX *tls_client_ctx;
+static long long tls_handshake_timeout; /* ms, from the installed settings */
+static list *tls_pending;               /* tlsConnection* with SSL_pending > 0 */
+static list *tls_handshaking;           /* tlsConnection* being accepted */
+static long long tls_timer_id = -1;     /* the handshake timer, if running */
+static aeEventLoop *tls_timer_loop;     /* the loop that holds it */
+static tlsStats tls_stats;
+static void (*tls_logger)(int level, const char *fmt, ...);
+static int tls_initialized;
+static ConnectionType tls_type;
+/* writev gathers small buffers here so that one SSL_write makes one full
+ * record; the process is single-threaded and OpenSSL keeps its own copy of
+ * a record it could not send, so one buffer serves every connection. */
+static unsigned char tls_scratch[TLS_RECORD_SIZE];
+
+static void tlsReadableProc(aeEventLoop *el, int fd, void *data, int mask);
+static void tlsWritableProc(aeEventLoop *el, int fd, void *data, int mask);
+
+/* ------------------------------------------------------------------------
+ * Small helpers: time, logging, OpenSSL's error queue.
+ * --------------------------------------------------------------------- */
+
+static long long tlsMonotonicMs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 2, 3))) static void tlsLog(int level,
+                                                         const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+
+    if (!tls_logger) return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    tls_logger(level, "%s", msg);
+}
+
+/* Appends <text> to the NUL-terminated <buf> of <len> bytes, truncating. */
+static void tlsAppend(char *buf, size_t len, const char *text) {
+    size_t used = strlen(buf);
+    if (used + 1 >= len) return;
+    snprintf(buf + used, len - used, "%s", text);
+}
+
+/* Maps one queued OpenSSL error to a handshake failure category. */
+static tlsFailure tlsClassifyError(unsigned long e) {
+    if (ERR_GET_LIB(e) != ERR_LIB_SSL) return TLS_FAIL_OTHER;
+    switch (ERR_GET_REASON(e)) {
+    case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+    case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+        return TLS_FAIL_NO_CERT;
+    case SSL_R_CERTIFICATE_VERIFY_FAILED:
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+        return TLS_FAIL_VERIFY;
+    case SSL_R_NO_SHARED_CIPHER:
+    case SSL_R_UNSUPPORTED_PROTOCOL:
+    case SSL_R_VERSION_TOO_LOW:
+    case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+    case SSL_R_NO_PROTOCOLS_AVAILABLE:
+    case SSL_R_NO_SHARED_GROUPS:
+    case SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM:
+    case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+        return TLS_FAIL_PROTOCOL;
+    case SSL_R_HTTP_REQUEST:
+    case SSL_R_HTTPS_PROXY_REQUEST:
+    case SSL_R_WRONG_VERSION_NUMBER:
+    case SSL_R_PACKET_LENGTH_TOO_LONG:
+        return TLS_FAIL_NOT_TLS;
+    default:
+        return TLS_FAIL_OTHER;
+    }
+}
+
+/* Empties OpenSSL's error queue into <buf> (all errors, "; "-separated,
+ * each as its reason plus any detail OpenSSL attached). Returns the number
+ * of errors; <fail>, if not NULL, gets the first classifiable category. */
+static int tlsDrainErrors(char *buf, size_t len, tlsFailure *fail) {
+    unsigned long e;
+    const char *data;
+    int eflags, count = 0;
+
+    if (len) buf[0] = '\0';
+    if (fail) *fail = TLS_FAIL_OTHER;
+    while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &eflags)) != 0) {
+        char one[256];
+        const char *reason = ERR_reason_error_string(e);
+
+        if (reason) {
+            snprintf(one, sizeof(one), "%s", reason);
+        } else {
+            ERR_error_string_n(e, one, sizeof(one));
+        }
+        if (count) tlsAppend(buf, len, "; ");
+        tlsAppend(buf, len, one);
+        if ((eflags & ERR_TXT_STRING) && data && data[0]) {
+            tlsAppend(buf, len, " (");
+            tlsAppend(buf, len, data);
+            tlsAppend(buf, len, ")");
+        }
+        if (fail && *fail == TLS_FAIL_OTHER) *fail = tlsClassifyError(e);
+        count++;
+    }
+    return count;
+}
+
+static void tlsSetError(tlsConnection *conn, const char *text) {
+    zfree(conn->last_error);
+    conn->last_error = zstrdup(text);
+}
+
+/* ------------------------------------------------------------------------
+ * Contexts.
+ * --------------------------------------------------------------------- */
+
+/* OpenSSL asks for a key's passphrase here; <u> is the configured
+ * passphrase or NULL. Returning 0 (no passphrase) instead of OpenSSL's
+ * default, which would prompt on the terminal, makes an encrypted key
+ * without a configured passphrase fail to load. */
+static int tlsPasswordCallback(char *buf, int size, int rwflag, void *u) {
+    const char *pass = u;
+    size_t len;
+
+    (void)rwflag;
+    if (!pass || size <= 0) return 0;
+    len = strlen(pass);
+    if (len > (size_t)size) len = (size_t)size;
+    memcpy(buf, pass, len);
+    return (int)len;
+}
+
+static int tlsIsSet(const char *s) {
+    return s && s[0];
+}
+
+/* Writes "<directive>: <file>: <drained OpenSSL errors>" into <err>. */
+static void tlsConfigError(char *err, size_t errlen, const char *directive,
+                           const char *file) {
+    char reasons[TLS_ERR_LEN];
+
+    if (!tlsDrainErrors(reasons, sizeof(reasons), NULL))
+        snprintf(reasons, sizeof(reasons), "unknown error");
+    if (file) {
+        snprintf(err, errlen, "%s: %s: %s", directive, file, reasons);
+    } else {
+        snprintf(err, errlen, "%s: %s", directive, reasons);
+    }
+}
+
+/* Parses the space-separated <protocols> into a version range and the
+ * SSL_OP_NO_* options for holes inside it (e.g. "TLSv1 TLSv1.2"). */
+static int tlsParseProtocols(const char *protocols, int *minv, int *maxv,
+                             uint64_t *holes, char *err, size_t errlen) {
+    static const struct {
+        const char *name;
+        int version;
+        uint64_t no_option;
+    } known[] = {
+        {"TLSv1", TLS1_VERSION, SSL_OP_NO_TLSv1},
+        {"TLSv1.1", TLS1_1_VERSION, SSL_OP_NO_TLSv1_1},
+        {"TLSv1.2", TLS1_2_VERSION, SSL_OP_NO_TLSv1_2},
+        {"TLSv1.3", TLS1_3_VERSION, SSL_OP_NO_TLSv1_3},
+    };
+    int nknown = (int)(sizeof(known) / sizeof(known[0]));
+    int enabled[4] = {0, 0, 0, 0};
+    int any = 0, i;
+    const char *p = protocols ? protocols : "";
+
+    while (*p) {
+        size_t toklen;
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p) break;
+        toklen = strcspn(p, " \t");
+        for (i = 0; i < nknown; i++) {
+            if (strlen(known[i].name) == toklen &&
+                strncasecmp(p, known[i].name, toklen) == 0)
+                break;
+        }
+        if (i == nknown) {
+            snprintf(err, errlen, "tls-protocols: unknown protocol '%.*s'",
+                     (int)(toklen > 64 ? 64 : toklen), p);
+            return -1;
+        }
+        enabled[i] = 1;
+        any = 1;
+        p += toklen;
+    }
+    if (!any) enabled[2] = enabled[3] = 1; /* TLSv1.2 and TLSv1.3 */
+
+    *minv = 0;
+    *maxv = 0;
+    *holes = 0;
+    for (i = 0; i < nknown; i++) {
+        if (!enabled[i]) continue;
+        if (!*minv) *minv = known[i].version;
+        *maxv = known[i].version;
+    }
+    for (i = 0; i < nknown; i++) {
+        if (!enabled[i] && known[i].version > *minv && known[i].version < *maxv)
+            *holes |= known[i].no_option;
+    }
+    return 0;
+}
+
+/* Settings shared by the server and client contexts: protocols, ciphers,
+ * CA locations, modes. <is_server> picks the verification defaults. */
+static int tlsSetupCommon(SSL_CTX *ctx, const tlsSettings *s, int is_server,
+                          char *err, size_t errlen) {
+    int minv, maxv;
+    uint64_t holes;
+
+    if (tlsParseProtocols(s->protocols, &minv, &maxv, &holes, err, errlen) < 0)
+        return -1;
+    ERR_clear_error();
+    if (!SSL_CTX_set_min_proto_version(ctx, minv) ||
+        !SSL_CTX_set_max_proto_version(ctx, maxv)) {
+        tlsConfigError(err, errlen, "tls-protocols", NULL);
+        return -1;
+    }
+    SSL_CTX_set_options(ctx, holes | SSL_OP_NO_COMPRESSION);
+    /* SSL_CTX_set_mode(3): partial writes let connWrite report progress
+     * record by record; a moving buffer lets a retried write come from a
+     * reallocated reply buffer; released buffers keep idle connections
+     * small. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+                              SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
+
+    if (tlsIsSet(s->ciphers)) {
+        ERR_clear_error();
+        if (!SSL_CTX_set_cipher_list(ctx, s->ciphers)) {
+            tlsConfigError(err, errlen, "tls-ciphers", s->ciphers);
+            return -1;
+        }
+    }
+    if (tlsIsSet(s->ciphersuites)) {
+        ERR_clear_error();
+        if (!SSL_CTX_set_ciphersuites(ctx, s->ciphersuites)) {
+            tlsConfigError(err, errlen, "tls-ciphersuites", s->ciphersuites);
+            return -1;
+        }
+    }
+
+    if (tlsIsSet(s->ca_cert_file) || tlsIsSet(s->ca_cert_dir)) {
+        ERR_clear_error();
+        if (!SSL_CTX_load_verify_locations(
+                ctx, tlsIsSet(s->ca_cert_file) ? s->ca_cert_file : NULL,
+                tlsIsSet(s->ca_cert_dir) ? s->ca_cert_dir : NULL)) {
+            if (tlsIsSet(s->ca_cert_file)) {
+                tlsConfigError(err, errlen, "tls-ca-cert-file", s->ca_cert_file);
+            } else {
+                tlsConfigError(err, errlen, "tls-ca-cert-dir", s->ca_cert_dir);
+            }
+            return -1;
+        }
+    } else if (is_server && s->auth_clients != TLS_CLIENT_AUTH_NO) {
+        snprintf(err, errlen,
+                 "tls-ca-cert-file: tls-ca-cert-file or tls-ca-cert-dir is "
+                 "required to authenticate clients");
+        return -1;
+    } else if (!is_server) {
+        /* No CA configured: an outgoing connection trusts the system's. */
+        ERR_clear_error();
+        if (!SSL_CTX_set_default_verify_paths(ctx)) {
+            tlsConfigError(err, errlen, "tls-ca-cert-dir", "(system default)");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Loads a certificate chain and its private key into <ctx> and checks that
+ * they match. The directive names go into the error text. */
+static int tlsLoadKeyPair(SSL_CTX *ctx, const char *cert, const char *key,
+                          const char *pass, const char *cert_directive,
+                          const char *key_directive, char *err, size_t errlen) {
+    int ok = 1;
+
+    if (!tlsIsSet(cert) || !tlsIsSet(key)) {
+        snprintf(err, errlen, "%s: not set (%s and %s go together)",
+                 tlsIsSet(cert) ? key_directive : cert_directive,
+                 cert_directive, key_directive);
+        return -1;
+    }
+    ERR_clear_error();
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) <= 0) {
+        tlsConfigError(err, errlen, cert_directive, cert);
+        return -1;
+    }
+    SSL_CTX_set_default_passwd_cb(ctx, tlsPasswordCallback);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)pass);
+    ERR_clear_error();
+    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) <= 0 ||
+        !SSL_CTX_check_private_key(ctx)) {
+        tlsConfigError(err, errlen, key_directive, key);
+        ok = 0;
+    }
+    /* The passphrase belongs to the caller's settings: forget it. */
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);
+    return ok ? 0 : -1;
+}
+
+static int tlsLoadDhParams(SSL_CTX *ctx, const char *file, char *err,
+                           size_t errlen) {
+    BIO *bio;
+    EVP_PKEY *pkey;
+
+    ERR_clear_error();
+    bio = BIO_new_file(file, "r");
+    if (!bio) {
+        tlsConfigError(err, errlen, "tls-dh-params-file", file);
+        return -1;
+    }
+    pkey = PEM_read_bio_Parameters(bio, NULL);
+    BIO_free(bio);
+    if (!pkey) {
+        tlsConfigError(err, errlen, "tls-dh-params-file", file);
+        return -1;
+    }
+    if (!EVP_PKEY_is_a(pkey, "DH") && !EVP_PKEY_is_a(pkey, "DHX")) {
+        EVP_PKEY_free(pkey);
+        ERR_clear_error();
+        snprintf(err, errlen, "tls-dh-params-file: %s: not DH parameters", file);
+        return -1;
+    }
+    /* SSL_CTX_set0_tmp_dh_pkey(3) takes the key only on success. */
+    if (!SSL_CTX_set0_tmp_dh_pkey(ctx, pkey)) {
+        EVP_PKEY_free(pkey);
+        tlsConfigError(err, errlen, "tls-dh-params-file", file);
+        return -1;
+    }
+    return 0;
+}
+
+static SSL_CTX *tlsCreateServerContext(const tlsSettings *s, char *err,
+                                       size_t errlen) {
+    static const unsigned char sid_ctx[] = "redis-tls";
+    SSL_CTX *ctx;
+    int mode;
+
+    ERR_clear_error();
+    ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        tlsConfigError(err, errlen, "tls", NULL);
+        return NULL;
+    }
+    if (tlsSetupCommon(ctx, s, 1, err, errlen) < 0) goto fail;
+    if (tlsLoadKeyPair(ctx, s->cert_file, s->key_file, s->key_file_pass,
+                       "tls-cert-file", "tls-key-file", err, errlen) < 0)
+        goto fail;
+
+    if (tlsIsSet(s->dh_params_file)) {
+        if (tlsLoadDhParams(ctx, s->dh_params_file, err, errlen) < 0) goto fail;
+    } else {
+        SSL_CTX_set_dh_auto(ctx, 1);
+    }
+
+    if (s->prefer_server_ciphers)
+        SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+
+    if (s->session_caching) {
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+        SSL_CTX_sess_set_cache_size(ctx, s->session_cache_size > 0
+                                             ? s->session_cache_size
+                                             : TLS_DEFAULT_CACHE_SIZE);
+        SSL_CTX_set_timeout(ctx, s->session_cache_timeout > 0
+                                     ? s->session_cache_timeout
+                                     : TLS_DEFAULT_CACHE_TIMEOUT);
+        /* Resumption with client verification needs a session id context
+         * (SSL_CTX_set_session_id_context(3)). */
+        ERR_clear_error();
+        if (!SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1)) {
+            tlsConfigError(err, errlen, "tls-session-caching", NULL);
+            goto fail;
+        }
+    } else {
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    }
+
+    switch (s->auth_clients) {
+    case TLS_CLIENT_AUTH_YES:
+        mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+        break;
+    case TLS_CLIENT_AUTH_OPTIONAL:
+        mode = SSL_VERIFY_PEER;
+        break;
+    default:
+        mode = SSL_VERIFY_NONE;
+        break;
+    }
+    SSL_CTX_set_verify(ctx, mode, NULL);
+    return ctx;
+
+fail:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+static SSL_CTX *tlsCreateClientContext(const tlsSettings *s, char *err,
+                                       size_t errlen) {
+    SSL_CTX *ctx;
+
+    ERR_clear_error();
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) {
+        tlsConfigError(err, errlen, "tls", NULL);
+        return NULL;
+    }
+    if (tlsSetupCommon(ctx, s, 0, err, errlen) < 0) goto fail;
+    if (tlsIsSet(s->client_cert_file) || tlsIsSet(s->client_key_file)) {
+        if (tlsLoadKeyPair(ctx, s->client_cert_file, s->client_key_file,
+                           s->client_key_file_pass, "tls-client-cert-file",
+                           "tls-client-key-file", err, errlen) < 0)
+            goto fail;
+    } else if (tlsIsSet(s->cert_file) || tlsIsSet(s->key_file)) {
+        if (tlsLoadKeyPair(ctx, s->cert_file, s->key_file, s->key_file_pass,
+                           "tls-cert-file", "tls-key-file", err, errlen) < 0)
+            goto fail;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return ctx;
+
+fail:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+/* Builds both contexts from <s>. The server context exists only when a
+ * certificate or key is set (a tool that only connects out sets neither). */
+static int tlsCreateContexts(const tlsSettings *s, SSL_CTX **server,
+                             SSL_CTX **client, char *err, size_t errlen) {
+    *server = *client = NULL;
+    if (tlsIsSet(s->cert_file) || tlsIsSet(s->key_file)) {
+        *server = tlsCreateServerContext(s, err, errlen);
+        if (!*server) return -1;
+    }
+    *client = tlsCreateClientContext(s, err, errlen);
+    if (!*client) {
+        SSL_CTX_free(*server);
+        *server = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Event registration, lists, handshake timer.
+ * --------------------------------------------------------------------- */
+
+/* The events <conn> needs now, from its state, flags and handlers. */
+static int tlsWantedEvents(tlsConnection *conn) {
+    int mask = 0;
+
+    switch (conn->c.state) {
+    case CONN_STATE_CONNECTING:
+        /* Until the TCP connect completes, wait for writable; after it,
+         * the TLS handshake runs as for an accepted connection. */
+        if (!(conn->flags & TLS_FLAG_TCP_CONNECTED)) return AE_WRITABLE;
+        /* fall through */
+    case CONN_STATE_ACCEPTING:
+        if (!conn->ssl) return 0;
+        if (conn->c.state == CONN_STATE_ACCEPTING &&
+            !(conn->flags & TLS_FLAG_HS_STARTED))
+            return 0;
+        return (conn->flags & TLS_FLAG_HS_WANT_WRITE) ? AE_WRITABLE : AE_READABLE;
+    case CONN_STATE_NONE:
+        return 0;
+    default:
+        if (conn->c.read_handler || (conn->flags & TLS_FLAG_WRITE_WANT_READ))
+            mask |= AE_READABLE;
+        if (conn->c.write_handler || (conn->flags & TLS_FLAG_READ_WANT_WRITE))
+            mask |= AE_WRITABLE;
+        if ((mask & AE_WRITABLE) && (conn->c.flags & CONN_FLAG_WRITE_BARRIER))
+            mask |= AE_BARRIER;
+        return mask;
+    }
+}
+
+/* Makes the event loop registration of <conn>'s fd match what it needs. */
+static void tlsUpdateEvents(tlsConnection *conn) {
+    aeEventLoop *el = connGetEventLoop();
+    int want, have = conn->events;
+    int fd = conn->c.fd;
+
+    if (fd < 0 || !el) return;
+    want = tlsWantedEvents(conn);
+    if (want == have) return;
+
+    if ((have & AE_READABLE) && !(want & AE_READABLE)) {
+        aeDeleteFileEvent(el, fd, AE_READABLE);
+        have &= ~AE_READABLE;
+    }
+    /* A change of barrier needs the writable event registered again. */
+    if ((have & AE_WRITABLE) &&
+        (!(want & AE_WRITABLE) || (want & AE_BARRIER) != (have & AE_BARRIER))) {
+        aeDeleteFileEvent(el, fd, AE_WRITABLE | AE_BARRIER);
+        have &= ~(AE_WRITABLE | AE_BARRIER);
+    }
+
+    if ((want & AE_READABLE) && !(have & AE_READABLE)) {
+        if (aeCreateFileEvent(el, fd, AE_READABLE, tlsReadableProc, conn) ==
+            AE_ERR)
+            want &= ~AE_READABLE;
+    }
+    if ((want & AE_WRITABLE) && !(have & AE_WRITABLE)) {
+        if (aeCreateFileEvent(el, fd, AE_WRITABLE | (want & AE_BARRIER),
+                              tlsWritableProc, conn) == AE_ERR)
+            want &= ~(AE_WRITABLE | AE_BARRIER);
+    }
+    conn->events = want;
+}
+
+static void tlsPendingRemove(tlsConnection *conn) {
+    if (!conn->pending_node) return;
+    listDelNode(tls_pending, conn->pending_node);
+    conn->pending_node = NULL;
+}
+
+/* Puts <conn> on the pending list if OpenSSL holds decrypted bytes for it
+ * that its read handler has not taken: the socket will not signal them. */
+static void tlsPendingCheck(tlsConnection *conn) {
+    if (conn->pending_node || !conn->ssl || !conn->c.read_handler ||
+        conn->c.state != CONN_STATE_CONNECTED)
+        return;
+    if (SSL_pending(conn->ssl) > 0) {
+        listAddNodeTail(tls_pending, conn);
+        conn->pending_node = listLast(tls_pending);
+    }
+}
+
+static void tlsHandshakeRemove(tlsConnection *conn) {
+    if (!conn->handshake_node) return;
+    listDelNode(tls_handshaking, conn->handshake_node);
+    conn->handshake_node = NULL;
+}
+
+static void tlsLogHandshakeFailure(tlsConnection *conn, const char *reason) {
+    tlsLog(TLS_LL_VERBOSE, "TLS handshake %s %s failed: %s",
+           conn->c.state == CONN_STATE_CONNECTING ? "to" : "with",
+           conn->peer[0] ? conn->peer : "?", reason);
+}
+
+/* Ends a handshake that failed: counts it, logs it, stops its events and
+ * runs the accept/connect callback, which sees CONN_STATE_ERROR. Returns
+ * 0 if the callback closed (and freed) the connection. */
+static int tlsHandshakeFailed(tlsConnection *conn, tlsFailure why,
+                              const char *reason) {
+    ConnectionCallbackFunc handler = conn->c.conn_handler;
+
+    tls_stats.handshakes_failed++;
+    switch (why) {
+    case TLS_FAIL_NO_CERT: tls_stats.failed_no_cert++; break;
+    case TLS_FAIL_VERIFY: tls_stats.failed_verify++; break;
+    case TLS_FAIL_PROTOCOL: tls_stats.failed_protocol++; break;
+    case TLS_FAIL_NOT_TLS: tls_stats.failed_not_tls++; break;
+    default: tls_stats.failed_other++; break;
+    }
+    tlsLogHandshakeFailure(conn, reason);
+    tlsSetError(conn, reason);
+    conn->c.state = CONN_STATE_ERROR;
+    conn->c.conn_handler = NULL;
+    tlsHandshakeRemove(conn);
+    tlsUpdateEvents(conn);
+    if (!handler) return 1;
+    return connCallHandler(&conn->c, handler);
+}
+
+static void tlsTimeoutHandshake(tlsConnection *conn) {
+    tls_stats.failed_timeout++;
+    tls_stats.handshakes_failed++;
+    tlsLogHandshakeFailure(conn, "handshake timed out");
+    tlsSetError(conn, "TLS handshake timed out");
+    conn->c.state = CONN_STATE_ERROR;
+    tlsUpdateEvents(conn);
+    if (conn->c.conn_handler) {
+        ConnectionCallbackFunc handler = conn->c.conn_handler;
+        conn->c.conn_handler = NULL;
+        connCallHandler(&conn->c, handler);
+    }
+}
+
+/* Every TLS_HANDSHAKE_CHECK_MS while connections handshake: fails those
+ * past their deadline. Stops itself when none is left. */
+static int tlsHandshakeTimer(aeEventLoop *el, long long id, void *data) {
+    long long now = tlsMonotonicMs();
+    list *expired;
+    listNode *ln, *next;
+
+    (void)el;
+    (void)id;
+    (void)data;
+    /* Move expired ones aside first: their callbacks may close others. */
+    expired = listCreate();
+    for (ln = listFirst(tls_handshaking); ln; ln = next) {
+        tlsConnection *conn = listNodeValue(ln);
+        next = listNextNode(ln);
+        if (conn->handshake_deadline <= now) {
+            listDelNode(tls_handshaking, ln);
+            conn->handshake_node = NULL;
+            listAddNodeTail(expired, conn);
+        }
+    }
+    while ((ln = listFirst(expired)) != NULL) {
+        tlsConnection *conn = listNodeValue(ln);
+        listDelNode(expired, ln);
+        tlsTimeoutHandshake(conn);
+    }
+    listRelease(expired);
+
+    if (listLength(tls_handshaking) == 0) {
+        tls_timer_id = -1;
+        tls_timer_loop = NULL;
+        return AE_NOMORE;
+    }
+    return TLS_HANDSHAKE_CHECK_MS;
+}
+
+static void tlsHandshakeAdd(tlsConnection *conn) {
+    aeEventLoop *el = connGetEventLoop();
+
+    if (tls_handshake_timeout <= 0 || conn->handshake_node || !el) return;
+    conn->handshake_deadline = tlsMonotonicMs() + tls_handshake_timeout;
+    listAddNodeTail(tls_handshaking, conn);
+    conn->handshake_node = listLast(tls_handshaking);
+    if (tls_timer_id == -1) {
+        tls_timer_id = aeCreateTimeEvent(el, TLS_HANDSHAKE_CHECK_MS,
+                                         tlsHandshakeTimer, NULL, NULL);
+        tls_timer_loop = tls_timer_id == AE_ERR ? NULL : el;
+        if (tls_timer_id == AE_ERR) tls_timer_id = -1;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Handshake and I/O.
+ * --------------------------------------------------------------------- */
+
+static tlsConnection *tlsConnectionNew(void) {
+    tlsConnection *conn = zcalloc(sizeof(*conn));
+    conn->c.type = &tls_type;
+    conn->c.fd = -1;
+    conn->c.state = CONN_STATE_NONE;
+    return conn;
+}
+
+/* Runs one step of SSL_accept/SSL_connect. On completion or failure runs
+ * the callback; otherwise waits for the event OpenSSL asked for. */
+static void tlsHandshakeStep(tlsConnection *conn) {
+    ConnectionCallbackFunc handler;
+    int accepting = conn->c.state == CONN_STATE_ACCEPTING;
+    int ret, err;
+
+    ERR_clear_error();
+    errno = 0;
+    ret = accepting ? SSL_accept(conn->ssl) : SSL_connect(conn->ssl);
+    if (ret <= 0) {
+        char reason[TLS_ERR_LEN];
+        tlsFailure why = TLS_FAIL_OTHER;
+
+        err = SSL_get_error(conn->ssl, ret);
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            if (err == SSL_ERROR_WANT_WRITE) {
+                conn->flags |= TLS_FLAG_HS_WANT_WRITE;
+            } else {
+                conn->flags &= ~TLS_FLAG_HS_WANT_WRITE;
+            }
+            tlsUpdateEvents(conn);
+            return;
+        }
+        if (!tlsDrainErrors(reason, sizeof(reason), &why)) {
+            if (err == SSL_ERROR_SYSCALL && errno) {
+                snprintf(reason, sizeof(reason), "%s", strerror(errno));
+                conn->c.last_errno = errno;
+            } else {
+                snprintf(reason, sizeof(reason),
+                         "connection closed by peer during handshake");
+            }
+        }
+        tlsHandshakeFailed(conn, why, reason);
+        return;
+    }
+
+    conn->c.state = CONN_STATE_CONNECTED;
+    conn->flags &= ~TLS_FLAG_HS_WANT_WRITE;
+    tls_stats.handshakes++;
+    if (SSL_session_reused(conn->ssl)) tls_stats.resumed++;
+    tlsHandshakeRemove(conn);
+    handler = conn->c.conn_handler;
+    conn->c.conn_handler = NULL;
+    tlsUpdateEvents(conn);
+    if (handler && !connCallHandler(&conn->c, handler)) return;
+    tlsPendingCheck(conn);
+}
+
+/* The outgoing TCP connect finished (the socket became writable). */
+static void tlsTcpConnected(tlsConnection *conn) {
+    int soerr = anetGetSocketError(conn->c.fd);
+    ConnectionCallbackFunc handler;
+
+    if (soerr == 0) {
+        conn->flags |= TLS_FLAG_TCP_CONNECTED;
+        tlsHandshakeStep(conn);
+        return;
+    }
+    conn->c.last_errno = soerr;
+    tlsSetError(conn, strerror(soerr));
+    conn->c.state = CONN_STATE_ERROR;
+    tlsUpdateEvents(conn);
+    handler = conn->c.conn_handler;
+    conn->c.conn_handler = NULL;
+    if (handler) connCallHandler(&conn->c, handler);
+}
+
+/* Handles a failed SSL_read/SSL_write (<ret> <= 0). A "want" result
+ * becomes a flag and an event change, and -1 in state CONNECTED; an end of
+ * stream closes the connection; anything else is an error. Returns what
+ * read (<is_write> 0) or write should return. */
+static ssize_t tlsIoFailed(tlsConnection *conn, int ret, int is_write) {
+    int err = SSL_get_error(conn->ssl, ret);
+    int saved_errno = errno;
+    char reason[TLS_ERR_LEN];
+    tlsFailure why;
+
+    switch (err) {
+    case SSL_ERROR_WANT_READ:
+        if (is_write) {
+            conn->flags |= TLS_FLAG_WRITE_WANT_READ;
+            tlsUpdateEvents(conn);
+        }
+        errno = EAGAIN;
+        return -1;
+    case SSL_ERROR_WANT_WRITE:
+        if (!is_write) {
+            conn->flags |= TLS_FLAG_READ_WANT_WRITE;
+            tlsUpdateEvents(conn);
+        }
+        errno = EAGAIN;
+        return -1;
+    case SSL_ERROR_ZERO_RETURN: /* the peer sent close_notify */
+        ERR_clear_error();
+        conn->c.state = CONN_STATE_CLOSED;
+        return is_write ? -1 : 0;
+    case SSL_ERROR_SYSCALL:
+        if (!tlsDrainErrors(reason, sizeof(reason), NULL)) {
+            if (saved_errno == 0 || ret == 0) {
+                /* EOF without close_notify: a plain disconnect. */
+                conn->c.state = CONN_STATE_CLOSED;
+                return is_write ? -1 : 0;
+            }
+            snprintf(reason, sizeof(reason), "%s", strerror(saved_errno));
+        }
+        conn->c.last_errno = saved_errno;
+        tlsSetError(conn, reason);
+        conn->c.state = CONN_STATE_ERROR;
+        return -1;
+    default:
+        if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING &&
+            ERR_GET_LIB(ERR_peek_error()) == ERR_LIB_SSL) {
+            ERR_clear_error();
+            conn->c.state = CONN_STATE_CLOSED;
+            return is_write ? -1 : 0;
+        }
+        if (!tlsDrainErrors(reason, sizeof(reason), &why))
+            snprintf(reason, sizeof(reason), "TLS error %d", err);
+        tlsSetError(conn, reason);
+        conn->c.state = CONN_STATE_ERROR;
+        return -1;
+    }
+}
+
+/* Reads up to <len> bytes of plaintext into <buf>: > 0 bytes, 0 at end of
+ * stream (state CLOSED), -1 to try again (state CONNECTED) or on error. */
+static ssize_t tlsRead(connection *c, void *buf, size_t len) {
+    tlsConnection *conn = (tlsConnection *)c;
+    int ret, had;
+
+    if (c->state == CONN_STATE_CLOSED) return 0;
+    if (c->state != CONN_STATE_CONNECTED || !conn->ssl) return -1;
+    if (len == 0) return 0;
+    had = conn->flags & TLS_FLAG_READ_WANT_WRITE;
+    conn->flags &= ~TLS_FLAG_READ_WANT_WRITE;
+    ERR_clear_error();
+    errno = 0;
+    ret = SSL_read(conn->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+    if (ret > 0) {
+        if (had) tlsUpdateEvents(conn);
+        return ret;
+    }
+    ret = (int)tlsIoFailed(conn, ret, 0);
+    if (had && !(conn->flags & TLS_FLAG_READ_WANT_WRITE)) tlsUpdateEvents(conn);
+    return ret;
+}
+
+/* One SSL_write of <len> bytes at <data>, with the flag bookkeeping. */
+static ssize_t tlsWriteOnce(tlsConnection *conn, const void *data, size_t len) {
+    int ret, had = conn->flags & TLS_FLAG_WRITE_WANT_READ;
+    ssize_t res;
+
+    conn->flags &= ~TLS_FLAG_WRITE_WANT_READ;
+    ERR_clear_error();
+    errno = 0;
+    ret = SSL_write(conn->ssl, data, len > INT_MAX ? INT_MAX : (int)len);
+    if (ret > 0) {
+        if (had) tlsUpdateEvents(conn);
+        return ret;
+    }
+    res = tlsIoFailed(conn, ret, 1);
+    if (had && !(conn->flags & TLS_FLAG_WRITE_WANT_READ)) tlsUpdateEvents(conn);
+    return res;
+}
+
+/* Writes up to <len> bytes of <data>; returns bytes taken or -1 (state
+ * CONNECTED: retry later with the same bytes). */
+static ssize_t tlsWrite(connection *c, const void *data, size_t len) {
+    tlsConnection *conn = (tlsConnection *)c;
+
+    if (c->state != CONN_STATE_CONNECTED || !conn->ssl) return -1;
+    if (len == 0) return 0;
+    return tlsWriteOnce(conn, data, len);
+}
+
+/* Writes the <iovcnt> buffers of <iov> in order, gathering small ones into
+ * full records. Returns bytes taken (possibly fewer than offered) or -1.
+ * A retry after -1 rebuilds the same first record from the same bytes,
+ * at least as long, which is what OpenSSL requires. */
+static ssize_t tlsWritev(connection *c, const struct iovec *iov, int iovcnt) {
+    tlsConnection *conn = (tlsConnection *)c;
+    ssize_t total = 0;
+    int i = 0;
+    size_t off = 0; /* bytes of iov[i] already written */
+
+    if (c->state != CONN_STATE_CONNECTED || !conn->ssl) return -1;
+    while (i < iovcnt) {
+        const void *chunk;
+        size_t chunk_len;
+        ssize_t n;
+
+        if (iov[i].iov_len - off == 0) {
+            i++;
+            off = 0;
+            continue;
+        }
+        if (iov[i].iov_len - off >= TLS_RECORD_SIZE) {
+            /* Big enough for a full record on its own: no copy. */
+            chunk = (const char *)iov[i].iov_base + off;
+            chunk_len = iov[i].iov_len - off;
+        } else {
+            int j = i;
+            size_t joff = off;
+            chunk_len = 0;
+            while (j < iovcnt && chunk_len < TLS_RECORD_SIZE) {
+                size_t take = iov[j].iov_len - joff;
+                if (take > TLS_RECORD_SIZE - chunk_len)
+                    take = TLS_RECORD_SIZE - chunk_len;
+                memcpy(tls_scratch + chunk_len,
+                       (const char *)iov[j].iov_base + joff, take);
+                chunk_len += take;
+                j++;
+                joff = 0;
+            }
+            chunk = tls_scratch;
+        }
+        n = tlsWriteOnce(conn, chunk, chunk_len);
+        if (n <= 0) return total ? total : n;
+        total += n;
+        /* Advance over <n> bytes. */
+        while (n > 0) {
+            size_t left = iov[i].iov_len - off;
+            if ((size_t)n < left) {
+                off += (size_t)n;
+                n = 0;
+            } else {
+                n -= (ssize_t)left;
+                i++;
+                off = 0;
+            }
+        }
+    }
+    return total;
+}
+
+/* Runs <conn>'s read handler under a reference, then notes pending bytes.
+ * Returns 0 if the connection is gone. */
+static int tlsCallReadHandler(tlsConnection *conn) {
+    if (!connCallHandler(&conn->c, conn->c.read_handler)) return 0;
+    tlsPendingCheck(conn);
+    return 1;
+}
+
+/* The fd is readable: continue a handshake, retry a write that wanted to
+ * read, or run the read handler. */
+static void tlsReadableProc(aeEventLoop *el, int fd, void *data, int mask) {
+    tlsConnection *conn = data;
+
+    (void)el;
+    (void)fd;
+    (void)mask;
+    switch (conn->c.state) {
+    case CONN_STATE_ACCEPTING:
+        tlsHandshakeStep(conn);
+        return;
+    case CONN_STATE_CONNECTING:
+        if (conn->flags & TLS_FLAG_TCP_CONNECTED) tlsHandshakeStep(conn);
+        return;
+    default:
+        break;
+    }
+    if (conn->flags & TLS_FLAG_WRITE_WANT_READ) {
+        conn->flags &= ~TLS_FLAG_WRITE_WANT_READ;
+        tlsUpdateEvents(conn);
+        if (conn->c.write_handler &&
+            !connCallHandler(&conn->c, conn->c.write_handler))
+            return;
+    }
+    if (conn->c.read_handler && !(conn->flags & TLS_FLAG_READ_WANT_WRITE))
+        tlsCallReadHandler(conn);
+}
+
+/* The fd is writable: finish a connect, continue a handshake, retry a read
+ * that wanted to write, or run the write handler. */
+static void tlsWritableProc(aeEventLoop *el, int fd, void *data, int mask) {
+    tlsConnection *conn = data;
+
+    (void)el;
+    (void)fd;
+    (void)mask;
+    switch (conn->c.state) {
+    case CONN_STATE_CONNECTING:
+        if (!(conn->flags & TLS_FLAG_TCP_CONNECTED)) {
+            tlsTcpConnected(conn);
+        } else {
+            tlsHandshakeStep(conn);
+        }
+        return;
+    case CONN_STATE_ACCEPTING:
+        tlsHandshakeStep(conn);
+        return;
+    default:
+        break;
+    }
+    if (conn->flags & TLS_FLAG_READ_WANT_WRITE) {
+        conn->flags &= ~TLS_FLAG_READ_WANT_WRITE;
+        tlsUpdateEvents(conn);
+        if (conn->c.read_handler && !tlsCallReadHandler(conn)) return;
+    }
+    if (conn->c.write_handler && !(conn->flags & TLS_FLAG_WRITE_WANT_READ))
+        connCallHandler(&conn->c, conn->c.write_handler);
+}
+
+/* ------------------------------------------------------------------------
+ * The ConnectionType operations.
+ * --------------------------------------------------------------------- */
+
+static connection *tlsCreate(void) {
+    return &tlsConnectionNew()->c;
+}
+
+static void tlsClose(connection *c) {
+    tlsConnection *conn = (tlsConnection *)c;
+    aeEventLoop *el = connGetEventLoop();
+
+    if (connHasRefs(c)) {
+        c->flags |= CONN_FLAG_CLOSE_SCHEDULED;
+        return;
+    }
+    if (conn->ssl) {
+        if (c->state == CONN_STATE_CONNECTED) {
+            /* Send close_notify once; do not wait for the peer's
+             * (SSL_shutdown(3)). */
+            ERR_clear_error();
+            SSL_shutdown(conn->ssl);
+            ERR_clear_error();
+        }
+        SSL_free(conn->ssl);
+        conn->ssl = NULL;
+    }
+    if (c->fd != -1) {
+        if (el && conn->events)
+            aeDeleteFileEvent(el, c->fd, AE_READABLE | AE_WRITABLE | AE_BARRIER);
+        close(c->fd);
+        c->fd = -1;
+    }
+    tlsPendingRemove(conn);
+    tlsHandshakeRemove(conn);
+    zfree(conn->last_error);
+    zfree(conn);
+}
+
+/* Starts the server-side handshake of <c> (state ACCEPTING, from the
+ * listener); <handler> runs once from the event loop when it finished or
+ * failed (never from inside this call). Returns 0, or -1 if <c> is not
+ * waiting to be accepted (the handler will not run). */
+static int tlsAccept(connection *c, ConnectionCallbackFunc handler) {
+    tlsConnection *conn = (tlsConnection *)c;
+
+    if (c->state != CONN_STATE_ACCEPTING || !conn->ssl ||
+        (conn->flags & TLS_FLAG_HS_STARTED))
+        return -1;
+    c->conn_handler = handler;
+    tlsHandshakeAdd(conn);
+    conn->flags &= ~TLS_FLAG_HS_WANT_WRITE;
+    conn->flags |= TLS_FLAG_HS_STARTED;
+    tlsUpdateEvents(conn); /* the ClientHello makes the fd readable */
+    return 0;
+}
+
+/* Connects <c> to <addr>:<port> (from <src_addr> if not NULL) and runs the
+ * client handshake with the installed client context; <handler> runs once,
+ * from the event loop, when done or failed. Returns -1 (handler not kept,
+ * state ERROR, reason in the last error) if it could not even start. */
+static int tlsConnect(connection *c, const char *addr, int port,
+                      const char *src_addr, ConnectionCallbackFunc handler) {
+    tlsConnection *conn = (tlsConnection *)c;
+    char err[ANET_ERR_LEN];
+    unsigned char ipbuf[sizeof(struct in6_addr)];
+    int fd;
+
+    if (c->state != CONN_STATE_NONE) return -1;
+    if (!tls_client_ctx) {
+        tlsSetError(conn, "TLS is not configured");
+        c->state = CONN_STATE_ERROR;
+        return -1;
+    }
+    ERR_clear_error();
+    conn->ssl = SSL_new(tls_client_ctx);
+    if (!conn->ssl) {
+        tlsDrainErrors(err, sizeof(err), NULL);
+        tlsSetError(conn, err);
+        c->state = CONN_STATE_ERROR;
+        return -1;
+    }
+    /* Send SNI for names, not for literal addresses (RFC 6066, 3). */
+    if (inet_pton(AF_INET, addr, ipbuf) != 1 &&
+        inet_pton(AF_INET6, addr, ipbuf) != 1)
+        SSL_set_tlsext_host_name(conn->ssl, addr);
+
+    fd = anetTcpNonBlockBindConnect(err, addr, port, src_addr);
+    if (fd == ANET_ERR) {
+        c->last_errno = errno;
+        tlsSetError(conn, err);
+        c->state = CONN_STATE_ERROR;
+        return -1;
+    }
+    c->fd = fd;
+    /* Writers already gather replies into full records; Nagle would only
+     * hold small records back for the peer's delayed ACK. */
+    anetEnableTcpNoDelay(NULL, fd);
+    ERR_clear_error();
+    if (!SSL_set_fd(conn->ssl, fd)) {
+        tlsDrainErrors(err, sizeof(err), NULL);
+        tlsSetError(conn, err);
+        c->state = CONN_STATE_ERROR;
+        return -1;
+    }
+    SSL_set_connect_state(conn->ssl);
+    anetFormatAddr(conn->peer, sizeof(conn->peer), addr, port);
+    c->state = CONN_STATE_CONNECTING;
+    c->conn_handler = handler;
+    tlsUpdateEvents(conn); /* writable when the TCP connect completes */
+    return 0;
+}
+
+static int tlsSetWriteHandler(connection *c, ConnectionCallbackFunc handler,
+                              int barrier) {
+    c->write_handler = handler;
+    if (barrier) {
+        c->flags |= CONN_FLAG_WRITE_BARRIER;
+    } else {
+        c->flags &= ~CONN_FLAG_WRITE_BARRIER;
+    }
+    tlsUpdateEvents((tlsConnection *)c);
+    return 0;
+}
+
+static int tlsSetReadHandler(connection *c, ConnectionCallbackFunc handler) {
+    tlsConnection *conn = (tlsConnection *)c;
+
+    c->read_handler = handler;
+    if (!handler) {
+        tlsPendingRemove(conn);
+    } else {
+        /* Bytes decrypted while nobody was reading will not wake us. */
+        tlsPendingCheck(conn);
+    }
+    tlsUpdateEvents(conn);
+    return 0;
+}
+
+static const char *tlsGetLastError(connection *c) {
+    tlsConnection *conn = (tlsConnection *)c;
+
+    if (conn->last_error) return conn->last_error;
+    return strerror(c->last_errno);
+}
+
+static int tlsHasPendingData(void) {
+    return tls_pending && listLength(tls_pending) > 0;
+}
+
+static int tlsProcessPendingData(void) {
+    unsigned long n;
+    int processed = 0;
+
+    if (!tls_pending) return 0;
+    /* One pass: connections put back by their handler wait for the next. */
+    n = listLength(tls_pending);
+    while (n-- > 0) {
+        listNode *ln = listFirst(tls_pending);
+        tlsConnection *conn;
+
+        if (!ln) break;
+        conn = listNodeValue(ln);
+        listDelNode(tls_pending, ln);
+        conn->pending_node = NULL;
+        if (!conn->c.read_handler || conn->c.state != CONN_STATE_CONNECTED ||
+            SSL_pending(conn->ssl) <= 0)
+            continue;
+        processed++;
+        tlsCallReadHandler(conn);
+    }
+    return processed;
+}
+
+static sds tlsGetPeerCertSubject(connection *c) {
+    tlsConnection *conn = (tlsConnection *)c;
+    X509 *cert;
+    BIO *bio;
+    BUF_MEM *mem;
+    sds subject;
+
+    if (!conn->ssl || c->state != CONN_STATE_CONNECTED) return NULL;
+    cert = SSL_get0_peer_certificate(conn->ssl);
+    if (!cert) return NULL;
+    ERR_clear_error();
+    bio = BIO_new(BIO_s_mem());
+    if (!bio) return NULL;
+    X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+    BIO_get_mem_ptr(bio, &mem);
+    subject = sdsNewLen(mem->data, mem->length);
+    BIO_free(bio);
+    return subject;
+}
+
+static const char *tlsGetProtocol(connection *c) {
+    tlsConnection *conn = (tlsConnection *)c;
+    if (!conn->ssl || c->state != CONN_STATE_CONNECTED) return NULL;
+    return SSL_get_version(conn->ssl);
+}
+
+static const char *tlsGetCipher(connection *c) {
+    tlsConnection *conn = (tlsConnection *)c;
+    if (!conn->ssl || c->state != CONN_STATE_CONNECTED) return NULL;
+    return SSL_CIPHER_get_name(SSL_get_current_cipher(conn->ssl));
+}
+
+/* Accepts up to TLS_MAX_ACCEPTS_PER_CALL connections on listening <fd> and
+ * hands each, in state ACCEPTING, to the listener's callback. */
+static void tlsAcceptProc(aeEventLoop *el, int fd, void *data, int mask) {
+    connListener *l = data;
+    int max = TLS_MAX_ACCEPTS_PER_CALL;
+
+    (void)el;
+    (void)mask;
+    while (max--) {
+        char ip[NET_IP_STR_LEN], err[ANET_ERR_LEN];
+        int port = 0, cfd;
+        tlsConnection *conn;
+
+        cfd = anetTcpAccept(err, fd, ip, sizeof(ip), &port);
+        if (cfd == ANET_ERR) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                tlsLog(TLS_LL_WARNING, "Accepting TLS connection: %s", err);
+            return;
+        }
+        if (!tls_server_ctx) {
+            tlsLog(TLS_LL_WARNING,
+                   "TLS connection from %s:%d refused: TLS is not configured",
+                   ip, port);
+            close(cfd);
+            continue;
+        }
+        anetNonBlock(NULL, cfd);
+        anetEnableTcpNoDelay(NULL, cfd);
+
+        conn = tlsConnectionNew();
+        conn->c.fd = cfd;
+        conn->c.state = CONN_STATE_ACCEPTING;
+        anetFormatAddr(conn->peer, sizeof(conn->peer), ip, port);
+        ERR_clear_error();
+        conn->ssl = SSL_new(tls_server_ctx);
+        if (!conn->ssl || !SSL_set_fd(conn->ssl, cfd)) {
+            tlsDrainErrors(err, sizeof(err), NULL);
+            tlsLog(TLS_LL_WARNING, "TLS connection from %s: %s", conn->peer, err);
+            tlsClose(&conn->c);
+            continue;
+        }
+        SSL_set_accept_state(conn->ssl);
+        l->accepted(&conn->c, ip, port);
+    }
+}
+
+static void tlsCloseListener(connListener *l) {
+    aeEventLoop *el = connGetEventLoop();
+    int i;
+
+    for (i = 0; i < l->count; i++) {
+        if (l->fd[i] < 0) continue;
+        if (el) aeDeleteFileEvent(el, l->fd[i], AE_READABLE);
+        close(l->fd[i]);
+        l->fd[i] = -1;
+    }
+    l->count = 0;
+}
+
+/* Is <e> an errno meaning "this address family/address is not here"? */
+static int tlsOptionalBindErrno(int e) {
+    return e == ENOPROTOOPT || e == EPROTONOSUPPORT || e == ESOCKTNOSUPPORT ||
+           e == EPFNOSUPPORT || e == EAFNOSUPPORT || e == EADDRNOTAVAIL;
+}
+
+static int tlsListen(connListener *l, char *err, size_t errlen) {
+    static char *default_addrs[] = {"*", "-::*"};
+    char **addrs = l->bindaddr;
+    int naddrs = l->bindaddr_count;
+    aeEventLoop *el = connGetEventLoop();
+    int i;
+
+    l->count = 0;
+    if (l->port == 0) return 0;
+    if (!addrs || naddrs == 0) {
+        addrs = default_addrs;
+        naddrs = 2;
+    }
+    for (i = 0; i < naddrs; i++) {
+        const char *addr = addrs[i];
+        int optional = addr[0] == '-';
+        char aerr[ANET_ERR_LEN];
+        int fd;
+
+        if (optional) addr++;
+        if (l->count == CONN_MAX_LISTEN_FDS) {
+            snprintf(err, errlen, "too many bind addresses (max %d)",
+                     CONN_MAX_LISTEN_FDS);
+            goto fail;
+        }
+        if (strchr(addr, ':')) {
+            fd = anetTcp6Server(aerr, l->port,
+                                strcmp(addr, "::*") == 0 ? NULL : addr,
+                                l->backlog);
+        } else {
+            fd = anetTcpServer(aerr, l->port, strcmp(addr, "*") == 0 ? NULL : addr,
+                               l->backlog);
+        }
+        if (fd == ANET_ERR) {
+            if (optional && tlsOptionalBindErrno(errno)) continue;
+            snprintf(err, errlen,
+                     "Could not create server TCP listening socket %s:%d: %s",
+                     addr, l->port, aerr);
+            goto fail;
+        }
+        anetNonBlock(NULL, fd);
+        anetCloexec(fd);
+        l->fd[l->count++] = fd;
+        if (el && aeCreateFileEvent(el, fd, AE_READABLE, tlsAcceptProc, l) ==
+                      AE_ERR) {
+            snprintf(err, errlen, "Could not watch listening socket %s:%d",
+                     addr, l->port);
+            goto fail;
+        }
+    }
+    return 0;
+
+fail:
+    tlsCloseListener(l);
+    return -1;
+}
+
+static ConnectionType tls_type = {
+    .name = CONN_TYPE_TLS,
+    .is_tls = 1,
+    .listen = tlsListen,
+    .closeListener = tlsCloseListener,
+    .create = tlsCreate,
+    .connect = tlsConnect,
+    .accept = tlsAccept,
+    .write = tlsWrite,
+    .writev = tlsWritev,
+    .read = tlsRead,
+    .close = tlsClose,
+    .setWriteHandler = tlsSetWriteHandler,
+    .setReadHandler = tlsSetReadHandler,
+    .getLastError = tlsGetLastError,
+    .hasPendingData = tlsHasPendingData,
+    .processPendingData = tlsProcessPendingData,
+    .getPeerCertSubject = tlsGetPeerCertSubject,
+    .getProtocol = tlsGetProtocol,
+    .getCipher = tlsGetCipher,
+};
+
+/* ------------------------------------------------------------------------
+ * Public functions (tls.h).
+ * --------------------------------------------------------------------- */
+
+/* Returns 1: this build has TLS. */
+int tlsIsBuilt(void) {
+    return 1;
+}
+
+/* Initialises OpenSSL, creates the type's lists and registers the "tls"
+ * connection type. Safe to call more than once. */
+void tlsInit(void) {
+    if (tls_initialized) return;
+    OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
+                         OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
+                     NULL);
+    tls_pending = listCreate();
+    tls_handshaking = listCreate();
+    if (connTypeRegister(&tls_type) != 0)
+        tlsLog(TLS_LL_WARNING, "Could not register the TLS connection type");
+    tls_initialized = 1;
+}
+
+/* Builds a new server and client context from <s> (which is only read,
+ * and not kept) and installs them if both built; the previous contexts are
+ * released, open connections keep using the ones they started with.
+ * Returns 0, or -1 with "<directive>: <file>: <reason>" in <err> of
+ * <errlen> bytes and nothing changed. */
+int tlsConfigure(const tlsSettings *s, char *err, size_t errlen) {
+    SSL_CTX *server, *client;
+
+    if (!tls_initialized) tlsInit();
+    if (tlsCreateContexts(s, &server, &client, err, errlen) < 0) return -1;
+    SSL_CTX_free(tls_server_ctx);
+    SSL_CTX_free(tls_client_ctx);
+    tls_server_ctx = server;
+    tls_client_ctx = client;
+    tls_handshake_timeout = s->handshake_timeout;
+    return 0;
+}
+
+/* Checks that <s> would load, as tlsConfigure does, without installing
+ * anything. Returns 0, or -1 with the reason in <err>. */
+int tlsValidate(const tlsSettings *s, char *err, size_t errlen) {
+    SSL_CTX *server, *client;
+
+    if (!tls_initialized) tlsInit();
+    if (tlsCreateContexts(s, &server, &client, err, errlen) < 0) return -1;
+    SSL_CTX_free(server);
+    SSL_CTX_free(client);
+    return 0;
+}
+
+/* Returns 1 once tlsConfigure() installed contexts. */
+int tlsIsConfigured(void) {
+    return tls_client_ctx != NULL || tls_server_ctx != NULL;
+}
+
+/* Copies the counters into <out>. */
+void tlsGetStats(tlsStats *out) {
+    *out = tls_stats;
+}
+
+/* Zeroes the counters (CONFIG RESETSTAT). */
+void tlsResetStats(void) {
+    memset(&tls_stats, 0, sizeof(tls_stats));
+}
+
+/* Fills <out> with the installed server certificate's subject and issuer
+ * (RFC 2253), serial (hex) and expiry (unix time). Returns 0, or -1 when
+ * no server certificate is installed. */
+int tlsGetCertInfo(tlsCertInfo *out) {
+    X509 *cert;
+    BIO *bio;
+    BUF_MEM *mem;
+    BIGNUM *bn;
+    struct tm tm;
+    char *hex;
+    const X509_NAME *names[2];
+    char *dest[2];
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    if (!tls_server_ctx) return -1;
+    cert = SSL_CTX_get0_certificate(tls_server_ctx);
+    if (!cert) return -1;
+    ERR_clear_error();
+
+    names[0] = X509_get_subject_name(cert);
+    names[1] = X509_get_issuer_name(cert);
+    dest[0] = out->subject;
+    dest[1] = out->issuer;
+    for (i = 0; i < 2; i++) {
+        bio = BIO_new(BIO_s_mem());
+        if (!bio) continue;
+        X509_NAME_print_ex(bio, names[i], 0, XN_FLAG_RFC2253);
+        BIO_get_mem_ptr(bio, &mem);
+        snprintf(dest[i], sizeof(out->subject), "%.*s",
+                 (int)(mem->length > 255 ? 255 : mem->length), mem->data);
+        BIO_free(bio);
+    }
+
+    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    if (bn) {
+        hex = BN_bn2hex(bn);
+        if (hex) {
+            snprintf(out->serial, sizeof(out->serial), "%s", hex);
+            OPENSSL_free(hex);
+        }
+        BN_free(bn);
+    }
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm))
+        out->not_after = (long long)timegm(&tm);
+    ERR_clear_error();
+    return 0;
+}
+
+/* Sets the function that receives the type's log lines (NULL: silent). */
+void tlsSetLogger(void (*logfn)(int level, const char *fmt, ...)) {
+    tls_logger = logfn;
+}
+
+/* Releases the contexts, the handshake timer and the type's lists. Open
+ * connections must be closed first. OpenSSL's own global state is freed by
+ * the exit handler OpenSSL installs. */
+void tlsCleanup(void) {
+    SSL_CTX_free(tls_server_ctx);
+    SSL_CTX_free(tls_client_ctx);
+    tls_server_ctx = tls_client_ctx = NULL;
+    if (tls_timer_id != -1 && tls_timer_loop)
+        aeDeleteTimeEvent(tls_timer_loop, tls_timer_id);
+    tls_timer_id = -1;
+    tls_timer_loop = NULL;
+    if (tls_pending && listLength(tls_pending) == 0) {
+        listRelease(tls_pending);
+        tls_pending = NULL;
+    }
+    if (tls_handshaking && listLength(tls_handshaking) == 0) {
+        listRelease(tls_handshaking);
+        tls_handshaking = NULL;
+    }
+}
+
+#else /* !USE_OPENSSL */
+
+#define TLS_NOT_BUILT "TLS support was not compiled in; rebuild with BUILD_TLS=yes"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Returns 0: this build has no TLS. */
+int tlsIsBuilt(void) {
+    return 0;
+}
+
+/* Does nothing: no "tls" type is registered, so connTypeOfTls() is NULL. */
+void tlsInit(void) {
+}
+
+/* Fails: writes the reason into <err>. <s> is not read. */
+int tlsConfigure(const tlsSettings *s, char *err, size_t errlen) {
+    (void)s;
+    if (errlen) snprintf(err, errlen, "%s", TLS_NOT_BUILT);
+    return -1;
+}
+
+/* Fails like tlsConfigure. */
+int tlsValidate(const tlsSettings *s, char *err, size_t errlen) {
+    return tlsConfigure(s, err, errlen);
+}
+
+/* Returns 0. */
+int tlsIsConfigured(void) {
+    return 0;
+}
+
+/* Fills <out> with zeroes. */
+void tlsGetStats(tlsStats *out) {
+    memset(out, 0, sizeof(*out));
+}
+
+/* Does nothing. */
+void tlsResetStats(void) {
+}
+
+/* Returns -1: there is no certificate. <out> is zeroed. */
+int tlsGetCertInfo(tlsCertInfo *out) {
+    memset(out, 0, sizeof(*out));
+    return -1;
+}
+
+/* Ignores <logfn>: nothing is ever logged. */
+void tlsSetLogger(void (*logfn)(int level, const char *fmt, ...)) {
+    (void)logfn;
+}
+
+/* Does nothing. */
+void tlsCleanup(void) {
+}
+
+#endif /* USE_OPENSSL */
