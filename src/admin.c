@@ -1,0 +1,294 @@
+/* admin: small server commands: PING, ECHO, TIME, SHUTDOWN, SLOWLOG and
+ * DEBUG. */
+#include <sys/time.h>
+
+#include "server.h"
+
+void pingCommand(client *c) {
+    if (c->argc > 2) {
+        addReplyErrorArity(c);
+        return;
+    }
+    if (c->flags & CLIENT_PUBSUB && c->resp == 2) {
+        addReplyArrayLen(c, 2);
+        addReplyBulkCBuffer(c, "pong", 4);
+        if (c->argc == 1)
+            addReplyBulkCBuffer(c, "", 0);
+        else
+            addReplyBulk(c, c->argv[1]);
+    } else if (c->argc == 1) {
+        addReply(c, shared.pong);
+    } else {
+        addReplyBulk(c, c->argv[1]);
+    }
+}
+
+void echoCommand(client *c) {
+    addReplyBulk(c, c->argv[1]);
+}
+
+void timeCommand(client *c) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    addReplyArrayLen(c, 2);
+    addReplyBulkLongLong(c, tv.tv_sec);
+    addReplyBulkLongLong(c, tv.tv_usec);
+}
+
+void shutdownCommand(client *c) {
+    int flags = SHUTDOWN_NOFLAGS, abort_shutdown = 0;
+    for (int i = 1; i < c->argc; i++) {
+        char *opt = c->argv[i]->ptr;
+        if (!strcasecmp(opt, "nosave"))
+            flags |= SHUTDOWN_NOSAVE;
+        else if (!strcasecmp(opt, "save"))
+            flags |= SHUTDOWN_SAVE;
+        else if (!strcasecmp(opt, "now"))
+            flags |= SHUTDOWN_NOW;
+        else if (!strcasecmp(opt, "force"))
+            flags |= SHUTDOWN_FORCE;
+        else if (!strcasecmp(opt, "abort"))
+            abort_shutdown = 1;
+        else {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return;
+        }
+    }
+    if ((abort_shutdown && flags) ||
+        ((flags & SHUTDOWN_NOSAVE) && (flags & SHUTDOWN_SAVE))) {
+        addReplyErrorObject(c, shared.syntaxerr);
+        return;
+    }
+    if (abort_shutdown) {
+        addReplyError(c, "No shutdown in progress.");
+        return;
+    }
+    if (prepareForShutdown(flags) == C_OK) exit(0);
+    addReplyError(c, "Errors trying to SHUTDOWN. Check logs.");
+}
+
+/* ---- Slow log ---- */
+
+#define SLOWLOG_ENTRY_MAX_ARGC 32
+#define SLOWLOG_ENTRY_MAX_STRING 128
+
+static void slowlogFreeEntry(void *p) {
+    slowlogEntry *se = p;
+    for (int j = 0; j < se->argc; j++) decrRefCount(se->argv[j]);
+    zfree(se->argv);
+    sdsFree(se->peerid);
+    sdsFree(se->cname);
+    zfree(se);
+}
+
+/* Creates the (empty) slow log. */
+void slowlogInit(void) {
+    server.slowlog = listCreate();
+    server.slowlog_entry_id = 0;
+    listSetFreeMethod(server.slowlog, slowlogFreeEntry);
+}
+
+static slowlogEntry *slowlogCreateEntry(client *c, robj **argv, int argc,
+                                        long long duration) {
+    slowlogEntry *se = zmalloc(sizeof(*se));
+    int slargc = argc < SLOWLOG_ENTRY_MAX_ARGC ? argc : SLOWLOG_ENTRY_MAX_ARGC;
+    se->argc = slargc;
+    se->argv = zmalloc(sizeof(robj *) * slargc);
+    for (int j = 0; j < slargc; j++) {
+        if (slargc != argc && j == slargc - 1) {
+            se->argv[j] = createObject(OBJ_STRING,
+                sdsCatPrintf(sdsEmpty(), "... (%d more arguments)",
+                             argc - slargc + 1));
+        } else if (sdsEncodedObject(argv[j]) &&
+                   sdsLen(argv[j]->ptr) > SLOWLOG_ENTRY_MAX_STRING) {
+            sds s = sdsNewLen(argv[j]->ptr, SLOWLOG_ENTRY_MAX_STRING);
+            s = sdsCatPrintf(s, "... (%lu more bytes)",
+                             (unsigned long)sdsLen(argv[j]->ptr) -
+                                 SLOWLOG_ENTRY_MAX_STRING);
+            se->argv[j] = createObject(OBJ_STRING, s);
+        } else {
+            se->argv[j] = argv[j]->refcount == OBJ_SHARED_REFCOUNT
+                              ? argv[j] : dupStringObject(argv[j]);
+        }
+    }
+    se->time = time(NULL);
+    se->duration = duration;
+    se->id = server.slowlog_entry_id++;
+    se->peerid = sdsNew(getClientPeerId(c));
+    se->cname = c->name ? sdsNew(c->name->ptr) : sdsEmpty();
+    return se;
+}
+
+/* Records the command if it took at least slowlog-log-slower-than us. */
+void slowlogPushEntryIfNeeded(client *c, robj **argv, int argc,
+                              long long duration) {
+    if (server.slowlog_log_slower_than < 0) return;
+    if (duration < server.slowlog_log_slower_than) return;
+    /* Secrets never reach the slow log. */
+    if (c->cmd && (c->cmd->proc == authCommand || c->cmd->proc == helloCommand))
+        return;
+    listAddNodeHead(server.slowlog, slowlogCreateEntry(c, argv, argc, duration));
+    while (listLength(server.slowlog) > server.slowlog_max_len)
+        listDelNode(server.slowlog, listLast(server.slowlog));
+}
+
+void slowlogGetCommand(client *c) {
+    long count = 10;
+    if (c->argc == 3) {
+        if (getRangeLongFromObjectOrReply(c, c->argv[2], -1, LONG_MAX, &count,
+                                          "count should be greater than or "
+                                          "equal to -1") != C_OK)
+            return;
+        if (count == -1) count = listLength(server.slowlog);
+    } else if (c->argc > 3) {
+        addReplyErrorArity(c);
+        return;
+    }
+    if ((unsigned long)count > listLength(server.slowlog))
+        count = listLength(server.slowlog);
+    addReplyArrayLen(c, count);
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.slowlog, &li, AL_START_HEAD);
+    while (count-- && (ln = listNext(&li))) {
+        slowlogEntry *se = listNodeValue(ln);
+        addReplyArrayLen(c, 6);
+        addReplyLongLong(c, se->id);
+        addReplyLongLong(c, se->time);
+        addReplyLongLong(c, se->duration);
+        addReplyArrayLen(c, se->argc);
+        for (int j = 0; j < se->argc; j++) addReplyBulk(c, se->argv[j]);
+        addReplyBulkCBuffer(c, se->peerid, sdsLen(se->peerid));
+        addReplyBulkCBuffer(c, se->cname, sdsLen(se->cname));
+    }
+}
+
+void slowlogLenCommand(client *c) {
+    addReplyLongLong(c, listLength(server.slowlog));
+}
+
+void slowlogResetCommand(client *c) {
+    while (listLength(server.slowlog) > 0)
+        listDelNode(server.slowlog, listLast(server.slowlog));
+    addReply(c, shared.ok);
+}
+
+void slowlogHelpCommand(client *c) {
+    const char *help[] = {
+        "GET [<count>]",
+        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+        "    Entries are made of:",
+        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+        "    client name",
+        "LEN",
+        "    Return the length of the slowlog.",
+        "RESET",
+        "    Reset the slowlog.",
+        NULL};
+    addReplyHelp(c, help);
+}
+
+/* ---- DEBUG ---- */
+
+void debugCommand(client *c) {
+    if (server.enable_debug_cmd == 0 ||
+        (server.enable_debug_cmd == 2 && c->conn &&
+         !(c->flags & CLIENT_UNIX_SOCKET) &&
+         strncmp(getClientPeerId(c), "127.0.0.1:", 10) != 0 &&
+         strncmp(getClientPeerId(c), "[::1]:", 6) != 0)) {
+        addReplyError(c, "DEBUG command not allowed. If the "
+                         "enable-debug-command option is set to \"local\", "
+                         "you can run it from a local connection, otherwise "
+                         "you need to set this option in the configuration "
+                         "file, and then restart the server.");
+        return;
+    }
+    const char *sub = c->argv[1]->ptr;
+    if (!strcasecmp(sub, "help")) {
+        const char *help[] = {
+            "OBJECT <key>",
+            "    Show low level info about `key` and associated value.",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background when "
+            "they are not accessed (otherwise the Redis behavior). Setting it "
+            "to 1 reenables back the default.",
+            "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+            "    Save the RDB on disk and reload it back to memory.",
+            "CHANGE-REPL-ID",
+            "    Change the replication IDs of the instance.",
+            "PROTOCOL <type>",
+            "    Reply with a test value of the specified type.",
+            "JMAP",
+            "    Not supported here; accepted for compatibility.",
+            NULL};
+        addReplyHelp(c, help);
+    } else if (!strcasecmp(sub, "sleep") && c->argc == 3) {
+        double dtime = strtod(c->argv[2]->ptr, NULL);
+        long long utime = dtime * 1000000;
+        struct timespec tv = {utime / 1000000, (utime % 1000000) * 1000};
+        nanosleep(&tv, NULL);
+        addReply(c, shared.ok);
+    } else if (!strcasecmp(sub, "set-active-expire") && c->argc == 3) {
+        server.active_expire_enabled = atoi(c->argv[2]->ptr);
+        addReply(c, shared.ok);
+    } else if (!strcasecmp(sub, "object") && c->argc == 3) {
+        robj *val = lookupKeyReadWithFlags(c->db, c->argv[2], LOOKUP_NOTOUCH);
+        if (!val) {
+            addReplyErrorObject(c, shared.nokeyerr);
+            return;
+        }
+        addReplyStatusFormat(c, "Value at:%p refcount:%d encoding:%s "
+                             "serializedlength:%zu lru:%d lru_seconds_idle:%llu",
+                             (void *)val, val->refcount,
+                             strEncoding(val->encoding),
+                             sdsEncodedObject(val) ? sdsLen(val->ptr) : 0,
+                             val->lru, estimateObjectIdleTime(val) / 1000);
+    } else if (!strcasecmp(sub, "change-repl-id") && c->argc == 2) {
+        getRandomHexChars(server.replid, CONFIG_RUN_ID_SIZE);
+        addReply(c, shared.ok);
+    } else if (!strcasecmp(sub, "protocol") && c->argc == 3) {
+        const char *name = c->argv[2]->ptr;
+        if (!strcasecmp(name, "string")) {
+            addReplyBulkCString(c, "Hello World");
+        } else if (!strcasecmp(name, "integer")) {
+            addReplyLongLong(c, 12345);
+        } else if (!strcasecmp(name, "double")) {
+            addReplyDouble(c, 3.141);
+        } else if (!strcasecmp(name, "bignum")) {
+            addReplyBigNum(c, "1234567999999999999999999999999999999", 37);
+        } else if (!strcasecmp(name, "null")) {
+            addReplyNull(c);
+        } else if (!strcasecmp(name, "array")) {
+            addReplyArrayLen(c, 3);
+            for (int j = 0; j < 3; j++) addReplyLongLong(c, j);
+        } else if (!strcasecmp(name, "set")) {
+            addReplySetLen(c, 3);
+            for (int j = 0; j < 3; j++) addReplyLongLong(c, j);
+        } else if (!strcasecmp(name, "map")) {
+            addReplyMapLen(c, 3);
+            for (int j = 0; j < 3; j++) {
+                addReplyLongLong(c, j);
+                addReplyBool(c, j == 1);
+            }
+        } else if (!strcasecmp(name, "true")) {
+            addReplyBool(c, 1);
+        } else if (!strcasecmp(name, "false")) {
+            addReplyBool(c, 0);
+        } else if (!strcasecmp(name, "verbatim")) {
+            addReplyVerbatim(c, "This is a verbatim\nstring", 25, "txt");
+        } else {
+            addReplyError(c, "Wrong protocol type name. Please use one of the "
+                             "following: string|integer|double|bignum|null|"
+                             "array|set|map|attrib|push|verbatim|true|false");
+        }
+    } else if (!strcasecmp(sub, "jmap")) {
+        addReply(c, shared.ok);
+    } else if (!strcasecmp(sub, "reload") && debugReloadHook) {
+        debugReloadHook(c);
+    } else {
+        addReplySubcommandSyntaxError(c);
+    }
+}
+void (*debugReloadHook)(client *c);

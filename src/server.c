@@ -1,0 +1,1112 @@
+/* server: process lifecycle, the event-loop hooks and cron, the command
+ * table at run time, and dispatch of commands (processCommand and call).
+ *
+ * Owns: struct redisServer, the shared objects, logging, start-up and
+ * shutdown, listeners, INFO, COMMAND, SLOWLOG, DEBUG, SHUTDOWN and the
+ * few server commands that belong nowhere else.
+ * Must not touch: socket calls (the connection types do them) or OpenSSL
+ * (tls.c does). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <syslog.h>
+
+#include "server.h"
+#include "tls.h"
+
+struct redisServer server;
+struct sharedObjectsStruct shared;
+extern struct redisCommand redisCommandTable[];
+
+/* ---------------------------------------------------------------------
+ * Logging
+ * ------------------------------------------------------------------ */
+
+static const int syslogLevelMap[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE,
+                                     LOG_WARNING};
+
+/* Writes <msg> as one log line: "pid:role dd Mon yyyy hh:mm:ss.mmm L msg",
+ * the format scripts written for Redis parse. LL_RAW writes <msg> alone. */
+void serverLogRaw(int level, const char *msg) {
+    const char *marks = ".-*#";
+    int rawmode = level & LL_RAW;
+    level &= 0xff;
+    if (level < server.verbosity) return;
+
+    int to_stdout = server.logfile == NULL || server.logfile[0] == '\0';
+    FILE *fp = to_stdout ? stdout : fopen(server.logfile, "a");
+    if (!fp) return;
+    if (rawmode) {
+        fprintf(fp, "%s", msg);
+    } else {
+        char buf[64];
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        struct tm tm;
+        localtime_r(&tv.tv_sec, &tm);
+        int off = strftime(buf, sizeof(buf), "%d %b %Y %H:%M:%S.", &tm);
+        snprintf(buf + off, sizeof(buf) - off, "%03d", (int)tv.tv_usec / 1000);
+        char role;
+        if (server.sentinel_mode)
+            role = 'X';
+        else if (server.pid != getpid())
+            role = 'C';
+        else
+            role = server.masterhost ? 'S' : 'M';
+        fprintf(fp, "%d:%c %s %c %s\n", (int)getpid(), role, buf, marks[level],
+                msg);
+    }
+    fflush(fp);
+    if (!to_stdout) fclose(fp);
+    if (server.syslog_enabled) syslog(syslogLevelMap[level], "%s", msg);
+}
+
+/* printf-style logging at <level>; lines longer than LOG_MAX_LEN are cut. */
+void serverLog(int level, const char *fmt, ...) {
+    if ((level & 0xff) < server.verbosity) return;
+    char msg[LOG_MAX_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    serverLogRaw(level, msg);
+}
+
+/* Logs a fatal internal error with its place and aborts. */
+void _serverPanic(const char *file, int line, const char *msg, ...) {
+    char buf[LOG_MAX_LEN];
+    va_list ap;
+    va_start(ap, msg);
+    vsnprintf(buf, sizeof(buf), msg, ap);
+    va_end(ap);
+    serverLog(LL_WARNING, "------------------------------------------------");
+    serverLog(LL_WARNING, "!!! Software Failure. Guru Meditation: %s #%s:%d",
+              buf, file, line);
+    serverLog(LL_WARNING, "------------------------------------------------");
+    abort();
+}
+
+static void logTlsMessage(int level, const char *fmt, ...) {
+    if (level < server.verbosity) return;
+    char msg[LOG_MAX_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    serverLogRaw(level, msg);
+}
+
+/* ---------------------------------------------------------------------
+ * Time
+ * ------------------------------------------------------------------ */
+
+/* Refreshes the cached clocks used by commands and expiry. */
+void updateCachedTime(int update_daylight_info) {
+    UNUSED(update_daylight_info);
+    server.ustime = ustime();
+    server.mstime = server.ustime / 1000;
+    server.unixtime = server.mstime / 1000;
+    server.lruclock = getLRUClock();
+}
+
+/* The time a command sees for expiry decisions: fixed for a whole command
+ * (and a whole transaction) so that keys do not expire half-way. */
+long long commandTimeSnapshot(void) {
+    return server.mstime;
+}
+
+/* ---------------------------------------------------------------------
+ * Shared objects
+ * ------------------------------------------------------------------ */
+
+static robj *makeSharedString(const char *s) {
+    return makeObjectShared(createStringObject(s, strlen(s)));
+}
+
+static void createSharedObjects(void) {
+    shared.crlf = makeSharedString("\r\n");
+    shared.ok = makeSharedString("+OK\r\n");
+    shared.emptybulk = makeSharedString("$0\r\n\r\n");
+    shared.czero = makeSharedString(":0\r\n");
+    shared.cone = makeSharedString(":1\r\n");
+    shared.emptyarray = makeSharedString("*0\r\n");
+    shared.pong = makeSharedString("+PONG\r\n");
+    shared.queued = makeSharedString("+QUEUED\r\n");
+    shared.emptyscan = makeSharedString("*2\r\n$1\r\n0\r\n*0\r\n");
+    shared.space = makeSharedString(" ");
+    shared.plus = makeSharedString("+");
+    shared.wrongtypeerr = makeSharedString(
+        "-WRONGTYPE Operation against a key holding the wrong kind of "
+        "value\r\n");
+    shared.err = makeSharedString("-ERR\r\n");
+    shared.nokeyerr = makeSharedString("-ERR no such key\r\n");
+    shared.syntaxerr = makeSharedString("-ERR syntax error\r\n");
+    shared.sameobjecterr = makeSharedString(
+        "-ERR source and destination objects are the same\r\n");
+    shared.outofrangeerr = makeSharedString("-ERR index out of range\r\n");
+    shared.noscripterr = makeSharedString(
+        "-NOSCRIPT No matching script. Please use EVAL.\r\n");
+    shared.loadingerr = makeSharedString(
+        "-LOADING Redis is loading the dataset in memory\r\n");
+    shared.slowevalerr = makeSharedString(
+        "-BUSY Redis is busy running a script. You can only call "
+        "SCRIPT KILL or SHUTDOWN NOSAVE.\r\n");
+    shared.slowscripterr = shared.slowevalerr;
+    shared.bgsaveerr = makeSharedString(
+        "-MISCONF Redis is configured to save RDB snapshots, but it's "
+        "currently unable to persist to disk. Commands that may modify the "
+        "data set are disabled, because this instance is configured to report "
+        "errors during writes if RDB snapshotting fails "
+        "(stop-writes-on-bgsave-error option). Please check the Redis logs "
+        "for details about the RDB error.\r\n");
+    shared.execaborterr = makeSharedString(
+        "-EXECABORT Transaction discarded because of previous errors.\r\n");
+    shared.noautherr = makeSharedString("-NOAUTH Authentication required.\r\n");
+    shared.noreplicaserr = makeSharedString(
+        "-NOREPLICAS Not enough good replicas to write.\r\n");
+    shared.busykeyerr = makeSharedString(
+        "-BUSYKEY Target key name already exists.\r\n");
+    shared.oomerr = makeSharedString(
+        "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+    for (int j = 0; j < 4; j++) {
+        shared.null[j] = makeSharedString(j == 3 ? "_\r\n" : "$-1\r\n");
+        shared.nullarray[j] = makeSharedString(j == 3 ? "_\r\n" : "*-1\r\n");
+        shared.emptymap[j] = makeSharedString(j == 3 ? "%0\r\n" : "*0\r\n");
+        shared.emptyset[j] = makeSharedString(j == 3 ? "~0\r\n" : "*0\r\n");
+    }
+    for (int j = 0; j < PROTO_SHARED_SELECT_CMDS; j++) {
+        char dictid_str[64];
+        int dictid_len = ll2string(dictid_str, sizeof(dictid_str), j);
+        shared.select[j] = makeObjectShared(createObject(
+            OBJ_STRING, sdsCatPrintf(sdsEmpty(),
+                                     "*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n",
+                                     dictid_len, dictid_str)));
+    }
+    shared.messagebulk = makeSharedString("$7\r\nmessage\r\n");
+    shared.pmessagebulk = makeSharedString("$8\r\npmessage\r\n");
+    shared.subscribebulk = makeSharedString("$9\r\nsubscribe\r\n");
+    shared.unsubscribebulk = makeSharedString("$11\r\nunsubscribe\r\n");
+    shared.ssubscribebulk = makeSharedString("$10\r\nssubscribe\r\n");
+    shared.sunsubscribebulk = makeSharedString("$12\r\nsunsubscribe\r\n");
+    shared.smessagebulk = makeSharedString("$8\r\nsmessage\r\n");
+    shared.psubscribebulk = makeSharedString("$10\r\npsubscribe\r\n");
+    shared.punsubscribebulk = makeSharedString("$12\r\npunsubscribe\r\n");
+    shared.del = makeSharedString("DEL");
+    shared.unlink = makeSharedString("UNLINK");
+    shared.rpop = makeSharedString("RPOP");
+    shared.lpop = makeSharedString("LPOP");
+    shared.lpush = makeSharedString("LPUSH");
+    shared.rpoplpush = makeSharedString("RPOPLPUSH");
+    shared.lmove = makeSharedString("LMOVE");
+    shared.blmove = makeSharedString("BLMOVE");
+    shared.zpopmin = makeSharedString("ZPOPMIN");
+    shared.zpopmax = makeSharedString("ZPOPMAX");
+    shared.multi = makeSharedString("MULTI");
+    shared.exec = makeSharedString("EXEC");
+    shared.hset = makeSharedString("HSET");
+    shared.srem = makeSharedString("SREM");
+    shared.xgroup = makeSharedString("XGROUP");
+    shared.xclaim = makeSharedString("XCLAIM");
+    shared.script = makeSharedString("SCRIPT");
+    shared.replconf = makeSharedString("REPLCONF");
+    shared.eval = makeSharedString("EVAL");
+    shared.persist = makeSharedString("PERSIST");
+    shared.set = makeSharedString("SET");
+    shared.pexpireat = makeSharedString("PEXPIREAT");
+    shared.pexpire = makeSharedString("PEXPIRE");
+    shared.time = makeSharedString("TIME");
+    shared.pxat = makeSharedString("PXAT");
+    shared.absttl = makeSharedString("ABSTTL");
+    shared.retrycount = makeSharedString("RETRYCOUNT");
+    shared.force = makeSharedString("FORCE");
+    shared.justid = makeSharedString("JUSTID");
+    shared.entriesread = makeSharedString("ENTRIESREAD");
+    shared.lastid = makeSharedString("LASTID");
+    shared.ping = makeSharedString("ping");
+    shared.setid = makeSharedString("SETID");
+    shared.keepttl = makeSharedString("KEEPTTL");
+    shared.load = makeSharedString("LOAD");
+    shared.createconsumer = makeSharedString("CREATECONSUMER");
+    shared.getack = makeSharedString("GETACK");
+    shared.special_asterick = makeSharedString("*");
+    shared.special_equals = makeSharedString("=");
+    shared.default_username = makeSharedString("default");
+    shared.redacted = makeSharedString("(redacted)");
+    shared.ssubscribe = makeSharedString("ssubscribe");
+    shared.sunsubscribe = makeSharedString("sunsubscribe");
+    shared.left = makeSharedString("left");
+    shared.right = makeSharedString("right");
+    for (int j = 0; j < OBJ_SHARED_INTEGERS; j++) {
+        shared.integers[j] =
+            makeObjectShared(createObject(OBJ_STRING, (void *)(long)j));
+        shared.integers[j]->encoding = OBJ_ENCODING_INT;
+    }
+    for (int j = 0; j < OBJ_SHARED_BULKHDR_LEN; j++) {
+        shared.mbulkhdr[j] = makeObjectShared(
+            createObject(OBJ_STRING, sdsCatPrintf(sdsEmpty(), "*%d\r\n", j)));
+        shared.bulkhdr[j] = makeObjectShared(
+            createObject(OBJ_STRING, sdsCatPrintf(sdsEmpty(), "$%d\r\n", j)));
+        shared.maphdr[j] = makeObjectShared(
+            createObject(OBJ_STRING, sdsCatPrintf(sdsEmpty(), "%%%d\r\n", j)));
+        shared.sethdr[j] = makeObjectShared(
+            createObject(OBJ_STRING, sdsCatPrintf(sdsEmpty(), "~%d\r\n", j)));
+    }
+    shared.maxstring = createStringObject("maxstring", 9);
+}
+
+/* ---------------------------------------------------------------------
+ * Command table
+ * ------------------------------------------------------------------ */
+
+static uint64_t dictSdsCaseHash(const void *key) {
+    return dictGenCaseHashFunction((const unsigned char *)key,
+                                   sdsLen((sds)key));
+}
+
+static int dictSdsKeyCaseCompare(dict *d, const void *a, const void *b) {
+    UNUSED(d);
+    return strcasecmp(a, b) == 0;
+}
+
+static void dictSdsDestructor(dict *d, void *val) {
+    UNUSED(d);
+    sdsFree(val);
+}
+
+/* Command names (sds, case-insensitive) -> struct redisCommand*. */
+dictType commandTableDictType = {dictSdsCaseHash, NULL, NULL,
+                                 dictSdsKeyCaseCompare, dictSdsDestructor,
+                                 NULL, NULL};
+
+static int nextCommandId;
+
+static void registerCommand(dict *table, struct redisCommand *cmd,
+                            struct redisCommand *parent) {
+    cmd->parent = parent;
+    cmd->id = nextCommandId++;
+    if (parent)
+        cmd->fullname = sdsCatPrintf(sdsEmpty(), "%s|%s",
+                                     parent->declared_name, cmd->declared_name);
+    else
+        cmd->fullname = sdsNew(cmd->declared_name);
+    if (cmd->subcommands) {
+        cmd->subcommands_dict = dictCreate(&commandTableDictType);
+        for (struct redisCommand *sub = cmd->subcommands; sub->declared_name;
+             sub++)
+            registerCommand(cmd->subcommands_dict, sub, cmd);
+    }
+    int rc = dictAdd(table, sdsNew(cmd->declared_name), cmd);
+    serverAssert(rc == DICT_OK);
+}
+
+static void populateCommandTable(void) {
+    for (struct redisCommand *cmd = redisCommandTable; cmd->declared_name;
+         cmd++)
+        registerCommand(server.commands, cmd, NULL);
+}
+
+/* Finds the command (or subcommand) named by <argv>; NULL if none. A
+ * container command with no subcommand argument is returned itself. */
+struct redisCommand *lookupCommand(robj **argv, int argc) {
+    struct redisCommand *base = dictFetchValue(server.commands, argv[0]->ptr);
+    if (!base || !base->subcommands_dict || argc < 2) return base;
+    if (argv[1]->encoding != OBJ_ENCODING_RAW &&
+        argv[1]->encoding != OBJ_ENCODING_EMBSTR)
+        return NULL;
+    return dictFetchValue(base->subcommands_dict, argv[1]->ptr);
+}
+
+/* Finds a top-level command by name, or a subcommand as "parent|sub". */
+struct redisCommand *lookupCommandBySds(sds s) {
+    int count;
+    sds *parts = sdsSplitLen(s, sdsLen(s), "|", 1, &count);
+    struct redisCommand *cmd = NULL;
+    if (count >= 1 && count <= 2) {
+        cmd = dictFetchValue(server.commands, parts[0]);
+        if (cmd && count == 2)
+            cmd = cmd->subcommands_dict
+                      ? dictFetchValue(cmd->subcommands_dict, parts[1])
+                      : NULL;
+    }
+    sdsFreeSplitRes(parts, count);
+    return cmd;
+}
+
+struct redisCommand *lookupCommandByCString(const char *s) {
+    sds name = sdsNew(s);
+    struct redisCommand *cmd = lookupCommandBySds(name);
+    sdsFree(name);
+    return cmd;
+}
+
+/* ---------------------------------------------------------------------
+ * Propagation
+ * ------------------------------------------------------------------ */
+
+/* Writes reach the AOF and replicas through sinks that those modules
+ * register; until then a write is executed and propagated nowhere. */
+#define MAX_PROPAGATION_SINKS 4
+static propagationSink *propagationSinks[MAX_PROPAGATION_SINKS];
+static int propagationSinkCount;
+
+typedef struct pendingPropagation {
+    int dbid, argc, target;
+    robj **argv;
+} pendingPropagation;
+
+static pendingPropagation *pendingProps;
+static int pendingPropsCount, pendingPropsCap;
+
+/* Registers <sink> to receive every propagated command. */
+void registerPropagationSink(propagationSink *sink) {
+    serverAssert(propagationSinkCount < MAX_PROPAGATION_SINKS);
+    propagationSinks[propagationSinkCount++] = sink;
+}
+
+/* Queues <argv>/<argc> in <dbid> for propagation to <target> when the
+ * current command finishes (references are taken). */
+void alsoPropagate(int dbid, robj **argv, int argc, int target) {
+    if (target == PROPAGATE_NONE || propagationSinkCount == 0) return;
+    if (pendingPropsCount == pendingPropsCap) {
+        pendingPropsCap = pendingPropsCap ? pendingPropsCap * 2 : 8;
+        pendingProps = zrealloc(pendingProps, sizeof(*pendingProps) *
+                                                  pendingPropsCap);
+    }
+    pendingPropagation *p = &pendingProps[pendingPropsCount++];
+    p->dbid = dbid;
+    p->argc = argc;
+    p->target = target;
+    p->argv = zmalloc(sizeof(robj *) * argc);
+    for (int j = 0; j < argc; j++) {
+        p->argv[j] = argv[j];
+        incrRefCount(argv[j]);
+    }
+}
+
+/* Hands the queued commands to the sinks, wrapped in MULTI/EXEC when more
+ * than one was queued by a single command or transaction. */
+static void propagatePendingCommands(void) {
+    if (pendingPropsCount == 0) return;
+    int wrap = pendingPropsCount > 1;
+    if (wrap) {
+        robj *multi = shared.multi;
+        for (int s = 0; s < propagationSinkCount; s++)
+            propagationSinks[s](pendingProps[0].dbid, &multi, 1,
+                                PROPAGATE_AOF | PROPAGATE_REPL);
+    }
+    for (int i = 0; i < pendingPropsCount; i++) {
+        pendingPropagation *p = &pendingProps[i];
+        for (int s = 0; s < propagationSinkCount; s++)
+            propagationSinks[s](p->dbid, p->argv, p->argc, p->target);
+        for (int j = 0; j < p->argc; j++) decrRefCount(p->argv[j]);
+        zfree(p->argv);
+    }
+    if (wrap) {
+        robj *exec = shared.exec;
+        for (int s = 0; s < propagationSinkCount; s++)
+            propagationSinks[s](pendingProps[0].dbid, &exec, 1,
+                                PROPAGATE_AOF | PROPAGATE_REPL);
+    }
+    pendingPropsCount = 0;
+}
+
+/* Forces the current command to be propagated even if it changed nothing. */
+void forceCommandPropagation(client *c, int flags) {
+    if (flags & PROPAGATE_REPL) c->flags |= CLIENT_FORCE_REPL;
+    if (flags & PROPAGATE_AOF) c->flags |= CLIENT_FORCE_AOF;
+}
+
+/* Stops the current command from being propagated as received (it has
+ * queued another form with alsoPropagate). */
+void preventCommandPropagation(client *c) {
+    c->flags |= CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP;
+}
+
+/* 1 for the clients whose commands are applied whatever the state (our
+ * master's link, AOF loading). */
+int mustObeyClient(client *c) {
+    return (c->flags & CLIENT_MASTER) || c->conn == NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Dispatch
+ * ------------------------------------------------------------------ */
+
+/* Runs the command of <c>: times it, counts it, feeds the slow log and
+ * monitors, and propagates what it wrote. */
+void call(client *c, int flags) {
+    struct redisCommand *real_cmd = c->cmd;
+    long long dirty = server.dirty;
+    client *prev_client = server.executing_client;
+    server.executing_client = c;
+    c->flags &= ~(CLIENT_FORCE_AOF | CLIENT_FORCE_REPL |
+                  CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP);
+
+    if (listLength(server.monitors) && !server.loading &&
+        !(c->cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
+        replicationFeedMonitors(c, server.monitors, c->db->id, c->argv,
+                                c->argc);
+
+    long long start = ustime();
+    c->cmd->proc(c);
+    long long duration = ustime() - start;
+    dirty = server.dirty - dirty;
+    if (dirty < 0) dirty = 0;
+
+    if (flags & CMD_CALL_SLOWLOG && !(c->cmd->flags & CMD_SKIP_SLOWLOG))
+        slowlogPushEntryIfNeeded(c, c->argv, c->argc, duration);
+    if (flags & CMD_CALL_STATS) {
+        real_cmd->microseconds += duration;
+        real_cmd->calls++;
+    }
+    if (flags & CMD_CALL_PROPAGATE && !(c->flags & CLIENT_PREVENT_REPL_PROP &&
+                                        c->flags & CLIENT_PREVENT_AOF_PROP)) {
+        int target = PROPAGATE_NONE;
+        if (dirty) target = PROPAGATE_AOF | PROPAGATE_REPL;
+        if (c->flags & CLIENT_FORCE_REPL) target |= PROPAGATE_REPL;
+        if (c->flags & CLIENT_FORCE_AOF) target |= PROPAGATE_AOF;
+        if (c->flags & CLIENT_PREVENT_REPL_PROP) target &= ~PROPAGATE_REPL;
+        if (c->flags & CLIENT_PREVENT_AOF_PROP) target &= ~PROPAGATE_AOF;
+        if (target && !(c->cmd->flags & CMD_MODULE))
+            alsoPropagate(c->db->id, c->argv, c->argc, target);
+    }
+    c->lastcmd = real_cmd;
+    c->commands_processed++;
+    server.stat_numcommands++;
+    server.executing_client = prev_client;
+    /* Propagate once the outermost command is over (EXEC runs others). */
+    if (!server.executing_client && !server.in_exec) propagatePendingCommands();
+}
+
+static void rejectCommand(client *c, robj *reply) {
+    if (c->cmd) c->cmd->rejected_calls++;
+    if (c->flags & CLIENT_MULTI) flagTransaction(c);
+    addReplyErrorObject(c, reply);
+}
+
+static void rejectCommandFormat(client *c, const char *fmt, ...) {
+    if (c->cmd) c->cmd->rejected_calls++;
+    if (c->flags & CLIENT_MULTI) flagTransaction(c);
+    va_list ap;
+    va_start(ap, fmt);
+    sds s = sdsCatVPrintf(sdsEmpty(), fmt, ap);
+    va_end(ap);
+    addReplyError(c, s);
+    sdsFree(s);
+}
+
+static int commandIsWrite(struct redisCommand *cmd) {
+    return (cmd->flags & CMD_WRITE) != 0;
+}
+
+/* Checks and runs the command in c->argv. Returns C_OK if the client can
+ * go on with its next command, C_ERR if it is being closed. */
+int processCommand(client *c) {
+    if (!strcasecmp(c->argv[0]->ptr, "quit") && c->argc == 1) {
+        quitCommand(c);
+        return C_ERR;
+    }
+    c->cmd = lookupCommand(c->argv, c->argc);
+    if (!c->cmd) {
+        if (c->argc >= 2 &&
+            (c->cmd = dictFetchValue(server.commands, c->argv[0]->ptr)) &&
+            c->cmd->subcommands_dict) {
+            sds cmd = sdsNew(c->argv[0]->ptr);
+            sdsToUpper(cmd);
+            c->cmd = NULL;
+            rejectCommandFormat(c, "unknown subcommand '%.128s'. Try %s HELP.",
+                                (char *)c->argv[1]->ptr, cmd);
+            sdsFree(cmd);
+            return C_OK;
+        }
+        c->cmd = NULL;
+        sds args = sdsEmpty();
+        for (int i = 1; i < c->argc && sdsLen(args) < 128; i++)
+            args = sdsCatPrintf(args, "'%.*s' ",
+                                128 - (int)sdsLen(args),
+                                (char *)c->argv[i]->ptr);
+        rejectCommandFormat(c, "unknown command '%.128s', with args beginning "
+                            "with: %s", (char *)c->argv[0]->ptr, args);
+        sdsFree(args);
+        return C_OK;
+    }
+    if (c->cmd->subcommands_dict && c->argc < 2 && !c->cmd->proc) {
+        rejectCommandFormat(c, "wrong number of arguments for '%s' command",
+                            c->cmd->fullname);
+        return C_OK;
+    }
+    if ((c->cmd->arity > 0 && c->cmd->arity != c->argc) ||
+        (c->argc < -c->cmd->arity)) {
+        rejectCommandFormat(c, "wrong number of arguments for '%s' command",
+                            c->cmd->fullname);
+        return C_OK;
+    }
+    if (!c->authenticated && !(c->cmd->flags & CMD_NO_AUTH)) {
+        rejectCommand(c, shared.noautherr);
+        return C_OK;
+    }
+    /* Out of memory: refuse commands that may grow the dataset. */
+    if (server.maxmemory && (c->cmd->flags & CMD_DENYOOM) &&
+        !mustObeyClient(c) && performEvictions() == EVICT_FAIL) {
+        rejectCommand(c, shared.oomerr);
+        return C_OK;
+    }
+    /* Pause: writes (or everything) wait until the pause ends. */
+    if (areClientsPaused() && !mustObeyClient(c) &&
+        (server.client_pause_type == 2 ||
+         (commandIsWrite(c->cmd) || c->cmd->proc == execCommand)) &&
+        !(c->flags & CLIENT_MULTI && c->cmd->proc != execCommand)) {
+        blockPostponeClient(c);
+        return C_OK;
+    }
+    if (c->flags & CLIENT_PUBSUB && c->resp == 2 &&
+        c->cmd->proc != pingCommand && c->cmd->proc != quitCommand &&
+        c->cmd->proc != resetCommand && !isSubscribeCommand(c->cmd)) {
+        rejectCommandFormat(c, "Can't execute '%s': only (P|S)SUBSCRIBE / "
+                            "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                            "allowed in this context", c->cmd->fullname);
+        return C_OK;
+    }
+    if (c->flags & CLIENT_MULTI && c->cmd->proc != execCommand &&
+        c->cmd->proc != discardCommand && c->cmd->proc != multiCommand &&
+        c->cmd->proc != watchCommand && c->cmd->proc != quitCommand &&
+        c->cmd->proc != resetCommand) {
+        queueMultiCommand(c);
+        addReply(c, shared.queued);
+        return C_OK;
+    }
+    call(c, CMD_CALL_FULL);
+    return C_OK;
+}
+
+/* 1 for the commands a RESP2 subscriber may still send. */
+int isSubscribeCommand(struct redisCommand *cmd) {
+    static const char *names[] = {"subscribe",   "psubscribe",
+                                  "ssubscribe",  "unsubscribe",
+                                  "punsubscribe", "sunsubscribe", NULL};
+    for (int j = 0; names[j]; j++)
+        if (!strcmp(cmd->declared_name, names[j])) return 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Cron and event-loop hooks
+ * ------------------------------------------------------------------ */
+
+static void clientsCron(void) {
+    /* Visit a slice of the clients each tick so that every client is seen
+     * about once a second, however many there are. */
+    int numclients = listLength(server.clients);
+    int iterations = numclients / server.hz;
+    if (iterations < 50) iterations = numclients < 50 ? numclients : 50;
+    while (listLength(server.clients) && iterations--) {
+        listRotateTailToHead(server.clients);
+        client *c = listNodeValue(listFirst(server.clients));
+        c->client_list_node = listFirst(server.clients);
+        if (server.maxidletime && !(c->flags & (CLIENT_SLAVE | CLIENT_MASTER |
+                                                CLIENT_BLOCKED | CLIENT_PUBSUB)) &&
+            server.unixtime - c->lastinteraction > server.maxidletime) {
+            serverLog(LL_VERBOSE, "Closing idle client");
+            freeClientAsync(c);
+            continue;
+        }
+        releaseIdleClientBuffers(c, server.mstime);
+        if (clientHasPendingReplies(c)) closeClientOnOutputBufferLimitReached(c, 1);
+    }
+}
+
+static void databasesCron(void) {
+    if (server.active_expire_enabled && !server.masterhost)
+        activeExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW);
+    if (server.child_pid > 0) return;
+    /* Shrink sparse tables and keep incremental rehashing moving. */
+    for (int j = 0; j < server.dbnum; j++) {
+        redisDb *db = &server.db[j];
+        if (dictSlots(db->dict) > 4 && dictSize(db->dict) * 10 < dictSlots(db->dict))
+            dictResize(db->dict);
+        if (dictSlots(db->expires) > 4 &&
+            dictSize(db->expires) * 10 < dictSlots(db->expires))
+            dictResize(db->expires);
+        if (server.activerehashing) {
+            if (dictIsRehashing(db->dict)) dictRehashMilliseconds(db->dict, 1);
+            if (dictIsRehashing(db->expires))
+                dictRehashMilliseconds(db->expires, 1);
+        }
+    }
+}
+
+#define MAX_CRON_HOOKS 8
+static void (*cronHooks[MAX_CRON_HOOKS])(void);
+static int cronHookCount;
+
+/* Registers <fn> to run from serverCron every tick (persistence,
+ * replication and the like). */
+void registerCronHook(void (*fn)(void)) {
+    serverAssert(cronHookCount < MAX_CRON_HOOKS);
+    cronHooks[cronHookCount++] = fn;
+}
+
+/* The timer behind everything periodic; runs server.hz times a second. */
+int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
+    UNUSED(eventLoop);
+    UNUSED(id);
+    UNUSED(clientData);
+    updateCachedTime(1);
+    server.hz = server.config_hz;
+    if (server.dynamic_hz) {
+        while (listLength(server.clients) / server.hz > 200 &&
+               server.hz < CONFIG_MAX_HZ)
+            server.hz *= 2;
+    }
+    size_t used = zmallocUsedMemory();
+    if ((long long)used > server.stat_peak_memory)
+        server.stat_peak_memory = used;
+    if (server.shutdown_asap) {
+        if (prepareForShutdown(SHUTDOWN_NOFLAGS) == C_OK) exit(0);
+        serverLog(LL_WARNING, "SIGTERM received but errors trying to shut "
+                              "down the server, check the logs for more "
+                              "information");
+        server.shutdown_asap = 0;
+    }
+    clientsCron();
+    databasesCron();
+    for (int i = 0; i < cronHookCount; i++) cronHooks[i]();
+    checkClientPauseTimeoutAndReturnIfPaused();
+    server.cronloops++;
+    return 1000 / server.hz;
+}
+
+#define MAX_BEFORE_SLEEP_HOOKS 8
+static void (*beforeSleepHooks[MAX_BEFORE_SLEEP_HOOKS])(void);
+static int beforeSleepHookCount;
+
+/* Registers <fn> to run before the event loop sleeps (e.g. the AOF flush,
+ * replica acknowledgements). */
+void registerBeforeSleepHook(void (*fn)(void)) {
+    serverAssert(beforeSleepHookCount < MAX_BEFORE_SLEEP_HOOKS);
+    beforeSleepHooks[beforeSleepHookCount++] = fn;
+}
+
+static void beforeSleep(struct aeEventLoop *eventLoop) {
+    UNUSED(eventLoop);
+    updateCachedTime(0);
+    /* Decrypted bytes the socket will not signal again. */
+    if (connTypeHasPendingData()) connTypeProcessPendingData();
+    handleBlockedClientsTimeout();
+    blockedBeforeSleep();
+    if (listLength(server.unblocked_clients)) processUnblockedClients();
+    if (server.active_expire_enabled && !server.masterhost)
+        activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
+    for (int i = 0; i < beforeSleepHookCount; i++) beforeSleepHooks[i]();
+    handleClientsWithPendingWrites();
+    freeClientsInAsyncFreeQueue();
+    /* Handlers above may have left more decrypted data behind. */
+    aeSetDontWait(server.el, connTypeHasPendingData() ||
+                                 listLength(server.unblocked_clients) > 0);
+}
+
+static void afterSleep(struct aeEventLoop *eventLoop) {
+    UNUSED(eventLoop);
+    updateCachedTime(0);
+}
+
+/* ---------------------------------------------------------------------
+ * Listeners
+ * ------------------------------------------------------------------ */
+
+/* Opens the sockets of <l>; on failure logs and returns C_ERR with the
+ * reason in server.neterr. */
+int listenToPort(connListener *l) {
+    if (connListen(l, server.neterr, sizeof(server.neterr)) != 0) {
+        serverLog(LL_WARNING, "Failed listening on port %d (%s), aborting.",
+                  l->port, server.neterr);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* Closes the sockets of <l>. */
+void closeListener(connListener *l) {
+    if (l->count) connCloseListener(l);
+    l->count = 0;
+}
+
+static void setupListener(connListener *l) {
+    l->bindaddr = server.bindaddr;
+    l->bindaddr_count = server.bindaddr_count;
+    l->backlog = server.tcp_backlog;
+    l->accepted = acceptConnection;
+}
+
+/* Re-opens <l> after its port or addresses changed (CONFIG SET). The old
+ * sockets are kept until the new ones are open. Returns C_ERR with
+ * server.neterr set if the new sockets cannot be opened. */
+int changeListener(connListener *l) {
+    connListener fresh = *l;
+    setupListener(&fresh);
+    fresh.count = 0;
+    if (l->ct == connTypeOfSocket()) fresh.port = server.port;
+    if (l->ct == connTypeOfTls()) fresh.port = server.tls_port;
+    if (fresh.port != 0 || fresh.unixpath) {
+        if (connListen(&fresh, server.neterr, sizeof(server.neterr)) != 0)
+            return C_ERR;
+    }
+    closeListener(l);
+    *l = fresh;
+    return C_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * Start-up and shutdown
+ * ------------------------------------------------------------------ */
+
+static void sigShutdownHandler(int sig) {
+    if (server.shutdown_asap && sig == SIGINT) {
+        /* A second Ctrl-C: exit at once. */
+        serverLogRaw(LL_WARNING, "You insist... exiting now.");
+        _exit(1);
+    }
+    server.shutdown_asap = 1;
+}
+
+static void setupSignalHandlers(void) {
+    struct sigaction act;
+    sigemptyset(&act.sa_mask);
+    act.sa_flags = 0;
+    act.sa_handler = sigShutdownHandler;
+    sigaction(SIGTERM, &act, NULL);
+    sigaction(SIGINT, &act, NULL);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void initServerDefaults(void) {
+    server.pid = getpid();
+    server.lruclock = getLRUClock();
+    server.next_client_id = 1;
+    server.stat_starttime = mstime();
+    updateCachedTime(1);
+    getRandomHexChars(server.runid, CONFIG_RUN_ID_SIZE);
+    server.runid[CONFIG_RUN_ID_SIZE] = '\0';
+    getRandomHexChars(server.replid, CONFIG_RUN_ID_SIZE);
+    server.replid[CONFIG_RUN_ID_SIZE] = '\0';
+    memset(server.replid2, '0', CONFIG_RUN_ID_SIZE);
+    server.second_replid_offset = -1;
+    server.commands = dictCreate(&commandTableDictType);
+    server.lastsave = time(NULL);
+    server.lastbgsave_status = C_OK;
+    server.child_pid = -1;
+    server.active_expire_enabled = 1;
+    populateCommandTable();
+    initConfigValues();
+}
+
+static void adjustOpenFilesLimit(void) {
+    rlim_t maxfiles = server.maxclients + CONFIG_MIN_RESERVED_FDS;
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == -1) return;
+    if (limit.rlim_cur >= maxfiles) return;
+    rlim_t want = maxfiles;
+    while (want > limit.rlim_cur) {
+        limit.rlim_cur = want;
+        if (limit.rlim_max < want) limit.rlim_max = want;
+        if (setrlimit(RLIMIT_NOFILE, &limit) == 0) break;
+        want -= 16;
+    }
+    getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < maxfiles) {
+        unsigned int old = server.maxclients;
+        server.maxclients = limit.rlim_cur > CONFIG_MIN_RESERVED_FDS
+                                ? limit.rlim_cur - CONFIG_MIN_RESERVED_FDS : 1;
+        serverLog(LL_WARNING, "You requested maxclients of %u requiring at "
+                  "least %llu max file descriptors. Server can't set maximum "
+                  "open files to %llu; maxclients is now %u.", old,
+                  (unsigned long long)maxfiles, (unsigned long long)maxfiles,
+                  server.maxclients);
+    }
+}
+
+static dictType errorsDictType = {dictSdsCaseHash, NULL, NULL,
+                                  dictSdsKeyCaseCompare, dictSdsDestructor,
+                                  NULL, NULL};
+
+static void initServer(void) {
+    setupSignalHandlers();
+    if (server.syslog_enabled)
+        openlog(server.syslog_ident, LOG_PID | LOG_NDELAY | LOG_NOWAIT,
+                server.syslog_facility);
+    server.clients = listCreate();
+    server.clients_to_close = listCreate();
+    server.clients_pending_write = listCreate();
+    server.unblocked_clients = listCreate();
+    server.paused_clients = listCreate();
+    server.slaves = listCreate();
+    server.monitors = listCreate();
+    server.clients_by_id = dictCreate(&clientIdDictType);
+    server.errors = dictCreate(&errorsDictType);
+    createSharedObjects();
+    adjustOpenFilesLimit();
+    server.el = aeCreateEventLoop(server.maxclients + CONFIG_FDSET_INCR);
+    if (!server.el) {
+        serverLog(LL_WARNING, "Failed creating the event loop. Error "
+                  "message: '%s'", strerror(errno));
+        exit(1);
+    }
+    connInit(server.el);
+    connSocketInit();
+    tlsInit();
+    tlsSetLogger(logTlsMessage);
+    initDbs();
+    slowlogInit();
+    blockedInit();
+
+    server.listeners[0].ct = connTypeOfSocket();
+    server.listeners[1].ct = connTypeOfTls();
+    server.listeners[2].ct = connTypeOfUnix();
+    for (int i = 0; i < 3; i++) setupListener(&server.listeners[i]);
+    server.listeners[0].port = server.port;
+    server.listeners[1].port = server.tls_port;
+    server.listeners[2].unixpath = server.unixsocket;
+    server.listeners[2].unixperm = server.unixsocketperm;
+
+    if (server.tls_port || server.tls_replication || server.tls_cluster) {
+        char err[1024];
+        if (configApplyTls(err, sizeof(err)) != C_OK) {
+            serverLog(LL_WARNING, "Failed to configure TLS. Check logs for "
+                      "more info. %s", err);
+            exit(1);
+        }
+    }
+    if (server.port != 0 && listenToPort(&server.listeners[0]) == C_ERR) exit(1);
+    if (server.tls_port != 0 && listenToPort(&server.listeners[1]) == C_ERR)
+        exit(1);
+    if (server.unixsocket != NULL) {
+        unlink(server.unixsocket);
+        if (connListen(&server.listeners[2], server.neterr,
+                       sizeof(server.neterr)) != 0) {
+            serverLog(LL_WARNING, "Failed opening Unix socket: %s",
+                      server.neterr);
+            exit(1);
+        }
+    }
+    if (server.port == 0 && server.tls_port == 0 && !server.unixsocket) {
+        serverLog(LL_WARNING, "Configured to not listen anywhere, exiting.");
+        exit(1);
+    }
+    if (aeCreateTimeEvent(server.el, 1, serverCron, NULL, NULL) == AE_ERR)
+        serverPanic("Can't create event loop timers.");
+    aeSetBeforeSleepProc(server.el, beforeSleep);
+    aeSetAfterSleepProc(server.el, afterSleep);
+}
+
+#define MAX_SHUTDOWN_HOOKS 8
+static int (*shutdownHooks[MAX_SHUTDOWN_HOOKS])(int flags);
+static int shutdownHookCount;
+
+/* Registers <fn> to run at shutdown (saving, flushing the AOF); a hook
+ * returning C_ERR stops the shutdown unless SHUTDOWN_FORCE is set. */
+void registerShutdownHook(int (*fn)(int flags)) {
+    serverAssert(shutdownHookCount < MAX_SHUTDOWN_HOOKS);
+    shutdownHooks[shutdownHookCount++] = fn;
+}
+
+/* Gets ready to exit: runs the shutdown hooks, removes the pid file and
+ * the unix socket, closes the listeners. C_ERR if a hook refused. */
+int prepareForShutdown(int flags) {
+    serverLog(LL_NOTICE, "User requested shutdown...");
+    for (int i = 0; i < shutdownHookCount; i++) {
+        if (shutdownHooks[i](flags) != C_OK && !(flags & SHUTDOWN_FORCE)) {
+            serverLog(LL_WARNING, "Errors trying to shut down the server. "
+                                  "Check the logs for more information.");
+            return C_ERR;
+        }
+    }
+    if (server.pidfile) unlink(server.pidfile);
+    for (int i = 0; i < 3; i++) closeListener(&server.listeners[i]);
+    if (server.unixsocket) unlink(server.unixsocket);
+    /* Tell connected clients nothing; flush what was queued for them. */
+    handleClientsWithPendingWrites();
+    serverLog(LL_WARNING, "%s is now ready to exit, bye bye...",
+              server.sentinel_mode ? "Sentinel" : "Redis");
+    return C_OK;
+}
+
+static void createPidFile(void) {
+    if (!server.pidfile) server.pidfile = zstrdup("/var/run/redis.pid");
+    FILE *fp = fopen(server.pidfile, "w");
+    if (fp) {
+        fprintf(fp, "%d\n", (int)getpid());
+        fclose(fp);
+    } else {
+        serverLog(LL_WARNING, "Failed to write PID file: %s", strerror(errno));
+    }
+}
+
+static void daemonize(void) {
+    if (fork() != 0) exit(0);
+    setsid();
+    int fd = open("/dev/null", O_RDWR, 0);
+    if (fd != -1) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO) close(fd);
+    }
+}
+
+static void version(void) {
+    printf("Redis server v=%s sha=00000000:0 malloc=%s bits=%d build=0\n",
+           REDIS_VERSION, ZMALLOC_LIB, (int)sizeof(long) * 8);
+    exit(0);
+}
+
+static void usage(void) {
+    fprintf(stderr,
+            "Usage: ./redis-server [/path/to/redis.conf] [options] [-]\n"
+            "       ./redis-server - (read config from stdin)\n"
+            "       ./redis-server -v or --version\n"
+            "       ./redis-server -h or --help\n\n"
+            "Examples:\n"
+            "       ./redis-server (run the server with default conf)\n"
+            "       ./redis-server /etc/redis/6379.conf\n"
+            "       ./redis-server --port 7777\n"
+            "       ./redis-server --port 7777 --replicaof 127.0.0.1 8888\n"
+            "       ./redis-server /etc/myredis.conf --loglevel verbose -\n"
+            "       ./redis-server /etc/myredis.conf --loglevel verbose\n\n"
+            "TLS:\n"
+            "       ./redis-server --port 0 --tls-port 6380 --tls-cert-file "
+            "server.crt \\\n"
+            "              --tls-key-file server.key --tls-ca-cert-file "
+            "ca.crt\n");
+    exit(1);
+}
+
+static void logStartupBanner(void) {
+    serverLog(LL_NOTICE, "Running mode=%s, port=%d, tls-port=%d.",
+              server.sentinel_mode ? "sentinel"
+              : server.cluster_enabled ? "cluster" : "standalone",
+              server.port, server.tls_port);
+    if (server.logfile == NULL || server.logfile[0] == '\0') {
+        /* Scripts written for Redis look for these on standard output. */
+        char buf[512];
+        snprintf(buf, sizeof(buf),
+                 "\n    Redis-compatible server %s (native TLS) %d bit\n"
+                 "    Running in %s mode\n"
+                 "    Port: %d\n"
+                 "    TLS port: %d\n"
+                 "    PID: %ld\n\n",
+                 REDIS_VERSION, (int)sizeof(long) * 8,
+                 server.sentinel_mode ? "sentinel"
+                 : server.cluster_enabled ? "cluster" : "standalone",
+                 server.port, server.tls_port, (long)getpid());
+        serverLogRaw(LL_NOTICE | LL_RAW, buf);
+    }
+}
+
+/* Joins the command-line options after the config file into directive
+ * lines: "--port 7777 --bind a b" becomes "port 7777\nbind a b\n". */
+static sds joinCommandLineOptions(int argc, char **argv, int j) {
+    sds options = sdsEmpty();
+    int first = 1;
+    for (; j < argc; j++) {
+        if (argv[j][0] == '-' && argv[j][1] == '-' && argv[j][2] != '\0') {
+            if (!first) options = sdsCat(options, "\n");
+            options = sdsCat(options, argv[j] + 2);
+            options = sdsCat(options, " ");
+            first = 0;
+        } else {
+            options = sdsCatRepr(options, argv[j], strlen(argv[j]));
+            options = sdsCat(options, " ");
+        }
+    }
+    return options;
+}
+
+#define MAX_STARTUP_HOOKS 8
+static void (*startupHooks[MAX_STARTUP_HOOKS])(void);
+static int startupHookCount;
+
+/* Registers <fn> to run once the server is initialised and before it
+ * accepts commands (loading the dataset, connecting to a master). */
+void registerStartupHook(void (*fn)(void)) {
+    serverAssert(startupHookCount < MAX_STARTUP_HOOKS);
+    startupHooks[startupHookCount++] = fn;
+}
+
+int main(int argc, char **argv) {
+    setlocale(LC_COLLATE, "");
+    tzset();
+    srand(time(NULL) ^ getpid());
+    unsigned char seed[16];
+    getRandomBytes(seed, sizeof(seed));
+    dictSetHashFunctionSeed(seed);
+
+    char *exe = strrchr(argv[0], '/');
+    exe = exe ? exe + 1 : argv[0];
+    server.sentinel_mode = strstr(exe, "redis-sentinel") != NULL;
+    for (int j = 1; j < argc; j++)
+        if (!strcmp(argv[j], "--sentinel")) server.sentinel_mode = 1;
+    server.executable = getAbsolutePath(argv[0]);
+    server.exec_argv = argv;
+    initServerDefaults();
+
+    char *configfile = NULL;
+    int config_from_stdin = 0;
+    if (argc >= 2) {
+        int j = 1;
+        if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version")) version();
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) usage();
+        if (argv[1][0] != '-') {
+            configfile = argv[1];
+            j = 2;
+        }
+        /* A lone "-" means: also read directives from standard input. */
+        int n = 0;
+        char **rest = zmalloc(sizeof(char *) * (argc + 1));
+        for (int k = j; k < argc; k++) {
+            if (!strcmp(argv[k], "-"))
+                config_from_stdin = 1;
+            else
+                rest[n++] = argv[k];
+        }
+        sds options = joinCommandLineOptions(n, rest, 0);
+        zfree(rest);
+        if (configfile) server.configfile = getAbsolutePath(configfile);
+        loadServerConfig(server.configfile, config_from_stdin, options);
+        sdsFree(options);
+    }
+    if (server.sentinel_mode) {
+        fprintf(stderr, "Sentinel mode is not available in this build "
+                        "yet.\n");
+        exit(1);
+    }
+    if (server.daemonize) daemonize();
+    serverLog(LL_WARNING, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+    serverLog(LL_WARNING, "Redis version=%s, bits=%d, commit=00000000, "
+              "modified=0, pid=%d, just started", REDIS_VERSION,
+              (int)sizeof(long) * 8, (int)getpid());
+    if (argc == 1)
+        serverLog(LL_WARNING, "Warning: no config file specified, using the "
+                              "default config. In order to specify a config "
+                              "file use %s /path/to/redis.conf", argv[0]);
+    else
+        serverLog(LL_WARNING, "Configuration loaded");
+    server.pid = getpid();
+    initServer();
+    if (server.daemonize || server.pidfile) createPidFile();
+    logStartupBanner();
+    serverLog(LL_NOTICE, "Server initialized");
+    for (int i = 0; i < startupHookCount; i++) startupHooks[i]();
+    serverLog(LL_NOTICE, "Ready to accept connections");
+    aeMain(server.el);
+    aeDeleteEventLoop(server.el);
+    return 0;
+}

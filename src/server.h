@@ -1,0 +1,972 @@
+/* server.h: the shared vocabulary of the protocol, data and server layers:
+ * objects, databases, clients, commands, and the global server state.
+ *
+ * Leaf modules (ae, anet, sds, dict, adlist, util, resp, connection, socket,
+ * tls) never include this file. */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adlist.h"
+#include "ae.h"
+#include "anet.h"
+#include "connection.h"
+#include "dict.h"
+#include "resp.h"
+#include "sds.h"
+#include "util.h"
+#include "zmalloc.h"
+
+#define REDIS_VERSION "7.0.15"
+#define REDIS_VERSION_NUM 0x0007000f
+#define SERVER_NAME "redis"
+
+#define C_OK 0
+#define C_ERR -1
+#define WARN_UNUSED __attribute__((warn_unused_result))
+#define UNUSED(x) (void)(x)
+
+/* Log levels. */
+#define LL_DEBUG 0
+#define LL_VERBOSE 1
+#define LL_NOTICE 2
+#define LL_WARNING 3
+#define LL_RAW (1 << 10)
+#define LOG_MAX_LEN 1024
+
+/* Defaults and limits. */
+#define CONFIG_DEFAULT_HZ 10
+#define CONFIG_MIN_HZ 1
+#define CONFIG_MAX_HZ 500
+#define CONFIG_DEFAULT_SERVER_PORT 6379
+#define CONFIG_DEFAULT_MAX_CLIENTS 10000
+#define CONFIG_MIN_RESERVED_FDS 32
+#define CONFIG_FDSET_INCR (CONFIG_MIN_RESERVED_FDS + 96)
+#define CONFIG_BINDADDR_MAX 16
+#define CONFIG_RUN_ID_SIZE 40
+#define PROTO_IOBUF_LEN (1024 * 16)     /* read chunk */
+#define PROTO_REPLY_CHUNK_BYTES (16 * 1024)
+#define PROTO_MBULK_BIG_ARG (1024 * 32)
+#define PROTO_INLINE_MAX_SIZE (1024 * 64)
+#define PROTO_SHARED_SELECT_CMDS 10
+#define OBJ_SHARED_INTEGERS 10000
+#define OBJ_SHARED_BULKHDR_LEN 32
+#define LONG_STR_SIZE 21
+#define NET_MAX_WRITES_PER_EVENT (1024 * 64)
+#define ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP 20
+#define ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC 25
+#define ACTIVE_EXPIRE_CYCLE_FAST_DURATION 1000 /* us */
+
+/* Object types (the RDB type ids differ; see rdb.h). */
+#define OBJ_STRING 0
+#define OBJ_LIST 1
+#define OBJ_SET 2
+#define OBJ_ZSET 3
+#define OBJ_HASH 4
+#define OBJ_MODULE 5
+#define OBJ_STREAM 6
+
+/* Object encodings, as OBJECT ENCODING names them. */
+#define OBJ_ENCODING_RAW 0        /* "raw": sds */
+#define OBJ_ENCODING_INT 1        /* "int": long in ptr */
+#define OBJ_ENCODING_HT 2         /* "hashtable": dict */
+#define OBJ_ENCODING_ZIPMAP 3
+#define OBJ_ENCODING_LINKEDLIST 4
+#define OBJ_ENCODING_ZIPLIST 5
+#define OBJ_ENCODING_INTSET 6     /* "intset" */
+#define OBJ_ENCODING_SKIPLIST 7   /* "skiplist": zset */
+#define OBJ_ENCODING_EMBSTR 8     /* "embstr": sds in the object's allocation */
+#define OBJ_ENCODING_QUICKLIST 9  /* "quicklist" */
+#define OBJ_ENCODING_STREAM 10
+#define OBJ_ENCODING_LISTPACK 11  /* "listpack" */
+
+#define LRU_BITS 24
+#define LRU_CLOCK_MAX ((1 << LRU_BITS) - 1)
+#define LRU_CLOCK_RESOLUTION 1000 /* ms */
+#define OBJ_SHARED_REFCOUNT INT_MAX
+#define OBJ_STATIC_REFCOUNT (INT_MAX - 1)
+#define OBJ_ENCODING_EMBSTR_SIZE_LIMIT 44
+
+typedef struct redisObject {
+    unsigned type : 4;
+    unsigned encoding : 4;
+    unsigned lru : LRU_BITS; /* LRU clock, or LFU data (minutes<<8 | counter) */
+    int refcount;
+    void *ptr;
+} robj;
+
+/* Databases. */
+typedef struct redisDb {
+    dict *dict;          /* key (sds) -> robj */
+    dict *expires;       /* key (the same sds as in dict) -> ms (s64) */
+    dict *blocking_keys; /* keys with clients blocked on them -> list */
+    dict *ready_keys;
+    dict *watched_keys;  /* key -> list of clients WATCHing it */
+    int id;
+    long long avg_ttl;
+    unsigned long expires_cursor;
+} redisDb;
+
+/* Client flags. */
+#define CLIENT_SLAVE (1 << 0)
+#define CLIENT_MASTER (1 << 1)
+#define CLIENT_MONITOR (1 << 2)
+#define CLIENT_MULTI (1 << 3)
+#define CLIENT_BLOCKED (1 << 4)
+#define CLIENT_DIRTY_CAS (1 << 5)
+#define CLIENT_CLOSE_AFTER_REPLY (1 << 6)
+#define CLIENT_UNBLOCKED (1 << 7)
+#define CLIENT_SCRIPT (1 << 8)
+#define CLIENT_ASKING (1 << 9)
+#define CLIENT_CLOSE_ASAP (1 << 10)
+#define CLIENT_UNIX_SOCKET (1 << 11)
+#define CLIENT_DIRTY_EXEC (1 << 12)
+#define CLIENT_MASTER_FORCE_REPLY (1 << 13)
+#define CLIENT_FORCE_AOF (1 << 14)
+#define CLIENT_FORCE_REPL (1 << 15)
+#define CLIENT_PRE_PSYNC (1 << 16)
+#define CLIENT_READONLY (1 << 17)
+#define CLIENT_PUBSUB (1 << 18)
+#define CLIENT_PREVENT_AOF_PROP (1 << 19)
+#define CLIENT_PREVENT_REPL_PROP (1 << 20)
+#define CLIENT_PENDING_WRITE (1 << 21)
+#define CLIENT_REPLY_OFF (1 << 22)
+#define CLIENT_REPLY_SKIP_NEXT (1 << 23)
+#define CLIENT_REPLY_SKIP (1 << 24)
+#define CLIENT_LUA_DEBUG (1 << 25)
+#define CLIENT_PROTECTED (1 << 26)
+#define CLIENT_NO_EVICT (1 << 27)
+#define CLIENT_IN_TO_TABLE (1 << 28)
+#define CLIENT_NO_TOUCH (1 << 29)
+#define CLIENT_PENDING_COMMAND (1 << 30)
+#define CLIENT_EXECUTING_COMMAND (1ULL << 31)
+#define CLIENT_AUTHENTICATED (1ULL << 32)
+#define CLIENT_PROTOCOL_ERROR (1ULL << 33)
+
+/* Client types for output buffer limits and CLIENT LIST/KILL TYPE. */
+#define CLIENT_TYPE_NORMAL 0
+#define CLIENT_TYPE_SLAVE 1
+#define CLIENT_TYPE_PUBSUB 2
+#define CLIENT_TYPE_MASTER 3
+#define CLIENT_TYPE_COUNT 4
+#define CLIENT_TYPE_OBUF_COUNT 3
+
+/* Why a client is blocked. */
+#define BLOCKED_NONE 0
+#define BLOCKED_LIST 1
+#define BLOCKED_WAIT 2
+#define BLOCKED_MODULE 3
+#define BLOCKED_STREAM 4
+#define BLOCKED_ZSET 5
+#define BLOCKED_POSTPONE 6
+#define BLOCKED_PAUSE 7
+#define BLOCKED_NUM 8
+
+/* A chunk of reply bytes. Bytes in [0, used) are the reply; a block being
+ * written has its first sentlen bytes already on the wire. */
+typedef struct clientReplyBlock {
+    size_t size, used;
+    char buf[];
+} clientReplyBlock;
+
+typedef struct clientBufferLimitsConfig {
+    unsigned long long hard_limit_bytes;
+    unsigned long long soft_limit_bytes;
+    time_t soft_limit_seconds;
+} clientBufferLimitsConfig;
+
+/* State of a client blocked on keys (filled by blocking commands). */
+typedef struct blockingState {
+    long long timeout;     /* absolute ms, 0 = forever */
+    long long timer_id;    /* ae timer of the time-out, -1 if none */
+    struct redisDb *db;    /* where the keys are */
+    dict *keys;            /* keys the client waits on (robj -> NULL) */
+    void *target;          /* destination key for BLMOVE and friends */
+    int blocktype_arg;     /* command-specific data */
+    void *priv;            /* command-specific data */
+} blockingState;
+
+typedef struct multiCmd {
+    robj **argv;
+    int argc;
+    struct redisCommand *cmd;
+} multiCmd;
+
+typedef struct multiState {
+    multiCmd *commands;
+    int count;
+    int cmd_flags;         /* union of the queued commands' flags */
+    int cmd_inv_flags;
+    size_t argv_len_sums;
+} multiState;
+
+struct redisCommand;
+
+typedef struct client {
+    uint64_t id;
+    uint64_t flags;          /* CLIENT_* */
+    connection *conn;        /* NULL for fake clients (AOF loading, scripts) */
+    int resp;                /* 2 or 3 */
+    redisDb *db;
+    robj *name;              /* CLIENT SETNAME, or NULL */
+    sds querybuf;            /* bytes read and not yet parsed; may be NULL */
+    size_t qb_pos;           /* parsed up to here */
+    size_t querybuf_peak;
+    respParser parser;
+    int argc;
+    int argv_len;
+    robj **argv;
+    size_t argv_len_sum;
+    struct redisCommand *cmd, *lastcmd;
+    list *reply;             /* of clientReplyBlock; empty when all sent */
+    unsigned long long reply_bytes; /* bytes held in reply blocks */
+    size_t sentlen;          /* bytes of the first block already sent */
+    time_t ctime;            /* creation, seconds */
+    time_t lastinteraction;  /* seconds, for the timeout directive */
+    time_t obuf_soft_limit_reached_time;
+    int authenticated;
+    char *user;              /* "default" */
+    int btype;               /* BLOCKED_* */
+    blockingState bpop;
+    multiState mstate;
+    list *watched_keys;
+    dict *pubsub_channels;   /* channel -> NULL */
+    dict *pubsub_patterns;   /* pattern -> NULL */
+    dict *pubsub_shard_channels;
+    sds peerid;              /* "ip:port" cached, or NULL */
+    sds sockname;
+    listNode *client_list_node;  /* in server.clients */
+    listNode *pending_write_node; /* in server.clients_pending_write */
+    listNode *unblocked_node;
+    long long commands_processed;
+    long long last_io_ms;    /* last read or write, for releasing buffers */
+    /* Replication (replica side of a master client, or master side of a
+     * replica client); used by replication.c. */
+    int replstate;
+    int slave_listening_port;
+    char *slave_addr;
+    int slave_capa;
+    long long reploff, read_reploff, repl_ack_off, repl_ack_time;
+    long long psync_initial_offset;
+    char replid[CONFIG_RUN_ID_SIZE + 1];
+    void *repl_priv;         /* replication.c's per-client state */
+} client;
+
+/* Shared objects created at start-up. */
+struct sharedObjectsStruct {
+    robj *crlf, *ok, *err, *emptybulk, *czero, *cone, *pong, *space, *queued,
+        *null[4], *nullarray[4], *emptymap[4], *emptyset[4], *emptyarray,
+        *wrongtypeerr, *nokeyerr, *syntaxerr, *sameobjecterr, *outofrangeerr,
+        *noscripterr, *loadingerr, *slowevalerr, *slowscripterr,
+        *bgsaveerr, *execaborterr, *noautherr, *noreplicaserr, *busykeyerr,
+        *oomerr, *plus, *messagebulk, *pmessagebulk, *subscribebulk,
+        *unsubscribebulk, *psubscribebulk, *punsubscribebulk,
+        *ssubscribebulk, *sunsubscribebulk, *smessagebulk, *del, *unlink,
+        *rpop, *lpop, *lpush, *rpoplpush, *lmove, *blmove, *zpopmin, *zpopmax,
+        *emptyscan, *multi, *exec, *left, *right, *hset, *srem, *xgroup,
+        *xclaim, *script, *replconf, *eval, *persist, *set, *pexpireat,
+        *pexpire, *time, *pxat, *absttl, *retrycount, *force, *justid,
+        *entriesread, *lastid, *ping, *setid, *keepttl, *load, *createconsumer,
+        *getack, *special_asterick, *special_equals, *default_username,
+        *redacted, *ssubscribe, *sunsubscribe, *maxstring,
+        *select[PROTO_SHARED_SELECT_CMDS],
+        *integers[OBJ_SHARED_INTEGERS],
+        *mbulkhdr[OBJ_SHARED_BULKHDR_LEN], /* "*<n>\r\n" */
+        *bulkhdr[OBJ_SHARED_BULKHDR_LEN],  /* "$<n>\r\n" */
+        *maphdr[OBJ_SHARED_BULKHDR_LEN],   /* "%<n>\r\n" */
+        *sethdr[OBJ_SHARED_BULKHDR_LEN];   /* "~<n>\r\n" */
+};
+extern struct sharedObjectsStruct shared;
+
+/* Command flags (COMMAND INFO shows them by name). */
+#define CMD_WRITE (1ULL << 0)
+#define CMD_READONLY (1ULL << 1)
+#define CMD_DENYOOM (1ULL << 2)
+#define CMD_MODULE (1ULL << 3)
+#define CMD_ADMIN (1ULL << 4)
+#define CMD_PUBSUB (1ULL << 5)
+#define CMD_NOSCRIPT (1ULL << 6)
+#define CMD_BLOCKING (1ULL << 8)
+#define CMD_LOADING (1ULL << 9)
+#define CMD_STALE (1ULL << 10)
+#define CMD_SKIP_MONITOR (1ULL << 11)
+#define CMD_SKIP_SLOWLOG (1ULL << 12)
+#define CMD_ASKING (1ULL << 13)
+#define CMD_FAST (1ULL << 14)
+#define CMD_NO_AUTH (1ULL << 15)
+#define CMD_MAY_REPLICATE (1ULL << 16)
+#define CMD_SENTINEL (1ULL << 17)
+#define CMD_ONLY_SENTINEL (1ULL << 18)
+#define CMD_NO_MANDATORY_KEYS (1ULL << 19)
+#define CMD_PROTECTED (1ULL << 20)
+#define CMD_NO_ASYNC_LOADING (1ULL << 23)
+#define CMD_NO_MULTI (1ULL << 24)
+#define CMD_MOVABLE_KEYS (1ULL << 25)
+#define CMD_ALLOW_BUSY (1ULL << 26)
+
+/* ACL categories (COMMAND INFO and COMMAND DOCS show them). */
+#define ACL_CATEGORY_KEYSPACE (1ULL << 0)
+#define ACL_CATEGORY_READ (1ULL << 1)
+#define ACL_CATEGORY_WRITE (1ULL << 2)
+#define ACL_CATEGORY_SET (1ULL << 3)
+#define ACL_CATEGORY_SORTEDSET (1ULL << 4)
+#define ACL_CATEGORY_LIST (1ULL << 5)
+#define ACL_CATEGORY_HASH (1ULL << 6)
+#define ACL_CATEGORY_STRING (1ULL << 7)
+#define ACL_CATEGORY_BITMAP (1ULL << 8)
+#define ACL_CATEGORY_HYPERLOGLOG (1ULL << 9)
+#define ACL_CATEGORY_GEO (1ULL << 10)
+#define ACL_CATEGORY_STREAM (1ULL << 11)
+#define ACL_CATEGORY_PUBSUB (1ULL << 12)
+#define ACL_CATEGORY_ADMIN (1ULL << 13)
+#define ACL_CATEGORY_FAST (1ULL << 14)
+#define ACL_CATEGORY_SLOW (1ULL << 15)
+#define ACL_CATEGORY_BLOCKING (1ULL << 16)
+#define ACL_CATEGORY_DANGEROUS (1ULL << 17)
+#define ACL_CATEGORY_CONNECTION (1ULL << 18)
+#define ACL_CATEGORY_TRANSACTION (1ULL << 19)
+#define ACL_CATEGORY_SCRIPTING (1ULL << 20)
+
+typedef void redisCommandProc(client *c);
+/* Returns the key positions of a command with movable keys: fills <keys>
+ * (up to <max>) with argv indexes; returns how many. */
+typedef int redisGetKeysProc(struct redisCommand *cmd, robj **argv, int argc,
+                             int *keys, int max);
+
+/* One entry of the command table. Subcommands (CONFIG GET, CLIENT LIST...)
+ * are entries of their parent's <subcommands> array, ended by a NULL name. */
+struct redisCommand {
+    const char *declared_name; /* lower case */
+    redisCommandProc *proc;
+    int arity;                 /* >0 exact, <0 at least -arity */
+    uint64_t flags;            /* CMD_* */
+    uint64_t acl_categories;   /* ACL_CATEGORY_* */
+    int firstkey, lastkey, keystep; /* legacy key spec; 0 = no keys */
+    const char *group;         /* "string", "generic", "server", ... */
+    const char *since;         /* "1.0.0" */
+    const char *summary;
+    const char *complexity;
+    redisGetKeysProc *getkeys_proc;
+    struct redisCommand *subcommands;
+    /* Filled at start-up. */
+    sds fullname;              /* "config|get" */
+    struct redisCommand *parent;
+    dict *subcommands_dict;
+    long long microseconds, calls, rejected_calls, failed_calls;
+    int id;
+};
+
+/* Keyspace notification classes (notify-keyspace-events). */
+#define NOTIFY_KEYSPACE (1 << 0)  /* K */
+#define NOTIFY_KEYEVENT (1 << 1)  /* E */
+#define NOTIFY_GENERIC (1 << 2)   /* g */
+#define NOTIFY_STRING (1 << 3)    /* $ */
+#define NOTIFY_LIST (1 << 4)      /* l */
+#define NOTIFY_SET (1 << 5)       /* s */
+#define NOTIFY_HASH (1 << 6)      /* h */
+#define NOTIFY_ZSET (1 << 7)      /* z */
+#define NOTIFY_EXPIRED (1 << 8)   /* x */
+#define NOTIFY_EVICTED (1 << 9)   /* e */
+#define NOTIFY_STREAM (1 << 10)   /* t */
+#define NOTIFY_KEY_MISS (1 << 11) /* m */
+#define NOTIFY_LOADED (1 << 12)
+#define NOTIFY_MODULE (1 << 13)   /* d */
+#define NOTIFY_NEW (1 << 14)      /* n */
+#define NOTIFY_ALL (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | \
+                    NOTIFY_HASH | NOTIFY_ZSET | NOTIFY_EXPIRED |             \
+                    NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE)
+
+/* maxmemory policies. */
+#define MAXMEMORY_FLAG_LRU (1 << 0)
+#define MAXMEMORY_FLAG_LFU (1 << 1)
+#define MAXMEMORY_FLAG_ALLKEYS (1 << 2)
+#define MAXMEMORY_VOLATILE_LRU ((0 << 8) | MAXMEMORY_FLAG_LRU)
+#define MAXMEMORY_VOLATILE_LFU ((1 << 8) | MAXMEMORY_FLAG_LFU)
+#define MAXMEMORY_VOLATILE_TTL (2 << 8)
+#define MAXMEMORY_VOLATILE_RANDOM (3 << 8)
+#define MAXMEMORY_ALLKEYS_LRU ((4 << 8) | MAXMEMORY_FLAG_LRU | MAXMEMORY_FLAG_ALLKEYS)
+#define MAXMEMORY_ALLKEYS_LFU ((5 << 8) | MAXMEMORY_FLAG_LFU | MAXMEMORY_FLAG_ALLKEYS)
+#define MAXMEMORY_ALLKEYS_RANDOM ((6 << 8) | MAXMEMORY_FLAG_ALLKEYS)
+#define MAXMEMORY_NO_EVICTION (7 << 8)
+
+/* Slow log entry. */
+typedef struct slowlogEntry {
+    robj **argv;
+    int argc;
+    long long id;
+    long long duration;     /* us */
+    time_t time;
+    sds cname;
+    sds peerid;
+} slowlogEntry;
+
+/* The server's global state. Only config.c changes the configuration
+ * fields; every layer may read them. */
+struct redisServer {
+    pid_t pid;
+    char *executable;
+    char *configfile;        /* absolute path, or NULL */
+    char **exec_argv;
+    int hz;
+    int config_hz;
+    redisDb *db;
+    dict *commands;          /* name (case-insensitive sds) -> redisCommand */
+    dict *orig_commands;
+    aeEventLoop *el;
+    _Atomic unsigned int lruclock;
+    volatile sig_atomic_t shutdown_asap;
+    int shutdown_flags;
+    long long cronloops;
+    char runid[CONFIG_RUN_ID_SIZE + 1];
+    int sentinel_mode;
+    int cluster_enabled;
+    /* Networking */
+    int port;
+    int tls_port;
+    int tcp_backlog;
+    char *bindaddr[CONFIG_BINDADDR_MAX];
+    int bindaddr_count;
+    char *unixsocket;
+    unsigned int unixsocketperm;
+    connListener listeners[3];   /* tcp, tls, unix */
+    list *clients;
+    list *clients_to_close;
+    list *clients_pending_write;
+    list *unblocked_clients;
+    list *slaves, *monitors;
+    client *current_client;
+    client *executing_client;
+    dict *clients_by_id;         /* id -> client */
+    uint64_t next_client_id;
+    int protected_mode;
+    int tcpkeepalive;
+    unsigned int maxclients;
+    int maxidletime;             /* timeout, seconds */
+    char neterr[ANET_ERR_LEN];
+    /* Pause (CLIENT PAUSE) */
+    int client_pause_type;       /* 0 none, 1 write, 2 all */
+    long long client_pause_end_time; /* ms */
+    list *paused_clients;
+    /* Limits */
+    long long proto_max_bulk_len;
+    unsigned long long client_max_querybuf_len;
+    clientBufferLimitsConfig client_obuf_limits[CLIENT_TYPE_OBUF_COUNT];
+    /* Logging */
+    char *logfile;
+    int verbosity;
+    int syslog_enabled;
+    char *syslog_ident;
+    int syslog_facility;
+    int daemonize;
+    int supervised;
+    char *pidfile;
+    int crashlog_enabled;
+    /* Security */
+    char *requirepass;           /* sds or NULL */
+    /* Databases and memory */
+    int dbnum;
+    char *dir_unused;
+    unsigned long long maxmemory;
+    int maxmemory_policy;
+    int maxmemory_samples;
+    int lfu_log_factor;
+    int lfu_decay_time;
+    int active_expire_enabled;
+    int active_expire_effort;
+    int lazyfree_lazy_user_del;
+    int lazyfree_lazy_user_flush;
+    int lazyfree_lazy_expire;
+    int lazyfree_lazy_eviction;
+    int lazyfree_lazy_server_del;
+    int notify_keyspace_events;
+    long long stat_expired_stale_perc_unused;
+    /* Encodings thresholds (used by the data types) */
+    size_t hash_max_listpack_entries;
+    size_t hash_max_listpack_value;
+    size_t set_max_intset_entries;
+    size_t zset_max_listpack_entries;
+    size_t zset_max_listpack_value;
+    int list_max_listpack_size;
+    int list_compress_depth;
+    size_t stream_node_max_bytes;
+    long long stream_node_max_entries;
+    /* Persistence settings (persistence issue) */
+    char *rdb_filename;
+    int rdb_compression;
+    int rdb_checksum;
+    int rdb_del_sync_files;
+    int stop_writes_on_bgsave_err;
+    struct saveparam *saveparams;
+    int saveparamslen;
+    int aof_enabled;
+    char *aof_filename;
+    char *aof_dirname;
+    int aof_fsync;
+    int aof_use_rdb_preamble;
+    int aof_load_truncated;
+    int aof_rewrite_perc;
+    long long aof_rewrite_min_size;
+    long long dirty;             /* changes since the last save */
+    time_t lastsave;
+    time_t lastbgsave_try;
+    int lastbgsave_status;
+    pid_t child_pid;
+    int child_type;
+    int loading;
+    /* Replication settings (replication issue) */
+    char *masterhost;
+    int masterport;
+    char *masterauth;
+    char *masteruser;
+    int repl_serve_stale_data;
+    int repl_slave_ro;
+    int repl_diskless_sync;
+    int repl_diskless_sync_delay;
+    int repl_diskless_load;
+    long long repl_backlog_size;
+    int repl_timeout;
+    int repl_ping_slave_period;
+    int slave_priority;
+    int replica_announced;
+    char *slave_announce_ip;
+    int slave_announce_port;
+    int repl_min_slaves_to_write;
+    int repl_min_slaves_max_lag;
+    char replid[CONFIG_RUN_ID_SIZE + 1];
+    char replid2[CONFIG_RUN_ID_SIZE + 1];
+    long long master_repl_offset;
+    long long second_replid_offset;
+    /* TLS settings (all tls-* directives; the TLS type gets a copy) */
+    char *tls_cert_file;
+    char *tls_key_file;
+    char *tls_key_file_pass;
+    char *tls_client_cert_file;
+    char *tls_client_key_file;
+    char *tls_client_key_file_pass;
+    char *tls_dh_params_file;
+    char *tls_ca_cert_file;
+    char *tls_ca_cert_dir;
+    char *tls_protocols;
+    char *tls_ciphers;
+    char *tls_ciphersuites;
+    int tls_prefer_server_ciphers;
+    int tls_session_caching;
+    int tls_session_cache_size;
+    int tls_session_cache_timeout;
+    int tls_auth_clients;
+    int tls_replication;
+    int tls_cluster;
+    long long tls_handshake_timeout;
+    /* Slow log */
+    list *slowlog;
+    long long slowlog_entry_id;
+    long long slowlog_log_slower_than;
+    unsigned long slowlog_max_len;
+    /* Latency / misc */
+    long long latency_monitor_threshold;
+    int io_threads_num;
+    int enable_debug_cmd;        /* 0 no, 1 yes, 2 local */
+    int enable_protected_configs;
+    int jemalloc_bg_thread;
+    int activerehashing;
+    int dynamic_hz;
+    /* Stats */
+    long long stat_starttime;    /* ms */
+    long long stat_numcommands;
+    long long stat_numconnections;
+    long long stat_rejected_conn;
+    long long stat_expiredkeys;
+    double stat_expired_stale_perc;
+    long long stat_expired_time_cap_reached_count;
+    long long stat_evictedkeys;
+    long long stat_keyspace_hits;
+    long long stat_keyspace_misses;
+    long long stat_net_input_bytes;
+    long long stat_net_output_bytes;
+    long long stat_unexpected_error_replies;
+    long long stat_total_error_replies;
+    long long stat_total_reads_processed;
+    long long stat_total_writes_processed;
+    long long stat_client_qbuf_limit_disconnections;
+    long long stat_client_outbuf_limit_disconnections;
+    long long stat_sync_full;
+    long long stat_sync_partial_ok;
+    long long stat_sync_partial_err;
+    long long stat_peak_memory;
+    dict *errors;                /* error code -> count, for INFO errorstats */
+    unsigned long blocked_clients;
+    unsigned long blocked_clients_by_type[BLOCKED_NUM];
+    unsigned long watching_clients;
+    unsigned long pubsub_clients;
+    dict *pubsub_channels;       /* channel -> list of clients */
+    dict *pubsub_patterns;       /* pattern -> list of clients */
+    dict *pubsub_shard_channels;
+    /* Time cache, refreshed each loop turn and around commands */
+    time_t unixtime;
+    long long mstime;
+    long long ustime;
+    int dirty_before_unused;
+    int in_exec;
+    int propagate_in_transaction;
+    int also_propagate_unused;
+    long long stat_active_expire_unused;
+};
+
+struct saveparam {
+    time_t seconds;
+    int changes;
+};
+
+extern struct redisServer server;
+
+/* ---- Logging (server.c) ---- */
+void serverLog(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void serverLogRaw(int level, const char *msg);
+void _serverPanic(const char *file, int line, const char *msg, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+#define serverPanic(...) _serverPanic(__FILE__, __LINE__, __VA_ARGS__)
+#define serverAssert(e) \
+    ((e) ? (void)0 : _serverPanic(__FILE__, __LINE__, "assertion failed: %s", #e))
+
+/* ---- Objects (object.c) ---- */
+robj *createObject(int type, void *ptr);
+robj *createStringObject(const char *ptr, size_t len);
+robj *createRawStringObject(const char *ptr, size_t len);
+robj *createEmbeddedStringObject(const char *ptr, size_t len);
+robj *createStringObjectFromLongLong(long long value);
+robj *createStringObjectFromLongLongForValue(long long value);
+robj *createStringObjectFromLongDouble(long double value, int humanfriendly);
+robj *dupStringObject(const robj *o);
+robj *tryObjectEncoding(robj *o);
+robj *getDecodedObject(robj *o);     /* new reference; string as sds */
+void incrRefCount(robj *o);
+void decrRefCount(robj *o);
+void decrRefCountVoid(void *o);
+robj *makeObjectShared(robj *o);
+void freeStringObject(robj *o);
+size_t stringObjectLen(robj *o);
+int isSdsRepresentableAsLongLong(sds s, long long *llval);
+int isObjectRepresentableAsLongLong(robj *o, long long *llongval);
+int getLongLongFromObject(robj *o, long long *target);
+int getLongFromObject(robj *o, long *target);
+int getDoubleFromObject(const robj *o, double *target);
+int getLongDoubleFromObject(robj *o, long double *target);
+/* The ...OrReply variants reply with <msg> (or Redis's default text) on
+ * failure and return C_ERR. */
+int getLongLongFromObjectOrReply(client *c, robj *o, long long *target,
+                                 const char *msg);
+int getLongFromObjectOrReply(client *c, robj *o, long *target, const char *msg);
+int getRangeLongFromObjectOrReply(client *c, robj *o, long min, long max,
+                                  long *target, const char *msg);
+int getPositiveLongFromObjectOrReply(client *c, robj *o, long *target,
+                                     const char *msg);
+int getIntFromObjectOrReply(client *c, robj *o, int *target, const char *msg);
+int getDoubleFromObjectOrReply(client *c, robj *o, double *target,
+                               const char *msg);
+int getLongDoubleFromObjectOrReply(client *c, robj *o, long double *target,
+                                   const char *msg);
+int compareStringObjects(robj *a, robj *b);
+int collateStringObjects(robj *a, robj *b);
+int equalStringObjects(robj *a, robj *b);
+char *strEncoding(int encoding);
+int checkType(client *c, robj *o, int type); /* replies WRONGTYPE, returns 1 */
+size_t objectComputeSize(robj *key, robj *o, size_t sample_size, int dbid);
+unsigned int getLRUClock(void);
+unsigned int LRU_CLOCK(void);
+unsigned long long estimateObjectIdleTime(robj *o);
+unsigned long LFUDecrAndReturn(robj *o);
+void updateLFU(robj *val);
+#define sdsEncodedObject(objptr) \
+    ((objptr)->encoding == OBJ_ENCODING_RAW || (objptr)->encoding == OBJ_ENCODING_EMBSTR)
+/* Type-specific free functions (each type module defines its own). */
+void freeListObject(robj *o);
+void freeSetObject(robj *o);
+void freeZsetObject(robj *o);
+void freeHashObject(robj *o);
+void freeStreamObject(robj *o);
+robj *dupObjectOfType(robj *o); /* COPY: deep copy of any type */
+
+/* ---- Databases (db.c) ---- */
+#define LOOKUP_NONE 0
+#define LOOKUP_NOTOUCH (1 << 0)
+#define LOOKUP_NONOTIFY (1 << 1)
+#define LOOKUP_NOSTATS (1 << 2)
+#define LOOKUP_WRITE (1 << 3)
+#define LOOKUP_NOEXPIRE (1 << 4)
+robj *lookupKeyRead(redisDb *db, robj *key);
+robj *lookupKeyWrite(redisDb *db, robj *key);
+robj *lookupKeyReadOrReply(client *c, robj *key, robj *reply);
+robj *lookupKeyWriteOrReply(client *c, robj *key, robj *reply);
+robj *lookupKeyReadWithFlags(redisDb *db, robj *key, int flags);
+robj *lookupKeyWriteWithFlags(redisDb *db, robj *key, int flags);
+void dbAdd(redisDb *db, robj *key, robj *val);       /* key must not exist */
+void dbOverwrite(redisDb *db, robj *key, robj *val); /* key must exist */
+#define SETKEY_KEEPTTL 1
+#define SETKEY_NO_SIGNAL 2
+#define SETKEY_ALREADY_EXIST 4
+#define SETKEY_DOESNT_EXIST 8
+void setKey(client *c, redisDb *db, robj *key, robj *val, int flags);
+int dbExists(redisDb *db, robj *key);
+int dbDelete(redisDb *db, robj *key);
+int dbSyncDelete(redisDb *db, robj *key);
+int dbAsyncDelete(redisDb *db, robj *key);
+robj *dbUnshareStringValue(redisDb *db, robj *key, robj *o);
+long long emptyData(int dbnum, int flags, void(callback)(dict *));
+long long dbTotalServerKeyCount(void);
+int selectDb(client *c, int id);
+robj *dbRandomKey(redisDb *db);
+void signalModifiedKey(client *c, redisDb *db, robj *key);
+void signalFlushedDb(int dbid, int async);
+int getKeysFromCommand(struct redisCommand *cmd, robj **argv, int argc,
+                       int *keys, int max);
+void scanGenericCommand(client *c, robj *o, unsigned long cursor);
+int parseScanCursorOrReply(client *c, robj *o, unsigned long *cursor);
+/* Expire (expire.c / db.c) */
+void setExpire(client *c, redisDb *db, robj *key, long long when);
+long long getExpire(redisDb *db, robj *key);
+int removeExpire(redisDb *db, robj *key);
+int expireIfNeeded(redisDb *db, robj *key, int force_delete_expired);
+int keyIsExpired(redisDb *db, robj *key);
+void activeExpireCycle(int type);
+#define ACTIVE_EXPIRE_CYCLE_SLOW 0
+#define ACTIVE_EXPIRE_CYCLE_FAST 1
+void propagateDeletion(redisDb *db, robj *key, int lazy);
+int checkAlreadyExpired(long long when);
+
+/* Database creation and the dict types of the keyspace (db.c). */
+#define EMPTYDB_NO_FLAGS 0
+#define EMPTYDB_ASYNC 1 /* emptyData() <flags> */
+/* SCAN of a value whose encoding scanGenericCommand does not walk itself:
+ * appends to <elements> (new robj each; for hashes and sorted sets a field
+ * then its value) the elements of <o> from <cursor> on, about <count> of
+ * them, and returns the next cursor (0 when done). */
+typedef unsigned long scanObjectProc(robj *o, unsigned long cursor, long count,
+                                     list *elements);
+void scanRegisterType(int type, scanObjectProc *proc);
+extern dictType dbDictType, dbExpiresDictType;
+void initDbs(void);
+
+/* Transactions (multi.c). */
+void queueMultiCommand(client *c);
+void discardTransaction(client *c);
+void flagTransaction(client *c);
+void initClientMultiState(client *c);
+void freeClientMultiState(client *c);
+void unwatchAllKeys(client *c);
+int isWatchedKeyExpired(client *c);
+
+/* Pub/sub delivery used by keyspace notifications (pubsub.c, issue 4). */
+int pubsubPublishMessage(robj *channel, robj *message, int sharded);
+
+/* Hooks other modules call on key changes (multi.c, blocked.c, notify.c). */
+void touchWatchedKey(redisDb *db, robj *key);
+void touchAllWatchedKeysInDb(redisDb *emptied, redisDb *replaced_with);
+void signalKeyAsReady(redisDb *db, robj *key, int type);
+void notifyKeyspaceEvent(int type, char *event, robj *key, int dbid);
+int keyspaceEventsStringToFlags(char *classes);
+sds keyspaceEventsFlagsToString(int flags);
+
+/* ---- Networking and replies (networking.c) ---- */
+client *createClient(connection *conn);
+void freeClient(client *c);
+void freeClientAsync(client *c);
+void registerClientFreeHook(void (*fn)(client *c));
+void resetClient(client *c);
+void freeClientArgv(client *c);
+void clientAcceptHandler(connection *conn);
+void acceptConnection(connection *conn, const char *ip, int port);
+void readQueryFromClient(connection *conn);
+int processInputBuffer(client *c);
+int writeToClient(client *c, int handler_installed);
+int handleClientsWithPendingWrites(void);
+int clientHasPendingReplies(client *c);
+void addReply(client *c, robj *obj);
+void addReplySds(client *c, sds s);           /* consumes s */
+void addReplyProto(client *c, const char *s, size_t len);
+void addReplyBulk(client *c, robj *obj);
+void addReplyBulkCString(client *c, const char *s);
+void addReplyBulkCBuffer(client *c, const void *p, size_t len);
+void addReplyBulkSds(client *c, sds s);       /* consumes s */
+void addReplyBulkLongLong(client *c, long long ll);
+/* "-ERR <err>\r\n", or "<err>\r\n" when <err> starts with "-CODE ". */
+void addReplyError(client *c, const char *err);
+void addReplyErrorSds(client *c, sds err);        /* consumes */
+void addReplyErrorObject(client *c, robj *err);
+void addReplyErrorFormat(client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void addReplyErrorArity(client *c);
+void addReplyErrorExpireTime(client *c);
+void addReplySubcommandSyntaxError(client *c);
+void addReplyStatus(client *c, const char *status);
+void addReplyStatusLength(client *c, const char *s, size_t len);
+void addReplyStatusFormat(client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void addReplyLongLong(client *c, long long ll);
+void addReplyDouble(client *c, double d);
+void addReplyLongDouble(client *c, long double d);
+void addReplyBigNum(client *c, const char *num, size_t len);
+void addReplyHumanLongDouble(client *c, long double d);
+void addReplyNull(client *c);
+void addReplyNullArray(client *c);
+void addReplyBool(client *c, int b);
+void addReplyVerbatim(client *c, const char *s, size_t len, const char *ext);
+void addReplyArrayLen(client *c, long length);
+void addReplyMapLen(client *c, long length);
+void addReplySetLen(client *c, long length);
+void addReplyAttributeLen(client *c, long length);
+void addReplyPushLen(client *c, long length);
+void addReplyHelp(client *c, const char **help);
+void addReplyCommandCategories(client *c, struct redisCommand *cmd);
+/* Deferred lengths: reserve a place for an aggregate header whose length is
+ * known only after the elements are added. */
+void *addReplyDeferredLen(client *c);
+void setDeferredArrayLen(client *c, void *node, long length);
+void setDeferredMapLen(client *c, void *node, long length);
+void setDeferredSetLen(client *c, void *node, long length);
+void setDeferredAttributeLen(client *c, void *node, long length);
+void setDeferredPushLen(client *c, void *node, long length);
+void replaceClientCommandVector(client *c, int argc, robj **argv);
+void rewriteClientCommandArgument(client *c, int i, robj *newval);
+void rewriteClientCommandVector(client *c, int argc, ...);
+sds catClientInfoString(sds s, client *client);
+sds getAllClientsInfoString(int type);
+char *getClientPeerId(client *c);
+char *getClientSockname(client *c);
+int getClientType(client *c);
+int getClientTypeByName(char *name);
+char *getClientTypeName(int class);
+unsigned long getClientOutputBufferMemoryUsage(client *c);
+size_t getClientMemoryUsage(client *c, size_t *output_buffer_mem_usage);
+int checkClientOutputBufferLimits(client *c);
+int closeClientOnOutputBufferLimitReached(client *c, int async);
+void freeClientsInAsyncFreeQueue(void);
+void pauseClients(long long end, int type);
+void unpauseClients(void);
+int areClientsPaused(void);
+int checkClientPauseTimeoutAndReturnIfPaused(void);
+void processEventsWhileBlocked(void);
+void blockPostponeClient(client *c);
+void processUnblockedClients(void);
+void registerClientResetHook(void (*fn)(client *c));
+void unblockClient(client *c);
+void replyToBlockedClientTimedOut(client *c);
+void blockedBeforeSleep(void);
+void blockedInit(void);
+/* A type's serve function: try to answer <c>, blocked on <key>; return 1
+ * if it was answered (it will be unblocked), 0 if the key cannot serve it. */
+typedef int blockedServeProc(client *c, redisDb *db, robj *key);
+void registerBlockedServeProc(int btype, blockedServeProc *fn);
+void blockForKeys(client *c, int btype, robj **keys, int numkeys,
+                  long long timeout);
+extern dictType objectKeyPointerDictType, keylistDictType;
+void handleBlockedClientsTimeout(void);
+void releaseIdleClientBuffers(client *c, long long now_ms);
+void protectClient(client *c);
+void unprotectClient(client *c);
+void clientCommand(client *c);
+void helloCommand(client *c);
+void securityWarningCommand(client *c);
+void resetCommand(client *c);
+void quitCommand(client *c);
+void monitorCommand(client *c);
+void replicationFeedMonitors(client *c, list *monitors, int dictid,
+                             robj **argv, int argc);
+
+/* ---- Server (server.c) ---- */
+struct redisCommand *lookupCommand(robj **argv, int argc);
+struct redisCommand *lookupCommandBySds(sds s);
+struct redisCommand *lookupCommandByCString(const char *s);
+int processCommand(client *c);
+#define CMD_CALL_NONE 0
+#define CMD_CALL_SLOWLOG (1 << 0)
+#define CMD_CALL_STATS (1 << 1)
+#define CMD_CALL_PROPAGATE_AOF (1 << 2)
+#define CMD_CALL_PROPAGATE_REPL (1 << 3)
+#define CMD_CALL_PROPAGATE (CMD_CALL_PROPAGATE_AOF | CMD_CALL_PROPAGATE_REPL)
+#define CMD_CALL_FULL (CMD_CALL_SLOWLOG | CMD_CALL_STATS | CMD_CALL_PROPAGATE)
+void call(client *c, int flags);
+/* Propagation of writes to AOF and replicas (no-ops until those exist). */
+#define PROPAGATE_NONE 0
+#define PROPAGATE_AOF 1
+#define PROPAGATE_REPL 2
+void alsoPropagate(int dbid, robj **argv, int argc, int target);
+/* A sink receives every command that changed the dataset (AOF, replicas). */
+typedef void propagationSink(int dbid, robj **argv, int argc, int target);
+void registerPropagationSink(propagationSink *sink);
+int isSubscribeCommand(struct redisCommand *cmd);
+/* maxmemory (evict.c) */
+#define EVICT_OK 0
+#define EVICT_RUNNING 1
+#define EVICT_FAIL 2
+int performEvictions(void);
+size_t freeMemoryGetNotCountedMemory(void);
+void forceCommandPropagation(client *c, int flags);
+void preventCommandPropagation(client *c);
+void updateCachedTime(int update_daylight_info);
+long long commandTimeSnapshot(void);
+int prepareForShutdown(int flags);
+#define SHUTDOWN_NOFLAGS 0
+#define SHUTDOWN_SAVE 1
+#define SHUTDOWN_NOSAVE 2
+#define SHUTDOWN_NOW 4
+#define SHUTDOWN_FORCE 8
+int changeListener(connListener *l);
+void closeListener(connListener *l);
+int listenToPort(connListener *l);
+void incrementErrorCount(const char *fullerr, size_t namelen);
+sds genRedisInfoString(dict *section_dict, int all_sections, int everything);
+void bytesToHuman(char *s, size_t size, unsigned long long n);
+void registerInfoSection(const char *name, int is_default, sds (*gen)(sds));
+int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData);
+/* Hooks through which later modules attach to the server's life cycle
+ * without server.c knowing them; each module's init function (called from
+ * initServer) registers its own. */
+void registerCronHook(void (*fn)(void));
+void registerBeforeSleepHook(void (*fn)(void));
+void registerShutdownHook(int (*fn)(int flags));
+void registerStartupHook(void (*fn)(void));
+/* Set by the persistence module: DEBUG RELOAD. */
+extern void (*debugReloadHook)(client *c);
+extern dictType clientIdDictType;
+extern dictType commandTableDictType;
+void slowlogInit(void);
+void slowlogPushEntryIfNeeded(client *c, robj **argv, int argc,
+                              long long duration);
+int mustObeyClient(client *c);
+void tlsApplyServerSettings(void);
+void commandCommand(client *c);
+void commandCountCommand(client *c);
+void commandListCommand(client *c);
+void commandInfoCommand(client *c);
+void commandGetKeysCommand(client *c);
+void commandGetKeysAndFlagsCommand(client *c);
+void commandDocsCommand(client *c);
+void commandHelpCommand(client *c);
+
+/* ---- Configuration (config.c) ---- */
+void initConfigValues(void);
+void loadServerConfig(char *filename, char config_from_stdin, char *options);
+int configApplyTls(char *err, size_t errlen); /* push tls-* into tls.c */
+void configGetCommand(client *c);
+void configSetCommand(client *c);
+void configResetStatCommand(client *c);
+void configRewriteCommand(client *c);
+void configHelpCommand(client *c);
+int rewriteConfig(char *path, int force_write);
+const char *evictPolicyToString(void);
+sds getConfigDebugInfo(void);
+
+/* ---- Commands (one prototype per command proc) ---- */
+#include "commands_decl.h"
+
+#endif
