@@ -25,7 +25,7 @@ typedef enum {
 
 typedef struct respLimits {
     long long max_bulk_len;      /* proto-max-bulk-len */
-    long long max_multibulk_len; /* 1024*1024*1024 in Redis */
+    long long max_multibulk_len; /* INT_MAX in Redis 7.0 */
     size_t max_inline_len;       /* 64 KiB in Redis */
 } respLimits;
 
@@ -37,6 +37,8 @@ typedef struct respParser {
     int argc, argv_len;
     sds *argv;                   /* owned until handed out by respTakeArgs */
     const char *err;             /* static text after RESP_ERROR */
+    char errbuf[64];             /* backs err when it is formatted */
+    sds pending;                 /* start of an unfinished line, kept between calls */
 } respParser;
 
 void respParserInit(respParser *p, const respLimits *limits);
