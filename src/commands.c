@@ -26,6 +26,8 @@
 #define AD ACL_CATEGORY_ADMIN
 #define DG ACL_CATEGORY_DANGEROUS
 #define CN ACL_CATEGORY_CONNECTION
+#define HSH ACL_CATEGORY_HASH
+#define SETS ACL_CATEGORY_SET
 
 /* CMD(name, proc, arity, flags, acl, firstkey, lastkey, step, group, since,
  *     summary) and SUBS(..., subtable) for a container command. */
@@ -134,6 +136,26 @@ static struct redisCommand objectSubcommands[] = {
         "object"),
     CMD("help", objectHelpCommand, 2, L | S, KS | SL, 0, 0, 0, "generic",
         "6.2.0", "Show helpful text about the different subcommands"),
+    END};
+
+static struct redisCommand pubsubSubcommands[] = {
+    CMD("channels", pubsubChannelsCommand, -2, CMD_PUBSUB | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "2.8.0",
+        "List active channels"),
+    CMD("numpat", pubsubNumpatCommand, 2, CMD_PUBSUB | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "2.8.0",
+        "Get the count of unique patterns pattern subscriptions"),
+    CMD("numsub", pubsubNumsubCommand, -2, CMD_PUBSUB | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "2.8.0",
+        "Get the count of subscribers for channels"),
+    CMD("shardchannels", pubsubShardChannelsCommand, -2, CMD_PUBSUB | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "7.0.0",
+        "List active shard channels"),
+    CMD("shardnumsub", pubsubShardNumsubCommand, -2, CMD_PUBSUB | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "7.0.0",
+        "Get the count of subscribers for shard channels"),
+    CMD("help", pubsubHelpCommand, 2, L | S, SL, 0, 0, 0, "pubsub", "6.2.0",
+        "Show helpful text about the different subcommands"),
     END};
 
 struct redisCommand redisCommandTable[] = {
@@ -298,8 +320,146 @@ struct redisCommand redisCommandTable[] = {
         "Find longest common substring"),
 
     /* ---- list (issue 4) ---- */
+#define LST ACL_CATEGORY_LIST
+#define BLK ACL_CATEGORY_BLOCKING
+    CMD("lpush", lpushCommand, -3, W | M | F, WR | LST | FA, 1, 1, 1, "list",
+        "1.0.0", "Prepend one or multiple elements to a list"),
+    CMD("rpush", rpushCommand, -3, W | M | F, WR | LST | FA, 1, 1, 1, "list",
+        "1.0.0", "Append one or multiple elements to a list"),
+    CMD("lpushx", lpushxCommand, -3, W | M | F, WR | LST | FA, 1, 1, 1, "list",
+        "2.2.0", "Prepend an element to a list, only if the list exists"),
+    CMD("rpushx", rpushxCommand, -3, W | M | F, WR | LST | FA, 1, 1, 1, "list",
+        "2.2.0", "Append an element to a list, only if the list exists"),
+    CMD("lpop", lpopCommand, -2, W | F, WR | LST | FA, 1, 1, 1, "list",
+        "1.0.0", "Remove and get the first elements in a list"),
+    CMD("rpop", rpopCommand, -2, W | F, WR | LST | FA, 1, 1, 1, "list",
+        "1.0.0", "Remove and get the last elements in a list"),
+    CMD("lrange", lrangeCommand, 4, R, RD | LST | SL, 1, 1, 1, "list",
+        "1.0.0", "Get a range of elements from a list"),
+    CMD("lindex", lindexCommand, 3, R, RD | LST | SL, 1, 1, 1, "list",
+        "1.0.0", "Get an element from a list by its index"),
+    CMD("llen", llenCommand, 2, R | F, RD | LST | FA, 1, 1, 1, "list",
+        "1.0.0", "Get the length of a list"),
+    CMD("lpos", lposCommand, -3, R, RD | LST | SL, 1, 1, 1, "list", "6.0.6",
+        "Return the index of matching elements on a list"),
+    CMD("linsert", linsertCommand, 5, W | M, WR | LST | SL, 1, 1, 1, "list",
+        "2.2.0", "Insert an element before or after another element in a "
+        "list"),
+    CMD("lset", lsetCommand, 4, W | M, WR | LST | SL, 1, 1, 1, "list",
+        "1.0.0", "Set the value of an element in a list by its index"),
+    CMD("lrem", lremCommand, 4, W, WR | LST | SL, 1, 1, 1, "list", "1.0.0",
+        "Remove elements from a list"),
+    CMD("ltrim", ltrimCommand, 4, W, WR | LST | SL, 1, 1, 1, "list", "1.0.0",
+        "Trim a list to the specified range"),
+    CMD("lmove", lmoveCommand, 5, W | M, WR | LST | SL, 1, 2, 1, "list",
+        "6.2.0", "Pop an element from a list, push it to another list and "
+        "return it"),
+    CMD("rpoplpush", rpoplpushCommand, 3, W | M, WR | LST | SL, 1, 2, 1,
+        "list", "1.2.0", "Remove the last element in a list, prepend it to "
+        "another list and return it"),
+    {.declared_name = "lmpop", .proc = lmpopCommand, .arity = -4, .flags = W,
+     .acl_categories = WR | LST | SL, .group = "list", .since = "7.0.0",
+     .summary = "Pop elements from a list", .getkeys_proc = lmpopGetKeys},
+    CMD("blpop", blpopCommand, -3, W | NS | CMD_BLOCKING, WR | LST | SL | BLK,
+        1, -2, 1, "list", "2.0.0", "Remove and get the first element in a "
+        "list, or block until one is available"),
+    CMD("brpop", brpopCommand, -3, W | NS | CMD_BLOCKING, WR | LST | SL | BLK,
+        1, -2, 1, "list", "2.0.0", "Remove and get the last element in a "
+        "list, or block until one is available"),
+    CMD("blmove", blmoveCommand, 6, W | M | NS | CMD_BLOCKING,
+        WR | LST | SL | BLK, 1, 2, 1, "list", "6.2.0", "Pop an element from "
+        "a list, push it to another list and return it; or block until one "
+        "is available"),
+    CMD("brpoplpush", brpoplpushCommand, 4, W | M | NS | CMD_BLOCKING,
+        WR | LST | SL | BLK, 1, 2, 1, "list", "2.2.0", "Pop an element from "
+        "a list, push it to another list and return it; or block until one "
+        "is available"),
+    {.declared_name = "blmpop", .proc = blmpopCommand, .arity = -5,
+     .flags = W | CMD_BLOCKING, .acl_categories = WR | LST | SL | BLK,
+     .group = "list", .since = "7.0.0",
+     .summary = "Pop elements from a list, or block until one is available",
+     .getkeys_proc = blmpopGetKeys},
+#undef LST
+#undef BLK
     /* ---- hash (issue 4) ---- */
+    CMD("hset", hsetCommand, -4, W | M | F, WR | HSH | FA, 1, 1, 1, "hash",
+        "2.0.0", "Set the string value of a hash field"),
+    CMD("hsetnx", hsetnxCommand, 4, W | M | F, WR | HSH | FA, 1, 1, 1, "hash",
+        "2.0.0", "Set the value of a hash field, only if the field does not "
+        "exist"),
+    CMD("hget", hgetCommand, 3, R | F, RD | HSH | FA, 1, 1, 1, "hash", "2.0.0",
+        "Get the value of a hash field"),
+    CMD("hmset", hmsetCommand, -4, W | M | F, WR | HSH | FA, 1, 1, 1, "hash",
+        "2.0.0", "Set multiple hash fields to multiple values"),
+    CMD("hmget", hmgetCommand, -3, R | F, RD | HSH | FA, 1, 1, 1, "hash",
+        "2.0.0", "Get the values of all the given hash fields"),
+    CMD("hdel", hdelCommand, -3, W | F, WR | HSH | FA, 1, 1, 1, "hash",
+        "2.0.0", "Delete one or more hash fields"),
+    CMD("hlen", hlenCommand, 2, R | F, RD | HSH | FA, 1, 1, 1, "hash", "2.0.0",
+        "Get the number of fields in a hash"),
+    CMD("hstrlen", hstrlenCommand, 3, R | F, RD | HSH | FA, 1, 1, 1, "hash",
+        "3.2.0", "Get the length of the value of a hash field"),
+    CMD("hexists", hexistsCommand, 3, R | F, RD | HSH | FA, 1, 1, 1, "hash",
+        "2.0.0", "Determine if a hash field exists"),
+    CMD("hincrby", hincrbyCommand, 4, W | M | F, WR | HSH | FA, 1, 1, 1,
+        "hash", "2.0.0",
+        "Increment the integer value of a hash field by the given number"),
+    CMD("hincrbyfloat", hincrbyfloatCommand, 4, W | M | F, WR | HSH | FA, 1, 1,
+        1, "hash", "2.6.0",
+        "Increment the float value of a hash field by the given amount"),
+    CMD("hkeys", hkeysCommand, 2, R, RD | HSH | SL, 1, 1, 1, "hash", "2.0.0",
+        "Get all the fields in a hash"),
+    CMD("hvals", hvalsCommand, 2, R, RD | HSH | SL, 1, 1, 1, "hash", "2.0.0",
+        "Get all the values in a hash"),
+    CMD("hgetall", hgetallCommand, 2, R, RD | HSH | SL, 1, 1, 1, "hash",
+        "2.0.0", "Get all the fields and values in a hash"),
+    CMD("hrandfield", hrandfieldCommand, -2, R, RD | HSH | SL, 1, 1, 1, "hash",
+        "6.2.0", "Get one or multiple random fields from a hash"),
+    CMD("hscan", hscanCommand, -3, R, RD | HSH | SL, 1, 1, 1, "hash", "2.8.0",
+        "Incrementally iterate hash fields and associated values"),
     /* ---- set (issue 4) ---- */
+    CMD("sadd", saddCommand, -3, W | M | F, WR | SETS | FA, 1, 1, 1, "set",
+        "1.0.0", "Add one or more members to a set"),
+    CMD("srem", sremCommand, -3, W | F, WR | SETS | FA, 1, 1, 1, "set", "1.0.0",
+        "Remove one or more members from a set"),
+    CMD("scard", scardCommand, 2, R | F, RD | SETS | FA, 1, 1, 1, "set",
+        "1.0.0", "Get the number of members in a set"),
+    CMD("sismember", sismemberCommand, 3, R | F, RD | SETS | FA, 1, 1, 1, "set",
+        "1.0.0", "Determine if a given value is a member of a set"),
+    CMD("smismember", smismemberCommand, -3, R | F, RD | SETS | FA, 1, 1, 1,
+        "set", "6.2.0",
+        "Returns the membership associated with the given elements for a set"),
+    CMD("smembers", smembersCommand, 2, R, RD | SETS | SL, 1, 1, 1, "set",
+        "1.0.0", "Get all the members in a set"),
+    CMD("srandmember", srandmemberCommand, -2, R, RD | SETS | SL, 1, 1, 1, "set",
+        "1.0.0", "Get one or multiple random members from a set"),
+    CMD("spop", spopCommand, -2, W | F, WR | SETS | FA, 1, 1, 1, "set", "1.0.0",
+        "Remove and return one or multiple random members from a set"),
+    CMD("smove", smoveCommand, 4, W | F, WR | SETS | FA, 1, 2, 1, "set",
+        "1.0.0", "Move a member from one set to another"),
+    CMD("sinter", sinterCommand, -2, R, RD | SETS | SL, 1, -1, 1, "set",
+        "1.0.0", "Intersect multiple sets"),
+    {.declared_name = "sintercard", .proc = sintercardCommand, .arity = -3,
+     .flags = R, .acl_categories = RD | SETS | SL, .group = "set",
+     .since = "7.0.0",
+     .summary = "Intersect multiple sets and return the cardinality of the "
+                "result",
+     .getkeys_proc = sintercardGetKeys},
+    CMD("sinterstore", sinterstoreCommand, -3, W | M, WR | SETS | SL, 1, -1, 1,
+        "set", "1.0.0", "Intersect multiple sets and store the resulting set "
+        "in a key"),
+    CMD("sunion", sunionCommand, -2, R, RD | SETS | SL, 1, -1, 1, "set",
+        "1.0.0", "Add multiple sets"),
+    CMD("sunionstore", sunionstoreCommand, -3, W | M, WR | SETS | SL, 1, -1, 1,
+        "set", "1.0.0", "Add multiple sets and store the resulting set in a "
+        "key"),
+    CMD("sdiff", sdiffCommand, -2, R, RD | SETS | SL, 1, -1, 1, "set", "1.0.0",
+        "Subtract multiple sets"),
+    CMD("sdiffstore", sdiffstoreCommand, -3, W | M, WR | SETS | SL, 1, -1, 1,
+        "set", "1.0.0", "Subtract multiple sets and store the resulting set "
+        "in a key"),
+    CMD("sscan", sscanCommand, -3, R, RD | SETS | SL, 1, 1, 1, "set", "2.8.0",
+        "Incrementally iterate Set elements"),
     /* ---- sorted set (issue 4) ---- */
     /* transactions */
     CMD("multi", multiCommand, 1, NS | L | S | F | CMD_ALLOW_BUSY,
@@ -319,6 +479,36 @@ struct redisCommand redisCommandTable[] = {
         "Forget about all watched keys"),
 
     /* ---- pub/sub (issue 4) ---- */
+    CMD("subscribe", subscribeCommand, -2, CMD_PUBSUB | NS | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "2.0.0",
+        "Listen for messages published to the given channels"),
+    CMD("unsubscribe", unsubscribeCommand, -1, CMD_PUBSUB | NS | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "2.0.0",
+        "Stop listening for messages posted to the given channels"),
+    CMD("psubscribe", psubscribeCommand, -2, CMD_PUBSUB | NS | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "2.0.0",
+        "Listen for messages published to channels matching the given "
+        "patterns"),
+    CMD("punsubscribe", punsubscribeCommand, -1, CMD_PUBSUB | NS | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "2.0.0",
+        "Stop listening for messages posted to channels matching the given "
+        "patterns"),
+    CMD("publish", publishCommand, 3, CMD_PUBSUB | L | S | F,
+        ACL_CATEGORY_PUBSUB | FA, 0, 0, 0, "pubsub", "2.0.0",
+        "Post a message to a channel"),
+    SUBS("pubsub", -2, 0, SL, "pubsub", "2.8.0",
+         "A container for Pub/Sub commands", pubsubSubcommands),
+    /* Shard channels sit in the key positions so that cluster routing
+     * sends them to the channel's slot. */
+    CMD("ssubscribe", ssubscribeCommand, -2, CMD_PUBSUB | NS | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 1, -1, 1, "pubsub", "7.0.0",
+        "Listen for messages published to the given shard channels"),
+    CMD("sunsubscribe", sunsubscribeCommand, -1, CMD_PUBSUB | NS | L | S,
+        ACL_CATEGORY_PUBSUB | SL, 1, -1, 1, "pubsub", "7.0.0",
+        "Stop listening for messages posted to the given shard channels"),
+    CMD("spublish", spublishCommand, 3, CMD_PUBSUB | L | S | F,
+        ACL_CATEGORY_PUBSUB | FA, 1, 1, 1, "pubsub", "7.0.0",
+        "Post a message to a shard channel"),
     /* ---- persistence (issue 5) ---- */
 
     END};

@@ -44,7 +44,7 @@ dictType clientIdDictType = {clientIdHash, NULL, NULL, clientIdCompare,
 static void resetParserForClient(client *c) {
     respLimits limits = {
         .max_bulk_len = server.proto_max_bulk_len,
-        .max_multibulk_len = 1024LL * 1024 * 1024,
+        .max_multibulk_len = INT_MAX,
         .max_inline_len = PROTO_INLINE_MAX_SIZE,
     };
     respParserInit(&c->parser, &limits);
@@ -597,7 +597,7 @@ void addReplyHelp(client *c, const char **help) {
     sdsFree(cmd);
     while (help[blen]) addReplyStatus(c, help[blen++]);
     addReplyStatus(c, "HELP");
-    addReplyStatus(c, "    Print this help.");
+    addReplyStatus(c, "    Prints this help.");
     blen += 1; /* usage line */
     blen += 2; /* HELP lines */
     setDeferredArrayLen(c, blenp, blen);
@@ -898,6 +898,9 @@ void readQueryFromClient(connection *conn) {
      * command held by the parser. */
     size_t pending = sdsLen(c->querybuf) - c->qb_pos;
     for (int j = 0; j < c->parser.argc; j++) pending += sdsLen(c->parser.argv[j]);
+    if (c->parser.bulklen != -1 && c->parser.argv && c->parser.argv[c->parser.argc])
+        pending += sdsLen(c->parser.argv[c->parser.argc]);
+    if (c->parser.pending) pending += sdsLen(c->parser.pending);
     if (server.client_max_querybuf_len &&
         pending > server.client_max_querybuf_len) {
         sds ci = catClientInfoString(sdsEmpty(), c);
@@ -1002,13 +1005,13 @@ void acceptConnection(connection *conn, const char *ip, int port) {
 static void cacheClientAddresses(client *c) {
     char buf[NET_ADDR_STR_LEN];
     if (!c->peerid) {
-        if (c->conn && connFormatAddr(c->conn, buf, sizeof(buf), 1) == 0)
+        if (c->conn && connFormatAddr(c->conn, buf, sizeof(buf), 1) >= 0)
             c->peerid = sdsNew(buf);
         else
             c->peerid = sdsNew("?:0");
     }
     if (!c->sockname) {
-        if (c->conn && connFormatAddr(c->conn, buf, sizeof(buf), 0) == 0)
+        if (c->conn && connFormatAddr(c->conn, buf, sizeof(buf), 0) >= 0)
             c->sockname = sdsNew(buf);
         else
             c->sockname = sdsNew("?:0");
@@ -1444,6 +1447,11 @@ void clientKillCommand(client *c) {
             } else if (!strcasecmp(opt, "laddr")) {
                 laddr = val;
             } else if (!strcasecmp(opt, "user")) {
+                /* Only the default user exists until ACLs do. */
+                if (strcmp(val, "default") != 0) {
+                    addReplyErrorFormat(c, "No such user '%s'", val);
+                    return;
+                }
                 user = val;
             } else if (!strcasecmp(opt, "skipme")) {
                 if (!strcasecmp(val, "yes"))

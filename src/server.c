@@ -393,7 +393,7 @@ void alsoPropagate(int dbid, robj **argv, int argc, int target) {
 
 /* Hands the queued commands to the sinks, wrapped in MULTI/EXEC when more
  * than one was queued by a single command or transaction. */
-static void propagatePendingCommands(void) {
+void propagatePendingCommands(void) {
     if (pendingPropsCount == 0) return;
     int wrap = pendingPropsCount > 1;
     if (wrap) {
@@ -455,6 +455,7 @@ void call(client *c, int flags) {
         replicationFeedMonitors(c, server.monitors, c->db->id, c->argv,
                                 c->argc);
 
+    c->lastcmd = real_cmd;
     long long start = ustime();
     c->cmd->proc(c);
     long long duration = ustime() - start;
@@ -679,6 +680,8 @@ int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     clientsCron();
     databasesCron();
     for (int i = 0; i < cronHookCount; i++) cronHooks[i]();
+    /* Deletions by active expiry and eviction happen outside commands. */
+    propagatePendingCommands();
     checkClientPauseTimeoutAndReturnIfPaused();
     server.cronloops++;
     return 1000 / server.hz;
@@ -705,6 +708,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     if (listLength(server.unblocked_clients)) processUnblockedClients();
     if (server.active_expire_enabled && !server.masterhost)
         activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
+    propagatePendingCommands();
     for (int i = 0; i < beforeSleepHookCount; i++) beforeSleepHooks[i]();
     handleClientsWithPendingWrites();
     freeClientsInAsyncFreeQueue();
@@ -750,17 +754,19 @@ static void setupListener(connListener *l) {
  * sockets are kept until the new ones are open. Returns C_ERR with
  * server.neterr set if the new sockets cannot be opened. */
 int changeListener(connListener *l) {
-    connListener fresh = *l;
-    setupListener(&fresh);
-    fresh.count = 0;
-    if (l->ct == connTypeOfSocket()) fresh.port = server.port;
-    if (l->ct == connTypeOfTls()) fresh.port = server.tls_port;
-    if (fresh.port != 0 || fresh.unixpath) {
-        if (connListen(&fresh, server.neterr, sizeof(server.neterr)) != 0)
-            return C_ERR;
-    }
+    /* Close first: the new sockets may need the same port (a new bind
+     * address). On failure the listener stays closed; CONFIG SET's rollback
+     * calls this again with the old settings. The sockets register <l>
+     * itself with the event loop, so <l> must stay where it is. */
     closeListener(l);
-    *l = fresh;
+    setupListener(l);
+    if (l->ct == connTypeOfSocket()) l->port = server.port;
+    if (l->ct == connTypeOfTls()) l->port = server.tls_port;
+    if (l->port == 0 && !l->unixpath) return C_OK;
+    if (connListen(l, server.neterr, sizeof(server.neterr)) != 0) {
+        l->count = 0;
+        return C_ERR;
+    }
     return C_OK;
 }
 
@@ -867,6 +873,10 @@ static void initServer(void) {
     initDbs();
     slowlogInit();
     blockedInit();
+    pubsubInit();
+    listTypeInit();
+    hashTypeInit();
+    setTypeInit();
 
     server.listeners[0].ct = connTypeOfSocket();
     server.listeners[1].ct = connTypeOfTls();
@@ -1079,8 +1089,9 @@ int main(int argc, char **argv) {
         }
         sds options = joinCommandLineOptions(n, rest, 0);
         zfree(rest);
-        if (configfile) server.configfile = getAbsolutePath(configfile);
-        loadServerConfig(server.configfile, config_from_stdin, options);
+        char *path = configfile ? getAbsolutePath(configfile) : NULL;
+        loadServerConfig(path, config_from_stdin, options);
+        sdsFree(path);
         sdsFree(options);
     }
     if (server.sentinel_mode) {

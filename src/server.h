@@ -449,6 +449,7 @@ struct redisServer {
     uint64_t next_client_id;
     int protected_mode;
     int tcpkeepalive;
+    char *bind_source_addr;      /* bind-source-addr (sds), or NULL */
     unsigned int maxclients;
     int maxidletime;             /* timeout, seconds */
     char neterr[ANET_ERR_LEN];
@@ -695,6 +696,15 @@ void freeZsetObject(robj *o);
 void freeHashObject(robj *o);
 void freeStreamObject(robj *o);
 robj *dupObjectOfType(robj *o); /* COPY: deep copy of any type */
+/* Each data type module registers how its values are freed, copied (COPY)
+ * and measured (MEMORY USAGE, OBJECT, eviction), so object.c need not know
+ * the encodings. Called from the type module's init function. */
+typedef struct objectTypeMethods {
+    void (*free)(robj *o);                 /* release o->ptr */
+    robj *(*dup)(robj *o);                 /* deep copy, refcount 1 */
+    size_t (*computeSize)(robj *o, size_t samples); /* bytes, estimated */
+} objectTypeMethods;
+void registerObjectType(int type, const objectTypeMethods *m);
 
 /* ---- Databases (db.c) ---- */
 #define LOOKUP_NONE 0
@@ -765,8 +775,83 @@ void freeClientMultiState(client *c);
 void unwatchAllKeys(client *c);
 int isWatchedKeyExpired(client *c);
 
+/* Lists (t_list.c). listTypeInit registers the type and its blocking
+ * serve function; called from initServer. The getkeys procs give the key
+ * positions of LMPOP / BLMPOP (movable keys). */
+void listTypeInit(void);
+int lmpopGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
+                 int max);
+int blmpopGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
+                  int max);
+
+/* Hashes (t_hash.c). Encodings: OBJ_ENCODING_LISTPACK (field,value,...)
+ * or OBJ_ENCODING_HT (dict of sds field -> sds value, hashDictType).
+ * hashTypeInit registers the object methods and the HSCAN walker; called
+ * from initServer. */
+#define OBJ_HASH_KEY 1
+#define OBJ_HASH_VALUE 2
+typedef struct hashTypeIterator {
+    robj *subject;
+    int encoding;
+    unsigned char *fptr, *vptr; /* listpack: current field and value */
+    dictIterator *di;           /* dict */
+    dictEntry *de;
+} hashTypeIterator;
+extern dictType hashDictType;
+void hashTypeInit(void);
+robj *createHashObject(void);
+robj *hashTypeCreateFromListpack(unsigned char *lp); /* takes ownership */
+robj *hashTypeCreateFromDict(dict *d);               /* takes ownership */
+unsigned long hashTypeLength(const robj *o);
+void hashTypeConvert(robj *o, int enc);
+int hashTypeSet(robj *o, sds field, sds value); /* 1 added, 0 updated */
+int hashTypeDelete(robj *o, sds field);
+int hashTypeExists(robj *o, sds field);
+int hashTypeGetValue(robj *o, sds field, unsigned char **vstr,
+                     unsigned int *vlen, long long *vll);
+robj *hashTypeDup(robj *o);
+hashTypeIterator *hashTypeInitIterator(robj *o);
+void hashTypeReleaseIterator(hashTypeIterator *hi);
+int hashTypeNext(hashTypeIterator *hi); /* C_OK, C_ERR at the end */
+void hashTypeCurrent(hashTypeIterator *hi, int what, unsigned char **vstr,
+                     unsigned int *vlen, long long *vll);
+sds hashTypeCurrentObjectNewSds(hashTypeIterator *hi, int what);
+
+/* Sets (t_set.c). Encodings: OBJ_ENCODING_INTSET or OBJ_ENCODING_HT (dict
+ * of sds member -> NULL, setDictType). setTypeInit registers the object
+ * methods and the SSCAN walker; called from initServer. */
+struct intset;
+typedef struct setTypeIterator {
+    robj *subject;
+    int encoding;
+    int ii;           /* intset position */
+    dictIterator *di; /* dict */
+} setTypeIterator;
+extern dictType setDictType;
+void setTypeInit(void);
+robj *createSetObject(void);
+robj *createIntsetObject(void);
+robj *setTypeCreate(sds value);
+robj *setTypeCreateFromIntset(struct intset *is); /* takes ownership */
+unsigned long setTypeSize(const robj *o);
+void setTypeConvert(robj *o, int enc);
+int setTypeAdd(robj *o, sds value);
+int setTypeRemove(robj *o, sds value);
+int setTypeIsMember(robj *o, sds value);
+int setTypeRandomElement(robj *o, sds *sdsele, int64_t *llele);
+robj *setTypeDup(robj *o);
+setTypeIterator *setTypeInitIterator(robj *o);
+void setTypeReleaseIterator(setTypeIterator *si);
+/* Returns the encoding of the member read (INTSET: *llele, HT: *sdsele,
+ * borrowed) or -1 at the end. */
+int setTypeNext(setTypeIterator *si, sds *sdsele, int64_t *llele);
+sds setTypeNextObject(setTypeIterator *si); /* new sds, NULL at the end */
+int sintercardGetKeys(struct redisCommand *cmd, robj **argv, int argc,
+                      int *keys, int max);
+
 /* Pub/sub delivery used by keyspace notifications (pubsub.c, issue 4). */
 int pubsubPublishMessage(robj *channel, robj *message, int sharded);
+void pubsubInit(void); /* called from initServer */
 
 /* Hooks other modules call on key changes (multi.c, blocked.c, notify.c). */
 void touchWatchedKey(redisDb *db, robj *key);
@@ -903,6 +988,8 @@ void alsoPropagate(int dbid, robj **argv, int argc, int target);
 /* A sink receives every command that changed the dataset (AOF, replicas). */
 typedef void propagationSink(int dbid, robj **argv, int argc, int target);
 void registerPropagationSink(propagationSink *sink);
+/* Hands queued propagations to the sinks (after commands, cron, expiry). */
+void propagatePendingCommands(void);
 int isSubscribeCommand(struct redisCommand *cmd);
 /* maxmemory (evict.c) */
 #define EVICT_OK 0
@@ -954,6 +1041,24 @@ void commandDocsCommand(client *c);
 void commandHelpCommand(client *c);
 
 /* ---- Configuration (config.c) ---- */
+/* Values of the enum directives supervised, appendfsync, repl-diskless-load. */
+#ifndef SUPERVISED_NONE
+#define SUPERVISED_NONE 0
+#define SUPERVISED_AUTODETECT 1
+#define SUPERVISED_SYSTEMD 2
+#define SUPERVISED_UPSTART 3
+#endif
+#ifndef AOF_FSYNC_NO
+#define AOF_FSYNC_NO 0
+#define AOF_FSYNC_ALWAYS 1
+#define AOF_FSYNC_EVERYSEC 2
+#endif
+#ifndef REPL_DISKLESS_LOAD_DISABLED
+#define REPL_DISKLESS_LOAD_DISABLED 0
+#define REPL_DISKLESS_LOAD_WHEN_DB_EMPTY 1
+#define REPL_DISKLESS_LOAD_SWAPDB 2
+#endif
+void resetServerStats(void); /* CONFIG RESETSTAT without the reply */
 void initConfigValues(void);
 void loadServerConfig(char *filename, char config_from_stdin, char *options);
 int configApplyTls(char *err, size_t errlen); /* push tls-* into tls.c */

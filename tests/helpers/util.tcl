@@ -1,0 +1,265 @@
+# util.tcl -- assertions, the `test` and `tags` commands and small helpers.
+#
+# Results are reported to the parent process through ::report (see
+# test_helper.tcl); an assertion failure is a Tcl error whose message starts
+# with "assertion:".
+
+set ::cur_tags {}
+set ::num_tests 0
+
+proc fail {msg} {
+    error "assertion:$msg"
+}
+
+proc assert {cond {msg ""}} {
+    if {![uplevel 1 [list expr $cond]]} {
+        if {$msg eq ""} {set msg "Expected '$cond' to be true"}
+        fail $msg
+    }
+}
+
+proc assert_equal {value expected {detail ""}} {
+    if {$value ne $expected} {
+        set msg "Expected '$value' to be equal to '$expected'"
+        if {$detail ne ""} {append msg " ($detail)"}
+        fail $msg
+    }
+}
+
+proc assert_not_equal {value expected {detail ""}} {
+    if {$value eq $expected} {
+        set msg "Expected '$value' to be not equal to '$expected'"
+        if {$detail ne ""} {append msg " ($detail)"}
+        fail $msg
+    }
+}
+
+proc assert_match {pattern value {detail ""}} {
+    if {![string match $pattern $value]} {
+        set msg "Expected '$value' to match '$pattern'"
+        if {$detail ne ""} {append msg " ($detail)"}
+        fail $msg
+    }
+}
+
+proc assert_no_match {pattern value} {
+    if {[string match $pattern $value]} {
+        fail "Expected '$value' to not match '$pattern'"
+    }
+}
+
+proc assert_error {pattern code} {
+    if {[catch {uplevel 1 $code} e]} {
+        if {![string match $pattern $e]} {
+            fail "Expected an error matching '$pattern' but got '$e'"
+        }
+    } else {
+        fail "Expected an error matching '$pattern' but nothing was caught (got '$e')"
+    }
+}
+
+proc assert_range {value min max} {
+    if {!($value >= $min && $value <= $max)} {
+        fail "Expected '$value' to be between '$min' and '$max'"
+    }
+}
+
+proc assert_morethan {value than} {
+    if {!($value > $than)} {fail "Expected '$value' to be more than '$than'"}
+}
+
+proc assert_lessthan {value than} {
+    if {!($value < $than)} {fail "Expected '$value' to be less than '$than'"}
+}
+
+proc assert_encoding {enc key {level 0}} {
+    set e [r $level object encoding $key]
+    if {$e ne $enc} {
+        fail "Expected encoding '$enc' for key '$key' but found '$e'"
+    }
+}
+
+proc assert_type {type key {level 0}} {
+    set t [r $level type $key]
+    if {$t ne $type} {
+        fail "Expected type '$type' for key '$key' but found '$t'"
+    }
+}
+
+# wait_for_condition maxtries delay_ms condition else script
+# Evaluates <condition> up to <maxtries> times, <delay_ms> apart; runs the
+# else script (usually a `fail`) if it never became true.
+proc wait_for_condition {maxtries delay cond elsekw elsescript} {
+    if {$elsekw ne "else"} {error "wait_for_condition: expected 'else'"}
+    while {$maxtries > 0} {
+        if {[uplevel 1 [list expr $cond]]} return
+        incr maxtries -1
+        after $delay
+    }
+    uplevel 1 $elsescript
+}
+
+# Runs <body> with <tagslist> added to the current tags.
+proc tags {tagslist body} {
+    set saved $::cur_tags
+    set ::cur_tags [concat $::cur_tags $tagslist]
+    if {[catch {uplevel 1 $body} e opts]} {
+        set ::cur_tags $saved
+        return -options $opts $e
+    }
+    set ::cur_tags $saved
+    return
+}
+
+# Returns "" when tests carrying <tagslist> run, otherwise the reason why
+# they are skipped.
+proc tags_skip_reason {tagslist} {
+    foreach t $tagslist {
+        if {$t in $::deny_tags} {return "tag $t excluded"}
+    }
+    if {[llength $::allow_tags]} {
+        set found 0
+        foreach t $tagslist {
+            if {$t in $::allow_tags} {set found 1}
+        }
+        if {!$found} {return "tags do not match"}
+    }
+    if {$::external} {
+        foreach t $tagslist {
+            if {$t in {needs:server-control external:skip}} {
+                return "not run against an external server"
+            }
+        }
+    }
+    if {$::tls} {
+        if {"tls:skip" in $tagslist} {return "not meaningful over TLS"}
+    }
+    return ""
+}
+
+proc test {name body {testtags {}}} {
+    set alltags [concat $::cur_tags $testtags]
+    set reason [tags_skip_reason $alltags]
+    if {$reason eq "" && [llength $::only_tests]} {
+        set reason "not selected by --only"
+        foreach p $::only_tests {
+            if {[string match $p $name]} {set reason ""}
+        }
+    }
+    if {$reason ne ""} {
+        ::report skip $name $reason
+        return
+    }
+    incr ::num_tests
+    set start [clock milliseconds]
+    set code [catch {uplevel 1 $body} e opts]
+    set elapsed [expr {[clock milliseconds] - $start}]
+    if {$code == 1} {
+        if {[string match "assertion:*" $e]} {
+            set msg [string range $e 10 end]
+        } else {
+            set msg "exception: $e\n[dict get $opts -errorinfo]"
+        }
+        set crash [::servers_crash_report]
+        if {$crash ne ""} {append msg "\n$crash"}
+        if {$::dump_logs} {append msg "\n[::servers_log_dump]"}
+        ::report err $name $msg
+    } else {
+        set crash [::servers_crash_report]
+        if {$crash ne ""} {
+            ::report err $name $crash
+        } else {
+            ::report ok $name "${elapsed} ms"
+        }
+    }
+}
+
+# Returns a CSV dump of every key in the current database of the default
+# client, for comparing data sets.
+proc csvdump {{level 0}} {
+    set out {}
+    foreach k [lsort [r $level keys *]] {
+        set type [r $level type $k]
+        append out [csvstring $k] , $type ,
+        switch $type {
+            string { append out [csvstring [r $level get $k]] }
+            list { foreach v [r $level lrange $k 0 -1] {append out [csvstring $v] ,} }
+            set { foreach v [lsort [r $level smembers $k]] {append out [csvstring $v] ,} }
+            zset { foreach v [r $level zrange $k 0 -1 withscores] {append out [csvstring $v] ,} }
+            hash {
+                set h [r $level hgetall $k]
+                set pairs {}
+                foreach {f v} $h {lappend pairs [list $f $v]}
+                foreach p [lsort -index 0 $pairs] {
+                    append out [csvstring [lindex $p 0]] , [csvstring [lindex $p 1]] ,
+                }
+            }
+            stream { append out [csvstring [r $level xrange $k - +]] }
+        }
+        append out "\n"
+    }
+    return $out
+}
+
+proc csvstring {s} {
+    return "\"[string map {\" \"\"} $s]\""
+}
+
+# Makes the server of <level> sleep <seconds> inside a command.
+proc debug_sleep {seconds {level 0}} {
+    r $level debug sleep $seconds
+}
+
+# Returns the value of <field> in the INFO output of the default client.
+proc status {r field} {
+    set info [$r info]
+    if {[regexp "\r\n$field:(\[^\r\n\]*)\r\n" "\r\n$info" -> v]} {
+        return $v
+    }
+    return ""
+}
+
+proc s {args} {
+    set level 0
+    if {[string is integer [lindex $args 0]]} {
+        set level [lindex $args 0]
+        set args [lrange $args 1 end]
+    }
+    return [status [srv $level client] [lindex $args 0]]
+}
+
+# A random string of <len> bytes from the character range <min>..<max>
+# (byte values), binary safe by default.
+proc randstring {len {min 0} {max 255}} {
+    set s {}
+    for {set i 0} {$i < $len} {incr i} {
+        append s [format %c [expr {$min + int(rand() * ($max - $min + 1))}]]
+    }
+    return $s
+}
+
+# Returns a TCP port, starting at <start>, nobody listens on (the next
+# <count> ports are probed in turn).
+proc find_available_port {start {count 1000}} {
+    for {set p $start} {$p < $start + $count} {incr p} {
+        if {[catch {socket -server {apply {args {}}} -myaddr 127.0.0.1 $p} s]} continue
+        close $s
+        # A port whose TLS or cluster bus companion (+10000) is taken is
+        # avoided as well.
+        if {$p + 10000 < 65536} {
+            if {[catch {socket -server {apply {args {}}} -myaddr 127.0.0.1 [expr {$p + 10000}]} s2]} continue
+            close $s2
+        }
+        return $p
+    }
+    error "no free port in $start..[expr {$start + $count - 1}]"
+}
+
+# Waits until the replica at <level> reports a finished sync.
+proc wait_for_sync {r {maxtries 500} {delay 20}} {
+    wait_for_condition $maxtries $delay {
+        [status $r master_link_status] eq "up"
+    } else {
+        fail "replica did not sync in time"
+    }
+}
