@@ -14,6 +14,7 @@
  * propagation machinery beyond alsoPropagate/forceCommandPropagation, the
  * internals of non-string types. */
 #include "server.h"
+#include "rdb.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -876,12 +877,9 @@ void flushallCommand(client *c) {
     int flags;
     if (dbFlushFlagsOrReply(c, &flags) != C_OK) return;
     server.dirty += emptyData(-1, flags, NULL);
-    if (server.saveparamslen > 0) {
-        /* With save points configured Redis writes the (now empty) snapshot
-         * here, which leaves no unsaved change behind; the RDB writer comes
-         * with persistence (issue #5). */
-        server.dirty = 0;
-    }
+    /* With save points configured Redis writes the (now empty) snapshot
+     * here, which leaves no unsaved change behind. */
+    rdbSaveAfterFlushall();
     forceCommandPropagation(c, PROPAGATE_REPL | PROPAGATE_AOF);
     addReply(c, shared.ok);
 }

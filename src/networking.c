@@ -828,11 +828,9 @@ static void takeParsedArguments(client *c) {
  * C_ERR if the client must not be touched any more (it is being freed). */
 int processInputBuffer(client *c) {
     while (c->querybuf && c->qb_pos < sdsLen(c->querybuf)) {
+        /* A paused client's command is parked by processCommand. */
         if (c->flags & CLIENT_BLOCKED) break;
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) break;
-        if (areClientsPaused() && !(c->flags & CLIENT_SLAVE) &&
-            server.client_pause_type == 2)
-            break;
 
         size_t consumed = 0;
         respStatus st = respParse(&c->parser, c->querybuf + c->qb_pos,
@@ -1214,7 +1212,10 @@ void unpauseClients(void) {
         client *c = listNodeValue(ln);
         c->flags &= ~CLIENT_BLOCKED;
         c->btype = BLOCKED_NONE;
-        listAddNodeTail(server.unblocked_clients, c);
+        if (!(c->flags & CLIENT_UNBLOCKED)) {
+            c->flags |= CLIENT_UNBLOCKED;
+            listAddNodeTail(server.unblocked_clients, c);
+        }
     }
     listEmpty(server.paused_clients);
 }
@@ -1712,6 +1713,10 @@ void resetCommand(client *c) {
     c->flags &= ~(CLIENT_ASKING | CLIENT_READONLY | CLIENT_REPLY_OFF |
                   CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);
     c->resp = 2;
+    if (c->name) {
+        decrRefCount(c->name);
+        c->name = NULL;
+    }
     selectDb(c, 0);
     c->authenticated = (server.requirepass == NULL);
     addReplyStatus(c, "RESET");

@@ -274,11 +274,13 @@ int pubsubPublishMessage(robj *channel, robj *message, int sharded) {
  * Commands
  * ------------------------------------------------------------------ */
 
+/* SUBSCRIBE channel [channel ...]: one confirmation per channel. */
 void subscribeCommand(client *c) {
     for (int j = 1; j < c->argc; j++)
         pubsubSubscribe(c, c->argv[j], &kindChannel);
 }
 
+/* UNSUBSCRIBE [channel ...]: the given channels, or all of them. */
 void unsubscribeCommand(client *c) {
     if (c->argc == 1) {
         pubsubUnsubscribeAll(c, &kindChannel, 1);
@@ -288,11 +290,15 @@ void unsubscribeCommand(client *c) {
         pubsubUnsubscribe(c, c->argv[j], &kindChannel, 1);
 }
 
+/* PSUBSCRIBE pattern [pattern ...]: glob patterns as stringmatchlen reads
+ * them (case sensitive). */
 void psubscribeCommand(client *c) {
     for (int j = 1; j < c->argc; j++)
         pubsubSubscribe(c, c->argv[j], &kindPattern);
 }
 
+/* PUNSUBSCRIBE [pattern ...]: the given patterns (compared as strings, not
+ * matched), or all of them. */
 void punsubscribeCommand(client *c) {
     if (c->argc == 1) {
         pubsubUnsubscribeAll(c, &kindPattern, 1);
@@ -302,9 +308,9 @@ void punsubscribeCommand(client *c) {
         pubsubUnsubscribe(c, c->argv[j], &kindPattern, 1);
 }
 
-/* Redis 7.0 refuses SSUBSCRIBE from a client that may not block, which
- * includes the commands run by EXEC (observed on 7.0.15); SUBSCRIBE and
- * PSUBSCRIBE are allowed there. */
+/* SSUBSCRIBE shardchannel [shardchannel ...]. Redis 7.0 refuses it from a
+ * client that may not block, which includes the commands run by EXEC
+ * (observed on 7.0.15); SUBSCRIBE and PSUBSCRIBE are allowed there. */
 void ssubscribeCommand(client *c) {
     if (c->flags & CLIENT_MULTI) {
         addReplyError(c, "SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
@@ -314,6 +320,7 @@ void ssubscribeCommand(client *c) {
         pubsubSubscribe(c, c->argv[j], &kindShard);
 }
 
+/* SUNSUBSCRIBE [shardchannel ...]: the given shard channels, or all. */
 void sunsubscribeCommand(client *c) {
     if (c->argc == 1) {
         pubsubUnsubscribeAll(c, &kindShard, 1);
@@ -323,14 +330,16 @@ void sunsubscribeCommand(client *c) {
         pubsubUnsubscribe(c, c->argv[j], &kindShard, 1);
 }
 
-/* PUBLISH is sent on to replicas so that their subscribers get the
- * message too (Redis 7.0 standalone behaviour). */
+/* PUBLISH channel message: replies with the number of receivers. The
+ * command is sent on to replicas so that their subscribers get the message
+ * too (Redis 7.0 standalone behaviour); SPUBLISH likewise. */
 void publishCommand(client *c) {
     int receivers = pubsubPublishMessage(c->argv[1], c->argv[2], 0);
     forceCommandPropagation(c, PROPAGATE_REPL);
     addReplyLongLong(c, receivers);
 }
 
+/* SPUBLISH shardchannel message: replies with the number of receivers. */
 void spublishCommand(client *c) {
     int receivers = pubsubPublishMessage(c->argv[1], c->argv[2], 1);
     forceCommandPropagation(c, PROPAGATE_REPL);
@@ -370,6 +379,7 @@ static void addReplyPubsubNumsub(client *c, dict *d) {
     }
 }
 
+/* PUBSUB CHANNELS [pattern]: channels with at least one subscriber. */
 void pubsubChannelsCommand(client *c) {
     if (c->argc > 3) {
         addReplySubcommandSyntaxError(c);
@@ -379,6 +389,7 @@ void pubsubChannelsCommand(client *c) {
                         c->argc == 3 ? c->argv[2] : NULL);
 }
 
+/* PUBSUB SHARDCHANNELS [pattern]: shard channels with a subscriber. */
 void pubsubShardChannelsCommand(client *c) {
     if (c->argc > 3) {
         addReplySubcommandSyntaxError(c);
@@ -388,10 +399,12 @@ void pubsubShardChannelsCommand(client *c) {
                         c->argc == 3 ? c->argv[2] : NULL);
 }
 
+/* PUBSUB NUMSUB [channel ...]: pattern subscribers are not counted. */
 void pubsubNumsubCommand(client *c) {
     addReplyPubsubNumsub(c, server.pubsub_channels);
 }
 
+/* PUBSUB SHARDNUMSUB [shardchannel ...]. */
 void pubsubShardNumsubCommand(client *c) {
     addReplyPubsubNumsub(c, server.pubsub_shard_channels);
 }
@@ -401,6 +414,7 @@ void pubsubNumpatCommand(client *c) {
     addReplyLongLong(c, (long long)dictSize(server.pubsub_patterns));
 }
 
+/* PUBSUB HELP: the text Redis 7.0 replies, line for line. */
 void pubsubHelpCommand(client *c) {
     static const char *help[] = {
         "CHANNELS [<pattern>]",

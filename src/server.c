@@ -539,6 +539,7 @@ int processCommand(client *c) {
         sdsFree(args);
         return C_OK;
     }
+    c->lastcmd = c->cmd;
     if (c->cmd->subcommands_dict && c->argc < 2 && !c->cmd->proc) {
         rejectCommandFormat(c, "wrong number of arguments for '%s' command",
                             c->cmd->fullname);
@@ -558,6 +559,12 @@ int processCommand(client *c) {
     if (server.maxmemory && (c->cmd->flags & CMD_DENYOOM) &&
         !mustObeyClient(c) && performEvictions() == EVICT_FAIL) {
         rejectCommand(c, shared.oomerr);
+        return C_OK;
+    }
+    /* A failed background save refuses writes (stop-writes-on-bgsave-error). */
+    if (writeCommandsDeniedByDiskError() && !mustObeyClient(c) &&
+        (commandIsWrite(c->cmd) || c->cmd->proc == pingCommand)) {
+        rejectCommand(c, shared.bgsaveerr);
         return C_OK;
     }
     /* Pause: writes (or everything) wait until the pause ends. */
@@ -877,6 +884,8 @@ static void initServer(void) {
     listTypeInit();
     hashTypeInit();
     setTypeInit();
+    zsetTypeInit();
+    rdbInit();
 
     server.listeners[0].ct = connTypeOfSocket();
     server.listeners[1].ct = connTypeOfTls();

@@ -849,6 +849,44 @@ sds setTypeNextObject(setTypeIterator *si); /* new sds, NULL at the end */
 int sintercardGetKeys(struct redisCommand *cmd, robj **argv, int argc,
                       int *keys, int max);
 
+/* Sorted sets (t_zset.c). Encodings: OBJ_ENCODING_LISTPACK (member,score
+ * pairs ordered by score then member; integral scores within +-LLONG_MAX/2
+ * as integer entries, others as %.17g text) or OBJ_ENCODING_SKIPLIST (a
+ * skiplist plus a dict, private to t_zset.c). zsetTypeInit registers the
+ * object methods, the ZSCAN walker and the BLOCKED_ZSET serve function;
+ * called from initServer. */
+#define ZADD_IN_NONE 0
+#define ZADD_IN_INCR (1 << 0) /* add the score to the current one */
+#define ZADD_IN_NX (1 << 1)   /* only add new members */
+#define ZADD_IN_XX (1 << 2)   /* only update existing members */
+#define ZADD_IN_GT (1 << 3)   /* update only to a greater score */
+#define ZADD_IN_LT (1 << 4)   /* update only to a lower score */
+#define ZADD_OUT_NOP (1 << 0)     /* nothing done because of the flags */
+#define ZADD_OUT_NAN (1 << 1)     /* the resulting score was NaN */
+#define ZADD_OUT_ADDED (1 << 2)   /* a new member */
+#define ZADD_OUT_UPDATED (1 << 3) /* an existing member got a new score */
+typedef struct zsetTypeIterator zsetTypeIterator;
+void zsetTypeInit(void);
+robj *zsetTypeCreate(size_t size_hint, size_t val_len_hint);
+robj *zsetTypeCreateFromListpack(unsigned char *lp); /* takes ownership */
+unsigned long zsetLength(const robj *o);
+void zsetConvert(robj *o, int enc);
+int zsetAdd(robj *o, double score, sds ele, int in_flags, int *out_flags,
+            double *newscore); /* 1 ok, 0 NaN; <ele> is copied */
+robj *zsetTypeDup(robj *o);
+zsetTypeIterator *zsetTypeInitIterator(robj *o, int reverse);
+void zsetTypeReleaseIterator(zsetTypeIterator *it);
+/* C_OK with the member (bytes in vstr and vlen, borrowed; or vstr NULL and
+ * the integer in vll) and its score; C_ERR at the end. */
+int zsetTypeNext(zsetTypeIterator *it, unsigned char **vstr,
+                 unsigned int *vlen, long long *vll, double *score);
+int zunionInterDiffStoreGetKeys(struct redisCommand *cmd, robj **argv,
+                                int argc, int *keys, int max);
+int zunionInterDiffGetKeys(struct redisCommand *cmd, robj **argv, int argc,
+                           int *keys, int max);
+int bzmpopGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
+                  int max);
+
 /* Pub/sub delivery used by keyspace notifications (pubsub.c, issue 4). */
 int pubsubPublishMessage(robj *channel, robj *message, int sharded);
 void pubsubInit(void); /* called from initServer */
@@ -1022,6 +1060,10 @@ void registerCronHook(void (*fn)(void));
 void registerBeforeSleepHook(void (*fn)(void));
 void registerShutdownHook(int (*fn)(int flags));
 void registerStartupHook(void (*fn)(void));
+/* Persistence (rdb.c): registers its hooks; called from initServer. */
+void rdbInit(void);
+/* 1 when stop-writes-on-bgsave-error refuses writes (rdb.c). */
+int writeCommandsDeniedByDiskError(void);
 /* Set by the persistence module: DEBUG RELOAD. */
 extern void (*debugReloadHook)(client *c);
 extern dictType clientIdDictType;

@@ -137,22 +137,53 @@ proc ::redis::send_command {f argv} {
     flush $f
 }
 
+# Reads never block forever: the channel stays non-blocking for reads and
+# a read that sees no data for ::redis::read_timeout seconds raises an
+# error, so a missing reply fails one test instead of hanging the file.
+set ::redis::read_timeout 60
+
+proc ::redis::wait_readable {f} {
+    set var ::redis::ready($f)
+    set $var 0
+    fileevent $f readable [list set $var 1]
+    set timer [after [expr {int($::redis::read_timeout * 1000)}] [list set $var timeout]]
+    vwait $var
+    after cancel $timer
+    fileevent $f readable {}
+    set state [set $var]
+    unset $var
+    if {$state eq "timeout"} {
+        error "I/O error reading reply: no data for $::redis::read_timeout s"
+    }
+}
+
 proc ::redis::read_line {f} {
-    set n [gets $f line]
-    if {$n < 0} {
+    fconfigure $f -blocking 0
+    while {[gets $f line] < 0} {
         if {[eof $f]} {
+            fconfigure $f -blocking 1
             error "I/O error reading reply: connection closed"
         }
-        error "I/O error reading reply"
+        ::redis::wait_readable $f
     }
+    fconfigure $f -blocking 1
     return [string trimright $line "\r"]
 }
 
 proc ::redis::read_bulk {f len} {
-    set data [read $f [expr {$len + 2}]]
-    if {[string length $data] != $len + 2} {
-        error "I/O error reading reply: short bulk"
+    fconfigure $f -blocking 0
+    set data {}
+    set want [expr {$len + 2}]
+    while {[string length $data] < $want} {
+        append data [read $f [expr {$want - [string length $data]}]]
+        if {[string length $data] >= $want} break
+        if {[eof $f]} {
+            fconfigure $f -blocking 1
+            error "I/O error reading reply: connection closed inside a bulk"
+        }
+        ::redis::wait_readable $f
     }
+    fconfigure $f -blocking 1
     return [string range $data 0 end-2]
 }
 

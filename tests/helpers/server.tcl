@@ -127,10 +127,9 @@ proc ::servers_crash_report {} {
         if {![dict exists $s pid] || [dict get $s pid] eq "" || [dict get $s external]} continue
         set dir [dict get $s dir]
         if {$dir in $::crash_reports} continue
+        # Only crash reports count here: a test may make a server exit on
+        # purpose (SHUTDOWN, a refused configuration or data file).
         set text [::server_crash_text $s]
-        if {$text eq "" && ![::process_alive [dict get $s pid]] && ![dict get $s stopped]} {
-            set text "server $dir (pid [dict get $s pid]) is no longer running; log tail:\n[string range [::file_content [dict get $s stdout]] end-2000 end]"
-        }
         if {$text ne ""} {
             lappend ::crash_reports $dir
             lappend out $text
@@ -241,12 +240,18 @@ proc start_server {options body} {
     }
     set alltags [concat $::cur_tags $tags]
     # A whole server block is skipped when its tags are filtered out.
-    if {[tags_skip_reason $alltags] ne ""} {
-        ::report skip "start_server block with tags {$tags}" [tags_skip_reason $alltags]
+    if {[tags_skip_reason $alltags 1] ne ""} {
+        ::report skip "start_server block with tags {$tags}" [tags_skip_reason $alltags 1]
         return
     }
 
     if {$::external} {
+        # A block that configures its own server cannot run against an
+        # external one.
+        if {[llength $overrides] || [llength $sargs] || [llength $config_lines]} {
+            ::report skip "start_server block with overrides {$overrides}" "needs its own server"
+            return
+        }
         if {[llength $::servers] > 0} {
             error "nested start_server against an external server: tag the block external:skip"
         }

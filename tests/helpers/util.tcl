@@ -113,11 +113,13 @@ proc tags {tagslist body} {
 
 # Returns "" when tests carrying <tagslist> run, otherwise the reason why
 # they are skipped.
-proc tags_skip_reason {tagslist} {
+# With <block> set (a start_server block), only exclusions apply: the
+# tests inside may still carry an allowed tag.
+proc tags_skip_reason {tagslist {block 0}} {
     foreach t $tagslist {
         if {$t in $::deny_tags} {return "tag $t excluded"}
     }
-    if {[llength $::allow_tags]} {
+    if {!$block && [llength $::allow_tags]} {
         set found 0
         foreach t $tagslist {
             if {$t in $::allow_tags} {set found 1}

@@ -597,6 +597,7 @@ start_server {tags {pubsub keyspace-events}} {
     test "K alone only publishes keyspace, E alone only keyevent" {
         set c [redis_deferring_client]
         ps_call $c psubscribe __key*__:*
+        ps_call $c subscribe marker
         r config set notify-keyspace-events K\$
         r set a 1
         r config set notify-keyspace-events E\$
@@ -611,6 +612,7 @@ start_server {tags {pubsub keyspace-events}} {
     test "Event classes filter what is published" {
         set c [redis_deferring_client]
         ps_call $c psubscribe __key*__:*
+        ps_call $c subscribe marker
         # Strings only: SET is published, DEL and EXPIRE (generic) are not.
         r config set notify-keyspace-events KE\$
         r set s1 v

@@ -318,14 +318,10 @@ start_server {tags {list}} {
         r blmpop 0 1 nokey left
         assert_equal {{} {} {} {}} [r exec]
         r readraw 1
-        r multi
-        r read
-        r blpop nokey 0
-        r read
-        r blmove nokey dst left right 0
-        r read
-        r exec
-        assert_equal {*2} [r read]
+        assert_equal {+OK} [r multi]
+        assert_equal {+QUEUED} [r blpop nokey 0]
+        assert_equal {+QUEUED} [r blmove nokey dst left right 0]
+        assert_equal {*2} [r exec]
         assert_equal {*-1} [r read]
         assert_equal {$-1} [r read]
         r readraw 0

@@ -1,0 +1,1781 @@
+/* rdb.c: RDB snapshots (version 10, as Redis 7.0 writes them), loading of
+ * the encodings Redis 6.x and 7.0 write, the BGSAVE child, save rules,
+ * SAVE / BGSAVE / DUMP / RESTORE, DEBUG RELOAD and INFO persistence.
+ *
+ * Owns: the snapshot file and its temporary files, the forked saving
+ * child (server.child_pid / child_type while it runs), server.dirty
+ * bookkeeping after saves, server.loading while loading.
+ * Must not touch: client sockets (the child never does network I/O and
+ * leaves with _exit), the AOF (aof.c), encodings' internals beyond the
+ * blobs the format stores (listpack, intset, quicklist nodes).
+ *
+ * Format notes (public "RDB file format" descriptions):
+ *   "REDIS0010", then opcodes / typed key-value pairs, then 0xFF and the
+ *   CRC-64 (Jones, little endian) of everything before it.
+ *   Lengths: 00xxxxxx (6 bit), 01xxxxxx xxxxxxxx (14 bit, big endian),
+ *   0x80 + 4 bytes BE, 0x81 + 8 bytes BE; 11xxxxxx is a special string
+ *   encoding: 0 int8, 1 int16, 2 int32 (little endian), 3 LZF (compressed
+ *   length, plain length, data).
+ * Invariants of the loader: every length read from the input is checked
+ * against the bytes that remain before anything is allocated; every blob
+ * (listpack, intset, ziplist, zipmap) is validated before use; the first
+ * error stops loading and is reported with the offset where it happened. */
+#include "rdb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "crc64.h"
+#include "intset.h"
+#include "listpack.h"
+#include "lzf.h"
+#include "quicklist.h"
+
+#define RDB_ENC_INT8 0
+#define RDB_ENC_INT16 1
+#define RDB_ENC_INT32 2
+#define RDB_ENC_LZF 3
+#define RDB_LEN_6BIT 0
+#define RDB_LEN_14BIT 1
+#define RDB_LEN_32BIT 0x80
+#define RDB_LEN_64BIT 0x81
+#define RDB_LEN_ENCVAL 3
+
+/* Persistence state kept here rather than in struct redisServer. */
+static struct {
+    long long dirty_before_bgsave;
+    time_t bgsave_start;          /* -1 when no child */
+    long long last_bgsave_time;   /* seconds, -1 never */
+    long long saves;              /* successful saves since start */
+    int bgsave_scheduled;
+    long long keys_loaded, keys_expired;
+} rdbState = {0, -1, -1, 0, 0, 0, 0};
+
+/* ===================================================================
+ * Writing
+ * ================================================================ */
+
+typedef struct rdbWriter {
+    FILE *fp;      /* file target, or NULL */
+    sds buf;       /* memory target (DUMP), when fp is NULL */
+    uint64_t crc;
+    int failed;
+} rdbWriter;
+
+static void wBytes(rdbWriter *w, const void *p, size_t len) {
+    if (w->failed || len == 0) return;
+    w->crc = crc64(w->crc, p, len);
+    if (w->fp) {
+        if (fwrite(p, 1, len, w->fp) != len) w->failed = 1;
+    } else {
+        w->buf = sdsCatLen(w->buf, p, len);
+    }
+}
+
+static void wByte(rdbWriter *w, unsigned char b) { wBytes(w, &b, 1); }
+
+static void wLen(rdbWriter *w, uint64_t len) {
+    unsigned char b[9];
+    if (len < (1 << 6)) {
+        b[0] = (unsigned char)len;
+        wBytes(w, b, 1);
+    } else if (len < (1 << 14)) {
+        b[0] = (unsigned char)((RDB_LEN_14BIT << 6) | (len >> 8));
+        b[1] = (unsigned char)(len & 0xff);
+        wBytes(w, b, 2);
+    } else if (len <= UINT32_MAX) {
+        b[0] = RDB_LEN_32BIT;
+        for (int i = 0; i < 4; i++) b[1 + i] = (unsigned char)(len >> (24 - 8 * i));
+        wBytes(w, b, 5);
+    } else {
+        b[0] = RDB_LEN_64BIT;
+        for (int i = 0; i < 8; i++) b[1 + i] = (unsigned char)(len >> (56 - 8 * i));
+        wBytes(w, b, 9);
+    }
+}
+
+static void wLittle(rdbWriter *w, uint64_t v, int bytes) {
+    unsigned char b[8];
+    for (int i = 0; i < bytes; i++) b[i] = (unsigned char)(v >> (8 * i));
+    wBytes(w, b, (size_t)bytes);
+}
+
+/* Writes <v> in the shortest integer string encoding; 0 if it does not
+ * fit in 32 bits. */
+static int wIntEncoded(rdbWriter *w, long long v) {
+    if (v >= INT8_MIN && v <= INT8_MAX) {
+        wByte(w, (RDB_LEN_ENCVAL << 6) | RDB_ENC_INT8);
+        wLittle(w, (uint64_t)v, 1);
+    } else if (v >= INT16_MIN && v <= INT16_MAX) {
+        wByte(w, (RDB_LEN_ENCVAL << 6) | RDB_ENC_INT16);
+        wLittle(w, (uint64_t)v, 2);
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        wByte(w, (RDB_LEN_ENCVAL << 6) | RDB_ENC_INT32);
+        wLittle(w, (uint64_t)v, 4);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Writes a string: as an integer when it is the canonical form of one
+ * that fits 32 bits, LZF-compressed when rdbcompression is on, the string
+ * is longer than 20 bytes and compression saves at least 4 bytes, plain
+ * otherwise (the same choices Redis makes). */
+static void wString(rdbWriter *w, const void *s, size_t len) {
+    long long v;
+    if (len > 0 && len <= 11 && string2ll(s, len, &v) && wIntEncoded(w, v))
+        return;
+    if (server.rdb_compression && len > 20) {
+        size_t outlen = len - 4;
+        unsigned char *out = zmalloc(outlen);
+        size_t clen = lzfCompress(s, len, out, outlen);
+        if (clen > 0) {
+            wByte(w, (RDB_LEN_ENCVAL << 6) | RDB_ENC_LZF);
+            wLen(w, clen);
+            wLen(w, len);
+            wBytes(w, out, clen);
+            zfree(out);
+            return;
+        }
+        zfree(out);
+    }
+    wLen(w, len);
+    wBytes(w, s, len);
+}
+
+static void wLongLongAsString(rdbWriter *w, long long v) {
+    if (wIntEncoded(w, v)) return;
+    char buf[LONG_STR_SIZE];
+    int n = ll2string(buf, sizeof(buf), v);
+    wLen(w, (uint64_t)n);
+    wBytes(w, buf, (size_t)n);
+}
+
+static int rdbObjectType(robj *o) {
+    switch (o->type) {
+    case OBJ_STRING: return RDB_TYPE_STRING;
+    case OBJ_LIST: return RDB_TYPE_LIST_QUICKLIST_2;
+    case OBJ_SET:
+        return o->encoding == OBJ_ENCODING_INTSET ? RDB_TYPE_SET_INTSET
+                                                  : RDB_TYPE_SET;
+    case OBJ_HASH:
+        return o->encoding == OBJ_ENCODING_LISTPACK ? RDB_TYPE_HASH_LISTPACK
+                                                    : RDB_TYPE_HASH;
+    case OBJ_ZSET:
+        return o->encoding == OBJ_ENCODING_LISTPACK ? RDB_TYPE_ZSET_LISTPACK
+                                                    : RDB_TYPE_ZSET_2;
+    default: return -1;
+    }
+}
+
+/* Writes the value of <o> (without its type byte). */
+static void wObject(rdbWriter *w, robj *o) {
+    if (o->type == OBJ_STRING) {
+        if (o->encoding == OBJ_ENCODING_INT)
+            wLongLongAsString(w, (long)o->ptr);
+        else
+            wString(w, o->ptr, sdsLen(o->ptr));
+    } else if (o->type == OBJ_LIST) {
+        quicklist *ql = o->ptr;
+        wLen(w, ql->len);
+        for (quicklistNode *n = ql->head; n; n = n->next) {
+            wLen(w, n->container);
+            wString(w, n->entry, n->sz);
+        }
+    } else if (o->type == OBJ_SET) {
+        if (o->encoding == OBJ_ENCODING_INTSET) {
+            wString(w, o->ptr, intsetBlobLen(o->ptr));
+        } else {
+            dict *d = o->ptr;
+            wLen(w, dictSize(d));
+            dictIterator *di = dictGetIterator(d);
+            dictEntry *de;
+            while ((de = dictNext(di)) != NULL) {
+                sds m = dictGetKey(de);
+                wString(w, m, sdsLen(m));
+            }
+            dictReleaseIterator(di);
+        }
+    } else if (o->type == OBJ_HASH) {
+        if (o->encoding == OBJ_ENCODING_LISTPACK) {
+            wString(w, o->ptr, lpBytes(o->ptr));
+        } else {
+            dict *d = o->ptr;
+            wLen(w, dictSize(d));
+            dictIterator *di = dictGetIterator(d);
+            dictEntry *de;
+            while ((de = dictNext(di)) != NULL) {
+                sds f = dictGetKey(de), v = dictGetVal(de);
+                wString(w, f, sdsLen(f));
+                wString(w, v, sdsLen(v));
+            }
+            dictReleaseIterator(di);
+        }
+    } else if (o->type == OBJ_ZSET) {
+        if (o->encoding == OBJ_ENCODING_LISTPACK) {
+            wString(w, o->ptr, lpBytes(o->ptr));
+        } else {
+            /* Highest score first, as Redis writes them, so that loading
+             * inserts at the head of the skiplist. */
+            wLen(w, zsetLength(o));
+            zsetTypeIterator *it = zsetTypeInitIterator(o, 1);
+            unsigned char *vstr;
+            unsigned int vlen;
+            long long vll;
+            double score;
+            while (zsetTypeNext(it, &vstr, &vlen, &vll, &score) == C_OK) {
+                if (vstr)
+                    wString(w, vstr, vlen);
+                else
+                    wLongLongAsString(w, vll);
+                uint64_t bits;
+                memcpy(&bits, &score, sizeof(bits));
+                wLittle(w, bits, 8);
+            }
+            zsetTypeReleaseIterator(it);
+        }
+    } else {
+        serverPanic("rdb: no RDB encoding for object type %d", o->type);
+    }
+}
+
+static void wAux(rdbWriter *w, const char *k, const char *v) {
+    wByte(w, RDB_OPCODE_AUX);
+    wString(w, k, strlen(k));
+    wString(w, v, strlen(v));
+}
+
+static void wAuxInt(rdbWriter *w, const char *k, long long v) {
+    char buf[LONG_STR_SIZE];
+    ll2string(buf, sizeof(buf), v);
+    wAux(w, k, buf);
+}
+
+/* Writes a whole RDB stream; the checksum is zero with rdbchecksum no. */
+static void wDataset(rdbWriter *w) {
+    char magic[16];
+    snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
+    wBytes(w, magic, 9);
+    wAux(w, "redis-ver", REDIS_VERSION);
+    wAuxInt(w, "redis-bits", (long long)sizeof(void *) * 8);
+    wAuxInt(w, "ctime", (long long)time(NULL));
+    wAuxInt(w, "used-mem", (long long)zmallocUsedMemory());
+    wAuxInt(w, "aof-base", 0);
+    for (int j = 0; j < server.dbnum && !w->failed; j++) {
+        redisDb *db = &server.db[j];
+        if (dictSize(db->dict) == 0) continue;
+        wByte(w, RDB_OPCODE_SELECTDB);
+        wLen(w, (uint64_t)j);
+        wByte(w, RDB_OPCODE_RESIZEDB);
+        wLen(w, dictSize(db->dict));
+        wLen(w, dictSize(db->expires));
+        dictIterator *di = dictGetIterator(db->dict);
+        dictEntry *de;
+        while ((de = dictNext(di)) != NULL && !w->failed) {
+            sds key = dictGetKey(de);
+            robj *o = dictGetVal(de);
+            int type = rdbObjectType(o);
+            if (type < 0) continue; /* a type this writer cannot store */
+            dictEntry *ee = dictFind(db->expires, key);
+            if (ee) {
+                long long when = dictGetSignedIntegerVal(ee);
+                wByte(w, RDB_OPCODE_EXPIRETIME_MS);
+                wLittle(w, (uint64_t)when, 8);
+            }
+            wByte(w, (unsigned char)type);
+            wString(w, key, sdsLen(key));
+            wObject(w, o);
+        }
+        dictReleaseIterator(di);
+    }
+    wByte(w, RDB_OPCODE_EOF);
+    uint64_t crc = server.rdb_checksum ? w->crc : 0;
+    wLittle(w, crc, 8);
+}
+
+/* See rdb.h. */
+int rdbSaveToFp(FILE *fp) {
+    rdbWriter w = {.fp = fp};
+    wDataset(&w);
+    return w.failed ? C_ERR : C_OK;
+}
+
+/* Writes the dataset to <tmpfile>, fsyncs it and renames it over
+ * <filename>. Logs failures. */
+static int rdbSaveFile(const char *filename, const char *tmpfile) {
+    FILE *fp = fopen(tmpfile, "w");
+    if (!fp) {
+        char cwd[1024];
+        if (!getcwd(cwd, sizeof(cwd))) snprintf(cwd, sizeof(cwd), "unknown");
+        serverLog(LL_WARNING, "Failed opening the temp RDB file %s (in server "
+                  "root dir %s) for saving: %s", tmpfile, cwd, strerror(errno));
+        return C_ERR;
+    }
+    static char iobuf[1 << 16];
+    setvbuf(fp, iobuf, _IOFBF, sizeof(iobuf));
+    int ok = rdbSaveToFp(fp) == C_OK && fflush(fp) == 0 &&
+             fsync(fileno(fp)) == 0;
+    int saved_errno = errno;
+    if (fclose(fp) != 0) ok = 0;
+    if (!ok) {
+        serverLog(LL_WARNING, "Write error saving DB on disk: %s",
+                  strerror(saved_errno));
+        unlink(tmpfile);
+        return C_ERR;
+    }
+    if (rename(tmpfile, filename) == -1) {
+        serverLog(LL_WARNING, "Error moving temp DB file %s on the final "
+                  "destination %s (in server root dir): %s", tmpfile, filename,
+                  strerror(errno));
+        unlink(tmpfile);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* See rdb.h. */
+int rdbSave(const char *filename) {
+    char tmpfile[256];
+    snprintf(tmpfile, sizeof(tmpfile), "temp-%d.rdb", (int)getpid());
+    if (rdbSaveFile(filename, tmpfile) != C_OK) return C_ERR;
+    serverLog(LL_NOTICE, "DB saved on disk");
+    server.dirty = 0;
+    server.lastsave = time(NULL);
+    server.lastbgsave_status = C_OK;
+    rdbState.saves++;
+    return C_OK;
+}
+
+/* See rdb.h. */
+int rdbSaveBackground(void) {
+    if (server.child_pid > 0) return C_ERR;
+    rdbState.dirty_before_bgsave = server.dirty;
+    server.lastbgsave_try = time(NULL);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The child: writes the snapshot and leaves; it shares the
+         * parent's sockets and must not use them. */
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGUSR1, SIG_DFL);
+        char tmpfile[256];
+        snprintf(tmpfile, sizeof(tmpfile), "temp-%d.rdb", (int)getpid());
+        int rc = rdbSaveFile(server.rdb_filename, tmpfile);
+        if (rc == C_OK) serverLog(LL_NOTICE, "DB saved on disk");
+        _exit(rc == C_OK ? 0 : 1);
+    }
+    if (pid == -1) {
+        server.lastbgsave_status = C_ERR;
+        serverLog(LL_WARNING, "Can't save in background: fork: %s",
+                  strerror(errno));
+        return C_ERR;
+    }
+    serverLog(LL_NOTICE, "Background saving started by pid %d", (int)pid);
+    server.child_pid = pid;
+    server.child_type = CHILD_TYPE_RDB;
+    rdbState.bgsave_start = time(NULL);
+    rdbState.bgsave_scheduled = 0;
+    return C_OK;
+}
+
+static void rdbRemoveChildTempFile(pid_t pid) {
+    char tmpfile[256];
+    snprintf(tmpfile, sizeof(tmpfile), "temp-%d.rdb", (int)pid);
+    unlink(tmpfile);
+}
+
+/* See rdb.h. */
+void rdbKillChild(void) {
+    if (server.child_pid <= 0 || server.child_type != CHILD_TYPE_RDB) return;
+    pid_t pid = server.child_pid;
+    kill(pid, SIGUSR1);
+    int status;
+    while (waitpid(pid, &status, 0) == -1 && errno == EINTR) {
+    }
+    rdbRemoveChildTempFile(pid);
+    server.child_pid = -1;
+    server.child_type = CHILD_TYPE_NONE;
+    rdbState.bgsave_start = -1;
+}
+
+/* Reaps a finished BGSAVE child (cron). */
+static void rdbCheckChildDone(void) {
+    if (server.child_pid <= 0 || server.child_type != CHILD_TYPE_RDB) return;
+    int status;
+    pid_t pid = waitpid(server.child_pid, &status, WNOHANG);
+    if (pid == 0) return;
+    if (pid == -1 && errno == EINTR) return;
+    int ok = 0;
+    if (pid == -1) {
+        serverLog(LL_WARNING, "waitpid() returned an error: %s. child_pid = "
+                  "%d", strerror(errno), (int)server.child_pid);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        ok = 1;
+        serverLog(LL_NOTICE, "Background saving terminated with success");
+    } else if (WIFSIGNALED(status)) {
+        serverLog(LL_WARNING, "Background saving terminated by signal %d",
+                  WTERMSIG(status));
+    } else {
+        serverLog(LL_WARNING, "Background saving error");
+    }
+    if (ok) {
+        server.dirty -= rdbState.dirty_before_bgsave;
+        if (server.dirty < 0) server.dirty = 0;
+        server.lastsave = time(NULL);
+        server.lastbgsave_status = C_OK;
+        rdbState.saves++;
+    } else {
+        server.lastbgsave_status = C_ERR;
+        rdbRemoveChildTempFile(server.child_pid);
+    }
+    rdbState.last_bgsave_time = (long long)(time(NULL) - rdbState.bgsave_start);
+    server.child_pid = -1;
+    server.child_type = CHILD_TYPE_NONE;
+    rdbState.bgsave_start = -1;
+}
+
+/* Cron: reaps the child, runs a scheduled BGSAVE, applies save rules. */
+static void rdbCron(void) {
+    rdbCheckChildDone();
+    if (server.child_pid > 0) return;
+    time_t now = time(NULL);
+    if (rdbState.bgsave_scheduled) {
+        if (rdbSaveBackground() != C_OK) rdbState.bgsave_scheduled = 0;
+        return;
+    }
+    for (int j = 0; j < server.saveparamslen; j++) {
+        struct saveparam *sp = &server.saveparams[j];
+        /* After a failed BGSAVE wait a little before trying again. */
+        if (server.dirty >= sp->changes && now - server.lastsave > sp->seconds &&
+            (now - server.lastbgsave_try > 5 ||
+             server.lastbgsave_status == C_OK)) {
+            serverLog(LL_NOTICE, "%d changes in %d seconds. Saving...",
+                      sp->changes, (int)sp->seconds);
+            if (rdbSaveBackground() != C_OK)
+                serverLog(LL_VERBOSE, "Save rule BGSAVE could not start");
+            break;
+        }
+    }
+}
+
+/* See rdb.h. */
+int writeCommandsDeniedByDiskError(void) {
+    return server.stop_writes_on_bgsave_err && server.saveparamslen > 0 &&
+           server.lastbgsave_status == C_ERR;
+}
+
+/* See rdb.h. */
+void rdbSaveAfterFlushall(void) {
+    rdbKillChild();
+    /* A failure is logged by rdbSave; FLUSHALL itself succeeded. */
+    if (server.saveparamslen > 0 && rdbSave(server.rdb_filename) != C_OK)
+        serverLog(LL_WARNING, "FLUSHALL could not rewrite the RDB file");
+}
+
+/* ===================================================================
+ * Reading
+ * ================================================================ */
+
+typedef struct rdbReader {
+    FILE *fp;                 /* file source, or NULL */
+    const unsigned char *mem; /* memory source */
+    size_t pos;               /* bytes consumed */
+    size_t size;              /* bytes available in all */
+    uint64_t crc;
+    char err[256];            /* first error, with its offset */
+} rdbReader;
+
+static void rFail(rdbReader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void rFail(rdbReader *r, const char *fmt, ...) {
+    if (r->err[0]) return;
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(r->err, sizeof(r->err), "offset %zu: %s", r->pos, msg);
+}
+
+static size_t rLeft(rdbReader *r) { return r->size - r->pos; }
+
+static int rBytes(rdbReader *r, void *buf, size_t len) {
+    if (r->err[0]) return C_ERR;
+    if (len > rLeft(r)) {
+        rFail(r, "unexpected end of file (wanted %zu bytes, %zu left)", len,
+              rLeft(r));
+        return C_ERR;
+    }
+    if (len == 0) return C_OK;
+    if (r->fp) {
+        if (fread(buf, 1, len, r->fp) != len) {
+            rFail(r, "short read: %s", ferror(r->fp) ? strerror(errno)
+                                                      : "end of file");
+            return C_ERR;
+        }
+    } else {
+        memcpy(buf, r->mem + r->pos, len);
+    }
+    r->crc = crc64(r->crc, buf, len);
+    r->pos += len;
+    return C_OK;
+}
+
+static int rByte(rdbReader *r, int *b) {
+    unsigned char c;
+    if (rBytes(r, &c, 1) != C_OK) return C_ERR;
+    *b = c;
+    return C_OK;
+}
+
+static int rLittle(rdbReader *r, uint64_t *v, int bytes) {
+    unsigned char b[8];
+    if (rBytes(r, b, (size_t)bytes) != C_OK) return C_ERR;
+    *v = 0;
+    for (int i = 0; i < bytes; i++) *v |= (uint64_t)b[i] << (8 * i);
+    return C_OK;
+}
+
+/* Reads a length; *encoded is set (with the encoding in *len) for the
+ * special string encodings when <encoded> is not NULL. */
+static int rLenEnc(rdbReader *r, uint64_t *len, int *encoded) {
+    int b;
+    unsigned char buf[8];
+    if (encoded) *encoded = 0;
+    if (rByte(r, &b) != C_OK) return C_ERR;
+    int kind = (b & 0xc0) >> 6;
+    if (kind == RDB_LEN_ENCVAL) {
+        if (!encoded) {
+            rFail(r, "string encoding where a length was expected");
+            return C_ERR;
+        }
+        *encoded = 1;
+        *len = (uint64_t)(b & 0x3f);
+    } else if (kind == RDB_LEN_6BIT) {
+        *len = (uint64_t)(b & 0x3f);
+    } else if (kind == RDB_LEN_14BIT) {
+        int b2;
+        if (rByte(r, &b2) != C_OK) return C_ERR;
+        *len = ((uint64_t)(b & 0x3f) << 8) | (uint64_t)b2;
+    } else if (b == RDB_LEN_32BIT) {
+        if (rBytes(r, buf, 4) != C_OK) return C_ERR;
+        *len = ((uint64_t)buf[0] << 24) | ((uint64_t)buf[1] << 16) |
+               ((uint64_t)buf[2] << 8) | buf[3];
+    } else if (b == RDB_LEN_64BIT) {
+        if (rBytes(r, buf, 8) != C_OK) return C_ERR;
+        *len = 0;
+        for (int i = 0; i < 8; i++) *len = (*len << 8) | buf[i];
+    } else {
+        rFail(r, "unknown length encoding 0x%02x", b);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+static int rLen(rdbReader *r, uint64_t *len) { return rLenEnc(r, len, NULL); }
+
+/* Reads an element count and checks it is plausible: every element takes
+ * at least <minbytes> bytes of the rest of the input. */
+static int rCount(rdbReader *r, uint64_t *count, size_t minbytes) {
+    if (rLen(r, count) != C_OK) return C_ERR;
+    if (*count > rLeft(r) / minbytes) {
+        rFail(r, "element count %llu larger than the rest of the file allows",
+              (unsigned long long)*count);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* Reads a string in any encoding into a new sds (integers as decimal
+ * text). *isint / *ival (when not NULL) tell an integer encoding. NULL on
+ * error. */
+static sds rStringEx(rdbReader *r, int *isint, long long *ival) {
+    uint64_t len;
+    int encoded;
+    if (isint) *isint = 0;
+    if (rLenEnc(r, &len, &encoded) != C_OK) return NULL;
+    if (encoded) {
+        uint64_t u;
+        long long v;
+        switch (len) {
+        case RDB_ENC_INT8:
+            if (rLittle(r, &u, 1) != C_OK) return NULL;
+            v = (int8_t)u;
+            break;
+        case RDB_ENC_INT16:
+            if (rLittle(r, &u, 2) != C_OK) return NULL;
+            v = (int16_t)u;
+            break;
+        case RDB_ENC_INT32:
+            if (rLittle(r, &u, 4) != C_OK) return NULL;
+            v = (int32_t)u;
+            break;
+        case RDB_ENC_LZF: {
+            uint64_t clen, ulen;
+            if (rLen(r, &clen) != C_OK || rLen(r, &ulen) != C_OK) return NULL;
+            if (clen > rLeft(r)) {
+                rFail(r, "compressed string of %llu bytes past the end "
+                         "of the file",
+                      (unsigned long long)clen);
+                return NULL;
+            }
+            /* LZF expands at most ~88 times (3 bytes -> 264). */
+            if (ulen == 0 || ulen > clen * 90 + 64 ||
+                ulen > (uint64_t)server.proto_max_bulk_len + 64) {
+                rFail(r, "implausible LZF lengths (%llu -> %llu)",
+                      (unsigned long long)clen, (unsigned long long)ulen);
+                return NULL;
+            }
+            unsigned char *c = zmalloc(clen ? clen : 1);
+            if (rBytes(r, c, clen) != C_OK) {
+                zfree(c);
+                return NULL;
+            }
+            sds s = sdsNewLen(NULL, ulen);
+            size_t got = lzfDecompress(c, clen, s, ulen);
+            zfree(c);
+            if (got != ulen) {
+                sdsFree(s);
+                rFail(r, "invalid LZF compressed string");
+                return NULL;
+            }
+            return s;
+        }
+        default:
+            rFail(r, "unknown string encoding %llu", (unsigned long long)len);
+            return NULL;
+        }
+        if (isint) *isint = 1;
+        if (ival) *ival = v;
+        char buf[LONG_STR_SIZE];
+        int n = ll2string(buf, sizeof(buf), v);
+        return sdsNewLen(buf, (size_t)n);
+    }
+    if (len > rLeft(r)) {
+        rFail(r, "string of %llu bytes past the end of the file",
+              (unsigned long long)len);
+        return NULL;
+    }
+    sds s = sdsNewLen(NULL, len);
+    if (rBytes(r, s, len) != C_OK) {
+        sdsFree(s);
+        return NULL;
+    }
+    return s;
+}
+
+static sds rString(rdbReader *r) { return rStringEx(r, NULL, NULL); }
+
+/* Reads a string blob into a zmalloc'ed buffer of exactly its length
+ * (*len). NULL on error. */
+static unsigned char *rBlob(rdbReader *r, size_t *len) {
+    sds s = rString(r);
+    if (!s) return NULL;
+    *len = sdsLen(s);
+    unsigned char *p = zmalloc(*len ? *len : 1);
+    memcpy(p, s, *len);
+    sdsFree(s);
+    return p;
+}
+
+/* ---- Legacy blobs: ziplists and zipmaps ---- */
+
+/* Converts the ziplist <zl> of <len> bytes (public "ziplist" layout:
+ * uint32 zlbytes, uint32 zltail, uint16 zllen, entries, 0xFF; each entry:
+ * prevlen (1 byte, or 0xFE + uint32), encoding, data) into a new listpack
+ * with the same elements. Returns NULL (and *why) when malformed. */
+static unsigned char *ziplistToListpack(const unsigned char *zl, size_t len,
+                                        const char **why) {
+    *why = "malformed ziplist";
+    if (len < 11) return NULL;
+    uint32_t zlbytes = zl[0] | zl[1] << 8 | zl[2] << 16 | (uint32_t)zl[3] << 24;
+    uint32_t zltail = zl[4] | zl[5] << 8 | zl[6] << 16 | (uint32_t)zl[7] << 24;
+    unsigned int zllen = zl[8] | zl[9] << 8;
+    if (zlbytes != len || zl[len - 1] != 0xff || zltail >= len) {
+        *why = "ziplist header does not match its size";
+        return NULL;
+    }
+    unsigned char *lp = lpNew(0);
+    size_t p = 10, prev_size = 0, last_start = 10;
+    unsigned long count = 0;
+    while (p < len - 1) {
+        size_t start = p;
+        size_t prevlen;
+        if (zl[p] < 254) {
+            prevlen = zl[p];
+            p += 1;
+        } else if (zl[p] == 254) {
+            if (len - 1 - p < 5) goto bad;
+            prevlen = zl[p + 1] | zl[p + 2] << 8 | zl[p + 3] << 16 |
+                      (size_t)zl[p + 4] << 24;
+            p += 5;
+        } else {
+            goto bad;
+        }
+        if (prevlen != prev_size) goto bad;
+        if (p >= len - 1) goto bad;
+        unsigned char enc = zl[p];
+        size_t avail = len - 1 - p;
+        if ((enc >> 6) != 3) {
+            size_t slen, hdr;
+            if ((enc >> 6) == 0) {
+                slen = enc & 0x3f;
+                hdr = 1;
+            } else if ((enc >> 6) == 1) {
+                if (avail < 2) goto bad;
+                slen = ((size_t)(enc & 0x3f) << 8) | zl[p + 1];
+                hdr = 2;
+            } else {
+                if (enc != 0x80 || avail < 5) goto bad;
+                slen = (size_t)zl[p + 1] << 24 | (size_t)zl[p + 2] << 16 |
+                       (size_t)zl[p + 3] << 8 | zl[p + 4];
+                hdr = 5;
+            }
+            if (avail - hdr < slen) goto bad;
+            if (!lpSafeToAdd(lp, slen)) goto bad;
+            lp = lpAppend(lp, (unsigned char *)zl + p + hdr, (uint32_t)slen);
+            p += hdr + slen;
+        } else {
+            long long v;
+            size_t n;
+            const unsigned char *d = zl + p + 1;
+            switch (enc) {
+            case 0xc0: n = 2; break;
+            case 0xd0: n = 4; break;
+            case 0xe0: n = 8; break;
+            case 0xf0: n = 3; break;
+            case 0xfe: n = 1; break;
+            default:
+                if (enc >= 0xf1 && enc <= 0xfd) {
+                    n = 0;
+                    break;
+                }
+                goto bad;
+            }
+            if (avail - 1 < n) goto bad;
+            uint64_t u = 0;
+            for (size_t i = 0; i < n; i++) u |= (uint64_t)d[i] << (8 * i);
+            switch (enc) {
+            case 0xc0: v = (int16_t)u; break;
+            case 0xd0: v = (int32_t)u; break;
+            case 0xe0: v = (int64_t)u; break;
+            case 0xf0: v = ((int32_t)(u << 8)) >> 8; break;
+            case 0xfe: v = (int8_t)u; break;
+            default: v = (enc & 0x0f) - 1; break;
+            }
+            lp = lpAppendInteger(lp, v);
+            p += 1 + n;
+        }
+        prev_size = p - start;
+        last_start = start;
+        count++;
+    }
+    if (p != len - 1) goto bad;
+    if (count > 0 && last_start != zltail) goto bad;
+    if (zllen != 0xffff && zllen != count) goto bad;
+    *why = NULL;
+    return lp;
+bad:
+    lpFree(lp);
+    return NULL;
+}
+
+/* Converts the zipmap <zm> of <len> bytes (<zmlen><len>key<len><free>value
+ * ...0xFF; lengths of one byte below 254, or 254 + uint32) into a listpack
+ * of field,value pairs. NULL when malformed. */
+static unsigned char *zipmapToListpack(const unsigned char *zm, size_t len) {
+    if (len < 2 || zm[len - 1] != 0xff) return NULL;
+    unsigned char *lp = lpNew(0);
+    size_t p = 1;
+    int field = 1;
+    while (p < len && zm[p] != 0xff) {
+        size_t l;
+        if (zm[p] < 254) {
+            l = zm[p];
+            p += 1;
+        } else if (zm[p] == 254) {
+            if (len - p < 5) goto bad;
+            l = zm[p + 1] | zm[p + 2] << 8 | zm[p + 3] << 16 |
+                (size_t)zm[p + 4] << 24;
+            p += 5;
+        } else {
+            goto bad;
+        }
+        size_t freeb = 0;
+        if (!field) {
+            if (p >= len) goto bad;
+            freeb = zm[p++];
+        }
+        if (len - p < l || len - p - l < freeb) goto bad;
+        if (!lpSafeToAdd(lp, l)) goto bad;
+        lp = lpAppend(lp, (unsigned char *)zm + p, (uint32_t)l);
+        p += l + freeb;
+        field = !field;
+    }
+    if (p != len - 1 || !field) goto bad;
+    return lp;
+bad:
+    lpFree(lp);
+    return NULL;
+}
+
+/* ---- Building objects ---- */
+
+/* Makes a hash from the validated listpack <lp> of field,value pairs
+ * (taken over). Checks the pair count and unique fields; converts to a
+ * dict past the listpack limits. NULL when malformed (lp freed). */
+static robj *hashFromListpack(rdbReader *r, unsigned char *lp) {
+    unsigned long n = lpLength(lp);
+    if (n % 2) {
+        lpFree(lp);
+        rFail(r, "hash listpack with an odd number of elements");
+        return NULL;
+    }
+    dict *seen = dictCreate(&setDictType);
+    int toobig = n / 2 > server.hash_max_listpack_entries;
+    int i = 0;
+    for (unsigned char *p = lpFirst(lp); p; p = lpNext(lp, p), i++) {
+        unsigned int slen;
+        long long lv;
+        unsigned char *s = lpGetValue(p, &slen, &lv);
+        sds e = s ? sdsNewLen(s, slen) : sdsFromLongLong(lv);
+        if (sdsLen(e) > server.hash_max_listpack_value) toobig = 1;
+        if (i % 2 == 0 && dictAdd(seen, e, NULL) != DICT_OK) {
+            sdsFree(e);
+            dictRelease(seen);
+            lpFree(lp);
+            rFail(r, "duplicate hash fields detected");
+            return NULL;
+        }
+        if (i % 2) sdsFree(e);
+    }
+    dictRelease(seen);
+    robj *o = hashTypeCreateFromListpack(lp);
+    if (toobig) hashTypeConvert(o, OBJ_ENCODING_HT);
+    return o;
+}
+
+/* Makes a list from listpack nodes; <ql> is taken over. NULL if empty. */
+static robj *listFromQuicklist(quicklist *ql) {
+    if (ql->count == 0) {
+        quicklistRelease(ql);
+        return NULL;
+    }
+    robj *o = createObject(OBJ_LIST, ql);
+    o->encoding = OBJ_ENCODING_QUICKLIST;
+    return o;
+}
+
+static int lpIsValid(unsigned char *lp, size_t len) {
+    return len >= LP_HDR_SIZE + 1 && lpValidateIntegrity(lp, len, 1, NULL, NULL);
+}
+
+/* Reads the score of a member of a sorted set of RDB type <type>: 8 bytes
+ * of binary double (ZSET_2), or a one-byte length and text, with 253 NaN,
+ * 254 +inf and 255 -inf (ZSET). NaN is refused. */
+static int rZsetScore(rdbReader *r, int type, double *score) {
+    if (type == RDB_TYPE_ZSET_2) {
+        uint64_t bits;
+        if (rLittle(r, &bits, 8) != C_OK) return C_ERR;
+        memcpy(score, &bits, sizeof(*score));
+    } else {
+        int len;
+        char buf[256];
+        if (rByte(r, &len) != C_OK) return C_ERR;
+        if (len == 253) {
+            *score = NAN;
+        } else if (len == 254) {
+            *score = INFINITY;
+        } else if (len == 255) {
+            *score = -INFINITY;
+        } else {
+            if (rBytes(r, buf, (size_t)len) != C_OK) return C_ERR;
+            buf[len] = '\0';
+            char *end;
+            *score = strtod(buf, &end);
+            if (len == 0 || *end != '\0') {
+                rFail(r, "invalid sorted set score");
+                return C_ERR;
+            }
+        }
+    }
+    if (isnan(*score)) {
+        rFail(r, "sorted set score is NaN");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* Adds <m> (copied) with <score> to the sorted set <o>; a repeated member
+ * is an error. */
+static int zsetAddUnique(rdbReader *r, robj *o, sds m, double score) {
+    int out = 0;
+    if (!zsetAdd(o, score, m, ZADD_IN_NX, &out, NULL) ||
+        !(out & ZADD_OUT_ADDED)) {
+        rFail(r, "duplicate sorted set members detected");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* Builds a sorted set from the validated listpack <lp> of member,score
+ * pairs (not taken over): every pair is re-added, so the result keeps the
+ * type's invariants whatever order the blob had. NULL with *empty when
+ * there are no pairs, or with the reader's error set. */
+static robj *zsetFromPairs(rdbReader *r, unsigned char *lp, int *empty) {
+    unsigned long n = lpLength(lp);
+    if (n == 0) {
+        *empty = 1;
+        return NULL;
+    }
+    if (n % 2) {
+        rFail(r, "sorted set listpack with an odd number of elements");
+        return NULL;
+    }
+    robj *o = zsetTypeCreate(n / 2, 0);
+    unsigned char *p = lpFirst(lp);
+    while (p) {
+        unsigned int mlen, slen;
+        long long mll, sll;
+        unsigned char *ms = lpGetValue(p, &mlen, &mll);
+        sds m = ms ? sdsNewLen(ms, mlen) : sdsFromLongLong(mll);
+        p = lpNext(lp, p);
+        unsigned char *ss = lpGetValue(p, &slen, &sll);
+        double score = (double)sll;
+        if (ss) {
+            if (!string2d((char *)ss, slen, &score) || isnan(score)) {
+                sdsFree(m);
+                decrRefCount(o);
+                rFail(r, "invalid sorted set score");
+                return NULL;
+            }
+        }
+        int rc = zsetAddUnique(r, o, m, score);
+        sdsFree(m);
+        if (rc != C_OK) {
+            decrRefCount(o);
+            return NULL;
+        }
+        p = lpNext(lp, p);
+    }
+    return o;
+}
+
+/* Reads a value of RDB type <type>. Returns the object, or NULL with
+ * *empty set (a valid but empty collection, skipped as Redis does) or with
+ * the reader's error set. */
+static robj *rObject(rdbReader *r, int type, int *empty) {
+    *empty = 0;
+    if (type == RDB_TYPE_STRING) {
+        int isint;
+        long long v;
+        sds s = rStringEx(r, &isint, &v);
+        if (!s) return NULL;
+        if (isint) {
+            sdsFree(s);
+            return createStringObjectFromLongLongForValue(v);
+        }
+        return tryObjectEncoding(createObject(OBJ_STRING, s));
+    }
+    if (type == RDB_TYPE_LIST) {
+        uint64_t n;
+        if (rCount(r, &n, 1) != C_OK) return NULL;
+        quicklist *ql = quicklistCreate(server.list_max_listpack_size,
+                                        server.list_compress_depth);
+        for (uint64_t i = 0; i < n; i++) {
+            sds s = rString(r);
+            if (!s) {
+                quicklistRelease(ql);
+                return NULL;
+            }
+            quicklistPushTail(ql, s, sdsLen(s));
+            sdsFree(s);
+        }
+        robj *o = listFromQuicklist(ql);
+        if (!o) *empty = 1;
+        return o;
+    }
+    if (type == RDB_TYPE_LIST_QUICKLIST || type == RDB_TYPE_LIST_QUICKLIST_2 ||
+        type == RDB_TYPE_LIST_ZIPLIST) {
+        uint64_t n = 1;
+        if (type != RDB_TYPE_LIST_ZIPLIST && rCount(r, &n, 2) != C_OK)
+            return NULL;
+        quicklist *ql = quicklistCreate(server.list_max_listpack_size,
+                                        server.list_compress_depth);
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t container = QUICKLIST_NODE_CONTAINER_PACKED;
+            if (type == RDB_TYPE_LIST_QUICKLIST_2) {
+                if (rLen(r, &container) != C_OK) goto listfail;
+                if (container != QUICKLIST_NODE_CONTAINER_PACKED &&
+                    container != QUICKLIST_NODE_CONTAINER_PLAIN) {
+                    rFail(r, "unknown quicklist node container %llu",
+                          (unsigned long long)container);
+                    goto listfail;
+                }
+            }
+            size_t len;
+            unsigned char *blob = rBlob(r, &len);
+            if (!blob) goto listfail;
+            if (container == QUICKLIST_NODE_CONTAINER_PLAIN) {
+                quicklistAppendPlainNode(ql, blob, len);
+                continue;
+            }
+            unsigned char *lp;
+            if (type == RDB_TYPE_LIST_QUICKLIST_2) {
+                if (!lpIsValid(blob, len)) {
+                    zfree(blob);
+                    rFail(r, "invalid listpack in a list node");
+                    goto listfail;
+                }
+                lp = blob;
+            } else {
+                const char *why;
+                lp = ziplistToListpack(blob, len, &why);
+                zfree(blob);
+                if (!lp) {
+                    rFail(r, "%s in a list", why);
+                    goto listfail;
+                }
+            }
+            if (lpLength(lp) == 0) {
+                lpFree(lp);
+                continue;
+            }
+            quicklistAppendListpack(ql, lp);
+        }
+        robj *o = listFromQuicklist(ql);
+        if (!o) *empty = 1;
+        return o;
+    listfail:
+        quicklistRelease(ql);
+        return NULL;
+    }
+    if (type == RDB_TYPE_SET) {
+        uint64_t n;
+        if (rCount(r, &n, 1) != C_OK) return NULL;
+        robj *o;
+        if (n > server.set_max_intset_entries) {
+            o = createSetObject();
+            /* n is bounded by the bytes left, so the hint is safe. */
+            (void)dictTryExpand(o->ptr, (unsigned long)n);
+        } else {
+            o = createIntsetObject();
+        }
+        for (uint64_t i = 0; i < n; i++) {
+            sds s = rString(r);
+            if (!s) {
+                decrRefCount(o);
+                return NULL;
+            }
+            int added;
+            if (o->encoding == OBJ_ENCODING_HT) {
+                added = dictAdd(o->ptr, s, NULL) == DICT_OK;
+                if (!added) sdsFree(s);
+            } else {
+                added = setTypeAdd(o, s);
+                sdsFree(s);
+            }
+            if (!added) {
+                decrRefCount(o);
+                rFail(r, "duplicate set members detected");
+                return NULL;
+            }
+        }
+        if (n == 0) {
+            decrRefCount(o);
+            *empty = 1;
+            return NULL;
+        }
+        return o;
+    }
+    if (type == RDB_TYPE_SET_INTSET) {
+        size_t len;
+        unsigned char *blob = rBlob(r, &len);
+        if (!blob) return NULL;
+        if (!intsetValidateIntegrity(blob, len, 1)) {
+            zfree(blob);
+            rFail(r, "invalid intset");
+            return NULL;
+        }
+        robj *o = setTypeCreateFromIntset((intset *)blob);
+        if (intsetLen((intset *)blob) == 0) {
+            decrRefCount(o);
+            *empty = 1;
+            return NULL;
+        }
+        if (intsetLen((intset *)blob) > server.set_max_intset_entries)
+            setTypeConvert(o, OBJ_ENCODING_HT);
+        return o;
+    }
+    if (type == RDB_TYPE_HASH) {
+        uint64_t n;
+        if (rCount(r, &n, 2) != C_OK) return NULL;
+        if (n == 0) {
+            *empty = 1;
+            return NULL;
+        }
+        if (n <= server.hash_max_listpack_entries) {
+            unsigned char *lp = lpNew(0);
+            for (uint64_t i = 0; i < 2 * n; i++) {
+                sds s = rString(r);
+                if (!s) {
+                    lpFree(lp);
+                    return NULL;
+                }
+                if (!lpSafeToAdd(lp, sdsLen(s))) {
+                    sdsFree(s);
+                    lpFree(lp);
+                    rFail(r, "hash too large for a listpack");
+                    return NULL;
+                }
+                lp = lpAppend(lp, (unsigned char *)s, (uint32_t)sdsLen(s));
+                sdsFree(s);
+            }
+            return hashFromListpack(r, lp);
+        }
+        dict *d = dictCreate(&hashDictType);
+        for (uint64_t i = 0; i < n; i++) {
+            sds f = rString(r);
+            sds v = f ? rString(r) : NULL;
+            if (!v) {
+                sdsFree(f);
+                dictRelease(d);
+                return NULL;
+            }
+            if (dictAdd(d, f, v) != DICT_OK) {
+                sdsFree(f);
+                sdsFree(v);
+                dictRelease(d);
+                rFail(r, "duplicate hash fields detected");
+                return NULL;
+            }
+        }
+        return hashTypeCreateFromDict(d);
+    }
+    if (type == RDB_TYPE_HASH_LISTPACK || type == RDB_TYPE_HASH_ZIPLIST ||
+        type == RDB_TYPE_HASH_ZIPMAP) {
+        size_t len;
+        unsigned char *blob = rBlob(r, &len);
+        if (!blob) return NULL;
+        unsigned char *lp;
+        if (type == RDB_TYPE_HASH_LISTPACK) {
+            if (!lpIsValid(blob, len)) {
+                zfree(blob);
+                rFail(r, "invalid hash listpack");
+                return NULL;
+            }
+            lp = blob;
+        } else if (type == RDB_TYPE_HASH_ZIPLIST) {
+            const char *why;
+            lp = ziplistToListpack(blob, len, &why);
+            zfree(blob);
+            if (!lp) {
+                rFail(r, "%s in a hash", why);
+                return NULL;
+            }
+        } else {
+            lp = zipmapToListpack(blob, len);
+            zfree(blob);
+            if (!lp) {
+                rFail(r, "malformed zipmap");
+                return NULL;
+            }
+        }
+        if (lpLength(lp) == 0) {
+            lpFree(lp);
+            *empty = 1;
+            return NULL;
+        }
+        return hashFromListpack(r, lp);
+    }
+    if (type == RDB_TYPE_ZSET || type == RDB_TYPE_ZSET_2) {
+        uint64_t n;
+        if (rCount(r, &n, type == RDB_TYPE_ZSET_2 ? 9 : 2) != C_OK)
+            return NULL;
+        if (n == 0) {
+            *empty = 1;
+            return NULL;
+        }
+        robj *o = zsetTypeCreate((size_t)n, 0);
+        for (uint64_t i = 0; i < n; i++) {
+            sds m = rString(r);
+            if (!m) goto zsetfail;
+            double score;
+            if (rZsetScore(r, type, &score) != C_OK) {
+                sdsFree(m);
+                goto zsetfail;
+            }
+            int rc = zsetAddUnique(r, o, m, score);
+            sdsFree(m);
+            if (rc != C_OK) goto zsetfail;
+        }
+        return o;
+    zsetfail:
+        decrRefCount(o);
+        return NULL;
+    }
+    if (type == RDB_TYPE_ZSET_ZIPLIST || type == RDB_TYPE_ZSET_LISTPACK) {
+        size_t len;
+        unsigned char *blob = rBlob(r, &len);
+        if (!blob) return NULL;
+        unsigned char *lp;
+        if (type == RDB_TYPE_ZSET_LISTPACK) {
+            if (!lpIsValid(blob, len)) {
+                zfree(blob);
+                rFail(r, "invalid sorted set listpack");
+                return NULL;
+            }
+            lp = blob;
+        } else {
+            const char *why;
+            lp = ziplistToListpack(blob, len, &why);
+            zfree(blob);
+            if (!lp) {
+                rFail(r, "%s in a sorted set", why);
+                return NULL;
+            }
+        }
+        robj *o = zsetFromPairs(r, lp, empty);
+        lpFree(lp);
+        return o;
+    }
+    if (type == RDB_TYPE_STREAM_LISTPACKS || type == RDB_TYPE_STREAM_LISTPACKS_2) {
+        rFail(r, "streams are not supported by this server yet (RDB type %d)",
+              type);
+        return NULL;
+    }
+    if (type == RDB_TYPE_MODULE || type == RDB_TYPE_MODULE_2) {
+        rFail(r, "module value found but modules are not supported");
+        return NULL;
+    }
+    rFail(r, "unknown RDB value type %d", type);
+    return NULL;
+}
+
+static int rdbIsValueType(int t) {
+    return (t >= RDB_TYPE_STRING && t <= RDB_TYPE_MODULE_2) ||
+           (t >= RDB_TYPE_HASH_ZIPMAP && t <= RDB_TYPE_STREAM_LISTPACKS_2);
+}
+
+/* Loads a whole RDB stream into the databases. */
+static int rdbLoadReader(rdbReader *r) {
+    char magic[10];
+    if (rBytes(r, magic, 9) != C_OK) return C_ERR;
+    magic[9] = '\0';
+    if (memcmp(magic, "REDIS", 5) != 0) {
+        rFail(r, "wrong signature trying to load DB from file");
+        return C_ERR;
+    }
+    int version = atoi(magic + 5);
+    if (version < 1 || version > RDB_VERSION) {
+        rFail(r, "can't handle RDB format version %d", version);
+        return C_ERR;
+    }
+    redisDb *db = &server.db[0];
+    long long expire = -1, now = mstime();
+    rdbState.keys_loaded = rdbState.keys_expired = 0;
+    for (;;) {
+        int type;
+        if (rByte(r, &type) != C_OK) return C_ERR;
+        if (type == RDB_OPCODE_EXPIRETIME_MS) {
+            uint64_t v;
+            if (rLittle(r, &v, 8) != C_OK) return C_ERR;
+            expire = (long long)v;
+            continue;
+        }
+        if (type == RDB_OPCODE_EXPIRETIME) {
+            uint64_t v;
+            if (rLittle(r, &v, 4) != C_OK) return C_ERR;
+            expire = (long long)(int32_t)v * 1000;
+            continue;
+        }
+        if (type == RDB_OPCODE_FREQ) {
+            int f;
+            if (rByte(r, &f) != C_OK) return C_ERR;
+            continue;
+        }
+        if (type == RDB_OPCODE_IDLE) {
+            uint64_t idle;
+            if (rLen(r, &idle) != C_OK) return C_ERR;
+            continue;
+        }
+        if (type == RDB_OPCODE_EOF) break;
+        if (type == RDB_OPCODE_SELECTDB) {
+            uint64_t id;
+            if (rLen(r, &id) != C_OK) return C_ERR;
+            if (id >= (uint64_t)server.dbnum) {
+                rFail(r, "data file was created with a Redis server "
+                         "configured to handle more than %d databases",
+                      server.dbnum);
+                return C_ERR;
+            }
+            db = &server.db[id];
+            continue;
+        }
+        if (type == RDB_OPCODE_RESIZEDB) {
+            uint64_t dsize, esize;
+            if (rLen(r, &dsize) != C_OK || rLen(r, &esize) != C_OK)
+                return C_ERR;
+            /* Only a hint: never trust it beyond what the file can hold. */
+            if (dsize <= rLeft(r) / 3 && dsize < (1UL << 30))
+                (void)dictTryExpand(db->dict, (unsigned long)dsize);
+            if (esize <= dsize && esize <= rLeft(r) / 12)
+                (void)dictTryExpand(db->expires, (unsigned long)esize);
+            continue;
+        }
+        if (type == RDB_OPCODE_AUX) {
+            sds k = rString(r);
+            sds v = k ? rString(r) : NULL;
+            if (!v) {
+                sdsFree(k);
+                return C_ERR;
+            }
+            if (!strcasecmp(k, "redis-ver")) {
+                sanitizeForLog(v, sdsLen(v));
+                serverLog(LL_NOTICE, "Loading RDB produced by version %s", v);
+            } else if (!strcasecmp(k, "ctime")) {
+                long long ct = strtoll(v, NULL, 10);
+                long long age = (long long)time(NULL) - ct;
+                if (age < 0) age = 0;
+                serverLog(LL_NOTICE, "RDB age %lld seconds", age);
+            } else if (!strcasecmp(k, "used-mem")) {
+                long long um = strtoll(v, NULL, 10);
+                serverLog(LL_NOTICE, "RDB memory usage when created %.2f Mb",
+                          (double)um / (1024 * 1024));
+            }
+            sdsFree(k);
+            sdsFree(v);
+            continue;
+        }
+        if (type == RDB_OPCODE_MODULE_AUX) {
+            rFail(r, "module auxiliary data found but modules are not "
+                     "supported");
+            return C_ERR;
+        }
+        if (type == RDB_OPCODE_FUNCTION2) {
+            sds code = rString(r);
+            if (!code) return C_ERR;
+            serverLog(LL_WARNING, "Skipping a function library found in the "
+                                  "RDB file (functions are not supported)");
+            sdsFree(code);
+            continue;
+        }
+        if (type == RDB_OPCODE_FUNCTION) {
+            rFail(r, "pre-release function format is not supported");
+            return C_ERR;
+        }
+        if (!rdbIsValueType(type)) {
+            rFail(r, "unknown RDB type or opcode %d", type);
+            return C_ERR;
+        }
+        sds key = rString(r);
+        if (!key) return C_ERR;
+        int empty;
+        robj *val = rObject(r, type, &empty);
+        if (!val) {
+            if (!empty) {
+                sdsFree(key);
+                return C_ERR;
+            }
+            sanitizeForLog(key, sdsLen(key));
+            serverLog(LL_WARNING, "rdbLoad skipping empty key: %s", key);
+            sdsFree(key);
+            expire = -1;
+            continue;
+        }
+        if (expire != -1 && expire < now && !server.masterhost) {
+            /* Expired keys are dropped by a master. */
+            rdbState.keys_expired++;
+            decrRefCount(val);
+            sdsFree(key);
+            expire = -1;
+            continue;
+        }
+        robj *keyobj = createObject(OBJ_STRING, key);
+        if (dbExists(db, keyobj)) {
+            sanitizeForLog(key, sdsLen(key));
+            rFail(r, "duplicate key '%.64s' found in RDB file", key);
+            decrRefCount(keyobj);
+            decrRefCount(val);
+            return C_ERR;
+        }
+        dbAdd(db, keyobj, val);
+        if (expire != -1) setExpire(NULL, db, keyobj, expire);
+        decrRefCount(keyobj);
+        rdbState.keys_loaded++;
+        expire = -1;
+    }
+    if (version >= 5) {
+        uint64_t computed = r->crc, stored;
+        if (rLittle(r, &stored, 8) != C_OK) return C_ERR;
+        if (server.rdb_checksum) {
+            if (stored == 0) {
+                serverLog(LL_WARNING, "RDB file was saved with checksum "
+                                      "disabled: no check performed.");
+            } else if (stored != computed) {
+                rFail(r, "Wrong RDB checksum expected: (%016llx) got "
+                         "(%016llx)", (unsigned long long)stored,
+                      (unsigned long long)computed);
+                return C_ERR;
+            }
+        }
+    }
+    return C_OK;
+}
+
+/* See rdb.h. */
+int rdbLoadFromFp(FILE *fp, size_t size, char *err, size_t errlen) {
+    rdbReader r = {.fp = fp, .size = size};
+    server.loading = 1;
+    int rc = rdbLoadReader(&r);
+    server.loading = 0;
+    if (rc != C_OK && err) snprintf(err, errlen, "%s", r.err);
+    return rc;
+}
+
+/* See rdb.h. */
+int rdbLoad(const char *filename, char *err, size_t errlen) {
+    FILE *fp = fopen(filename, "r");
+    if (!fp) {
+        int saved = errno;
+        snprintf(err, errlen, "can't open %s: %s", filename, strerror(errno));
+        errno = saved;
+        return C_ERR;
+    }
+    struct stat st;
+    if (fstat(fileno(fp), &st) == -1) {
+        snprintf(err, errlen, "can't stat %s: %s", filename, strerror(errno));
+        fclose(fp);
+        errno = EIO;
+        return C_ERR;
+    }
+    int rc = rdbLoadFromFp(fp, (size_t)st.st_size, err, errlen);
+    fclose(fp);
+    if (rc != C_OK) errno = EINVAL;
+    return rc;
+}
+
+/* ===================================================================
+ * DUMP payloads
+ * ================================================================ */
+
+/* See rdb.h. */
+sds rdbDumpPayloadCreate(robj *o) {
+    rdbWriter w = {.buf = sdsEmpty()};
+    wByte(&w, (unsigned char)rdbObjectType(o));
+    wObject(&w, o);
+    wLittle(&w, RDB_VERSION, 2);
+    uint64_t crc = w.crc;
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(crc >> (8 * i));
+    w.buf = sdsCatLen(w.buf, b, 8);
+    return w.buf;
+}
+
+/* See rdb.h. */
+robj *rdbDumpPayloadLoad(const unsigned char *p, size_t len, int *badversion) {
+    *badversion = 0;
+    if (len < 10) {
+        *badversion = 1;
+        return NULL;
+    }
+    const unsigned char *footer = p + len - 10;
+    unsigned int ver = footer[0] | footer[1] << 8;
+    uint64_t stored = 0;
+    for (int i = 0; i < 8; i++) stored |= (uint64_t)footer[2 + i] << (8 * i);
+    if (ver > RDB_VERSION || crc64(0, p, len - 8) != stored) {
+        *badversion = 1;
+        return NULL;
+    }
+    rdbReader r = {.mem = p, .size = len - 10};
+    int type, empty;
+    if (rByte(&r, &type) != C_OK || !rdbIsValueType(type)) return NULL;
+    robj *o = rObject(&r, type, &empty);
+    if (o && r.pos != r.size) {
+        decrRefCount(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ===================================================================
+ * Commands and hooks
+ * ================================================================ */
+
+/* SAVE */
+void saveCommand(client *c) {
+    if (server.child_pid > 0 && server.child_type == CHILD_TYPE_RDB) {
+        addReplyError(c, "Background save already in progress");
+        return;
+    }
+    if (rdbSave(server.rdb_filename) == C_OK)
+        addReply(c, shared.ok);
+    else
+        addReplyErrorObject(c, shared.err);
+}
+
+/* BGSAVE [SCHEDULE] */
+void bgsaveCommand(client *c) {
+    int schedule = 0;
+    if (c->argc > 1) {
+        if (c->argc == 2 && !strcasecmp(c->argv[1]->ptr, "schedule")) {
+            schedule = 1;
+        } else {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return;
+        }
+    }
+    if (server.child_pid > 0 && server.child_type == CHILD_TYPE_RDB) {
+        addReplyError(c, "Background save already in progress");
+    } else if (server.child_pid > 0) {
+        if (schedule) {
+            rdbState.bgsave_scheduled = 1;
+            addReplyStatus(c, "Background saving scheduled");
+        } else {
+            addReplyError(c, "Another child process is active (AOF?): can't "
+                             "BGSAVE right now. Use BGSAVE SCHEDULE in order "
+                             "to schedule a BGSAVE whenever possible.");
+        }
+    } else if (rdbSaveBackground() == C_OK) {
+        addReplyStatus(c, "Background saving started");
+    } else {
+        addReplyErrorObject(c, shared.err);
+    }
+}
+
+/* DUMP key */
+void dumpCommand(client *c) {
+    robj *o = lookupKeyRead(c->db, c->argv[1]);
+    if (!o) {
+        addReplyNull(c);
+        return;
+    }
+    if (rdbObjectType(o) < 0) {
+        addReplyError(c, "DUMP of this type is not supported yet");
+        return;
+    }
+    addReplyBulkSds(c, rdbDumpPayloadCreate(o));
+}
+
+/* RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds]
+ * [FREQ frequency] */
+void restoreCommand(client *c) {
+    long long ttl, lfu_freq = -1, lru_idle = -1;
+    int replace = 0, absttl = 0;
+    for (int j = 4; j < c->argc; j++) {
+        int more = c->argc - j - 1;
+        char *opt = c->argv[j]->ptr;
+        if (!strcasecmp(opt, "replace")) {
+            replace = 1;
+        } else if (!strcasecmp(opt, "absttl")) {
+            absttl = 1;
+        } else if (!strcasecmp(opt, "idletime") && more && lfu_freq == -1) {
+            if (getLongLongFromObjectOrReply(c, c->argv[++j], &lru_idle,
+                                             NULL) != C_OK)
+                return;
+            if (lru_idle < 0) {
+                addReplyError(c, "Invalid IDLETIME value, must be >= 0");
+                return;
+            }
+        } else if (!strcasecmp(opt, "freq") && more && lru_idle == -1) {
+            if (getLongLongFromObjectOrReply(c, c->argv[++j], &lfu_freq,
+                                             NULL) != C_OK)
+                return;
+            if (lfu_freq < 0 || lfu_freq > 255) {
+                addReplyError(c, "Invalid FREQ value, must be >= 0 and <= 255");
+                return;
+            }
+        } else {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return;
+        }
+    }
+    if (!replace && lookupKeyWrite(c->db, c->argv[1]) != NULL) {
+        addReplyErrorObject(c, shared.busykeyerr);
+        return;
+    }
+    if (getLongLongFromObjectOrReply(c, c->argv[2], &ttl, NULL) != C_OK) return;
+    if (ttl < 0) {
+        addReplyError(c, "Invalid TTL value, must be >= 0");
+        return;
+    }
+    sds payload = c->argv[3]->ptr;
+    if (!sdsEncodedObject(c->argv[3])) {
+        addReplyError(c, "DUMP payload version or checksum are wrong");
+        return;
+    }
+    int badversion;
+    robj *obj = rdbDumpPayloadLoad((unsigned char *)payload, sdsLen(payload),
+                                   &badversion);
+    if (!obj) {
+        addReplyError(c, badversion ? "DUMP payload version or checksum are "
+                                      "wrong"
+                                    : "Bad data format");
+        return;
+    }
+    int deleted = 0;
+    if (replace) deleted = dbDelete(c->db, c->argv[1]);
+    if (ttl && !absttl) ttl += commandTimeSnapshot();
+    if (ttl && checkAlreadyExpired(ttl)) {
+        if (deleted) {
+            robj *aux = server.lazyfree_lazy_server_del ? shared.unlink
+                                                        : shared.del;
+            rewriteClientCommandVector(c, 2, aux, c->argv[1]);
+            signalModifiedKey(c, c->db, c->argv[1]);
+            notifyKeyspaceEvent(NOTIFY_GENERIC, "del", c->argv[1], c->db->id);
+            server.dirty++;
+        }
+        decrRefCount(obj);
+        addReply(c, shared.ok);
+        return;
+    }
+    dbAdd(c->db, c->argv[1], obj);
+    if (ttl) setExpire(c, c->db, c->argv[1], ttl);
+    if (lru_idle != -1 && !(server.maxmemory_policy & MAXMEMORY_FLAG_LFU)) {
+        long long clock = LRU_CLOCK();
+        long long idle = lru_idle * 1000 / LRU_CLOCK_RESOLUTION;
+        obj->lru = (unsigned)((clock - idle) & LRU_CLOCK_MAX);
+    }
+    if (lfu_freq != -1 && (server.maxmemory_policy & MAXMEMORY_FLAG_LFU)) {
+        unsigned long minutes = (unsigned long)(server.unixtime / 60) & 65535;
+        obj->lru = (unsigned)((minutes << 8) | (unsigned long)lfu_freq);
+    }
+    signalModifiedKey(c, c->db, c->argv[1]);
+    notifyKeyspaceEvent(NOTIFY_GENERIC, "restore", c->argv[1], c->db->id);
+    addReply(c, shared.ok);
+    server.dirty++;
+}
+
+/* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] */
+static void rdbDebugReload(client *c) {
+    int flush = 1, save = 1;
+    for (int j = 2; j < c->argc; j++) {
+        char *opt = c->argv[j]->ptr;
+        if (!strcasecmp(opt, "nosave")) {
+            save = 0;
+        } else if (!strcasecmp(opt, "noflush")) {
+            flush = 0;
+        } else if (!strcasecmp(opt, "merge")) {
+            flush = 0;
+        } else {
+            addReplyError(c, "DEBUG RELOAD only supports the MERGE, NOFLUSH "
+                             "and NOSAVE options.");
+            return;
+        }
+    }
+    if (save) {
+        if (server.child_pid > 0 && server.child_type == CHILD_TYPE_RDB)
+            rdbKillChild();
+        if (rdbSave(server.rdb_filename) != C_OK) {
+            addReplyErrorObject(c, shared.err);
+            return;
+        }
+    }
+    if (flush) emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+    char err[300];
+    if (rdbLoad(server.rdb_filename, err, sizeof(err)) != C_OK) {
+        serverLog(LL_WARNING, "Error loading the RDB on DEBUG RELOAD: %s", err);
+        addReplyError(c, "Error trying to load the RDB dump, check server "
+                         "logs.");
+        return;
+    }
+    serverLog(LL_NOTICE, "DB reloaded by DEBUG RELOAD");
+    addReply(c, shared.ok);
+}
+
+/* Shutdown: kill a BGSAVE child, save when rules exist or SAVE was given
+ * (never with NOSAVE). */
+static int rdbShutdownHook(int flags) {
+    if (server.child_pid > 0 && server.child_type == CHILD_TYPE_RDB) {
+        serverLog(LL_WARNING, "There is a child saving an .rdb. Killing it!");
+        rdbKillChild();
+    }
+    if ((server.saveparamslen > 0 && !(flags & SHUTDOWN_NOSAVE)) ||
+        (flags & SHUTDOWN_SAVE)) {
+        serverLog(LL_NOTICE, "Saving the final RDB snapshot before exiting.");
+        if (rdbSave(server.rdb_filename) != C_OK) {
+            serverLog(LL_WARNING, "Error trying to save the DB, can't exit.");
+            return C_ERR;
+        }
+    }
+    return C_OK;
+}
+
+/* Start-up: load the snapshot if there is one. */
+static void rdbStartupLoad(void) {
+    if (server.sentinel_mode) return;
+    long long start = ustime();
+    char err[300];
+    if (rdbLoad(server.rdb_filename, err, sizeof(err)) == C_OK) {
+        serverLog(LL_NOTICE, "Done loading RDB, keys loaded: %lld, keys "
+                  "expired: %lld.", rdbState.keys_loaded,
+                  rdbState.keys_expired);
+        serverLog(LL_NOTICE, "DB loaded from disk: %.3f seconds",
+                  (double)(ustime() - start) / 1000000);
+        return;
+    }
+    if (errno == ENOENT) return;
+    serverLog(LL_WARNING, "Internal error in RDB reading %s", err);
+    serverLog(LL_WARNING, "Fatal error loading the DB: %s. Exiting.",
+              strerror(errno));
+    exit(1);
+}
+
+static sds rdbInfoSection(sds info) {
+    time_t now = time(NULL);
+    int inprog = server.child_pid > 0 && server.child_type == CHILD_TYPE_RDB;
+    return sdsCatPrintf(info,
+        "# Persistence\r\n"
+        "loading:%d\r\n"
+        "async_loading:0\r\n"
+        "current_cow_peak:0\r\n"
+        "current_cow_size:0\r\n"
+        "current_cow_size_age:0\r\n"
+        "current_fork_perc:0.00\r\n"
+        "current_save_keys_processed:0\r\n"
+        "current_save_keys_total:0\r\n"
+        "rdb_changes_since_last_save:%lld\r\n"
+        "rdb_bgsave_in_progress:%d\r\n"
+        "rdb_last_save_time:%lld\r\n"
+        "rdb_last_bgsave_status:%s\r\n"
+        "rdb_last_bgsave_time_sec:%lld\r\n"
+        "rdb_current_bgsave_time_sec:%lld\r\n"
+        "rdb_saves:%lld\r\n"
+        "rdb_last_cow_size:0\r\n"
+        "rdb_last_load_keys_expired:%lld\r\n"
+        "rdb_last_load_keys_loaded:%lld\r\n"
+        "aof_enabled:%d\r\n"
+        "aof_rewrite_in_progress:%d\r\n"
+        "aof_rewrite_scheduled:0\r\n"
+        "aof_last_rewrite_time_sec:-1\r\n"
+        "aof_current_rewrite_time_sec:-1\r\n"
+        "aof_last_bgrewrite_status:ok\r\n"
+        "aof_rewrites:0\r\n"
+        "aof_rewrites_consecutive_failures:0\r\n"
+        "aof_last_write_status:ok\r\n"
+        "aof_last_cow_size:0\r\n"
+        "module_fork_in_progress:0\r\n"
+        "module_fork_last_cow_size:0\r\n",
+        server.loading, server.dirty, inprog, (long long)server.lastsave,
+        server.lastbgsave_status == C_OK ? "ok" : "err",
+        rdbState.last_bgsave_time,
+        inprog ? (long long)(now - rdbState.bgsave_start) : -1LL,
+        rdbState.saves, rdbState.keys_expired, rdbState.keys_loaded,
+        server.aof_enabled,
+        server.child_pid > 0 && server.child_type == CHILD_TYPE_AOF);
+}
+
+/* See rdb.h. */
+void rdbInit(void) {
+    registerCronHook(rdbCron);
+    registerShutdownHook(rdbShutdownHook);
+    registerStartupHook(rdbStartupLoad);
+    registerInfoSection("persistence", 1, rdbInfoSection);
+    debugReloadHook = rdbDebugReload;
+}

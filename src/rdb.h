@@ -1,0 +1,107 @@
+/* rdb: RDB version 10 snapshots, compatible with the files and DUMP
+ * payloads of Redis 7.0 (format notes: the public "RDB file format"
+ * descriptions, e.g. the redis-rdb-tools wiki, and the Redis docs).
+ *
+ * rdb.c owns the snapshot file (temp-<pid>.rdb then rename), the BGSAVE
+ * child, the save rules, SAVE / BGSAVE / DUMP / RESTORE, DEBUG RELOAD, the
+ * "persistence" INFO section and loading at start-up. Everything it needs
+ * from the server comes through server.h. */
+#ifndef RDB_H
+#define RDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "server.h"
+
+#define RDB_VERSION 10
+
+/* Value types (the byte before each key). */
+#define RDB_TYPE_STRING 0
+#define RDB_TYPE_LIST 1
+#define RDB_TYPE_SET 2
+#define RDB_TYPE_ZSET 3
+#define RDB_TYPE_HASH 4
+#define RDB_TYPE_ZSET_2 5
+#define RDB_TYPE_MODULE 6
+#define RDB_TYPE_MODULE_2 7
+#define RDB_TYPE_HASH_ZIPMAP 9
+#define RDB_TYPE_LIST_ZIPLIST 10
+#define RDB_TYPE_SET_INTSET 11
+#define RDB_TYPE_ZSET_ZIPLIST 12
+#define RDB_TYPE_HASH_ZIPLIST 13
+#define RDB_TYPE_LIST_QUICKLIST 14
+#define RDB_TYPE_STREAM_LISTPACKS 15
+#define RDB_TYPE_HASH_LISTPACK 16
+#define RDB_TYPE_ZSET_LISTPACK 17
+#define RDB_TYPE_LIST_QUICKLIST_2 18
+#define RDB_TYPE_STREAM_LISTPACKS_2 19
+
+/* Opcodes. */
+#define RDB_OPCODE_FUNCTION2 245
+#define RDB_OPCODE_FUNCTION 246
+#define RDB_OPCODE_MODULE_AUX 247
+#define RDB_OPCODE_IDLE 248
+#define RDB_OPCODE_FREQ 249
+#define RDB_OPCODE_AUX 250
+#define RDB_OPCODE_RESIZEDB 251
+#define RDB_OPCODE_EXPIRETIME_MS 252
+#define RDB_OPCODE_EXPIRETIME 253
+#define RDB_OPCODE_SELECTDB 254
+#define RDB_OPCODE_EOF 255
+
+/* What kind of child server.child_type names. */
+#ifndef CHILD_TYPE_NONE
+#define CHILD_TYPE_NONE 0
+#define CHILD_TYPE_RDB 1
+#define CHILD_TYPE_AOF 2
+#endif
+
+/* Registers the hooks (cron, shutdown, start-up, INFO, DEBUG RELOAD).
+ * Called once from initServer. */
+void rdbInit(void);
+
+/* Writes the whole dataset to <filename> through a temporary file that is
+ * fsynced and renamed. On success resets server.dirty and lastsave.
+ * Returns C_OK or C_ERR (logged). Blocks the caller. */
+int rdbSave(const char *filename) WARN_UNUSED;
+
+/* Forks a child that saves to server.rdb_filename. Returns C_OK when the
+ * child started (the cron hook reaps it), C_ERR if fork failed or a child
+ * already runs. */
+int rdbSaveBackground(void) WARN_UNUSED;
+
+/* Writes the dataset as an RDB stream to <fp> (not closed, not flushed to
+ * disk). Returns C_OK or C_ERR. For replication's full sync. */
+int rdbSaveToFp(FILE *fp) WARN_UNUSED;
+
+/* Loads <filename> into the (normally empty) databases. Returns C_OK,
+ * C_ERR with a reason in <err> (offset included), or C_ERR with errno
+ * ENOENT when the file does not exist. */
+int rdbLoad(const char *filename, char *err, size_t errlen) WARN_UNUSED;
+
+/* Loads an RDB stream of <size> bytes from <fp>; as rdbLoad. */
+int rdbLoadFromFp(FILE *fp, size_t size, char *err, size_t errlen) WARN_UNUSED;
+
+/* Kills a running BGSAVE child and removes its temporary file. */
+void rdbKillChild(void);
+
+/* Called by FLUSHALL: with save points configured the (empty) dataset is
+ * written at once, as Redis does. */
+void rdbSaveAfterFlushall(void);
+
+/* 1 when writes must be refused because the last background save failed
+ * (stop-writes-on-bgsave-error); processCommand replies shared.bgsaveerr. */
+int writeCommandsDeniedByDiskError(void);
+
+/* Returns the DUMP payload of <o> (type, value, RDB version, CRC64) as a
+ * new sds owned by the caller. */
+sds rdbDumpPayloadCreate(robj *o);
+
+/* Parses the DUMP payload <p> of <len> bytes. Returns a new object
+ * (refcount 1) or NULL: *badversion is set when the version or checksum is
+ * wrong, otherwise the data is malformed. */
+robj *rdbDumpPayloadLoad(const unsigned char *p, size_t len, int *badversion);
+
+#endif
