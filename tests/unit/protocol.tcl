@@ -258,6 +258,12 @@ start_server {tags {protocol}} {
 
 start_server {tags {protocol}} {
     test "maxclients refuses extra clients" {
+        # Clients of earlier tests may still be closing.
+        wait_for_condition 100 20 {
+            [s connected_clients] == 1
+        } else {
+            fail "clients of earlier tests still connected"
+        }
         r config set maxclients 3
         set a [redis_new_client]
         set b [redis_new_client]
