@@ -7,6 +7,8 @@
  * changes, signalKeyAsReady queues the key; before the loop sleeps, every
  * queued key is offered to the serve function of the clients waiting on it,
  * in the order they blocked. */
+#include <math.h>
+
 #include "server.h"
 
 static blockedServeProc *serveProcs[BLOCKED_NUM];
@@ -248,3 +250,33 @@ dictType objectKeyPointerDictType = {objectKeyHash, NULL, NULL,
  * watched_keys of a db). */
 dictType keylistDictType = {objectKeyHash, NULL, NULL, objectKeyCompare,
                             objectKeyDestructor, listValueDestructor, NULL};
+
+/* Parses the timeout argument <arg> of a blocking command (seconds, with
+ * fractions) into an absolute time in ms in *<timeout>, 0 meaning forever.
+ * Replies with Redis's error texts and returns C_ERR on a bad value. */
+int getBlockingTimeoutOrReply(client *c, robj *arg, long long *timeout) {
+    long double secs;
+    if (getLongDoubleFromObject(arg, &secs) != C_OK || isnan(secs)) {
+        addReplyError(c, "timeout is not a float or out of range");
+        return C_ERR;
+    }
+    long double ms = ceill(secs * 1000.0L);
+    /* Values a long long cannot hold count as negative, as in Redis. */
+    if (!(ms < 9223372036854775808.0L) || ms < 0) {
+        addReplyError(c, "timeout is negative");
+        return C_ERR;
+    }
+    long long tval = (long long)ms;
+    if (tval > 0) {
+        long long now = mstime();
+        tval = tval > LLONG_MAX - now ? 0 : tval + now;
+    }
+    *timeout = tval;
+    return C_OK;
+}
+
+/* 1 when <c> must not block: inside MULTI/EXEC a blocking command answers
+ * at once. */
+int clientDeniesBlocking(client *c) {
+    return (c->flags & CLIENT_MULTI) != 0 || server.in_exec;
+}

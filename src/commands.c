@@ -41,6 +41,13 @@
      .subcommands = tab}
 #define END {.declared_name = NULL}
 
+/* Key extraction of SORT and SORT_RO (sort.c); declared here because only
+ * the command table refers to them. */
+int sortGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
+                int max);
+int sortroGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
+                  int max);
+
 /* ---- server ---- */
 
 static struct redisCommand configSubcommands[] = {
@@ -266,6 +273,20 @@ struct redisCommand redisCommandTable[] = {
         "milliseconds"),
     CMD("persist", persistCommand, 2, W | F, KS | WR | FA, 1, 1, 1, "generic",
         "2.2.0", "Remove the expiration from a key"),
+    /* SORT / SORT_RO (sort.c): the STORE destination is a movable key. */
+    {.declared_name = "sort", .proc = sortCommand, .arity = -2,
+     .flags = W | M, .acl_categories = WR | SETS | ACL_CATEGORY_SORTEDSET |
+     ACL_CATEGORY_LIST | SL | DG, .firstkey = 1, .lastkey = 1, .keystep = 1,
+     .group = "generic", .since = "1.0.0",
+     .summary = "Sort the elements in a list, set or sorted set",
+     .getkeys_proc = sortGetKeys},
+    {.declared_name = "sort_ro", .proc = sortroCommand, .arity = -2,
+     .flags = R, .acl_categories = RD | SETS | ACL_CATEGORY_SORTEDSET |
+     ACL_CATEGORY_LIST | SL | DG, .firstkey = 1, .lastkey = 1, .keystep = 1,
+     .group = "generic", .since = "7.0.0",
+     .summary = "Sort the elements in a list, set or sorted set. Read-only "
+     "variant of SORT.",
+     .getkeys_proc = sortroGetKeys},
 
     /* string */
     CMD("get", getCommand, 2, R | F, RD | STR | FA, 1, 1, 1, "string",

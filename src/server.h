@@ -989,6 +989,8 @@ void blockedInit(void);
  * if it was answered (it will be unblocked), 0 if the key cannot serve it. */
 typedef int blockedServeProc(client *c, redisDb *db, robj *key);
 void registerBlockedServeProc(int btype, blockedServeProc *fn);
+int getBlockingTimeoutOrReply(client *c, robj *arg, long long *timeout);
+int clientDeniesBlocking(client *c);
 void blockForKeys(client *c, int btype, robj **keys, int numkeys,
                   long long timeout);
 extern dictType objectKeyPointerDictType, keylistDictType;

@@ -129,34 +129,6 @@ static int listGetWhereOrReply(client *c, robj *arg, int *where) {
     return C_OK;
 }
 
-/* Parses a blocking timeout in seconds (a float with sub-second precision)
- * into an absolute time in ms (0 = forever), replying Redis's errors. */
-static int listGetTimeoutOrReply(client *c, robj *arg, long long *timeout) {
-    long double secs;
-    if (getLongDoubleFromObject(arg, &secs) != C_OK || isnan(secs)) {
-        addReplyError(c, "timeout is not a float or out of range");
-        return C_ERR;
-    }
-    long double ms = ceill(secs * 1000.0L);
-    /* Redis converts to a long long: out-of-range values come out negative. */
-    if (!(ms < 9223372036854775808.0L) || ms < 0) {
-        addReplyError(c, "timeout is negative");
-        return C_ERR;
-    }
-    long long tval = (long long)ms;
-    if (tval > 0) {
-        long long now = mstime();
-        tval = tval > LLONG_MAX - now ? 0 : tval + now;
-    }
-    *timeout = tval;
-    return C_OK;
-}
-
-/* 1 when <c> must not block (inside MULTI/EXEC). */
-static int listClientDeniesBlocking(client *c) {
-    return (c->flags & CLIENT_MULTI) != 0 || server.in_exec;
-}
-
 /* Registers the list type with object.c and its serve function with
  * blocked.c. Called once from initServer. */
 static int listServeBlockedClient(client *c, redisDb *db, robj *key);
@@ -630,7 +602,7 @@ static int listMpopKeys(client *c, robj **keys, long numkeys, int where,
         decrRefCount(key);
         return 0;
     }
-    if (block_timeout < 0 || listClientDeniesBlocking(c)) {
+    if (block_timeout < 0 || clientDeniesBlocking(c)) {
         addReplyNullArray(c);
         return 0;
     }
@@ -671,7 +643,7 @@ static void listMpopGeneric(client *c, int idx, int blocking) {
     }
     if (count == -1) count = 1;
     long long timeout = -1;
-    if (blocking && listGetTimeoutOrReply(c, c->argv[1], &timeout) != C_OK)
+    if (blocking && getBlockingTimeoutOrReply(c, c->argv[1], &timeout) != C_OK)
         return;
     listMpopKeys(c, c->argv + idx + 1, numkeys, where, count, timeout);
 }
@@ -715,7 +687,7 @@ int blmpopGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
 
 static void listBlockingPopGeneric(client *c, int where) {
     long long timeout;
-    if (listGetTimeoutOrReply(c, c->argv[c->argc - 1], &timeout) != C_OK)
+    if (getBlockingTimeoutOrReply(c, c->argv[c->argc - 1], &timeout) != C_OK)
         return;
     for (int j = 1; j < c->argc - 1; j++) {
         robj *key = c->argv[j];
@@ -736,7 +708,7 @@ static void listBlockingPopGeneric(client *c, int where) {
         decrRefCount(key);
         return;
     }
-    if (listClientDeniesBlocking(c)) {
+    if (clientDeniesBlocking(c)) {
         addReplyNullArray(c);
         return;
     }
@@ -754,14 +726,14 @@ void brpopCommand(client *c) { listBlockingPopGeneric(c, LIST_TAIL); }
 static void listBlockingMoveGeneric(client *c, int wherefrom, int whereto,
                                     robj *timeout_arg) {
     long long timeout;
-    if (listGetTimeoutOrReply(c, timeout_arg, &timeout) != C_OK) return;
+    if (getBlockingTimeoutOrReply(c, timeout_arg, &timeout) != C_OK) return;
     robj *sobj = lookupKeyWrite(c->db, c->argv[1]);
     if (checkType(c, sobj, OBJ_LIST)) return;
     if (sobj != NULL) {
         listMoveGeneric(c, wherefrom, whereto);
         return;
     }
-    if (listClientDeniesBlocking(c)) {
+    if (clientDeniesBlocking(c)) {
         addReplyNull(c);
         return;
     }

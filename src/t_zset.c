@@ -2090,32 +2090,6 @@ void zpopminCommand(client *c) { zpopGenericCommand(c, ZSET_MIN); }
 /* ZPOPMAX key [count] */
 void zpopmaxCommand(client *c) { zpopGenericCommand(c, ZSET_MAX); }
 
-/* Parses a blocking timeout (seconds, fractions allowed) into an absolute
- * ms time in *<timeout> (0 = forever). */
-static int zsetGetTimeoutOrReply(client *c, robj *arg, long long *timeout) {
-    long double secs;
-    if (getLongDoubleFromObject(arg, &secs) != C_OK || isnan(secs)) {
-        addReplyError(c, "timeout is not a float or out of range");
-        return C_ERR;
-    }
-    long double ms = ceill(secs * 1000.0L);
-    if (!(ms < 9223372036854775808.0L) || ms < 0) {
-        addReplyError(c, "timeout is negative");
-        return C_ERR;
-    }
-    long long tval = (long long)ms;
-    if (tval > 0) {
-        long long now = mstime();
-        tval = tval > LLONG_MAX - now ? 0 : tval + now;
-    }
-    *timeout = tval;
-    return C_OK;
-}
-
-static int zsetClientDeniesBlocking(client *c) {
-    return (c->flags & CLIENT_MULTI) != 0 || server.in_exec;
-}
-
 /* Pops from the first non-empty key of <keys> with the ZMPOP reply, or
  * blocks (when <timeout> >= 0), or replies null. */
 static void zmpopKeys(client *c, robj **keys, long numkeys, int where,
@@ -2141,7 +2115,7 @@ static void zmpopKeys(client *c, robj **keys, long numkeys, int where,
         decrRefCount(key);
         return;
     }
-    if (timeout < 0 || zsetClientDeniesBlocking(c)) {
+    if (timeout < 0 || clientDeniesBlocking(c)) {
         addReplyNullArray(c);
         return;
     }
@@ -2186,7 +2160,7 @@ static void zmpopGenericCommand(client *c, int idx, int blocking) {
     }
     if (count == -1) count = 1;
     long long timeout = -1;
-    if (blocking && zsetGetTimeoutOrReply(c, c->argv[1], &timeout) != C_OK)
+    if (blocking && getBlockingTimeoutOrReply(c, c->argv[1], &timeout) != C_OK)
         return;
     zmpopKeys(c, c->argv + idx + 1, numkeys, where, count, timeout);
 }
@@ -2199,7 +2173,7 @@ void bzmpopCommand(client *c) { zmpopGenericCommand(c, 2, 1); }
 
 static void bzpopGenericCommand(client *c, int where) {
     long long timeout;
-    if (zsetGetTimeoutOrReply(c, c->argv[c->argc - 1], &timeout) != C_OK)
+    if (getBlockingTimeoutOrReply(c, c->argv[c->argc - 1], &timeout) != C_OK)
         return;
     for (int j = 1; j < c->argc - 1; j++) {
         robj *key = c->argv[j];
@@ -2217,7 +2191,7 @@ static void bzpopGenericCommand(client *c, int where) {
         decrRefCount(key);
         return;
     }
-    if (zsetClientDeniesBlocking(c)) {
+    if (clientDeniesBlocking(c)) {
         addReplyNullArray(c);
         return;
     }

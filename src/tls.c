@@ -59,6 +59,9 @@
 #define TLS_FLAG_HS_WANT_WRITE (1 << 2)    /* handshake waits for writable */
 #define TLS_FLAG_TCP_CONNECTED (1 << 3)    /* outgoing TCP connect finished */
 #define TLS_FLAG_HS_STARTED (1 << 4)       /* connAccept() was called */
+#define TLS_FLAG_READ_DRAINED (1 << 5)     /* last SSL_read found the socket
+                                            * empty: OpenSSL holds at most a
+                                            * partial record */
 
 /* Why a handshake failed, for the counters. */
 typedef enum {
@@ -84,7 +87,7 @@ typedef struct tlsConnection {
 static SSL_CTX *tls_server_ctx;
 static SSL_CTX *tls_client_ctx;
 static long long tls_handshake_timeout; /* ms, from the installed settings */
-static list *tls_pending;               /* tlsConnection* with SSL_pending > 0 */
+static list *tls_pending;               /* tlsConnection* with buffered bytes */
 static list *tls_handshaking;           /* tlsConnection* being accepted */
 static long long tls_timer_id = -1;     /* the handshake timer, if running */
 static aeEventLoop *tls_timer_loop;     /* the loop that holds it */
@@ -446,6 +449,13 @@ static SSL_CTX *tlsCreateServerContext(const tlsSettings *s, char *err,
     if (s->prefer_server_ciphers)
         SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 
+    /* Read ahead (SSL_CTX_set_read_ahead(3)): without it OpenSSL reads a
+     * record's 5-byte header and then its body, two syscalls per request.
+     * Only accepted connections do it: their owner runs in the event loop,
+     * which asks tlsHasBuffered() before sleeping, while a tool waiting in
+     * poll() on an outgoing connection would not see the buffered bytes. */
+    SSL_CTX_set_read_ahead(ctx, 1);
+
     if (s->session_caching) {
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
         SSL_CTX_sess_set_cache_size(ctx, s->session_cache_size > 0
@@ -461,9 +471,15 @@ static SSL_CTX *tlsCreateServerContext(const tlsSettings *s, char *err,
             tlsConfigError(err, errlen, "tls-session-caching", NULL);
             goto fail;
         }
+        /* A TLS 1.3 client resumes with one ticket; OpenSSL's default of
+         * two costs a second encrypted ticket per full handshake. */
+        SSL_CTX_set_num_tickets(ctx, 1);
     } else {
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+        /* Without caching a TLS 1.3 ticket could never be used: send none
+         * (SSL_CTX_set_num_tickets(3)). */
+        SSL_CTX_set_num_tickets(ctx, 0);
     }
 
     switch (s->auth_clients) {
@@ -599,6 +615,19 @@ static void tlsUpdateEvents(tlsConnection *conn) {
     conn->events = want;
 }
 
+/* Does OpenSSL hold bytes of <conn> that the socket will not signal again?
+ * Decrypted bytes always count. Server connections read ahead (one read
+ * syscall takes a record's header and body, and often the next records),
+ * so raw bytes of whole records may wait in OpenSSL's buffer too
+ * (SSL_has_pending(3)); but once SSL_read reported "wants read", what is
+ * left is an incomplete record whose rest the socket will announce, and
+ * running the handler for it would only spin. */
+static int tlsHasBuffered(tlsConnection *conn) {
+    if (SSL_pending(conn->ssl) > 0) return 1;
+    if (conn->flags & TLS_FLAG_READ_DRAINED) return 0;
+    return SSL_has_pending(conn->ssl);
+}
+
 static void tlsPendingRemove(tlsConnection *conn) {
     if (!conn->pending_node) return;
     listDelNode(tls_pending, conn->pending_node);
@@ -611,7 +640,7 @@ static void tlsPendingCheck(tlsConnection *conn) {
     if (conn->pending_node || !conn->ssl || !conn->c.read_handler ||
         conn->c.state != CONN_STATE_CONNECTED)
         return;
-    if (SSL_pending(conn->ssl) > 0) {
+    if (tlsHasBuffered(conn)) {
         listAddNodeTail(tls_pending, conn);
         conn->pending_node = listLast(tls_pending);
     }
@@ -871,9 +900,12 @@ static ssize_t tlsRead(connection *c, void *buf, size_t len) {
     errno = 0;
     ret = SSL_read(conn->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
     if (ret > 0) {
+        conn->flags &= ~TLS_FLAG_READ_DRAINED;
         if (had) tlsUpdateEvents(conn);
         return ret;
     }
+    if (SSL_get_error(conn->ssl, ret) == SSL_ERROR_WANT_READ)
+        conn->flags |= TLS_FLAG_READ_DRAINED;
     ret = (int)tlsIoFailed(conn, ret, 0);
     if (had && !(conn->flags & TLS_FLAG_READ_WANT_WRITE)) tlsUpdateEvents(conn);
     return ret;
@@ -1201,7 +1233,7 @@ static int tlsProcessPendingData(void) {
         listDelNode(tls_pending, ln);
         conn->pending_node = NULL;
         if (!conn->c.read_handler || conn->c.state != CONN_STATE_CONNECTED ||
-            SSL_pending(conn->ssl) <= 0)
+            !tlsHasBuffered(conn))
             continue;
         processed++;
         tlsCallReadHandler(conn);
