@@ -632,6 +632,9 @@ struct redisCommand redisCommandTable[] = {
         ACL_CATEGORY_PUBSUB | FA, 1, 1, 1, "pubsub", "7.0.0",
         "Post a message to a shard channel"),
     /* ---- persistence (issue 5) ---- */
+    CMD("bgrewriteaof", bgrewriteaofCommand, 1,
+        A | NS | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "server",
+        "1.0.0", "Asynchronously rewrite the append-only file"),
     CMD("save", saveCommand, 1, A | NS | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
         AD | SL | DG, 0, 0, 0, "server", "1.0.0",
         "Synchronously save the dataset to disk"),

@@ -8,6 +8,7 @@
  * Invariants: every string setting is an sds or NULL; a CONFIG SET changes
  * all of its directives or none of them; secrets never reach the log. */
 #include "server.h"
+#include "aof.h"
 #include "tls.h"
 
 #include <ctype.h>
@@ -725,7 +726,7 @@ static standardConfig configs[] = {
     BOOL_CFG("rdb-del-sync-files", NULL, 0, rdb_del_sync_files, 0, NULL),
     BOOL_CFG("stop-writes-on-bgsave-error", NULL, 0, stop_writes_on_bgsave_err,
              1, NULL),
-    BOOL_CFG("appendonly", NULL, 0, aof_enabled, 0, NULL),
+    BOOL_CFG("appendonly", NULL, 0, aof_enabled, 0, aofApplyAppendonly),
     {.name = "appendfilename",
      .type = CT_STRING,
      .flags = CF_IMMUTABLE,

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "aof.h"
 #include "crc64.h"
 #include "intset.h"
 #include "listpack.h"
@@ -1709,7 +1710,8 @@ static int rdbShutdownHook(int flags) {
 
 /* Start-up: load the snapshot if there is one. */
 static void rdbStartupLoad(void) {
-    if (server.sentinel_mode) return;
+    /* With appendonly yes the AOF (aof.c's start-up hook) is the dataset. */
+    if (server.sentinel_mode || server.aof_enabled) return;
     long long start = ustime();
     char err[300];
     if (rdbLoad(server.rdb_filename, err, sizeof(err)) == C_OK) {
@@ -1730,7 +1732,7 @@ static void rdbStartupLoad(void) {
 static sds rdbInfoSection(sds info) {
     time_t now = time(NULL);
     int inprog = server.child_pid > 0 && server.child_type == CHILD_TYPE_RDB;
-    return sdsCatPrintf(info,
+    info = sdsCatPrintf(info,
         "# Persistence\r\n"
         "loading:%d\r\n"
         "async_loading:0\r\n"
@@ -1749,30 +1751,22 @@ static sds rdbInfoSection(sds info) {
         "rdb_saves:%lld\r\n"
         "rdb_last_cow_size:0\r\n"
         "rdb_last_load_keys_expired:%lld\r\n"
-        "rdb_last_load_keys_loaded:%lld\r\n"
-        "aof_enabled:%d\r\n"
-        "aof_rewrite_in_progress:%d\r\n"
-        "aof_rewrite_scheduled:0\r\n"
-        "aof_last_rewrite_time_sec:-1\r\n"
-        "aof_current_rewrite_time_sec:-1\r\n"
-        "aof_last_bgrewrite_status:ok\r\n"
-        "aof_rewrites:0\r\n"
-        "aof_rewrites_consecutive_failures:0\r\n"
-        "aof_last_write_status:ok\r\n"
-        "aof_last_cow_size:0\r\n"
-        "module_fork_in_progress:0\r\n"
-        "module_fork_last_cow_size:0\r\n",
+        "rdb_last_load_keys_loaded:%lld\r\n",
         server.loading, server.dirty, inprog, (long long)server.lastsave,
         server.lastbgsave_status == C_OK ? "ok" : "err",
         rdbState.last_bgsave_time,
         inprog ? (long long)(now - rdbState.bgsave_start) : -1LL,
-        rdbState.saves, rdbState.keys_expired, rdbState.keys_loaded,
-        server.aof_enabled,
-        server.child_pid > 0 && server.child_type == CHILD_TYPE_AOF);
+        rdbState.saves, rdbState.keys_expired, rdbState.keys_loaded);
+    info = aofCatInfoFields(info);
+    info = sdsCat(info, "module_fork_in_progress:0\r\n"
+                        "module_fork_last_cow_size:0\r\n");
+    return aofCatInfoSizeFields(info);
 }
 
 /* See rdb.h. */
 void rdbInit(void) {
+    /* First, so that the AOF's start-up hook loads before ours. */
+    aofInit();
     registerCronHook(rdbCron);
     registerShutdownHook(rdbShutdownHook);
     registerStartupHook(rdbStartupLoad);

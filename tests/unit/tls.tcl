@@ -573,6 +573,8 @@ start_tls_server {} {
         }
         # A real client still finishes well within the timeout.
         assert_equal "+PONG" [tls_try_ping $::tls_port client]
+        # Later tests in this server open many connections at once.
+        assert_equal OK [r config set tls-handshake-timeout 10000]
     } {tls:ours}
 
     test "TLS: plain text on the TLS port is dropped and counted" {
