@@ -722,14 +722,9 @@ int aofRewriteBackground(void) {
         aofSwitchFd(fd);
     }
     int preamble = server.aof_use_rdb_preamble;
-    fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = serverFork();
     if (pid == 0) {
-        /* The child: writes the base and leaves; it shares the parent's
-         * sockets and files and must not use them. */
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGUSR1, SIG_DFL);
+        /* The child: writes the base and leaves. */
         sds tmp = aofTempBasePath(getpid());
         int rc = aofWriteBase(tmp, preamble);
         if (rc == C_OK)
@@ -869,11 +864,14 @@ fail:
     aofRewriteFailed();
 }
 
-/* Reaps a finished rewrite child (cron). */
-static void aofCheckChildDone(void) {
+/* Reaps a finished rewrite child (cron), or waits for it when <block>. */
+static void aofCheckChildDone(int block) {
     if (server.child_pid <= 0 || server.child_type != CHILD_TYPE_AOF) return;
     int status;
-    pid_t pid = waitpid(server.child_pid, &status, WNOHANG);
+    pid_t pid;
+    do {
+        pid = waitpid(server.child_pid, &status, block ? 0 : WNOHANG);
+    } while (block && pid == -1 && errno == EINTR);
     if (pid == 0 || (pid == -1 && errno == EINTR)) return;
     pid_t child = server.child_pid;
     sds tmp = aofTempBasePath(child);
@@ -917,7 +915,7 @@ static void aofKillChild(void) {
 /* Cron: reaps the child, fsyncs once a second with everysec, runs a
  * scheduled rewrite and the automatic one. */
 static void aofCron(void) {
-    aofCheckChildDone();
+    aofCheckChildDone(0);
     if (aofState.state != AOF_OFF && server.aof_fsync == AOF_FSYNC_EVERYSEC &&
         aofState.fd != -1) {
         long long now = mstime();
@@ -1343,10 +1341,19 @@ int aofApplyAppendonly(char *err, size_t errlen) {
     return C_OK;
 }
 
-/* Shutdown: the rewrite child is killed; what was written is flushed
- * and fsynced. */
+/* Shutdown: a rewrite child is killed, except the one writing the first
+ * base after CONFIG SET appendonly yes, which is waited for; what was
+ * written is flushed and fsynced. */
 static int aofShutdownHook(int flags) {
     UNUSED(flags);
+    if (server.child_pid > 0 && server.child_type == CHILD_TYPE_AOF &&
+        aofState.state == AOF_WAIT_REWRITE) {
+        /* The AOF was just turned on and has no base yet: without it a
+         * restart would load an outdated AOF. */
+        serverLog(LL_WARNING, "Writing initial AOF, waiting for the rewrite "
+                  "to finish before exiting.");
+        aofCheckChildDone(1);
+    }
     if (server.child_pid > 0 && server.child_type == CHILD_TYPE_AOF) {
         serverLog(LL_WARNING, "There is a child rewriting the AOF. Killing "
                   "it!");

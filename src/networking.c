@@ -245,9 +245,15 @@ static int prepareClientToWrite(client *c) {
     return C_OK;
 }
 
+/* Size of the first reply block of a client with no blocks: most replies
+ * are small, and this block is kept for reuse (until the client idles), so
+ * a full chunk here would pin 16 KB per connection for a "+OK". */
+#define REPLY_FIRST_BLOCK_BYTES 1024
+
 static clientReplyBlock *newReplyBlock(client *c, size_t minsize) {
-    size_t size = minsize < PROTO_REPLY_CHUNK_BYTES ? PROTO_REPLY_CHUNK_BYTES
-                                                    : minsize;
+    size_t floor = listLength(c->reply) ? PROTO_REPLY_CHUNK_BYTES
+                                        : REPLY_FIRST_BLOCK_BYTES;
+    size_t size = minsize < floor ? floor : minsize;
     clientReplyBlock *b = zmalloc(sizeof(*b) + size);
     b->size = zmallocSize(b) - sizeof(*b);
     b->used = 0;
@@ -784,7 +790,14 @@ int handleClientsWithPendingWrites(void) {
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
         if (writeToClient(c, 0) == C_ERR) continue;
         if (clientHasPendingReplies(c) && !connHasWriteHandler(c->conn)) {
-            if (connSetWriteHandler(c->conn, sendReplyToClient) == C_ERR)
+            /* With appendfsync always a reply may only leave after its
+             * write is on disk (beforeSleep): the barrier makes the write
+             * handler run before the read handler in an event-loop turn, so
+             * it never sends the reply of a command read in the same turn. */
+            int barrier = server.aof_enabled &&
+                          server.aof_fsync == AOF_FSYNC_ALWAYS;
+            if (connSetWriteHandlerWithBarrier(c->conn, sendReplyToClient,
+                                               barrier) == C_ERR)
                 freeClientAsync(c);
         }
     }
@@ -860,18 +873,32 @@ int processInputBuffer(client *c) {
     return C_OK;
 }
 
-/* Read handler of every client connection. */
+/* Read handler of every client connection: one read of up to 16 KB (64 KB
+ * inside a large bulk argument), then every complete command runs.
+ * A read lands straight in the query buffer when that has the room;
+ * otherwise in a buffer shared by all clients (the server is single
+ * threaded and nothing keeps it across calls), and only the bytes read
+ * are appended to the query buffer. So a client sending small commands
+ * keeps a query buffer the size of its commands instead of 16 KB, and
+ * after the first few requests nothing is allocated per request. */
 void readQueryFromClient(connection *conn) {
+    static char shared_readbuf[PROTO_IOBUF_LEN];
     client *c = connGetPrivateData(conn);
     size_t readlen = PROTO_IOBUF_LEN;
+    char *dst = shared_readbuf;
+    int direct;
 
     if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)) return;
-    if (!c->querybuf) c->querybuf = sdsEmpty();
     /* A large bulk argument is read in big chunks. */
     if (c->parser.bulklen >= PROTO_MBULK_BIG_ARG) readlen = PROTO_IOBUF_LEN * 4;
-    c->querybuf = sdsMakeRoomForNonGreedy(c->querybuf, readlen);
-    size_t qblen = sdsLen(c->querybuf);
-    ssize_t nread = connRead(conn, c->querybuf + qblen, readlen);
+    direct = readlen > sizeof(shared_readbuf) ||
+             (c->querybuf && sdsAvail(c->querybuf) >= readlen);
+    if (direct) {
+        if (!c->querybuf) c->querybuf = sdsEmpty();
+        c->querybuf = sdsMakeRoomForNonGreedy(c->querybuf, readlen);
+        dst = c->querybuf + sdsLen(c->querybuf);
+    }
+    ssize_t nread = connRead(conn, dst, readlen);
     if (nread == -1) {
         if (connGetState(conn) == CONN_STATE_CONNECTED) return;
         serverLog(LL_VERBOSE, "Reading from client: %s",
@@ -879,12 +906,22 @@ void readQueryFromClient(connection *conn) {
         freeClient(c);
         return;
     } else if (nread == 0) {
-        serverLog(LL_VERBOSE, "Client closed connection id=%llu addr=%s",
-                  (unsigned long long)c->id, getClientPeerId(c));
+        /* Finding the address costs two syscalls (and getpeername often
+         * fails: a peer that reset the connection has no name any more),
+         * so do it only when the line is logged. */
+        if (server.verbosity <= LL_VERBOSE)
+            serverLog(LL_VERBOSE, "Client closed connection id=%llu addr=%s",
+                      (unsigned long long)c->id, getClientPeerId(c));
         freeClient(c);
         return;
     }
-    sdsIncrLen(c->querybuf, nread);
+    if (direct) {
+        sdsIncrLen(c->querybuf, nread);
+    } else if (c->querybuf) {
+        c->querybuf = sdsCatLen(c->querybuf, shared_readbuf, (size_t)nread);
+    } else {
+        c->querybuf = sdsNewLen(shared_readbuf, (size_t)nread);
+    }
     if (sdsLen(c->querybuf) > c->querybuf_peak)
         c->querybuf_peak = sdsLen(c->querybuf);
     c->lastinteraction = server.unixtime;

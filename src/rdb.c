@@ -357,14 +357,9 @@ int rdbSaveBackground(void) {
     if (server.child_pid > 0) return C_ERR;
     rdbState.dirty_before_bgsave = server.dirty;
     server.lastbgsave_try = time(NULL);
-    fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = serverFork();
     if (pid == 0) {
-        /* The child: writes the snapshot and leaves; it shares the
-         * parent's sockets and must not use them. */
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGUSR1, SIG_DFL);
+        /* The child: writes the snapshot and leaves. */
         char tmpfile[256];
         snprintf(tmpfile, sizeof(tmpfile), "temp-%d.rdb", (int)getpid());
         int rc = rdbSaveFile(server.rdb_filename, tmpfile);

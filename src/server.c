@@ -926,6 +926,29 @@ static void initServer(void) {
     aeSetAfterSleepProc(server.el, afterSleep);
 }
 
+/* Forks a child for background work (RDB snapshot, AOF rewrite). In the
+ * child, signals get their default actions and the inherited listening
+ * sockets are closed, so that a server restarted after the parent died can
+ * bind its ports while the child still runs. They are closed directly: the
+ * epoll instance is shared with the parent and must not be changed. The
+ * child must not touch client connections and must leave with _exit.
+ * Returns fork's result. */
+pid_t serverFork(void) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+    for (int i = 0; i < 3; i++) {
+        connListener *l = &server.listeners[i];
+        for (int j = 0; j < l->count; j++)
+            if (l->fd[j] != -1) close(l->fd[j]);
+        l->count = 0;
+    }
+    return 0;
+}
+
 #define MAX_SHUTDOWN_HOOKS 8
 static int (*shutdownHooks[MAX_SHUTDOWN_HOOKS])(int flags);
 static int shutdownHookCount;

@@ -1062,6 +1062,7 @@ void registerCronHook(void (*fn)(void));
 void registerBeforeSleepHook(void (*fn)(void));
 void registerShutdownHook(int (*fn)(int flags));
 void registerStartupHook(void (*fn)(void));
+pid_t serverFork(void);
 /* Persistence (rdb.c): registers its hooks; called from initServer. */
 void rdbInit(void);
 /* 1 when stop-writes-on-bgsave-error refuses writes (rdb.c). */

@@ -127,10 +127,9 @@ start_server {tags {sort}} {
         r rpush l 1
         r hello 3
         r readraw 1
-        r sort l get nokey_* get #
-        set lines {}
+        set lines [list [r sort l get nokey_* get #]]
         lappend lines [[srv 0 client] read] [[srv 0 client] read] \
-            [[srv 0 client] read] [[srv 0 client] read]
+            [[srv 0 client] read]
         r readraw 0
         r hello 2
         assert_equal {*2 _ {$1} 1} $lines
@@ -241,9 +240,6 @@ start_server {tags {sort}} {
         r rpush l 1 nan
         assert_error "ERR One or more scores*" {r sort l}
         r del l
-        r rpush l 1 1e400
-        assert_error "ERR One or more scores*" {r sort l}
-        r del l
         r rpush l 1 inf -inf
         assert_equal {-inf 1 inf} [r sort l]
         r set str x
@@ -302,5 +298,13 @@ start_server {tags {sort}} {
         assert_equal {write denyoom movablekeys} [lindex $info 2]
         set info [lindex [r command info sort_ro] 0]
         assert_equal {readonly movablekeys} [lindex $info 2]
+    }
+
+    # Kept last: Redis 7.0 does not clear errno before strtod, so after an
+    # overflow its later numeric SORTs on the same connection can fail too.
+    test "SORT refuses numeric values out of the double range" {
+        r flushall
+        r rpush l 1 1e400
+        assert_error "ERR One or more scores*" {r sort l}
     }
 }
