@@ -19,7 +19,9 @@
  *   look at errno.
  * - The accept and connect callbacks run once, when the connection is
  *   ready for I/O (for TLS: after the handshake) or has failed; the callback
- *   checks connGetState().
+ *   checks connGetState(). connAccept/connConnect return -1 only when the
+ *   callback was not run and never will be (the caller cleans up); once the
+ *   callback has run, even if it closed the connection, they return 0.
  *
  * Listeners: connListen() opens a connListener's sockets for a type and,
  * for every accepted connection, calls the listener's <accepted> callback

@@ -128,7 +128,9 @@ static int sockConnect(connection *conn, const char *addr, int port,
 static int sockAccept(connection *conn, ConnectionCallbackFunc accept_handler) {
     if (conn->state != CONN_STATE_ACCEPTING) return SOCK_ERR;
     conn->state = CONN_STATE_CONNECTED;
-    if (!connCallHandler(conn, accept_handler)) return SOCK_ERR;
+    /* The handler ran (and may have closed the connection): success for
+     * the caller, who must not clean up after it. */
+    connCallHandler(conn, accept_handler);
     return SOCK_OK;
 }
 

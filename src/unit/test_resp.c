@@ -434,7 +434,8 @@ TEST_CASE(test_big_bulk_chunks) {
             sds arg = p.argv[1];
             size_t got = sdsLen(arg);
             size_t bound = got + MB > got + got / 2 ? got + MB : got + got / 2;
-            ASSERT(sdsAllocSize(arg) <= bound + 4096);
+            /* jemalloc rounds large sizes up by as much as a quarter. */
+            ASSERT(sdsAllocSize(arg) <= bound + bound / 4 + 4096);
             if (arg != last) moves++;
             last = arg;
         }
@@ -467,7 +468,8 @@ TEST_CASE(test_announced_sizes) {
     ASSERT_EQ_INT(respParse(&p, hdr, sizeof(hdr) - 1, &used), RESP_NEED_MORE);
     ASSERT_EQ_INT(used, sizeof(hdr) - 1);
     ASSERT_EQ_INT(p.bulklen, 1000000000);
-    ASSERT(zmallocUsedMemory() - before < MB + 64 * KB);
+    /* At most about 1 MiB, plus the allocator's size-class rounding. */
+    ASSERT(zmallocUsedMemory() - before < (MB + 64 * KB) * 5 / 4);
     respParserReset(&p);
     ASSERT_EQ_INT(zmallocUsedMemory(), before);
 

@@ -11,7 +11,7 @@
 # their shape and count only, and a key SPOP touched is deleted on both
 # sides so that the data sets stay equal.  The sequence is reproducible:
 # the seed is printed and DIFF_SEED overrides it; DIFF_COMMANDS sets how
-# many commands are sent (default 3000).
+# many commands are sent (default 3000), DIFF_LOG=<file> logs them.
 #
 # Values that make strtod overflow (1e400) are never generated: Redis 7.0
 # leaves errno set to ERANGE afterwards, which makes its later numeric SORTs
@@ -139,6 +139,7 @@ proc dcmd {mode args} {
     if {$::diff_failed} return
     incr ::diff_count
     lappend ::diff_history $args
+    if {$::diff_log ne ""} {puts $::diff_log $args}
     if {[llength $::diff_history] > 40} {set ::diff_history [lrange $::diff_history end-20 end]}
     lassign [diff_send $args] ours ref
     set a [diff_canon $ours $mode]
@@ -624,6 +625,11 @@ start_server {tags {interop differential external:skip}} {
         set ::diff_count 0
         set ::diff_history {}
         set ::diff_proto 2
+        # DIFF_LOG=<file> writes every command sent, for reproducing.
+        set ::diff_log ""
+        if {[info exists ::env(DIFF_LOG)] && $::env(DIFF_LOG) ne ""} {
+            set ::diff_log [open $::env(DIFF_LOG) w]
+        }
 
         set clients {}
         foreach {name port} [list our [srv 0 port] ref $ref_port] {
@@ -676,6 +682,7 @@ start_server {tags {interop differential external:skip}} {
         }
 
         foreach c $clients {catch {$c close}}
+        if {$::diff_log ne ""} {close $::diff_log}
         if {$::diff_failed} {
             puts $::diff_report
             fail $::diff_report
