@@ -36,7 +36,8 @@ for t in src/unit/test_*; do
     case "$t" in *.c|*.h|*.o|*.d) continue ;; esac
     [ -x "$t" ] || continue
     name=$(basename "$t")
-    "$t" > "$logdir/$name.log" 2>&1
+    # Unit tests find their helpers (e.g. utils/gen-test-certs.sh) from src/.
+    (cd src && "./unit/$name") > "$logdir/$name.log" 2>&1
     status=$?
     grep -E '^\[err\]|assertion failed' "$logdir/$name.log" | head -20
     tally "$name" "$logdir/$name.log" "$status"
