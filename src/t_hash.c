@@ -442,11 +442,12 @@ static void hashReplyListpackEntry(client *c, listpackEntry *e) {
 void hsetnxCommand(client *c) {
     robj *o = hashLookupWriteOrCreate(c, c->argv[1]);
     if (o == NULL) return;
-    hashTypeTryConversion(o, c->argv, 2, 3);
+    /* An existing field leaves the hash untouched, encoding included. */
     if (hashTypeExists(o, c->argv[2]->ptr)) {
         addReply(c, shared.czero);
         return;
     }
+    hashTypeTryConversion(o, c->argv, 2, 3);
     hashTypeSet(o, c->argv[2]->ptr, c->argv[3]->ptr);
     addReply(c, shared.cone);
     signalModifiedKey(c, c->db, c->argv[1]);

@@ -46,6 +46,9 @@ start_server {tags {hash}} {
         assert_equal 1 [r hsetnx h a 1]
         assert_equal 0 [r hsetnx h a 2]
         assert_equal 1 [r hget h a]
+        # A refused HSETNX with a long value does not convert the hash.
+        assert_equal 0 [r hsetnx h a [string repeat x 200]]
+        assert_encoding listpack h
     }
 
     test "HMGET on missing key and fields" {
