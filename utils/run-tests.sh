@@ -32,6 +32,16 @@ tally() {
     echo "[suite $name] $line"
 }
 
+# The project's grep-able rules (DESIGN.md, STYLE.md) count as one test.
+if bash utils/lint.sh > "$logdir/lint.log" 2>&1; then
+    echo "1 passed, 0 failed" >> "$logdir/lint.log"
+    tally "lint" "$logdir/lint.log" 0
+else
+    cat "$logdir/lint.log"
+    echo "0 passed, 1 failed" >> "$logdir/lint.log"
+    tally "lint" "$logdir/lint.log" 1
+fi
+
 for t in src/unit/test_*; do
     case "$t" in *.c|*.h|*.o|*.d) continue ;; esac
     [ -x "$t" ] || continue
