@@ -1,5 +1,8 @@
 /* cmdinfo: COMMAND and its subcommands: the command table as clients and
- * cluster-aware libraries introspect it (Redis 7.0 reply shapes). */
+ * cluster-aware libraries introspect it (Redis 7.0 reply shapes), including
+ * the key specs and tips that commands.c declares, and key extraction driven
+ * by those specs (keySpecsGetKeys). It only reads the table; it never
+ * changes a command entry, the keyspace or a client other than the caller. */
 #include "server.h"
 
 static const struct {
@@ -63,44 +66,223 @@ void addReplyCommandCategories(client *c, struct redisCommand *cmd) {
     setDeferredSetLen(c, len, n);
 }
 
+/* Key spec flag names in the order Redis 7.0 lists them. */
+static const struct {
+    uint64_t flag;
+    const char *name;
+} keySpecFlagNames[] = {
+    {CMD_KEY_RO, "RO"},           {CMD_KEY_RW, "RW"},
+    {CMD_KEY_OW, "OW"},           {CMD_KEY_RM, "RM"},
+    {CMD_KEY_ACCESS, "access"},   {CMD_KEY_UPDATE, "update"},
+    {CMD_KEY_INSERT, "insert"},   {CMD_KEY_DELETE, "delete"},
+    {CMD_KEY_NOT_KEY, "not_key"}, {CMD_KEY_INCOMPLETE, "incomplete"},
+    {CMD_KEY_VARIABLE_FLAGS, "variable_flags"}, {0, NULL}};
+
+static int keySpecCount(const struct redisCommand *cmd) {
+    int n = 0;
+    while (n < CMD_MAX_KEY_SPECS &&
+           cmd->key_specs[n].bs_type != KEYSPEC_BS_INVALID)
+        n++;
+    return n;
+}
+
+/* A set of statuses, one per CMD_KEY_* flag in <flags>. */
+static void addReplyKeySpecFlags(client *c, uint64_t flags) {
+    int n = 0;
+    for (int j = 0; keySpecFlagNames[j].name; j++)
+        if (flags & keySpecFlagNames[j].flag) n++;
+    addReplySetLen(c, n);
+    for (int j = 0; keySpecFlagNames[j].name; j++)
+        if (flags & keySpecFlagNames[j].flag)
+            addReplyStatus(c, keySpecFlagNames[j].name);
+}
+
+static void addReplyKeySpecBeginSearch(client *c, const keySpec *ks) {
+    addReplyMapLen(c, 2);
+    addReplyBulkCString(c, "type");
+    switch (ks->bs_type) {
+    case KEYSPEC_BS_INDEX:
+        addReplyBulkCString(c, "index");
+        addReplyBulkCString(c, "spec");
+        addReplyMapLen(c, 1);
+        addReplyBulkCString(c, "index");
+        addReplyLongLong(c, ks->bs_index);
+        break;
+    case KEYSPEC_BS_KEYWORD:
+        addReplyBulkCString(c, "keyword");
+        addReplyBulkCString(c, "spec");
+        addReplyMapLen(c, 2);
+        addReplyBulkCString(c, "keyword");
+        addReplyBulkCString(c, ks->bs_keyword);
+        addReplyBulkCString(c, "startfrom");
+        addReplyLongLong(c, ks->bs_startfrom);
+        break;
+    default:
+        addReplyBulkCString(c, "unknown");
+        addReplyBulkCString(c, "spec");
+        addReplyMapLen(c, 0);
+        break;
+    }
+}
+
+static void addReplyKeySpecFindKeys(client *c, const keySpec *ks) {
+    addReplyMapLen(c, 2);
+    addReplyBulkCString(c, "type");
+    switch (ks->fk_type) {
+    case KEYSPEC_FK_RANGE:
+        addReplyBulkCString(c, "range");
+        addReplyBulkCString(c, "spec");
+        addReplyMapLen(c, 3);
+        addReplyBulkCString(c, "lastkey");
+        addReplyLongLong(c, ks->fk_lastkey);
+        addReplyBulkCString(c, "keystep");
+        addReplyLongLong(c, ks->fk_keystep);
+        addReplyBulkCString(c, "limit");
+        addReplyLongLong(c, ks->fk_limit);
+        break;
+    case KEYSPEC_FK_KEYNUM:
+        addReplyBulkCString(c, "keynum");
+        addReplyBulkCString(c, "spec");
+        addReplyMapLen(c, 3);
+        addReplyBulkCString(c, "keynumidx");
+        addReplyLongLong(c, ks->fk_keynumidx);
+        addReplyBulkCString(c, "firstkey");
+        addReplyLongLong(c, ks->fk_firstkey);
+        addReplyBulkCString(c, "keystep");
+        addReplyLongLong(c, ks->fk_keystep);
+        break;
+    default:
+        addReplyBulkCString(c, "unknown");
+        addReplyBulkCString(c, "spec");
+        addReplyMapLen(c, 0);
+        break;
+    }
+}
+
+/* COMMAND INFO element 9: a set of maps {notes?, flags, begin_search,
+ * find_keys}, as Redis 7.0 (RESP2 flattens the maps and sets to arrays). */
 static void addReplyKeySpecs(client *c, struct redisCommand *cmd) {
-    if (cmd->firstkey == 0) {
-        addReplyArrayLen(c, 0);
-        return;
+    int n = keySpecCount(cmd);
+    addReplySetLen(c, n);
+    for (int j = 0; j < n; j++) {
+        const keySpec *ks = &cmd->key_specs[j];
+        addReplyMapLen(c, ks->notes ? 4 : 3);
+        if (ks->notes) {
+            addReplyBulkCString(c, "notes");
+            addReplyBulkCString(c, ks->notes);
+        }
+        addReplyBulkCString(c, "flags");
+        addReplyKeySpecFlags(c, ks->flags);
+        addReplyBulkCString(c, "begin_search");
+        addReplyKeySpecBeginSearch(c, ks);
+        addReplyBulkCString(c, "find_keys");
+        addReplyKeySpecFindKeys(c, ks);
     }
-    addReplyArrayLen(c, 1);
-    addReplyMapLen(c, 3);
-    addReplyBulkCString(c, "flags");
-    if (cmd->flags & CMD_WRITE) {
-        addReplySetLen(c, 2);
-        addReplyStatus(c, "RW");
-        addReplyStatus(c, "UPDATE");
+}
+
+/* COMMAND INFO element 8: the tips, a set of bulk strings taken from the
+ * space-separated cmd->tips. */
+static void addReplyCommandTips(client *c, struct redisCommand *cmd) {
+    const char *t = cmd->tips;
+    int n = 0;
+    for (const char *p = t; p && *p;) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        n++;
+        while (*p && *p != ' ') p++;
+    }
+    addReplySetLen(c, n);
+    for (const char *p = t; p && *p;) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        const char *e = p;
+        while (*e && *e != ' ') e++;
+        addReplyBulkCBuffer(c, p, e - p);
+        p = e;
+    }
+}
+
+/* The argv index where spec <ks> starts looking for keys in <argv>/<argc>,
+ * or -1 when the spec finds nothing in this command line (keyword absent,
+ * index past the end) or cannot be evaluated (unknown). */
+static int keySpecBeginIndex(const keySpec *ks, robj **argv, int argc) {
+    if (ks->bs_type == KEYSPEC_BS_INDEX)
+        return ks->bs_index < argc ? ks->bs_index : -1;
+    if (ks->bs_type != KEYSPEC_BS_KEYWORD) return -1;
+    if (ks->bs_startfrom >= 0) {
+        for (int j = ks->bs_startfrom; j < argc - 1; j++)
+            if (!strcasecmp(argv[j]->ptr, ks->bs_keyword)) return j + 1;
     } else {
-        addReplySetLen(c, 2);
-        addReplyStatus(c, "RO");
-        addReplyStatus(c, "ACCESS");
+        int j = argc + ks->bs_startfrom;
+        if (j > argc - 2) j = argc - 2; /* a key must follow the keyword */
+        for (; j >= 1; j--)
+            if (!strcasecmp(argv[j]->ptr, ks->bs_keyword)) return j + 1;
     }
-    addReplyBulkCString(c, "begin_search");
-    addReplyMapLen(c, 2);
-    addReplyBulkCString(c, "type");
-    addReplyBulkCString(c, "index");
-    addReplyBulkCString(c, "spec");
-    addReplyMapLen(c, 1);
-    addReplyBulkCString(c, "index");
-    addReplyLongLong(c, cmd->firstkey);
-    addReplyBulkCString(c, "find_keys");
-    addReplyMapLen(c, 2);
-    addReplyBulkCString(c, "type");
-    addReplyBulkCString(c, "range");
-    addReplyBulkCString(c, "spec");
-    addReplyMapLen(c, 3);
-    addReplyBulkCString(c, "lastkey");
-    addReplyLongLong(c, cmd->lastkey < 0 ? cmd->lastkey
-                                         : cmd->lastkey - cmd->firstkey);
-    addReplyBulkCString(c, "keystep");
-    addReplyLongLong(c, cmd->keystep);
-    addReplyBulkCString(c, "limit");
-    addReplyLongLong(c, 0);
+    return -1;
+}
+
+/* Fills <keys> (room for <max>) with the argv indexes of the keys that the
+ * key specs of <cmd> find in <argv>/<argc>, and, when <spec_idx> is not
+ * NULL, the index of the spec that found each one. Specs flagged not_key
+ * (shard channels) count only when <with_not_keys> is set. Specs of unknown
+ * type are skipped: the command's getkeys_proc is the authority there.
+ * Returns how many keys were stored, or -1 when a spec does not fit the
+ * command line (a key count that is not a number, or more keys than there
+ * are arguments). Pure: neither <argv> nor the command is touched. */
+int keySpecsGetKeys(struct redisCommand *cmd, robj **argv, int argc,
+                    int with_not_keys, int *keys, int *spec_idx, int max) {
+    int n = 0;
+    int specs = keySpecCount(cmd);
+    for (int i = 0; i < specs; i++) {
+        const keySpec *ks = &cmd->key_specs[i];
+        if ((ks->flags & CMD_KEY_NOT_KEY) && !with_not_keys) continue;
+        int first = keySpecBeginIndex(ks, argv, argc);
+        if (first < 0) continue;
+        int last, step;
+        if (ks->fk_type == KEYSPEC_FK_RANGE) {
+            step = ks->fk_keystep;
+            if (ks->fk_lastkey >= 0) {
+                last = first + ks->fk_lastkey;
+            } else if (ks->fk_lastkey == -1 && ks->fk_limit > 1) {
+                last = first + (argc - first) / ks->fk_limit - 1;
+            } else {
+                last = argc + ks->fk_lastkey;
+            }
+        } else if (ks->fk_type == KEYSPEC_FK_KEYNUM) {
+            int idx = first + ks->fk_keynumidx;
+            long long numkeys;
+            if (idx >= argc ||
+                getLongLongFromObject(argv[idx], &numkeys) != C_OK ||
+                numkeys < 0 || numkeys > argc)
+                return -1;
+            step = ks->fk_keystep;
+            first += ks->fk_firstkey;
+            last = first + (int)(numkeys - 1) * step;
+        } else {
+            continue;
+        }
+        if (step <= 0) step = 1;
+        if (last >= argc) return -1;
+        for (int j = first; j <= last && n < max; j += step) {
+            if (spec_idx) spec_idx[n] = i;
+            keys[n++] = j;
+        }
+    }
+    return n;
+}
+
+/* True when every key of <cmd> can be found from its specs alone. */
+static int keySpecsAreComplete(struct redisCommand *cmd) {
+    int specs = keySpecCount(cmd);
+    if (specs == 0) return 0;
+    for (int i = 0; i < specs; i++) {
+        const keySpec *ks = &cmd->key_specs[i];
+        if (ks->bs_type == KEYSPEC_BS_UNKNOWN ||
+            ks->fk_type == KEYSPEC_FK_UNKNOWN ||
+            (ks->flags & CMD_KEY_INCOMPLETE))
+            return 0;
+    }
+    return 1;
 }
 
 static void addReplyCommandInfo(client *c, struct redisCommand *cmd);
@@ -128,7 +310,7 @@ static void addReplyCommandInfo(client *c, struct redisCommand *cmd) {
     addReplyLongLong(c, cmd->lastkey);
     addReplyLongLong(c, cmd->keystep);
     addReplyCommandCategories(c, cmd);
-    addReplyArrayLen(c, 0); /* tips */
+    addReplyCommandTips(c, cmd);
     addReplyKeySpecs(c, cmd);
     addReplySubcommandsInfo(c, cmd);
 }
@@ -261,6 +443,23 @@ void commandDocsCommand(client *c) {
     setDeferredMapLen(c, len, n);
 }
 
+/* The flags of the key at argv index <pos> of a command whose keys came
+ * from its getkeys_proc: those of the spec that finds <pos> (<found> holds
+ * <nfound> positions and <found_spec> their specs), else those of the last
+ * spec of unknown position (SORT's STORE destination), else read/write by
+ * the command's flags. */
+static uint64_t keyFlagsForPosition(struct redisCommand *cmd, int pos,
+                                    const int *found, const int *found_spec,
+                                    int nfound) {
+    for (int j = 0; j < nfound; j++)
+        if (found[j] == pos) return cmd->key_specs[found_spec[j]].flags;
+    for (int i = keySpecCount(cmd) - 1; i >= 0; i--)
+        if (cmd->key_specs[i].bs_type == KEYSPEC_BS_UNKNOWN)
+            return cmd->key_specs[i].flags;
+    return (cmd->flags & CMD_WRITE) ? (CMD_KEY_RW | CMD_KEY_UPDATE)
+                                    : (CMD_KEY_RO | CMD_KEY_ACCESS);
+}
+
 static void getKeysSubcommandImpl(client *c, int with_flags) {
     struct redisCommand *cmd = lookupCommand(c->argv + 2, c->argc - 2);
     if (!cmd) {
@@ -272,10 +471,37 @@ static void getKeysSubcommandImpl(client *c, int with_flags) {
         addReplyError(c, "Invalid number of arguments specified for command");
         return;
     }
+    robj **argv = c->argv + 2;
+    int argc = c->argc - 2;
     int max = c->argc;
     int *keys = zmalloc(sizeof(int) * max);
-    int n = getKeysFromCommand(cmd, c->argv + 2, c->argc - 2, keys, max);
-    if (n <= 0) {
+    int *spec_of = zmalloc(sizeof(int) * max);
+    int *found = zmalloc(sizeof(int) * max);
+    int *found_spec = zmalloc(sizeof(int) * max);
+    uint64_t *flags = zmalloc(sizeof(uint64_t) * max);
+    int n;
+    if (keySpecsAreComplete(cmd)) {
+        /* Like Redis, shard channels (not_key) are not reported as keys. */
+        n = keySpecsGetKeys(cmd, argv, argc, 0, keys, spec_of, max);
+        for (int j = 0; j < n; j++) {
+            const keySpec *ks = &cmd->key_specs[spec_of[j]];
+            flags[j] = ks->flags;
+            if ((ks->flags & CMD_KEY_VARIABLE_FLAGS) && cmd->keyflags_proc)
+                flags[j] = cmd->keyflags_proc(argv, argc, spec_of[j],
+                                              ks->flags);
+        }
+    } else {
+        n = getKeysFromCommand(cmd, argv, argc, keys, max);
+        int nfound = keySpecsGetKeys(cmd, argv, argc, 1, found, found_spec,
+                                     max);
+        if (nfound < 0) nfound = 0;
+        for (int j = 0; j < n; j++)
+            flags[j] = keyFlagsForPosition(cmd, keys[j], found, found_spec,
+                                           nfound);
+    }
+    if (n < 0) {
+        addReplyError(c, "Invalid arguments specified for command");
+    } else if (n == 0) {
         if (cmd->flags & CMD_NO_MANDATORY_KEYS)
             addReplyArrayLen(c, 0);
         else
@@ -285,16 +511,18 @@ static void getKeysSubcommandImpl(client *c, int with_flags) {
         for (int j = 0; j < n; j++) {
             if (with_flags) {
                 addReplyArrayLen(c, 2);
-                addReplyBulk(c, c->argv[keys[j] + 2]);
-                addReplySetLen(c, 2);
-                addReplyStatus(c, (cmd->flags & CMD_WRITE) ? "RW" : "RO");
-                addReplyStatus(c, (cmd->flags & CMD_WRITE) ? "update" : "access");
+                addReplyBulk(c, argv[keys[j]]);
+                addReplyKeySpecFlags(c, flags[j]);
             } else {
-                addReplyBulk(c, c->argv[keys[j] + 2]);
+                addReplyBulk(c, argv[keys[j]]);
             }
         }
     }
     zfree(keys);
+    zfree(spec_of);
+    zfree(found);
+    zfree(found_spec);
+    zfree(flags);
 }
 
 void commandGetKeysCommand(client *c) {

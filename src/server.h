@@ -342,6 +342,61 @@ typedef void redisCommandProc(client *c);
 typedef int redisGetKeysProc(struct redisCommand *cmd, robj **argv, int argc,
                              int *keys, int max);
 
+/* Key specifications, as COMMAND INFO reports them (Redis 7.0): where a
+ * command's keys are (begin_search, then find_keys) and what the command
+ * does to them (flags). */
+#define CMD_KEY_RO (1ULL << 0)      /* reads the value */
+#define CMD_KEY_RW (1ULL << 1)      /* reads and modifies the value */
+#define CMD_KEY_OW (1ULL << 2)      /* overwrites the value unread */
+#define CMD_KEY_RM (1ULL << 3)      /* deletes the key */
+#define CMD_KEY_ACCESS (1ULL << 4)  /* returns (part of) the value */
+#define CMD_KEY_UPDATE (1ULL << 5)  /* updates an existing value */
+#define CMD_KEY_INSERT (1ULL << 6)  /* adds data to the value */
+#define CMD_KEY_DELETE (1ULL << 7)  /* removes data from the value */
+#define CMD_KEY_NOT_KEY (1ULL << 8) /* a name hashed like a key (shard channel) */
+#define CMD_KEY_INCOMPLETE (1ULL << 9) /* the spec may miss some keys */
+#define CMD_KEY_VARIABLE_FLAGS (1ULL << 10) /* flags depend on the arguments */
+
+typedef enum {
+    KEYSPEC_BS_INVALID = 0, /* unused slot of redisCommand.key_specs */
+    KEYSPEC_BS_INDEX,       /* first key at argv[bs_index] */
+    KEYSPEC_BS_KEYWORD,     /* first key after <bs_keyword>, searched from
+                             * argv[bs_startfrom] (negative: from the end,
+                             * backwards) */
+    KEYSPEC_BS_UNKNOWN
+} keySpecBeginSearchType;
+
+typedef enum {
+    KEYSPEC_FK_INVALID = 0,
+    KEYSPEC_FK_RANGE,  /* keys up to <fk_lastkey> (relative to the first
+                        * key; negative counts from the end), every
+                        * <fk_keystep>; <fk_limit> > 1 takes 1/limit of the
+                        * rest when fk_lastkey is -1 */
+    KEYSPEC_FK_KEYNUM, /* argv[first + fk_keynumidx] holds the key count,
+                        * keys from first + fk_firstkey every fk_keystep */
+    KEYSPEC_FK_UNKNOWN
+} keySpecFindKeysType;
+
+typedef struct keySpec {
+    const char *notes;  /* or NULL */
+    uint64_t flags;     /* CMD_KEY_* */
+    keySpecBeginSearchType bs_type;
+    int bs_index;
+    const char *bs_keyword;
+    int bs_startfrom;
+    keySpecFindKeysType fk_type;
+    int fk_lastkey, fk_keystep, fk_limit;
+    int fk_keynumidx, fk_firstkey;
+} keySpec;
+
+#define CMD_MAX_KEY_SPECS 4
+
+/* For a key spec flagged CMD_KEY_VARIABLE_FLAGS: the flags that spec
+ * number <spec> (whose declared flags are <flags>) has in the command line
+ * <argv>/<argc>. Pure; borrows <argv>. */
+typedef uint64_t redisKeyFlagsProc(robj **argv, int argc, int spec,
+                                   uint64_t flags);
+
 /* One entry of the command table. Subcommands (CONFIG GET, CLIENT LIST...)
  * are entries of their parent's <subcommands> array, ended by a NULL name. */
 struct redisCommand {
@@ -357,6 +412,10 @@ struct redisCommand {
     const char *complexity;
     redisGetKeysProc *getkeys_proc;
     struct redisCommand *subcommands;
+    keySpec key_specs[CMD_MAX_KEY_SPECS]; /* used slots first; the rest
+                                           * have bs_type INVALID */
+    const char *tips;          /* space-separated COMMAND INFO tips, or NULL */
+    redisKeyFlagsProc *keyflags_proc; /* or NULL: the specs' flags hold */
     /* Filled at start-up. */
     sds fullname;              /* "config|get" */
     struct redisCommand *parent;
@@ -950,6 +1009,9 @@ void addReplyAttributeLen(client *c, long length);
 void addReplyPushLen(client *c, long length);
 void addReplyHelp(client *c, const char **help);
 void addReplyCommandCategories(client *c, struct redisCommand *cmd);
+/* Key positions from the command's key specs (cmdinfo.c); see there. */
+int keySpecsGetKeys(struct redisCommand *cmd, robj **argv, int argc,
+                    int with_not_keys, int *keys, int *spec_idx, int max);
 /* Deferred lengths: reserve a place for an aggregate header whose length is
  * known only after the elements are added. */
 void *addReplyDeferredLen(client *c);
