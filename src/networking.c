@@ -922,6 +922,17 @@ void readQueryFromClient(connection *conn) {
     } else {
         c->querybuf = sdsNewLen(shared_readbuf, (size_t)nread);
     }
+    /* A TLS ClientHello on a plain-text port (a record of type 22,
+     * handshake, version 3.x: RFC 8446 section 5.1) would otherwise wait
+     * for a newline that never comes: answer and close at once. */
+    if (c->commands_processed == 0 && (size_t)nread == sdsLen(c->querybuf) &&
+        nread >= 3 && !connIsTLS(conn) && c->querybuf[0] == 0x16 &&
+        c->querybuf[1] == 0x03 && (unsigned char)c->querybuf[2] <= 0x04) {
+        setProtocolError(c, "TLS handshake received on a plain-text port; "
+                            "connect to the TLS port");
+        c->qb_pos = sdsLen(c->querybuf);
+        return;
+    }
     if (sdsLen(c->querybuf) > c->querybuf_peak)
         c->querybuf_peak = sdsLen(c->querybuf);
     c->lastinteraction = server.unixtime;

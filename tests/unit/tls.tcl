@@ -601,9 +601,30 @@ start_tls_server {} {
     test "TLS: a TLS client on the plain port fails and the server goes on" {
         assert_match "ERR:*" [tls_try_ping $::plain_port client {} 3000]
         assert_equal PONG [r ping]
+        if {$::tls_ours} {
+            # Our server answers a ClientHello on the plain port with a
+            # protocol error and closes at once, instead of waiting for a
+            # line end: the handshake fails well before the 3 s deadline.
+            set start [clock milliseconds]
+            set res [tls_try_ping $::plain_port client {} 3000]
+            assert_match "ERR: handshake:*" $res
+            assert {[clock milliseconds] - $start < 2000}
+        }
         set c [redis_client -notls 127.0.0.1 $::plain_port]
         assert_equal PONG [$c ping]
         $c close
+    }
+}
+
+# ------------------------------------------------------------ TLS records
+
+start_tls_server {} {
+    test "TLS: records buffered in the TLS library are served without a new socket event" {
+        set script [file join $::tests_dir helpers tls_records.py]
+        set rc [catch {exec /usr/bin/python3 $script $::tls_port [srv 0 pid] \
+                           [file dirname [tls_file ca.crt]]} out]
+        assert_equal OK [string trim $out] "tls_records.py: $out"
+        assert_equal 0 $rc
     }
 }
 
