@@ -36,9 +36,15 @@ static inline uint64_t dictRotl(uint64_t x, int b) {
 }
 
 static inline uint64_t dictLoad64(const uint8_t *p) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, sizeof(v)); /* one unaligned load */
+    return v;
+#else
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
     return v;
+#endif
 }
 
 #define SIP_ROUND(v0, v1, v2, v3)                                          \
@@ -52,31 +58,36 @@ static inline uint64_t dictLoad64(const uint8_t *p) {
 /* SipHash-c-d of <len> bytes at <in> under the 16-byte <key>, as defined by
  * Aumasson and Bernstein, "SipHash: a fast short-input PRF" (2012). With
  * <nocase>, ASCII letters are folded to lower case before hashing. */
-static uint64_t dictSipHash(const uint8_t *in, size_t len, const uint8_t *key,
-                            int crounds, int drounds, int nocase) {
+static inline __attribute__((always_inline)) uint64_t
+dictSipHash(const uint8_t *in, size_t len, const uint8_t *key, int crounds,
+            int drounds, int nocase) {
     uint64_t k0 = dictLoad64(key), k1 = dictLoad64(key + 8);
     uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
     uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
     uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
     uint64_t v3 = k1 ^ 0x7465646279746573ULL;
-    uint8_t block[8];
-    size_t whole = len - (len % 8);
+    const uint8_t *end = in + (len - (len % 8));
 
-    for (size_t off = 0; off < whole; off += 8) {
-        for (int i = 0; i < 8; i++)
-            block[i] = nocase ? (uint8_t)tolower(in[off + i]) : in[off + i];
-        uint64_t m = dictLoad64(block);
+    for (; in != end; in += 8) {
+        uint64_t m;
+        if (nocase) {
+            uint8_t block[8];
+            for (int i = 0; i < 8; i++) block[i] = (uint8_t)tolower(in[i]);
+            m = dictLoad64(block);
+        } else {
+            m = dictLoad64(in);
+        }
         v3 ^= m;
         for (int r = 0; r < crounds; r++) SIP_ROUND(v0, v1, v2, v3);
         v0 ^= m;
     }
 
     /* Last block: the remaining bytes, then the length mod 256 on top. */
-    memset(block, 0, sizeof(block));
-    for (size_t i = 0; i < len % 8; i++)
-        block[i] = nocase ? (uint8_t)tolower(in[whole + i]) : in[whole + i];
-    block[7] = (uint8_t)len;
-    uint64_t m = dictLoad64(block);
+    uint64_t m = (uint64_t)len << 56;
+    for (size_t i = 0; i < len % 8; i++) {
+        uint8_t b = nocase ? (uint8_t)tolower(in[i]) : in[i];
+        m |= (uint64_t)b << (8 * i);
+    }
     v3 ^= m;
     for (int r = 0; r < crounds; r++) SIP_ROUND(v0, v1, v2, v3);
     v0 ^= m;

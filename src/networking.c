@@ -821,8 +821,7 @@ static void setProtocolError(client *c, const char *reason) {
 
 /* Moves the parser's arguments into c->argv as string objects. */
 static void takeParsedArguments(client *c) {
-    sds *args;
-    int argc = respTakeArgs(&c->parser, &args);
+    int argc = c->parser.argc;
     if (argc > c->argv_len) {
         zfree(c->argv);
         c->argv_len = argc < 8 ? 8 : argc;
@@ -830,11 +829,12 @@ static void takeParsedArguments(client *c) {
     }
     c->argv_len_sum = 0;
     for (int j = 0; j < argc; j++) {
-        c->argv[j] = createObject(OBJ_STRING, args[j]);
-        c->argv_len_sum += sdsLen(args[j]);
+        sds arg = c->parser.argv[j];
+        c->argv[j] = createObject(OBJ_STRING, arg);
+        c->argv_len_sum += sdsLen(arg);
     }
     c->argc = argc;
-    zfree(args);
+    respForgetArgs(&c->parser);
 }
 
 /* Parses and runs every complete command in <c>'s query buffer. Returns

@@ -112,6 +112,13 @@ int respTakeArgs(respParser *p, sds **argv) {
     return argc;
 }
 
+/* See resp.h. */
+void respForgetArgs(respParser *p) {
+    /* Keep the invariant: unused slots are NULL. */
+    if (p->argc) memset(p->argv, 0, sizeof(sds) * (size_t)p->argc);
+    p->argc = 0;
+}
+
 /* Returns the index of the first <c> in <buf>/<len>, looking at no more
  * than <limit>+1 bytes, or -1 if there is none or a NUL byte comes first
  * (Redis searches its query buffer as a C string). */
@@ -154,6 +161,7 @@ static respStatus respParseInline(respParser *p, const char *buf, size_t len,
     p->reqtype = RESP_REQ_NONE;
     if (argv == NULL) return respFail(p, "unbalanced quotes in request");
 
+    zfree(p->argv); /* a kept array: its slots are all NULL */
     p->argv = argv;
     p->argc = argc;
     p->argv_len = argc;
@@ -231,8 +239,13 @@ static respStatus respParseMultibulk(respParser *p, const char *buf,
         p->reqtype = RESP_REQ_MULTIBULK;
         p->multibulklen = ll;
         p->bulklen = -1;
-        p->argv_len = ll < RESP_ARGV_PREALLOC ? (int)ll : RESP_ARGV_PREALLOC;
-        p->argv = zcalloc(sizeof(sds) * (size_t)p->argv_len);
+        int want = ll < RESP_ARGV_PREALLOC ? (int)ll : RESP_ARGV_PREALLOC;
+        /* An array kept by respForgetArgs (all slots NULL) is reused. */
+        if (p->argv == NULL || p->argv_len < want) {
+            zfree(p->argv);
+            p->argv_len = want;
+            p->argv = zcalloc(sizeof(sds) * (size_t)p->argv_len);
+        }
         p->argc = 0;
     }
 

@@ -59,5 +59,9 @@ respStatus respParse(respParser *p, const char *buf, size_t len,
  * frees each and the array with zfree) and returns argc; the parser is
  * ready for the next command. */
 int respTakeArgs(respParser *p, sds **argv);
+/* After RESP_OK, for a caller that moved the strings p->argv[0..argc-1]
+ * elsewhere itself: the parser forgets them (without freeing them) and
+ * keeps its array for the next command, saving an allocation per command. */
+void respForgetArgs(respParser *p);
 
 #endif

@@ -547,6 +547,38 @@ TEST_CASE(test_limits) {
 
 /* Arguments never taken, and a command left half done, are freed
  * (AddressSanitizer's leak check watches this test). */
+/* respForgetArgs: the caller takes the strings, the parser keeps (and
+ * reuses) its array, across multibulk and inline commands, with nothing
+ * leaked or freed twice. */
+TEST_CASE(test_forget_args) {
+    static const char in[] = "*2\r\n$4\r\nECHO\r\n$1\r\na\r\n"
+                             "*1\r\n$4\r\nPING\r\n"
+                             "ECHO inline\r\n"
+                             "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n";
+    static const char *want[] = {"ECHO a", "PING", "ECHO inline", "SET k v"};
+    size_t before = zmallocUsedMemory();
+    respParser p;
+    respParserInit(&p, NULL);
+    size_t off = 0, used;
+    for (int cmd = 0; cmd < 4; cmd++) {
+        ASSERT_EQ_INT(respParse(&p, in + off, sizeof(in) - 1 - off, &used),
+                      RESP_OK);
+        off += used;
+        sds joined = sdsEmpty();
+        for (int j = 0; j < p.argc; j++) {
+            if (j) joined = sdsCat(joined, " ");
+            joined = sdsCatSds(joined, p.argv[j]);
+            sdsFree(p.argv[j]); /* the caller owns them now */
+        }
+        respForgetArgs(&p);
+        ASSERT_EQ_STR(joined, want[cmd]);
+        sdsFree(joined);
+    }
+    ASSERT_EQ_INT(off, sizeof(in) - 1);
+    respParserReset(&p);
+    ASSERT_EQ_INT(zmallocUsedMemory(), before);
+}
+
 TEST_CASE(test_reset_and_skip) {
     respParser p;
     size_t used;
@@ -591,5 +623,6 @@ int main(void) {
     RUN_TEST(test_announced_sizes);
     RUN_TEST(test_limits);
     RUN_TEST(test_reset_and_skip);
+    RUN_TEST(test_forget_args);
     return TEST_REPORT();
 }
