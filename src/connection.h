@@ -142,6 +142,18 @@ int connTypeHasPendingData(void);
 /* Runs pending data handlers for every type; returns how many ran. */
 int connTypeProcessPendingData(void);
 
+/* The listening side shared by the TCP-based types (socket.c): binds every
+ * address of <l> (default "*" and optional "-::*"; a '-' prefix makes an
+ * address optional when it does not exist here) on l->port and registers
+ * <proc> for each socket with <l> as its clientData, so <l> must not move
+ * while it listens. A port of 0 opens nothing. 0, or -1 with <err> set and
+ * nothing left open. connSocketCloseListener undoes it. */
+typedef void connAcceptProc(struct aeEventLoop *el, int fd, void *clientData,
+                            int mask);
+int connSocketListenTcp(connListener *l, connAcceptProc *proc, char *err,
+                        size_t errlen);
+void connSocketCloseListener(connListener *l);
+
 /* Listener helpers (dispatch on l->ct). */
 int connListen(connListener *l, char *err, size_t errlen);
 void connCloseListener(connListener *l);

@@ -278,7 +278,7 @@ static void sockAcceptHandler(struct aeEventLoop *el, int fd, void *clientData,
 /* Unregisters and closes the sockets of <l>. A unix socket file stays
  * where it is: a forked child closes its copies of the listeners, and that
  * must not remove the parent's file. */
-static void sockCloseListener(connListener *l) {
+void connSocketCloseListener(connListener *l) {
     struct aeEventLoop *el = connGetEventLoop();
     for (int i = 0; i < l->count; i++) {
         if (l->fd[i] == -1) continue;
@@ -291,7 +291,8 @@ static void sockCloseListener(connListener *l) {
 
 /* Registers listening socket <fd> as the next one of <l>; closes it and
  * returns SOCK_ERR if it cannot. */
-static int sockAddListenFd(connListener *l, int fd, char *err, size_t errlen) {
+static int sockAddListenFd(connListener *l, int fd, connAcceptProc *proc,
+                           char *err, size_t errlen) {
     struct aeEventLoop *el = connGetEventLoop();
     if (l->count >= CONN_MAX_LISTEN_FDS) {
         snprintf(err, errlen, "too many listening sockets (max %d)",
@@ -299,8 +300,7 @@ static int sockAddListenFd(connListener *l, int fd, char *err, size_t errlen) {
         close(fd);
         return SOCK_ERR;
     }
-    if (aeCreateFileEvent(el, fd, AE_READABLE, sockAcceptHandler, l) ==
-        AE_ERR) {
+    if (aeCreateFileEvent(el, fd, AE_READABLE, proc, l) == AE_ERR) {
         snprintf(err, errlen, "cannot watch listening socket: %s",
                  strerror(errno));
         close(fd);
@@ -317,10 +317,9 @@ static int sockIsUnavailableAddrError(int e) {
            e == ENOPROTOOPT || e == ESOCKTNOSUPPORT || e == EPFNOSUPPORT;
 }
 
-/* Binds every address of <l> (default: "*" and optional "::*") on
- * l->port. <l> must stay at the same address while it listens: it is the
- * clientData of its sockets. A port of 0 means no TCP listener. */
-static int sockListenTcp(connListener *l, char *err, size_t errlen) {
+/* See connection.h. */
+int connSocketListenTcp(connListener *l, connAcceptProc *proc, char *err,
+                        size_t errlen) {
     static char *defaultAddrs[] = {"*", "-::*"};
     char **addrs = l->bindaddr_count ? l->bindaddr : defaultAddrs;
     int naddrs = l->bindaddr_count ? l->bindaddr_count : 2;
@@ -349,15 +348,19 @@ static int sockListenTcp(connListener *l, char *err, size_t errlen) {
             snprintf(err, errlen,
                      "Could not create server TCP listening socket %s:%d: %s",
                      addr, l->port, aerr);
-            sockCloseListener(l);
+            connSocketCloseListener(l);
             return SOCK_ERR;
         }
-        if (sockAddListenFd(l, fd, err, errlen) == SOCK_ERR) {
-            sockCloseListener(l);
+        if (sockAddListenFd(l, fd, proc, err, errlen) == SOCK_ERR) {
+            connSocketCloseListener(l);
             return SOCK_ERR;
         }
     }
     return SOCK_OK;
+}
+
+static int sockListenTcp(connListener *l, char *err, size_t errlen) {
+    return connSocketListenTcp(l, sockAcceptHandler, err, errlen);
 }
 
 /* Opens l->unixpath (replacing a stale socket file) with l->unixperm.
@@ -379,14 +382,14 @@ static int sockListenUnix(connListener *l, char *err, size_t errlen) {
         snprintf(err, errlen, "Failed opening Unix socket: %s", aerr);
         return SOCK_ERR;
     }
-    return sockAddListenFd(l, fd, err, errlen);
+    return sockAddListenFd(l, fd, sockAcceptHandler, err, errlen);
 }
 
 static ConnectionType connTcpType = {
     .name = CONN_TYPE_SOCKET,
     .is_tls = 0,
     .listen = sockListenTcp,
-    .closeListener = sockCloseListener,
+    .closeListener = connSocketCloseListener,
     .create = sockCreateTcp,
     .connect = sockConnect,
     .accept = sockAccept,
@@ -408,7 +411,7 @@ static ConnectionType connUnixType = {
     .name = CONN_TYPE_UNIX,
     .is_tls = 0,
     .listen = sockListenUnix,
-    .closeListener = sockCloseListener,
+    .closeListener = connSocketCloseListener,
     .create = sockCreateUnix,
     .connect = sockConnect,
     .accept = sockAccept,

@@ -1320,79 +1320,12 @@ static void tlsAcceptProc(aeEventLoop *el, int fd, void *data, int mask) {
 }
 
 static void tlsCloseListener(connListener *l) {
-    aeEventLoop *el = connGetEventLoop();
-    int i;
-
-    for (i = 0; i < l->count; i++) {
-        if (l->fd[i] < 0) continue;
-        if (el) aeDeleteFileEvent(el, l->fd[i], AE_READABLE);
-        close(l->fd[i]);
-        l->fd[i] = -1;
-    }
-    l->count = 0;
+    connSocketCloseListener(l);
 }
 
-/* Is <e> an errno meaning "this address family/address is not here"? */
-static int tlsOptionalBindErrno(int e) {
-    return e == ENOPROTOOPT || e == EPROTONOSUPPORT || e == ESOCKTNOSUPPORT ||
-           e == EPFNOSUPPORT || e == EAFNOSUPPORT || e == EADDRNOTAVAIL;
-}
-
+/* TLS listens exactly like plain TCP; only what happens on accept differs. */
 static int tlsListen(connListener *l, char *err, size_t errlen) {
-    static char *default_addrs[] = {"*", "-::*"};
-    char **addrs = l->bindaddr;
-    int naddrs = l->bindaddr_count;
-    aeEventLoop *el = connGetEventLoop();
-    int i;
-
-    l->count = 0;
-    if (l->port == 0) return 0;
-    if (!addrs || naddrs == 0) {
-        addrs = default_addrs;
-        naddrs = 2;
-    }
-    for (i = 0; i < naddrs; i++) {
-        const char *addr = addrs[i];
-        int optional = addr[0] == '-';
-        char aerr[ANET_ERR_LEN];
-        int fd;
-
-        if (optional) addr++;
-        if (l->count == CONN_MAX_LISTEN_FDS) {
-            snprintf(err, errlen, "too many bind addresses (max %d)",
-                     CONN_MAX_LISTEN_FDS);
-            goto fail;
-        }
-        if (strchr(addr, ':')) {
-            fd = anetTcp6Server(aerr, l->port,
-                                strcmp(addr, "::*") == 0 ? NULL : addr,
-                                l->backlog);
-        } else {
-            fd = anetTcpServer(aerr, l->port, strcmp(addr, "*") == 0 ? NULL : addr,
-                               l->backlog);
-        }
-        if (fd == ANET_ERR) {
-            if (optional && tlsOptionalBindErrno(errno)) continue;
-            snprintf(err, errlen,
-                     "Could not create server TCP listening socket %s:%d: %s",
-                     addr, l->port, aerr);
-            goto fail;
-        }
-        anetNonBlock(NULL, fd);
-        anetCloexec(fd);
-        l->fd[l->count++] = fd;
-        if (el && aeCreateFileEvent(el, fd, AE_READABLE, tlsAcceptProc, l) ==
-                      AE_ERR) {
-            snprintf(err, errlen, "Could not watch listening socket %s:%d",
-                     addr, l->port);
-            goto fail;
-        }
-    }
-    return 0;
-
-fail:
-    tlsCloseListener(l);
-    return -1;
+    return connSocketListenTcp(l, tlsAcceptProc, err, errlen) == 0 ? 0 : -1;
 }
 
 static ConnectionType tls_type = {
