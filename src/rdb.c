@@ -872,6 +872,26 @@ static int lpIsValid(unsigned char *lp, size_t len) {
     return len >= LP_HDR_SIZE + 1 && lpValidateIntegrity(lp, len, 1, NULL, NULL);
 }
 
+/* Turns <blob> (<len> bytes read from the file) into a listpack: validated
+ * as it is when <is_listpack>, converted from the ziplist format otherwise.
+ * Consumes <blob>. On bad input returns NULL after rFail, naming <what>
+ * ("a list node", "a hash", "a sorted set"). */
+static unsigned char *rdbPackedBlobToListpack(rdbReader *r, unsigned char *blob,
+                                              size_t len, int is_listpack,
+                                              const char *what) {
+    if (is_listpack) {
+        if (lpIsValid(blob, len)) return blob;
+        zfree(blob);
+        rFail(r, "invalid listpack in %s", what);
+        return NULL;
+    }
+    const char *why;
+    unsigned char *lp = ziplistToListpack(blob, len, &why);
+    zfree(blob);
+    if (!lp) rFail(r, "%s in %s", why, what);
+    return lp;
+}
+
 /* Reads the score of a member of a sorted set of RDB type <type>: 8 bytes
  * of binary double (ZSET_2), or a one-byte length and text, with 253 NaN,
  * 254 +inf and 255 -inf (ZSET). NaN is refused. */
@@ -1022,23 +1042,9 @@ static robj *rObject(rdbReader *r, int type, int *empty) {
                 quicklistAppendPlainNode(ql, blob, len);
                 continue;
             }
-            unsigned char *lp;
-            if (type == RDB_TYPE_LIST_QUICKLIST_2) {
-                if (!lpIsValid(blob, len)) {
-                    zfree(blob);
-                    rFail(r, "invalid listpack in a list node");
-                    goto listfail;
-                }
-                lp = blob;
-            } else {
-                const char *why;
-                lp = ziplistToListpack(blob, len, &why);
-                zfree(blob);
-                if (!lp) {
-                    rFail(r, "%s in a list", why);
-                    goto listfail;
-                }
-            }
+            unsigned char *lp = rdbPackedBlobToListpack(
+                r, blob, len, type == RDB_TYPE_LIST_QUICKLIST_2, "a list node");
+            if (!lp) goto listfail;
             if (lpLength(lp) == 0) {
                 lpFree(lp);
                 continue;
@@ -1160,21 +1166,10 @@ static robj *rObject(rdbReader *r, int type, int *empty) {
         unsigned char *blob = rBlob(r, &len);
         if (!blob) return NULL;
         unsigned char *lp;
-        if (type == RDB_TYPE_HASH_LISTPACK) {
-            if (!lpIsValid(blob, len)) {
-                zfree(blob);
-                rFail(r, "invalid hash listpack");
-                return NULL;
-            }
-            lp = blob;
-        } else if (type == RDB_TYPE_HASH_ZIPLIST) {
-            const char *why;
-            lp = ziplistToListpack(blob, len, &why);
-            zfree(blob);
-            if (!lp) {
-                rFail(r, "%s in a hash", why);
-                return NULL;
-            }
+        if (type != RDB_TYPE_HASH_ZIPMAP) {
+            lp = rdbPackedBlobToListpack(r, blob, len,
+                                         type == RDB_TYPE_HASH_LISTPACK, "a hash");
+            if (!lp) return NULL;
         } else {
             lp = zipmapToListpack(blob, len);
             zfree(blob);
@@ -1220,23 +1215,9 @@ static robj *rObject(rdbReader *r, int type, int *empty) {
         size_t len;
         unsigned char *blob = rBlob(r, &len);
         if (!blob) return NULL;
-        unsigned char *lp;
-        if (type == RDB_TYPE_ZSET_LISTPACK) {
-            if (!lpIsValid(blob, len)) {
-                zfree(blob);
-                rFail(r, "invalid sorted set listpack");
-                return NULL;
-            }
-            lp = blob;
-        } else {
-            const char *why;
-            lp = ziplistToListpack(blob, len, &why);
-            zfree(blob);
-            if (!lp) {
-                rFail(r, "%s in a sorted set", why);
-                return NULL;
-            }
-        }
+        unsigned char *lp = rdbPackedBlobToListpack(
+            r, blob, len, type == RDB_TYPE_ZSET_LISTPACK, "a sorted set");
+        if (!lp) return NULL;
         robj *o = zsetFromPairs(r, lp, empty);
         lpFree(lp);
         return o;
