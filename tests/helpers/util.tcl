@@ -265,3 +265,44 @@ proc wait_for_sync {r {maxtries 500} {delay 20}} {
         fail "replica did not sync in time"
     }
 }
+
+# A canonical listing of every key of databases 0 and 3 on client <c>:
+# {db key type value pttl} per key, sets and hashes sorted. Used to compare
+# a dataset across servers (RDB and AOF interop tests).
+proc dataset_snapshot {c} {
+    set out {}
+    foreach db {0 3} {
+        $c select $db
+        foreach k [lsort [$c keys *]] {
+            set t [$c type $k]
+            switch $t {
+                string {set v [$c get $k]}
+                list {set v [$c lrange $k 0 -1]}
+                set {set v [lsort [$c smembers $k]]}
+                hash {set v [lsort [$c hgetall $k]]}
+                zset {set v [$c zrange $k 0 -1 withscores]}
+                default {set v ?}
+            }
+            lappend out [list $db $k $t $v [$c pttl $k]]
+        }
+    }
+    $c select 0
+    return $out
+}
+
+# Asserts that two dataset_snapshot listings hold the same keys, types and
+# values, with TTLs within <ttl_slack_ms> of each other.
+proc dataset_compare {a b ttl_slack_ms} {
+    assert_equal [llength $a] [llength $b] "key count"
+    foreach x $a y $b {
+        lassign $x db1 k1 t1 v1 ttl1
+        lassign $y db2 k2 t2 v2 ttl2
+        assert_equal "$db1 $k1 $t1" "$db2 $k2 $t2"
+        assert_equal $v1 $v2 "value of $k1"
+        if {$ttl1 < 0 || $ttl2 < 0} {
+            assert_equal $ttl1 $ttl2 "ttl of $k1"
+        } else {
+            assert {abs($ttl1 - $ttl2) <= $ttl_slack_ms} "ttl of $k1: $ttl1 vs $ttl2"
+        }
+    }
+}

@@ -77,41 +77,6 @@ proc aofi_fill {c tag} {
     $c select 0
 }
 
-proc aofi_snapshot {c} {
-    set out {}
-    foreach db {0 3} {
-        $c select $db
-        foreach k [lsort [$c keys *]] {
-            set t [$c type $k]
-            switch $t {
-                string {set v [$c get $k]}
-                list {set v [$c lrange $k 0 -1]}
-                set {set v [lsort [$c smembers $k]]}
-                hash {set v [lsort [$c hgetall $k]]}
-                zset {set v [$c zrange $k 0 -1 withscores]}
-                default {set v ?}
-            }
-            lappend out [list $db $k $t $v [$c pttl $k]]
-        }
-    }
-    $c select 0
-    return $out
-}
-
-proc aofi_compare {a b} {
-    assert_equal [llength $a] [llength $b] "key count"
-    foreach x $a y $b {
-        lassign $x db1 k1 t1 v1 ttl1
-        lassign $y db2 k2 t2 v2 ttl2
-        assert_equal "$db1 $k1 $t1" "$db2 $k2 $t2"
-        assert_equal $v1 $v2 "value of $k1"
-        if {$ttl1 < 0 || $ttl2 < 0} {
-            assert_equal $ttl1 $ttl2 "ttl of $k1"
-        } else {
-            assert {abs($ttl1 - $ttl2) <= 5000} "ttl of $k1: $ttl1 vs $ttl2"
-        }
-    }
-}
 
 proc aofi_copy_dir {from to} {
     file delete -force $to
@@ -127,7 +92,7 @@ foreach preamble {yes no} {
             r bgrewriteaof
             aofi_wait_rewrite [srv 0 client]
             aofi_fill [srv 0 client] b
-            set ours [aofi_snapshot [srv 0 client]]
+            set ours [dataset_snapshot [srv 0 client]]
             # SIGTERM: the AOF is flushed and fsynced.
             kill_server
             set manifest [file join $dir appendonlydir appendonly.aof.manifest]
@@ -142,9 +107,9 @@ foreach preamble {yes no} {
             file mkdir $refdir
             aofi_copy_dir [file join $dir appendonlydir] [file join $refdir appendonlydir]
             set ref [aofi_ref_start $refdir]
-            set theirs [aofi_snapshot [lindex $ref 1]]
+            set theirs [dataset_snapshot [lindex $ref 1]]
             aofi_ref_stop $ref
-            aofi_compare $ours $theirs
+            dataset_compare $ours $theirs 5000
             assert_match "*DB loaded from append only file*" \
                 [::file_content [lindex $ref 2]]
             restart_server
@@ -165,13 +130,13 @@ start_server {tags {interop aof} overrides {appendonly yes}} {
         aofi_wait_rewrite $rc
         aofi_fill $rc b
         $rc config set aof-use-rdb-preamble no
-        set theirs [aofi_snapshot $rc]
+        set theirs [dataset_snapshot $rc]
         aofi_ref_stop $ref
         kill_server
         aofi_copy_dir [file join $refdir appendonlydir] [file join $dir appendonlydir]
         restart_server
-        set ours [aofi_snapshot [srv 0 client]]
-        aofi_compare $theirs $ours
+        set ours [dataset_snapshot [srv 0 client]]
+        dataset_compare $theirs $ours 5000
         # And we keep appending to Redis's last incr file.
         r set ours-after 1
         restart_server
@@ -188,12 +153,12 @@ start_server {tags {interop aof} overrides {appendonly yes}} {
         $rc bgrewriteaof
         aofi_wait_rewrite $rc
         aofi_fill $rc d
-        set theirs [aofi_snapshot $rc]
+        set theirs [dataset_snapshot $rc]
         aofi_ref_stop $ref
         assert {[llength [glob -nocomplain [file join $refdir appendonlydir *.base.aof]]] == 1}
         kill_server
         aofi_copy_dir [file join $refdir appendonlydir] [file join $dir appendonlydir]
         restart_server
-        aofi_compare $theirs [aofi_snapshot [srv 0 client]]
+        dataset_compare $theirs [dataset_snapshot [srv 0 client]] 5000
     }
 }

@@ -78,44 +78,6 @@ proc interop_fill {c types} {
     $c select 0
 }
 
-# A canonical listing of every key of every database: db key type value
-# pttl.
-proc interop_snapshot {c} {
-    set out {}
-    foreach db {0 3} {
-        $c select $db
-        foreach k [lsort [$c keys *]] {
-            set t [$c type $k]
-            switch $t {
-                string {set v [$c get $k]}
-                list {set v [$c lrange $k 0 -1]}
-                set {set v [lsort [$c smembers $k]]}
-                hash {set v [lsort [$c hgetall $k]]}
-                zset {set v [$c zrange $k 0 -1 withscores]}
-                default {set v ?}
-            }
-            lappend out [list $db $k $t $v [$c pttl $k]]
-        }
-    }
-    $c select 0
-    return $out
-}
-
-proc interop_compare {a b} {
-    assert_equal [llength $a] [llength $b] "key count"
-    foreach x $a y $b {
-        lassign $x db1 k1 t1 v1 ttl1
-        lassign $y db2 k2 t2 v2 ttl2
-        assert_equal "$db1 $k1 $t1" "$db2 $k2 $t2"
-        assert_equal $v1 $v2 "value of $k1"
-        if {$ttl1 < 0 || $ttl2 < 0} {
-            assert_equal $ttl1 $ttl2 "ttl of $k1"
-        } else {
-            assert {abs($ttl1 - $ttl2) <= 2000} "ttl of $k1: $ttl1 vs $ttl2"
-        }
-    }
-}
-
 start_server {tags {interop rdb}} {
     set types {}
     if {[has_command [srv 0 client] zadd]} {lappend types zset}
@@ -130,26 +92,26 @@ start_server {tags {interop rdb}} {
     }
 
     test "Our dump loads in Redis 7.0 with the same keys, values and TTLs" {
-        set ours [interop_snapshot [srv 0 client]]
+        set ours [dataset_snapshot [srv 0 client]]
         file copy -force [file join $dir dump.rdb] [file join $dir ours.rdb]
         set ref [ref_start $dir ours.rdb]
-        set theirs [interop_snapshot [lindex $ref 1]]
+        set theirs [dataset_snapshot [lindex $ref 1]]
         ref_stop $ref
-        interop_compare $ours $theirs
+        dataset_compare $ours $theirs 2000
     }
 
     test "Our uncompressed dump loads in Redis 7.0 too" {
         r config set rdbcompression no
         r save
         r config set rdbcompression yes
-        set ours [interop_snapshot [srv 0 client]]
+        set ours [dataset_snapshot [srv 0 client]]
         file copy -force [file join $dir dump.rdb] [file join $dir ours2.rdb]
         assert_match "*RDB looks OK*" \
             [exec $::ref_check_bin [file join $dir ours2.rdb] 2>@1]
         set ref [ref_start $dir ours2.rdb]
-        set theirs [interop_snapshot [lindex $ref 1]]
+        set theirs [dataset_snapshot [lindex $ref 1]]
         ref_stop $ref
-        interop_compare $ours $theirs
+        dataset_compare $ours $theirs 2000
     }
 
     test "A dump written by Redis 7.0 loads here" {
@@ -157,14 +119,14 @@ start_server {tags {interop rdb}} {
         set ref [ref_start $dir theirs.rdb]
         set rc [lindex $ref 1]
         interop_fill $rc $types
-        set theirs [interop_snapshot $rc]
+        set theirs [dataset_snapshot $rc]
         assert_equal OK [$rc save]
         ref_stop $ref
         r flushall
         file copy -force [file join $dir theirs.rdb] [file join $dir dump.rdb]
         r debug reload nosave
-        set ours [interop_snapshot [srv 0 client]]
-        interop_compare $theirs $ours
+        set ours [dataset_snapshot [srv 0 client]]
+        dataset_compare $theirs $ours 2000
         assert_encoding listpack hash:small
         assert_encoding intset set:intset
         assert_encoding hashtable hash:large
