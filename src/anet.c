@@ -316,7 +316,7 @@ static int anetGenericAccept(char *err, int s, struct sockaddr *sa,
                              socklen_t *len) {
     int fd;
     do {
-        fd = accept4(s, sa, len, SOCK_CLOEXEC);
+        fd = accept4(s, sa, len, SOCK_CLOEXEC | SOCK_NONBLOCK);
     } while (fd == -1 && errno == EINTR);
     if (fd == -1) {
         anetSetError(err, "accept: %s", strerror(errno));

@@ -19,8 +19,8 @@ int anetTcpServer(char *err, int port, const char *bindaddr, int backlog);
 int anetTcp6Server(char *err, int port, const char *bindaddr, int backlog);
 int anetUnixServer(char *err, const char *path, mode_t perm, int backlog);
 /* Accept one connection; returns the fd or ANET_ERR (errno EAGAIN when
- * none is pending). The new fd is close-on-exec but still blocking: the
- * caller makes it non-blocking. ip/port may be NULL. */
+ * none is pending). The new fd is close-on-exec and non-blocking (one
+ * accept4 call, no fcntl). ip/port may be NULL. */
 int anetTcpAccept(char *err, int serversock, char *ip, size_t ip_len, int *port);
 int anetUnixAccept(char *err, int serversock);
 /* Non-blocking connect; returns the fd (connection in progress) or ANET_ERR.

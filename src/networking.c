@@ -57,7 +57,7 @@ client *createClient(connection *conn) {
     client *c = zcalloc(sizeof(client));
 
     if (conn) {
-        connEnableTcpNoDelay(conn);
+        /* Accepted connections already have TCP_NODELAY (connection types). */
         if (server.tcpkeepalive) connKeepAlive(conn, server.tcpkeepalive);
         connSetReadHandler(conn, readQueryFromClient);
         connSetPrivateData(conn, c);

@@ -237,7 +237,6 @@ static const char *sockGetLastError(connection *conn) {
  * hands it to the listener's owner, who then owns it. */
 static void sockDeliverAccepted(connListener *l, ConnectionType *ct, int fd,
                                 const char *ip, int port) {
-    anetNonBlock(NULL, fd);
     if (ct == &connTcpType) anetEnableTcpNoDelay(NULL, fd);
     connection *conn = sockCreateOfType(ct);
     conn->fd = fd;

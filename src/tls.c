@@ -1299,7 +1299,6 @@ static void tlsAcceptProc(aeEventLoop *el, int fd, void *data, int mask) {
             close(cfd);
             continue;
         }
-        anetNonBlock(NULL, cfd);
         anetEnableTcpNoDelay(NULL, cfd);
 
         conn = tlsConnectionNew();
