@@ -60,6 +60,24 @@ typedef enum {
 
 typedef void (*ConnectionCallbackFunc)(connection *conn);
 
+/* Where and how an outgoing connection goes (connConnect). Every link the
+ * server opens (replication, Sentinel, the cluster bus, MIGRATE) fills one
+ * of these; the strings are only read during the call (the connection keeps
+ * its own copies). */
+typedef struct connConnectOptions {
+    const char *host;      /* as the user gave it: an IP literal, a DNS name
+                            * (resolved without blocking the loop), or the
+                            * socket path for the unix type */
+    int port;
+    const char *src_addr;  /* local address to bind first, or NULL */
+    const char *peer_name; /* TLS: the name the peer's certificate must
+                            * carry when names are verified; NULL = host */
+    long long timeout_ms;  /* deadline for resolve + connect + handshake;
+                            * 0 = none */
+    int verify_peer_name;  /* TLS: -1 = as configured (tls-verify-peer-name),
+                            * 0 = chain only, 1 = chain and name */
+} connConnectOptions;
+
 struct ConnectionType {
     const char *name;
     int is_tls;
@@ -71,8 +89,8 @@ struct ConnectionType {
 
     /* An outgoing connection, not yet connected. */
     connection *(*create)(void);
-    int (*connect)(connection *conn, const char *addr, int port,
-                   const char *src_addr, ConnectionCallbackFunc connect_handler);
+    int (*connect)(connection *conn, const connConnectOptions *opts,
+                   ConnectionCallbackFunc connect_handler);
     int (*accept)(connection *conn, ConnectionCallbackFunc accept_handler);
 
     ssize_t (*write)(connection *conn, const void *data, size_t len);
@@ -180,10 +198,16 @@ int connRecvTimeout(connection *conn, long long ms);
 static inline connection *connCreate(ConnectionType *ct) {
     return ct->create();
 }
-static inline int connConnect(connection *conn, const char *addr, int port,
-                              const char *src_addr,
-                              ConnectionCallbackFunc connect_handler) {
-    return conn->type->connect(conn, addr, port, src_addr, connect_handler);
+/* Starts connecting <conn> as <opts> says; <connect_handler> runs exactly
+ * once, from the event loop, when the connection is ready (state
+ * CONNECTED; for TLS after the handshake) or failed (state ERROR,
+ * connGetLastError() says why, including a missed deadline). Returns 0, or
+ * -1 when the attempt could not even start: then the handler never runs
+ * and the reason is in connGetLastError(). */
+__attribute__((warn_unused_result)) static inline int
+connConnect(connection *conn, const connConnectOptions *opts,
+            ConnectionCallbackFunc connect_handler) {
+    return conn->type->connect(conn, opts, connect_handler);
 }
 static inline int connAccept(connection *conn, ConnectionCallbackFunc h) {
     return conn->type->accept(conn, h);

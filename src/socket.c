@@ -88,9 +88,11 @@ static void sockEventHandler(struct aeEventLoop *el, int fd, void *clientData,
     }
 }
 
-static int sockConnect(connection *conn, const char *addr, int port,
-                       const char *src_addr,
+static int sockConnect(connection *conn, const connConnectOptions *opts,
                        ConnectionCallbackFunc connect_handler) {
+    const char *addr = opts->host;
+    int port = opts->port;
+    const char *src_addr = opts->src_addr;
     struct aeEventLoop *el = connGetEventLoop();
     int fd;
     if (conn->fd != -1) return SOCK_ERR;

@@ -1128,8 +1128,11 @@ static int tlsAccept(connection *c, ConnectionCallbackFunc handler) {
  * client handshake with the installed client context; <handler> runs once,
  * from the event loop, when done or failed. Returns -1 (handler not kept,
  * state ERROR, reason in the last error) if it could not even start. */
-static int tlsConnect(connection *c, const char *addr, int port,
-                      const char *src_addr, ConnectionCallbackFunc handler) {
+static int tlsConnect(connection *c, const connConnectOptions *opts,
+                      ConnectionCallbackFunc handler) {
+    const char *addr = opts->host;
+    int port = opts->port;
+    const char *src_addr = opts->src_addr;
     tlsConnection *conn = (tlsConnection *)c;
     char err[ANET_ERR_LEN];
     unsigned char ipbuf[sizeof(struct in6_addr)];

@@ -22,6 +22,14 @@
 #include "../zmalloc.h"
 #include "test_help.h"
 
+/* connConnect with only a host and port, as most tests need. */
+static int testConnect(connection *conn, const char *host, int port,
+                       ConnectionCallbackFunc handler) {
+    connConnectOptions opts = {.host = host, .port = port,
+                               .verify_peer_name = -1};
+    return connConnect(conn, &opts, handler);
+}
+
 static aeEventLoop *el;
 
 static long long nowMs(void) {
@@ -725,7 +733,7 @@ TEST_CASE(test_tcp_exchange) {
     ASSERT_EQ_INT(aeGetFileEvents(el, l.fd[0]), AE_READABLE);
 
     client = connCreate(connTypeOfSocket());
-    ASSERT_EQ_INT(connConnect(client, "127.0.0.1", port, NULL, clientOnConnect),
+    ASSERT_EQ_INT(testConnect(client, "127.0.0.1", port, clientOnConnect),
                   0);
     ASSERT_EQ_INT(connGetState(client), CONN_STATE_CONNECTING);
     ASSERT(RUN_UNTIL(acceptedCount == 1 && clientConnected == 1, 5000));
@@ -844,7 +852,7 @@ static void orderWrite(connection *conn) {
 static connection *setupPair(connListener *l) {
     resetExchange();
     client = connCreate(connTypeOfSocket());
-    if (connConnect(client, "127.0.0.1", l->port, NULL, clientOnConnect) != 0)
+    if (testConnect(client, "127.0.0.1", l->port, clientOnConnect) != 0)
         return NULL;
     if (!RUN_UNTIL(acceptedCount == 1 && clientConnected == 1, 5000))
         return NULL;
@@ -940,7 +948,7 @@ TEST_CASE(test_connect_refused) {
     int port = findClosedPort();
     ASSERT(port > 0);
     client = connCreate(connTypeOfSocket());
-    ASSERT_EQ_INT(connConnect(client, "127.0.0.1", port, NULL, clientOnConnect),
+    ASSERT_EQ_INT(testConnect(client, "127.0.0.1", port, clientOnConnect),
                   0);
     ASSERT(RUN_UNTIL(clientConnected == 1, 5000));
     ASSERT_EQ_INT(clientConnectState, CONN_STATE_ERROR);
@@ -955,7 +963,7 @@ TEST_CASE(test_connect_refused) {
     /* The common pattern: close inside the connect callback. */
     resetExchange();
     client = connCreate(connTypeOfSocket());
-    ASSERT_EQ_INT(connConnect(client, "127.0.0.1", port, NULL, closeOnConnect),
+    ASSERT_EQ_INT(testConnect(client, "127.0.0.1", port, closeOnConnect),
                   0);
     ASSERT(RUN_UNTIL(clientConnected == 1, 5000));
     ASSERT_EQ_INT(clientConnectState, CONN_STATE_ERROR);
@@ -1049,7 +1057,7 @@ TEST_CASE(test_unix) {
     ASSERT_EQ_INT(st.st_mode & 0777, 0700);
 
     client = connCreate(connTypeOfUnix());
-    ASSERT_EQ_INT(connConnect(client, path, 0, NULL, clientOnConnect), 0);
+    ASSERT_EQ_INT(testConnect(client, path, 0, clientOnConnect), 0);
     ASSERT(RUN_UNTIL(acceptedCount == 1 && clientConnected == 1, 5000));
     ASSERT_EQ_INT(clientConnectState, CONN_STATE_CONNECTED);
     ASSERT_EQ_STR(acceptedIp[0], path);
@@ -1071,7 +1079,7 @@ TEST_CASE(test_unix) {
     connCloseListener(&l);
     unlink(path);
     client = connCreate(connTypeOfUnix());
-    ASSERT_EQ_INT(connConnect(client, path, 0, NULL, clientOnConnect), -1);
+    ASSERT_EQ_INT(testConnect(client, path, 0, clientOnConnect), -1);
     ASSERT_EQ_INT(connGetState(client), CONN_STATE_ERROR);
     ASSERT_EQ_STR(connGetLastError(client), strerror(ENOENT));
     connClose(client);
@@ -1103,7 +1111,7 @@ TEST_CASE(test_many_accepts) {
     for (int i = 0; i < MANY; i++) {
         clients[i] = connCreate(connTypeOfSocket());
         ASSERT_EQ_INT(
-            connConnect(clients[i], "127.0.0.1", port, NULL, manyOnConnect), 0);
+            testConnect(clients[i], "127.0.0.1", port, manyOnConnect), 0);
     }
     ASSERT(RUN_UNTIL(acceptedCount == MANY && manyConnected == MANY, 10000));
     for (int i = 0; i < MANY; i++) {

@@ -24,6 +24,14 @@
 #include "../zmalloc.h"
 #include "test_help.h"
 
+/* connConnect with only a host and port, as most tests need. */
+static int testConnect(connection *conn, const char *host, int port,
+                       ConnectionCallbackFunc handler) {
+    connConnectOptions opts = {.host = host, .port = port,
+                               .verify_peer_name = -1};
+    return connConnect(conn, &opts, handler);
+}
+
 #define ECHO_TOTAL (1024 * 1024)
 #define MAX_SERVER_CONNS 64
 #define WAIT_MS 10000
@@ -347,7 +355,7 @@ static client *clientStart(size_t total) {
     c->total = total;
     c->conn = connCreate(tls);
     connSetPrivateData(c->conn, c);
-    if (connConnect(c->conn, "127.0.0.1", port, NULL, clientConnected) != 0) {
+    if (testConnect(c->conn, "127.0.0.1", port, clientConnected) != 0) {
         c->handshake = -1;
         snprintf(c->err, sizeof(c->err), "%s", connGetLastError(c->conn));
     }
