@@ -196,7 +196,7 @@ proc start_worker {slot} {
     set file [lindex $::pending 0]
     set ::pending [lrange $::pending 1 end]
     set cmd [list [info nameofexecutable] [file join $::tests_dir test_helper.tcl] \
-                 --worker $file --port-base [expr {21111 + $slot * 200}] \
+                 --worker $file --port-base [expr {$::port_base + $slot * 200}] \
                  --timeout $::file_timeout]
     if {$::tls} {lappend cmd --tls}
     if {$::verbose} {lappend cmd --verbose}
