@@ -601,6 +601,20 @@ static int applyMaxclients(char *err, size_t errlen) {
     return C_OK;
 }
 
+/* max-new-connections-per-cycle and max-new-tls-connections-per-cycle (as
+ * in Redis 7.4): how many connections each listening socket takes per
+ * event-loop turn, so a storm of new ones cannot starve established
+ * clients. The TLS limit is lower because each costs a handshake. */
+static int applyMaxNewConnections(char *err, size_t errlen) {
+    UNUSED(err);
+    UNUSED(errlen);
+    server.listeners[LISTENER_TCP].max_accepts = server.max_new_conns_per_cycle;
+    server.listeners[2].max_accepts = server.max_new_conns_per_cycle; /* unix */
+    server.listeners[LISTENER_TLS].max_accepts =
+        server.max_new_tls_conns_per_cycle;
+    return C_OK;
+}
+
 /* Every tls-* directive shares this apply, so several of them set by one
  * CONFIG SET become one new TLS context (or none). */
 static int applyTls(char *err, size_t errlen) {
@@ -675,6 +689,10 @@ static standardConfig configs[] = {
     NUM_CFG("timeout", NULL, 0, NK_INT, maxidletime, 0, INT_MAX, 0, NULL),
     NUM_CFG("maxclients", NULL, 0, NK_UINT, maxclients, 1, UINT_MAX,
             CONFIG_DEFAULT_MAX_CLIENTS, applyMaxclients),
+    NUM_CFG("max-new-connections-per-cycle", NULL, 0, NK_INT,
+            max_new_conns_per_cycle, 1, 1000, 10, applyMaxNewConnections),
+    NUM_CFG("max-new-tls-connections-per-cycle", NULL, 0, NK_INT,
+            max_new_tls_conns_per_cycle, 1, 1000, 1, applyMaxNewConnections),
     /* Process and logging */
     BOOL_CFG("daemonize", NULL, CF_IMMUTABLE, daemonize, 0, NULL),
     ENUM_CFG("supervised", NULL, CF_IMMUTABLE, supervised, supervisedEnum,
@@ -861,6 +879,8 @@ static standardConfig configs[] = {
     BOOL_CFG("tls-cluster", NULL, CF_TLS, tls_cluster, 0, applyTls),
     NUM_CFG("tls-handshake-timeout", NULL, CF_TLS, NK_LL, tls_handshake_timeout,
             0, 3600000, 10000, applyTls),
+    BOOL_CFG("tls-verify-peer-name", NULL, CF_TLS, tls_verify_peer_name, 0,
+             applyTls),
 };
 
 #define NUM_CONFIGS ((int)(sizeof(configs) / sizeof(configs[0])))
@@ -1038,6 +1058,7 @@ static void configFillTlsSettings(tlsSettings *s) {
     s->session_cache_timeout = server.tls_session_cache_timeout;
     s->auth_clients = server.tls_auth_clients;
     s->handshake_timeout = server.tls_handshake_timeout;
+    s->verify_peer_name = server.tls_verify_peer_name;
 }
 
 /* Builds tls.c's settings from the tls-* fields and installs a new context

@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdarg.h>
+
 #include "ae.h"
 #include "anet.h"
+#include "zmalloc.h"
 
 #define CONN_MAX_TYPES 8
 
@@ -26,6 +29,46 @@ static int connTypeCount = 0;
  * listen or connect. The loop stays owned by the caller. */
 void connInit(struct aeEventLoop *el) {
     connEventLoop = el;
+}
+
+static void (*connLogger)(int level, const char *fmt, ...);
+
+/* See connection.h. */
+void connSetLogger(void (*logfn)(int level, const char *fmt, ...)) {
+    connLogger = logfn;
+}
+
+/* Formats one log line of the layer and hands it to the logger set with
+ * connSetLogger (nothing happens without one). */
+void connLog(int level, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+
+    if (!connLogger) return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    connLogger(level, "%s", msg);
+}
+
+/* See connection.h. */
+void connSetLastError(connection *conn, int err, const char *text) {
+    conn->last_errno = err;
+    zfree(conn->last_error);
+    conn->last_error = text ? zstrdup(text) : NULL;
+}
+
+/* See connection.h. */
+const char *connGetLastErrorDefault(connection *conn) {
+    if (conn->last_error) return conn->last_error;
+    return strerror(conn->last_errno);
+}
+
+/* See connection.h. */
+void connReleaseCommon(connection *conn) {
+    connSocketStopConnect(conn);
+    zfree(conn->last_error);
+    conn->last_error = NULL;
 }
 
 /* Returns the event loop given to connInit (NULL before it). */

@@ -52,16 +52,17 @@ static void resetParserForClient(client *c) {
 
 /* Creates a client for <conn> (which may be NULL for internal clients that
  * never do I/O). The client owns <conn> from now on; freeClient closes it.
- * The read handler is installed only for real connections. */
+ * The read handler is installed only for real connections. Returns NULL
+ * if the connection cannot be watched (its descriptor does not fit the
+ * event loop); <conn> then still belongs to the caller. */
 client *createClient(connection *conn) {
-    client *c = zcalloc(sizeof(client));
-
     if (conn) {
         /* Accepted connections already have TCP_NODELAY (connection types). */
+        if (connSetReadHandler(conn, readQueryFromClient) != 0) return NULL;
         if (server.tcpkeepalive) connKeepAlive(conn, server.tcpkeepalive);
-        connSetReadHandler(conn, readQueryFromClient);
-        connSetPrivateData(conn, c);
     }
+    client *c = zcalloc(sizeof(client));
+    if (conn) connSetPrivateData(conn, c);
     c->id = server.next_client_id++;
     c->conn = conn;
     c->resp = 2;
@@ -713,8 +714,11 @@ int writeToClient(client *c, int handler_installed) {
                                 : connWritev(c->conn, iov, iovcnt);
         if (n <= 0) {
             if (connGetState(c->conn) != CONN_STATE_CONNECTED) {
-                serverLog(LL_VERBOSE, "Error writing to client: %s",
-                          connGetLastError(c->conn));
+                if (server.verbosity <= LL_VERBOSE)
+                    serverLog(LL_VERBOSE,
+                              "Error writing to client id=%llu addr=%s: %s",
+                              (unsigned long long)c->id, getClientPeerId(c),
+                              connGetLastError(c->conn));
                 freeClientAsync(c);
                 return C_ERR;
             }
@@ -760,7 +764,7 @@ int writeToClient(client *c, int handler_installed) {
         if (!(c->flags & CLIENT_MASTER)) c->lastinteraction = server.unixtime;
     }
     if (!clientHasPendingReplies(c)) {
-        if (handler_installed) connSetWriteHandler(c->conn, NULL);
+        if (handler_installed) connClearWriteHandler(c->conn);
         if (c->flags & CLIENT_CLOSE_AFTER_REPLY) {
             freeClientAsync(c);
             return C_ERR;
@@ -888,7 +892,14 @@ void readQueryFromClient(connection *conn) {
     char *dst = shared_readbuf;
     int direct;
 
-    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)) return;
+    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)) {
+        /* Nothing more will be read from this client: stop watching its
+         * socket, which a peer that keeps sending (or, over TLS, bytes
+         * waiting inside OpenSSL) would otherwise keep signalling, turning
+         * the loop into a busy loop until the client is gone. */
+        connClearReadHandler(conn);
+        return;
+    }
     /* A large bulk argument is read in big chunks. */
     if (c->parser.bulklen >= PROTO_MBULK_BIG_ARG) readlen = PROTO_IOBUF_LEN * 4;
     direct = readlen > sizeof(shared_readbuf) ||
@@ -901,8 +912,10 @@ void readQueryFromClient(connection *conn) {
     ssize_t nread = connRead(conn, dst, readlen);
     if (nread == -1) {
         if (connGetState(conn) == CONN_STATE_CONNECTED) return;
-        serverLog(LL_VERBOSE, "Reading from client: %s",
-                  connGetLastError(conn));
+        if (server.verbosity <= LL_VERBOSE)
+            serverLog(LL_VERBOSE, "Reading from client id=%llu addr=%s: %s",
+                      (unsigned long long)c->id, getClientPeerId(c),
+                      connGetLastError(conn));
         freeClient(c);
         return;
     } else if (nread == 0) {
@@ -987,30 +1000,44 @@ static int isLoopbackClient(client *c) {
            !strncmp(ip, "::ffff:127.", 11);
 }
 
-static void rejectClient(client *c, const char *err) {
-    /* Best effort: the client may not read it. */
-    if (connWrite(c->conn, err, strlen(err)) == -1) {
+#define MAXCLIENTS_ERR "-ERR max number of clients reached\r\n"
+
+/* Writes <err> to <conn> (best effort: the peer may not read it; a full
+ * socket just loses it) and counts the rejection. */
+static void writeRejection(connection *conn, const char *err) {
+    if (connWrite(conn, err, strlen(err)) == -1) {
         /* nothing to do: we close anyway */
     }
     server.stat_rejected_conn++;
+}
+
+static void rejectClient(client *c, const char *err) {
+    writeRejection(c->conn, err);
     freeClient(c);
 }
 
 /* Runs when a connection finished its handshake (immediately for plain
- * sockets, after the TLS handshake for TLS) or failed it. */
+ * sockets, after the TLS handshake for TLS) or failed it. A failure is
+ * logged here, once, with the client's id and address (the connection
+ * layer only counts it). */
 void clientAcceptHandler(connection *conn) {
     client *c = connGetPrivateData(conn);
 
     if (connGetState(conn) != CONN_STATE_CONNECTED) {
-        serverLog(LL_VERBOSE, "Error accepting a client connection: %s "
-                  "(addr=%s)", connGetLastError(conn), getClientPeerId(c));
+        if (server.verbosity <= LL_VERBOSE)
+            serverLog(LL_VERBOSE,
+                      "Error accepting a client connection id=%llu addr=%s "
+                      "(%s): %s",
+                      (unsigned long long)c->id, getClientPeerId(c),
+                      connGetTypeName(conn), connGetLastError(conn));
         freeClient(c);
         return;
     }
-    /* The limit is checked once the handshake is done, so that TLS clients
-     * receive the error too. */
-    if (listLength(server.clients) > server.maxclients) {
-        rejectClient(c, "-ERR max number of clients reached\r\n");
+    /* The limit was checked when the connection arrived (counting those
+     * still in their handshake); the answer waits for the handshake so
+     * that TLS clients can read it. */
+    if (c->flags & CLIENT_REJECT_MAXCLIENTS) {
+        rejectClient(c, MAXCLIENTS_ERR);
         return;
     }
     if (server.protected_mode && server.bindaddr_count == 0 &&
@@ -1029,17 +1056,36 @@ void clientAcceptHandler(connection *conn) {
     server.stat_numconnections++;
 }
 
-/* Called by a listener for each new connection; <ip>/<port> is the peer. */
+/* Called by a listener for each new connection; <ip>/<port> is the peer.
+ * Every client counts against maxclients from this moment, also while its
+ * TLS handshake runs: one that arrives with maxclients reached is marked
+ * and answered "-ERR max number of clients reached" once its handshake is
+ * done. One that the event loop cannot even watch (its descriptor is past
+ * the loop's size) gets that answer written at once and is closed. */
 void acceptConnection(connection *conn, const char *ip, int port) {
-    UNUSED(port);
+    int over = listLength(server.clients) >= server.maxclients;
     client *c = createClient(conn);
+    if (c == NULL) {
+        serverLog(LL_VERBOSE, "Refused %s:%d (%s): descriptor %d out of the "
+                  "event loop's range", ip, port, connGetTypeName(conn),
+                  connGetFd(conn));
+        /* A plain client can still read why; a TLS one sees the close. */
+        if (!connIsTLS(conn)) writeRejection(conn, MAXCLIENTS_ERR);
+        else server.stat_rejected_conn++;
+        connClose(conn);
+        return;
+    }
     if (!strcmp(connGetTypeName(conn), CONN_TYPE_UNIX))
         c->flags |= CLIENT_UNIX_SOCKET;
-    serverLog(LL_VERBOSE, "Accepted %s:%d (%s)", ip, port,
-              connGetTypeName(conn));
-    if (connAccept(conn, clientAcceptHandler) == C_ERR) {
-        serverLog(LL_WARNING, "Error accepting a client connection: %s",
-                  connGetLastError(conn));
+    if (over) c->flags |= CLIENT_REJECT_MAXCLIENTS;
+    if (server.verbosity <= LL_VERBOSE)
+        serverLog(LL_VERBOSE, "Accepted %s:%d (%s) id=%llu", ip, port,
+                  connGetTypeName(conn), (unsigned long long)c->id);
+    if (connAccept(conn, clientAcceptHandler) != 0) {
+        serverLog(LL_VERBOSE, "Error accepting a client connection id=%llu "
+                  "addr=%s:%d (%s): %s", (unsigned long long)c->id, ip, port,
+                  connGetTypeName(conn), connGetLastError(conn));
+        server.stat_rejected_conn++;
         freeClient(c);
     }
 }

@@ -876,7 +876,7 @@ static void initServer(void) {
     connInit(server.el);
     connSocketInit();
     tlsInit();
-    tlsSetLogger(logTlsMessage);
+    connSetLogger(logTlsMessage);
     initDbs();
     slowlogInit();
     blockedInit();
@@ -895,6 +895,9 @@ static void initServer(void) {
     server.listeners[1].port = server.tls_port;
     server.listeners[2].unixpath = server.unixsocket;
     server.listeners[2].unixperm = server.unixsocketperm;
+    server.listeners[0].max_accepts = server.max_new_conns_per_cycle;
+    server.listeners[1].max_accepts = server.max_new_tls_conns_per_cycle;
+    server.listeners[2].max_accepts = server.max_new_conns_per_cycle;
 
     if (server.tls_port || server.tls_replication || server.tls_cluster) {
         char err[1024];

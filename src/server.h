@@ -151,6 +151,9 @@ typedef struct redisDb {
 #define CLIENT_EXECUTING_COMMAND (1ULL << 31)
 #define CLIENT_AUTHENTICATED (1ULL << 32)
 #define CLIENT_PROTOCOL_ERROR (1ULL << 33)
+#define CLIENT_REJECT_MAXCLIENTS (1ULL << 34) /* over maxclients when accepted:
+                                               * answered and closed once
+                                               * its handshake is done */
 
 /* Client types for output buffer limits and CLIENT LIST/KILL TYPE. */
 #define CLIENT_TYPE_NORMAL 0
@@ -626,6 +629,9 @@ struct redisServer {
     int tls_replication;
     int tls_cluster;
     long long tls_handshake_timeout;
+    int tls_verify_peer_name;       /* outgoing TLS checks the peer's name */
+    int max_new_conns_per_cycle;    /* accepts per listener per loop turn */
+    int max_new_tls_conns_per_cycle;
     /* Slow log */
     list *slowlog;
     long long slowlog_entry_id;

@@ -7,8 +7,22 @@
  * sequence and drained whole after every failure, so one failure's text
  * never leaks into the next.
  * Must not touch: RESP, clients, server globals. Settings come in as a
- * tlsSettings structure; log lines go out through the callback given to
- * tlsSetLogger().
+ * tlsSettings structure; the few log lines that belong to no connection
+ * go out through connLog(). A connection's failure is counted here and
+ * reported to its owner (state ERROR, connGetLastError), who logs it once.
+ *
+ * Outgoing connections use the connector of socket.c (options, deadline,
+ * name resolution, TCP connect) and then run the client handshake: the
+ * chain is always verified against tls-ca-cert-file/-dir (never the
+ * system store unless the operator points tls-ca-cert-dir at it), the
+ * name too when tls-verify-peer-name (or the caller) asks, with SNI for
+ * host names and a cached session per peer for resumption.
+ *
+ * Renegotiation is refused outright (SSL_OP_NO_RENEGOTIATION, both
+ * directions): OpenSSL 3 already refuses client-initiated renegotiation
+ * by default, and saying it here keeps a peer from ever making a read
+ * need a write (RFC 5746's handshake inside the connection) beyond TLS 1.3
+ * KeyUpdate, which the event logic below handles.
  *
  * Invariants: a connection's fd is registered with the event loop for
  * exactly the events tlsWantedEvents() computes (kept by tlsUpdateEvents);
@@ -36,22 +50,20 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "adlist.h"
 #include "ae.h"
 #include "anet.h"
 #include "zmalloc.h"
 
-#define TLS_MAX_ACCEPTS_PER_CALL 1000
 #define TLS_RECORD_SIZE 16384          /* largest TLS plaintext record */
 #define TLS_HANDSHAKE_CHECK_MS 100     /* period of the handshake timer */
 #define TLS_DEFAULT_CACHE_SIZE 20480
 #define TLS_DEFAULT_CACHE_TIMEOUT 300
 #define TLS_ERR_LEN 512
-
-/* Log levels of the server's logger (LL_DEBUG .. LL_WARNING). */
-#define TLS_LL_VERBOSE 1
-#define TLS_LL_WARNING 3
+#define TLS_CLIENT_SESSIONS 64         /* peers whose session we keep */
+#define TLS_SESSION_KEY_LEN 300
 
 /* tlsConnection.flags */
 #define TLS_FLAG_READ_WANT_WRITE (1 << 0)  /* SSL_read needs the socket writable */
@@ -77,12 +89,22 @@ typedef struct tlsConnection {
     int flags;                    /* TLS_FLAG_* */
     int events;                   /* AE_* mask registered for c.fd */
     SSL *ssl;
-    char *last_error;             /* zmalloc'ed text, NULL if none */
     listNode *pending_node;       /* on tls_pending, or NULL */
     listNode *handshake_node;     /* on tls_handshaking, or NULL */
     long long handshake_deadline; /* monotonic ms */
     char peer[NET_ADDR_STR_LEN];  /* "ip:port" of the other end */
+    char *session_key;            /* outgoing: "host:port/name" of the peer,
+                                   * for the session cache */
 } tlsConnection;
+
+/* Sessions of outgoing connections, one per peer, for resumption on the
+ * next connect to the same peer (a replica reconnecting to its master, a
+ * Sentinel to the instances it watches). */
+typedef struct tlsCachedSession {
+    char key[TLS_SESSION_KEY_LEN];
+    SSL_SESSION *session;
+    unsigned long long used; /* tls_session_clock when last stored/used */
+} tlsCachedSession;
 
 static SSL_CTX *tls_server_ctx;
 static SSL_CTX *tls_client_ctx;
@@ -92,8 +114,12 @@ static list *tls_handshaking;           /* tlsConnection* being accepted */
 static long long tls_timer_id = -1;     /* the handshake timer, if running */
 static aeEventLoop *tls_timer_loop;     /* the loop that holds it */
 static tlsStats tls_stats;
-static void (*tls_logger)(int level, const char *fmt, ...);
 static int tls_initialized;
+static int tls_verify_peer_name;        /* tls-verify-peer-name */
+static int tls_client_has_ca;           /* a CA file/dir was configured */
+static int tls_conn_index = -1;         /* SSL ex_data slot: the connection */
+static tlsCachedSession tls_sessions[TLS_CLIENT_SESSIONS];
+static unsigned long long tls_session_clock;
 static ConnectionType tls_type;
 /* writev gathers small buffers here so that one SSL_write makes one full
  * record; the process is single-threaded and OpenSSL keeps its own copy of
@@ -101,6 +127,7 @@ static ConnectionType tls_type;
 static unsigned char tls_scratch[TLS_RECORD_SIZE];
 
 static void tlsReadableProc(aeEventLoop *el, int fd, void *data, int mask);
+static int tlsSessionNew(SSL *ssl, SSL_SESSION *session);
 static void tlsWritableProc(aeEventLoop *el, int fd, void *data, int mask);
 
 /* ------------------------------------------------------------------------
@@ -111,18 +138,6 @@ static long long tlsMonotonicMs(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-__attribute__((format(printf, 2, 3))) static void tlsLog(int level,
-                                                         const char *fmt, ...) {
-    char msg[1024];
-    va_list ap;
-
-    if (!tls_logger) return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    tls_logger(level, "%s", msg);
 }
 
 /* Appends <text> to the NUL-terminated <buf> of <len> bytes, truncating. */
@@ -196,8 +211,7 @@ static int tlsDrainErrors(char *buf, size_t len, tlsFailure *fail) {
 }
 
 static void tlsSetError(tlsConnection *conn, const char *text) {
-    zfree(conn->last_error);
-    conn->last_error = zstrdup(text);
+    connSetLastError(&conn->c, conn->c.last_errno, text);
 }
 
 /* ------------------------------------------------------------------------
@@ -308,7 +322,8 @@ static int tlsSetupCommon(SSL_CTX *ctx, const tlsSettings *s, int is_server,
         tlsConfigError(err, errlen, "tls-protocols", NULL);
         return -1;
     }
-    SSL_CTX_set_options(ctx, holes | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_options(ctx, holes | SSL_OP_NO_COMPRESSION |
+                                 SSL_OP_NO_RENEGOTIATION);
     /* SSL_CTX_set_mode(3): partial writes let connWrite report progress
      * record by record; a moving buffer lets a retried write come from a
      * reallocated reply buffer; released buffers keep idle connections
@@ -349,14 +364,10 @@ static int tlsSetupCommon(SSL_CTX *ctx, const tlsSettings *s, int is_server,
                  "tls-ca-cert-file: tls-ca-cert-file or tls-ca-cert-dir is "
                  "required to authenticate clients");
         return -1;
-    } else if (!is_server) {
-        /* No CA configured: an outgoing connection trusts the system's. */
-        ERR_clear_error();
-        if (!SSL_CTX_set_default_verify_paths(ctx)) {
-            tlsConfigError(err, errlen, "tls-ca-cert-dir", "(system default)");
-            return -1;
-        }
     }
+    /* Without a CA the client context trusts nothing: outgoing connections
+     * then fail with a clear reason (tlsConnect) instead of silently
+     * trusting the system's store. */
     return 0;
 }
 
@@ -523,6 +534,11 @@ static SSL_CTX *tlsCreateClientContext(const tlsSettings *s, char *err,
             goto fail;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    /* Client-side sessions are kept per peer by tlsSessionNew, not in
+     * OpenSSL's internal (server-style) store. */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
+                                            SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, tlsSessionNew);
     return ctx;
 
 fail:
@@ -571,9 +587,18 @@ static int tlsWantedEvents(tlsConnection *conn) {
     case CONN_STATE_NONE:
         return 0;
     default:
-        if (conn->c.read_handler || (conn->flags & TLS_FLAG_WRITE_WANT_READ))
+        /* Each side waits for one event only: a read that needs the
+         * socket writable must not also wait for readable (a peer that
+         * keeps sending would wake us for a handler that cannot run, and
+         * level-triggered epoll would spin), and the same for a write
+         * that needs readable. */
+        if (conn->flags & TLS_FLAG_READ_WANT_WRITE)
+            mask |= AE_WRITABLE;
+        else if (conn->c.read_handler)
             mask |= AE_READABLE;
-        if (conn->c.write_handler || (conn->flags & TLS_FLAG_READ_WANT_WRITE))
+        if (conn->flags & TLS_FLAG_WRITE_WANT_READ)
+            mask |= AE_READABLE;
+        else if (conn->c.write_handler)
             mask |= AE_WRITABLE;
         if ((mask & AE_WRITABLE) && (conn->c.flags & CONN_FLAG_WRITE_BARRIER))
             mask |= AE_BARRIER;
@@ -581,15 +606,17 @@ static int tlsWantedEvents(tlsConnection *conn) {
     }
 }
 
-/* Makes the event loop registration of <conn>'s fd match what it needs. */
-static void tlsUpdateEvents(tlsConnection *conn) {
+/* Makes the event loop registration of <conn>'s fd match what it needs.
+ * Returns 0, or -1 if an event could not be registered (the descriptor
+ * does not fit the loop): then it is left unregistered. */
+static int tlsUpdateEvents(tlsConnection *conn) {
     aeEventLoop *el = connGetEventLoop();
-    int want, have = conn->events;
+    int want, have = conn->events, ret = 0;
     int fd = conn->c.fd;
 
-    if (fd < 0 || !el) return;
+    if (fd < 0 || !el) return 0;
     want = tlsWantedEvents(conn);
-    if (want == have) return;
+    if (want == have) return 0;
 
     if ((have & AE_READABLE) && !(want & AE_READABLE)) {
         aeDeleteFileEvent(el, fd, AE_READABLE);
@@ -604,15 +631,20 @@ static void tlsUpdateEvents(tlsConnection *conn) {
 
     if ((want & AE_READABLE) && !(have & AE_READABLE)) {
         if (aeCreateFileEvent(el, fd, AE_READABLE, tlsReadableProc, conn) ==
-            AE_ERR)
+            AE_ERR) {
             want &= ~AE_READABLE;
+            ret = -1;
+        }
     }
     if ((want & AE_WRITABLE) && !(have & AE_WRITABLE)) {
         if (aeCreateFileEvent(el, fd, AE_WRITABLE | (want & AE_BARRIER),
-                              tlsWritableProc, conn) == AE_ERR)
+                              tlsWritableProc, conn) == AE_ERR) {
             want &= ~(AE_WRITABLE | AE_BARRIER);
+            ret = -1;
+        }
     }
     conn->events = want;
+    return ret;
 }
 
 /* Does OpenSSL hold bytes of <conn> that the socket will not signal again?
@@ -652,15 +684,10 @@ static void tlsHandshakeRemove(tlsConnection *conn) {
     conn->handshake_node = NULL;
 }
 
-static void tlsLogHandshakeFailure(tlsConnection *conn, const char *reason) {
-    tlsLog(TLS_LL_VERBOSE, "TLS handshake %s %s failed: %s",
-           conn->c.state == CONN_STATE_CONNECTING ? "to" : "with",
-           conn->peer[0] ? conn->peer : "?", reason);
-}
-
-/* Ends a handshake that failed: counts it, logs it, stops its events and
- * runs the accept/connect callback, which sees CONN_STATE_ERROR. Returns
- * 0 if the callback closed (and freed) the connection. */
+/* Ends a handshake that failed: counts it, stops its events and runs the
+ * accept/connect callback, which sees CONN_STATE_ERROR and logs the
+ * reason once, with its own context. Returns 0 if the callback closed
+ * (and freed) the connection. */
 static int tlsHandshakeFailed(tlsConnection *conn, tlsFailure why,
                               const char *reason) {
     ConnectionCallbackFunc handler = conn->c.conn_handler;
@@ -673,11 +700,11 @@ static int tlsHandshakeFailed(tlsConnection *conn, tlsFailure why,
     case TLS_FAIL_NOT_TLS: tls_stats.failed_not_tls++; break;
     default: tls_stats.failed_other++; break;
     }
-    tlsLogHandshakeFailure(conn, reason);
     tlsSetError(conn, reason);
     conn->c.state = CONN_STATE_ERROR;
     conn->c.conn_handler = NULL;
     tlsHandshakeRemove(conn);
+    connSocketStopConnect(&conn->c);
     tlsUpdateEvents(conn);
     if (!handler) return 1;
     return connCallHandler(&conn->c, handler);
@@ -686,7 +713,6 @@ static int tlsHandshakeFailed(tlsConnection *conn, tlsFailure why,
 static void tlsTimeoutHandshake(tlsConnection *conn) {
     tls_stats.failed_timeout++;
     tls_stats.handshakes_failed++;
-    tlsLogHandshakeFailure(conn, "handshake timed out");
     tlsSetError(conn, "TLS handshake timed out");
     conn->c.state = CONN_STATE_ERROR;
     tlsUpdateEvents(conn);
@@ -760,6 +786,25 @@ static tlsConnection *tlsConnectionNew(void) {
     return conn;
 }
 
+/* After a failed client handshake: if the peer's certificate is what
+ * failed, writes the reason into <buf> ("certificate does not match
+ * <name>" for a name mismatch, else "certificate verify failed: <why>",
+ * X509_verify_cert_error_string(3)) and returns 1; else returns 0. */
+static int tlsVerifyFailure(tlsConnection *conn, char *buf, size_t len) {
+    long res = SSL_get_verify_result(conn->ssl);
+    const char *name = connConnectorPeerName(&conn->c);
+
+    if (res == X509_V_OK) return 0;
+    if (res == X509_V_ERR_HOSTNAME_MISMATCH ||
+        res == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+        snprintf(buf, len, "certificate does not match %s", name ? name : "?");
+    } else {
+        snprintf(buf, len, "certificate verify failed: %s",
+                 X509_verify_cert_error_string(res));
+    }
+    return 1;
+}
+
 /* Runs one step of SSL_accept/SSL_connect. On completion or failure runs
  * the callback; otherwise waits for the event OpenSSL asked for. */
 static void tlsHandshakeStep(tlsConnection *conn) {
@@ -781,10 +826,16 @@ static void tlsHandshakeStep(tlsConnection *conn) {
             } else {
                 conn->flags &= ~TLS_FLAG_HS_WANT_WRITE;
             }
-            tlsUpdateEvents(conn);
+            if (tlsUpdateEvents(conn) == 0) return;
+            /* A handshake nobody would ever wake up must not hang. */
+            tlsHandshakeFailed(conn, TLS_FAIL_OTHER,
+                               "descriptor out of the event loop's range");
             return;
         }
-        if (!tlsDrainErrors(reason, sizeof(reason), &why)) {
+        if (!accepting && tlsVerifyFailure(conn, reason, sizeof(reason))) {
+            ERR_clear_error();
+            why = TLS_FAIL_VERIFY;
+        } else if (!tlsDrainErrors(reason, sizeof(reason), &why)) {
             if (err == SSL_ERROR_SYSCALL && errno) {
                 snprintf(reason, sizeof(reason), "%s", strerror(errno));
                 conn->c.last_errno = errno;
@@ -802,6 +853,7 @@ static void tlsHandshakeStep(tlsConnection *conn) {
     tls_stats.handshakes++;
     if (SSL_session_reused(conn->ssl)) tls_stats.resumed++;
     tlsHandshakeRemove(conn);
+    connSocketStopConnect(&conn->c);
     handler = conn->c.conn_handler;
     conn->c.conn_handler = NULL;
     tlsUpdateEvents(conn);
@@ -819,8 +871,8 @@ static void tlsTcpConnected(tlsConnection *conn) {
         tlsHandshakeStep(conn);
         return;
     }
-    conn->c.last_errno = soerr;
-    tlsSetError(conn, strerror(soerr));
+    connSocketStopConnect(&conn->c);
+    connSetLastError(&conn->c, soerr, NULL);
     conn->c.state = CONN_STATE_ERROR;
     tlsUpdateEvents(conn);
     handler = conn->c.conn_handler;
@@ -902,6 +954,10 @@ static ssize_t tlsRead(connection *c, void *buf, size_t len) {
     if (ret > 0) {
         conn->flags &= ~TLS_FLAG_READ_DRAINED;
         if (had) tlsUpdateEvents(conn);
+        /* Called from a write handler or a timer, this read may leave
+         * decrypted bytes in OpenSSL that the socket will never announce:
+         * queue the connection so the loop runs its read handler. */
+        tlsPendingCheck(conn);
         return ret;
     }
     if (SSL_get_error(conn->ssl, ret) == SSL_ERROR_WANT_READ)
@@ -1102,45 +1158,153 @@ static void tlsClose(connection *c) {
     }
     tlsPendingRemove(conn);
     tlsHandshakeRemove(conn);
-    zfree(conn->last_error);
+    connReleaseCommon(c);
+    zfree(conn->session_key);
     zfree(conn);
 }
 
 /* Starts the server-side handshake of <c> (state ACCEPTING, from the
  * listener); <handler> runs once from the event loop when it finished or
  * failed (never from inside this call). Returns 0, or -1 if <c> is not
- * waiting to be accepted (the handler will not run). */
+ * waiting to be accepted or its descriptor cannot be watched by the event
+ * loop (the handler will not run; the caller closes <c>). */
 static int tlsAccept(connection *c, ConnectionCallbackFunc handler) {
     tlsConnection *conn = (tlsConnection *)c;
 
     if (c->state != CONN_STATE_ACCEPTING || !conn->ssl ||
         (conn->flags & TLS_FLAG_HS_STARTED))
         return -1;
-    c->conn_handler = handler;
-    tlsHandshakeAdd(conn);
     conn->flags &= ~TLS_FLAG_HS_WANT_WRITE;
     conn->flags |= TLS_FLAG_HS_STARTED;
-    tlsUpdateEvents(conn); /* the ClientHello makes the fd readable */
+    /* The ClientHello makes the fd readable. */
+    if (tlsUpdateEvents(conn) != 0) {
+        conn->flags &= ~TLS_FLAG_HS_STARTED;
+        c->last_errno = ERANGE;
+        tlsSetError(conn, "descriptor out of the event loop's range");
+        return -1;
+    }
+    c->conn_handler = handler;
+    tlsHandshakeAdd(conn);
     return 0;
 }
 
-/* Connects <c> to <addr>:<port> (from <src_addr> if not NULL) and runs the
- * client handshake with the installed client context; <handler> runs once,
+/* ------------------------------------------------------------------------
+ * Sessions of outgoing connections.
+ * --------------------------------------------------------------------- */
+
+static void tlsSessionsFlush(void) {
+    for (int i = 0; i < TLS_CLIENT_SESSIONS; i++) {
+        if (tls_sessions[i].session) SSL_SESSION_free(tls_sessions[i].session);
+        tls_sessions[i].session = NULL;
+        tls_sessions[i].key[0] = '\0';
+    }
+}
+
+static tlsCachedSession *tlsSessionFind(const char *key) {
+    for (int i = 0; i < TLS_CLIENT_SESSIONS; i++)
+        if (tls_sessions[i].session && !strcmp(tls_sessions[i].key, key))
+            return &tls_sessions[i];
+    return NULL;
+}
+
+/* OpenSSL hands over a new resumable session of an outgoing connection
+ * (after the handshake in TLS 1.2, with a ticket in TLS 1.3):
+ * SSL_CTX_sess_set_new_cb(3). Returning 1 keeps the reference. */
+static int tlsSessionNew(SSL *ssl, SSL_SESSION *session) {
+    tlsConnection *conn =
+        tls_conn_index >= 0 ? SSL_get_ex_data(ssl, tls_conn_index) : NULL;
+    tlsCachedSession *slot;
+
+    if (!conn || !conn->session_key) return 0;
+    slot = tlsSessionFind(conn->session_key);
+    if (!slot) { /* the least recently used slot */
+        slot = &tls_sessions[0];
+        for (int i = 1; i < TLS_CLIENT_SESSIONS; i++)
+            if (tls_sessions[i].used < slot->used) slot = &tls_sessions[i];
+        snprintf(slot->key, sizeof(slot->key), "%s", conn->session_key);
+    }
+    if (slot->session) SSL_SESSION_free(slot->session);
+    slot->session = session;
+    slot->used = ++tls_session_clock;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------
+ * Outgoing connections.
+ * --------------------------------------------------------------------- */
+
+/* The connector has the TCP connect of <c> under way on c->fd: bind the
+ * SSL object to it and wait for writable (tlsWritableProc). */
+static int tlsConnectReady(connection *c) {
+    tlsConnection *conn = (tlsConnection *)c;
+    char err[TLS_ERR_LEN];
+
+    anetFormatAddr(conn->peer, sizeof(conn->peer), connConnectorHost(c),
+                   connConnectorPort(c));
+    ERR_clear_error();
+    if (!SSL_set_fd(conn->ssl, c->fd)) {
+        tlsDrainErrors(err, sizeof(err), NULL);
+        tlsSetError(conn, err);
+        c->state = CONN_STATE_ERROR;
+        return -1;
+    }
+    if (tlsUpdateEvents(conn) != 0) {
+        c->last_errno = ERANGE;
+        tlsSetError(conn, "descriptor out of the event loop's range");
+        c->state = CONN_STATE_ERROR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolution failed or the deadline passed (connector): the connect
+ * fails, and the owner's callback runs. */
+static void tlsConnectFail(connection *c, int err, const char *reason) {
+    tlsConnection *conn = (tlsConnection *)c;
+    ConnectionCallbackFunc handler = c->conn_handler;
+    int handshaking = (conn->flags & TLS_FLAG_TCP_CONNECTED) != 0;
+
+    connSocketStopConnect(c);
+    if (err == ETIMEDOUT && !reason)
+        reason = handshaking ? "TLS handshake timed out" : "Connection timed out";
+    if (handshaking) {
+        tls_stats.handshakes_failed++;
+        if (err == ETIMEDOUT)
+            tls_stats.failed_timeout++;
+        else
+            tls_stats.failed_other++;
+    }
+    connSetLastError(c, err, reason);
+    c->state = CONN_STATE_ERROR;
+    c->conn_handler = NULL;
+    tlsUpdateEvents(conn);
+    if (handler) connCallHandler(c, handler);
+}
+
+/* Connects <c> as <opts> says (connection.h) and runs the client
+ * handshake with the installed client context: chain verified against the
+ * configured CA, the name too when asked, SNI for host names, a cached
+ * session of the same peer offered for resumption. <handler> runs once,
  * from the event loop, when done or failed. Returns -1 (handler not kept,
  * state ERROR, reason in the last error) if it could not even start. */
 static int tlsConnect(connection *c, const connConnectOptions *opts,
                       ConnectionCallbackFunc handler) {
-    const char *addr = opts->host;
-    int port = opts->port;
-    const char *src_addr = opts->src_addr;
     tlsConnection *conn = (tlsConnection *)c;
-    char err[ANET_ERR_LEN];
-    unsigned char ipbuf[sizeof(struct in6_addr)];
-    int fd;
+    char err[TLS_ERR_LEN], key[TLS_SESSION_KEY_LEN];
+    const char *name;
+    int verify_name;
+    tlsCachedSession *cached;
 
-    if (c->state != CONN_STATE_NONE) return -1;
+    if (c->state != CONN_STATE_NONE || !opts || !opts->host) return -1;
     if (!tls_client_ctx) {
         tlsSetError(conn, "TLS is not configured");
+        c->state = CONN_STATE_ERROR;
+        return -1;
+    }
+    if (!tls_client_has_ca) {
+        tlsSetError(conn, "no CA to verify the peer: set tls-ca-cert-file or "
+                          "tls-ca-cert-dir (the system's certificate folder "
+                          "to trust the system store)");
         c->state = CONN_STATE_ERROR;
         return -1;
     }
@@ -1152,34 +1316,50 @@ static int tlsConnect(connection *c, const connConnectOptions *opts,
         c->state = CONN_STATE_ERROR;
         return -1;
     }
+    SSL_set_ex_data(conn->ssl, tls_conn_index, conn);
     /* Send SNI for names, not for literal addresses (RFC 6066, 3). */
-    if (inet_pton(AF_INET, addr, ipbuf) != 1 &&
-        inet_pton(AF_INET6, addr, ipbuf) != 1)
-        SSL_set_tlsext_host_name(conn->ssl, addr);
-
-    fd = anetTcpNonBlockBindConnect(err, addr, port, src_addr);
-    if (fd == ANET_ERR) {
-        c->last_errno = errno;
-        tlsSetError(conn, err);
-        c->state = CONN_STATE_ERROR;
-        return -1;
+    if (!connIsIpLiteral(opts->host))
+        SSL_set_tlsext_host_name(conn->ssl, opts->host);
+    name = opts->peer_name ? opts->peer_name : opts->host;
+    verify_name = opts->verify_peer_name >= 0 ? opts->verify_peer_name
+                                              : tls_verify_peer_name;
+    if (verify_name) {
+        /* X509_check_host(3) rules through SSL_set1_host: DNS SANs, the CN
+         * only when the certificate has no DNS SAN; an IP literal is
+         * checked against the IP SANs. */
+        int ok = connIsIpLiteral(name)
+                     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(conn->ssl),
+                                                     name)
+                     : SSL_set1_host(conn->ssl, name);
+        if (!ok) {
+            ERR_clear_error();
+            snprintf(err, sizeof(err), "invalid peer name '%s'", name);
+            tlsSetError(conn, err);
+            c->state = CONN_STATE_ERROR;
+            return -1;
+        }
     }
-    c->fd = fd;
-    /* Writers already gather replies into full records; Nagle would only
-     * hold small records back for the peer's delayed ACK. */
-    anetEnableTcpNoDelay(NULL, fd);
-    ERR_clear_error();
-    if (!SSL_set_fd(conn->ssl, fd)) {
-        tlsDrainErrors(err, sizeof(err), NULL);
-        tlsSetError(conn, err);
-        c->state = CONN_STATE_ERROR;
-        return -1;
+    /* Tools waiting in poll() cannot see bytes read ahead into OpenSSL's
+     * buffer; the event loop can (tlsHasBuffered). */
+    if (!opts->waits_in_poll) SSL_set_read_ahead(conn->ssl, 1);
+    snprintf(key, sizeof(key), "%s:%d/%s/%d", opts->host, opts->port, name,
+             verify_name);
+    conn->session_key = zstrdup(key);
+    if ((cached = tlsSessionFind(key)) != NULL) {
+        SSL_set_session(conn->ssl, cached->session);
+        cached->used = ++tls_session_clock;
     }
     SSL_set_connect_state(conn->ssl);
-    anetFormatAddr(conn->peer, sizeof(conn->peer), addr, port);
+
     c->state = CONN_STATE_CONNECTING;
     c->conn_handler = handler;
-    tlsUpdateEvents(conn); /* writable when the TCP connect completes */
+    if (connSocketStartConnect(c, opts, tlsConnectReady, tlsConnectFail, err,
+                               sizeof(err)) != 0) {
+        if (!c->last_error) tlsSetError(conn, err);
+        c->conn_handler = NULL;
+        c->state = CONN_STATE_ERROR;
+        return -1;
+    }
     return 0;
 }
 
@@ -1191,7 +1371,10 @@ static int tlsSetWriteHandler(connection *c, ConnectionCallbackFunc handler,
     } else {
         c->flags &= ~CONN_FLAG_WRITE_BARRIER;
     }
-    tlsUpdateEvents((tlsConnection *)c);
+    if (tlsUpdateEvents((tlsConnection *)c) != 0 && handler) {
+        c->write_handler = NULL;
+        return -1;
+    }
     return 0;
 }
 
@@ -1205,15 +1388,12 @@ static int tlsSetReadHandler(connection *c, ConnectionCallbackFunc handler) {
         /* Bytes decrypted while nobody was reading will not wake us. */
         tlsPendingCheck(conn);
     }
-    tlsUpdateEvents(conn);
+    if (tlsUpdateEvents(conn) != 0 && handler) {
+        c->read_handler = NULL;
+        tlsPendingRemove(conn);
+        return -1;
+    }
     return 0;
-}
-
-static const char *tlsGetLastError(connection *c) {
-    tlsConnection *conn = (tlsConnection *)c;
-
-    if (conn->last_error) return conn->last_error;
-    return strerror(c->last_errno);
 }
 
 static int tlsHasPendingData(void) {
@@ -1276,66 +1456,99 @@ static const char *tlsGetCipher(connection *c) {
     return SSL_CIPHER_get_name(SSL_get_current_cipher(conn->ssl));
 }
 
-/* Accepts up to TLS_MAX_ACCEPTS_PER_CALL connections on listening <fd> and
- * hands each, in state ACCEPTING, to the listener's callback. */
-static void tlsAcceptProc(aeEventLoop *el, int fd, void *data, int mask) {
-    connListener *l = data;
-    int max = TLS_MAX_ACCEPTS_PER_CALL;
+/* Peer certificate's subject alternative names (connection.h). */
+static sds *tlsGetPeerCertSANs(connection *c, int *count) {
+    tlsConnection *conn = (tlsConnection *)c;
+    GENERAL_NAMES *names;
+    sds *out;
+    int n, used = 0;
 
-    (void)el;
-    (void)mask;
-    while (max--) {
-        char ip[NET_IP_STR_LEN], err[ANET_ERR_LEN];
-        int port = 0, cfd;
-        tlsConnection *conn;
+    *count = 0;
+    if (!conn->ssl || c->state != CONN_STATE_CONNECTED) return NULL;
+    X509 *cert = SSL_get0_peer_certificate(conn->ssl);
+    if (!cert) return NULL;
+    names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    ERR_clear_error();
+    if (!names) return NULL;
+    n = sk_GENERAL_NAME_num(names);
+    out = zmalloc(sizeof(sds) * (n > 0 ? n : 1));
+    for (int i = 0; i < n; i++) {
+        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+        const unsigned char *data;
+        int len;
+        char ip[INET6_ADDRSTRLEN];
 
-        cfd = anetTcpAccept(err, fd, ip, sizeof(ip), &port);
-        if (cfd == ANET_ERR) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                tlsLog(TLS_LL_WARNING, "Accepting TLS connection: %s", err);
-            return;
+        switch (gn->type) {
+        case GEN_DNS:
+        case GEN_URI:
+        case GEN_EMAIL:
+            data = ASN1_STRING_get0_data(gn->d.ia5);
+            len = ASN1_STRING_length(gn->d.ia5);
+            out[used] = sdsNew(gn->type == GEN_DNS   ? "DNS:"
+                               : gn->type == GEN_URI ? "URI:"
+                                                     : "email:");
+            out[used] = sdsCatLen(out[used], data, (size_t)len);
+            used++;
+            break;
+        case GEN_IPADD:
+            data = ASN1_STRING_get0_data(gn->d.ip);
+            len = ASN1_STRING_length(gn->d.ip);
+            if ((len == 4 && inet_ntop(AF_INET, data, ip, sizeof(ip))) ||
+                (len == 16 && inet_ntop(AF_INET6, data, ip, sizeof(ip)))) {
+                out[used] = sdsNew("IP:");
+                out[used] = sdsCat(out[used], ip);
+                used++;
+            }
+            break;
+        default:
+            break;
         }
-        if (!tls_server_ctx) {
-            tlsLog(TLS_LL_WARNING,
-                   "TLS connection from %s:%d refused: TLS is not configured",
-                   ip, port);
-            close(cfd);
-            continue;
-        }
-        anetEnableTcpNoDelay(NULL, cfd);
-
-        conn = tlsConnectionNew();
-        conn->c.fd = cfd;
-        conn->c.state = CONN_STATE_ACCEPTING;
-        anetFormatAddr(conn->peer, sizeof(conn->peer), ip, port);
-        ERR_clear_error();
-        conn->ssl = SSL_new(tls_server_ctx);
-        if (!conn->ssl || !SSL_set_fd(conn->ssl, cfd)) {
-            tlsDrainErrors(err, sizeof(err), NULL);
-            tlsLog(TLS_LL_WARNING, "TLS connection from %s: %s", conn->peer, err);
-            tlsClose(&conn->c);
-            continue;
-        }
-        SSL_set_accept_state(conn->ssl);
-        l->accepted(&conn->c, ip, port);
     }
+    GENERAL_NAMES_free(names);
+    if (used == 0) {
+        zfree(out);
+        return NULL;
+    }
+    *count = used;
+    return out;
 }
 
-static void tlsCloseListener(connListener *l) {
-    connSocketCloseListener(l);
-}
+/* Wraps descriptor <fd>, just accepted from <ip>:<port> by the shared
+ * accept loop, into a connection waiting for connAccept(). NULL (the loop
+ * closes <fd>) when no server context is installed or OpenSSL fails. */
+static connection *tlsCreateAccepted(int fd, const char *ip, int port) {
+    char err[TLS_ERR_LEN];
+    tlsConnection *conn;
 
-/* TLS listens exactly like plain TCP; only what happens on accept differs. */
-static int tlsListen(connListener *l, char *err, size_t errlen) {
-    return connSocketListenTcp(l, tlsAcceptProc, err, errlen) == 0 ? 0 : -1;
+    if (!tls_server_ctx) {
+        connLog(CONN_LL_WARNING,
+                "TLS connection from %s:%d refused: TLS is not configured",
+                ip, port);
+        return NULL;
+    }
+    conn = tlsConnectionNew();
+    conn->c.state = CONN_STATE_ACCEPTING;
+    anetFormatAddr(conn->peer, sizeof(conn->peer), ip, port);
+    ERR_clear_error();
+    conn->ssl = SSL_new(tls_server_ctx);
+    if (!conn->ssl || !SSL_set_fd(conn->ssl, fd)) {
+        tlsDrainErrors(err, sizeof(err), NULL);
+        connLog(CONN_LL_WARNING, "TLS connection from %s: %s", conn->peer, err);
+        tlsClose(&conn->c);
+        return NULL;
+    }
+    conn->c.fd = fd;
+    SSL_set_accept_state(conn->ssl);
+    return &conn->c;
 }
 
 static ConnectionType tls_type = {
     .name = CONN_TYPE_TLS,
     .is_tls = 1,
-    .listen = tlsListen,
-    .closeListener = tlsCloseListener,
+    .listen = connSocketListenTcp,
+    .closeListener = connSocketCloseListener,
     .create = tlsCreate,
+    .createAccepted = tlsCreateAccepted,
     .connect = tlsConnect,
     .accept = tlsAccept,
     .write = tlsWrite,
@@ -1344,10 +1557,11 @@ static ConnectionType tls_type = {
     .close = tlsClose,
     .setWriteHandler = tlsSetWriteHandler,
     .setReadHandler = tlsSetReadHandler,
-    .getLastError = tlsGetLastError,
+    .getLastError = connGetLastErrorDefault,
     .hasPendingData = tlsHasPendingData,
     .processPendingData = tlsProcessPendingData,
     .getPeerCertSubject = tlsGetPeerCertSubject,
+    .getPeerCertSANs = tlsGetPeerCertSANs,
     .getProtocol = tlsGetProtocol,
     .getCipher = tlsGetCipher,
 };
@@ -1370,8 +1584,9 @@ void tlsInit(void) {
                      NULL);
     tls_pending = listCreate();
     tls_handshaking = listCreate();
+    tls_conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     if (connTypeRegister(&tls_type) != 0)
-        tlsLog(TLS_LL_WARNING, "Could not register the TLS connection type");
+        connLog(CONN_LL_WARNING, "Could not register the TLS connection type");
     tls_initialized = 1;
 }
 
@@ -1390,6 +1605,10 @@ int tlsConfigure(const tlsSettings *s, char *err, size_t errlen) {
     tls_server_ctx = server;
     tls_client_ctx = client;
     tls_handshake_timeout = s->handshake_timeout;
+    tls_verify_peer_name = s->verify_peer_name;
+    tls_client_has_ca = tlsIsSet(s->ca_cert_file) || tlsIsSet(s->ca_cert_dir);
+    /* Sessions of the old settings may not fit the new ones. */
+    tlsSessionsFlush();
     return 0;
 }
 
@@ -1469,15 +1688,11 @@ int tlsGetCertInfo(tlsCertInfo *out) {
     return 0;
 }
 
-/* Sets the function that receives the type's log lines (NULL: silent). */
-void tlsSetLogger(void (*logfn)(int level, const char *fmt, ...)) {
-    tls_logger = logfn;
-}
-
 /* Releases the contexts, the handshake timer and the type's lists. Open
  * connections must be closed first. OpenSSL's own global state is freed by
  * the exit handler OpenSSL installs. */
 void tlsCleanup(void) {
+    tlsSessionsFlush();
     SSL_CTX_free(tls_server_ctx);
     SSL_CTX_free(tls_client_ctx);
     tls_server_ctx = tls_client_ctx = NULL;
@@ -1541,11 +1756,6 @@ void tlsResetStats(void) {
 int tlsGetCertInfo(tlsCertInfo *out) {
     memset(out, 0, sizeof(*out));
     return -1;
-}
-
-/* Ignores <logfn>: nothing is ever logged. */
-void tlsSetLogger(void (*logfn)(int level, const char *fmt, ...)) {
-    (void)logfn;
 }
 
 /* Does nothing. */

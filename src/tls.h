@@ -35,6 +35,8 @@ typedef struct tlsSettings {
     int session_cache_timeout;   /* tls-session-cache-timeout, seconds */
     int auth_clients;            /* tls-auth-clients: TLS_CLIENT_AUTH_* */
     long long handshake_timeout; /* tls-handshake-timeout, ms; 0 = none */
+    int verify_peer_name;        /* tls-verify-peer-name: outgoing
+                                  * connections check the peer's name */
 } tlsSettings;
 
 /* Counters for INFO's "# TLS" section. */
@@ -74,8 +76,6 @@ void tlsGetStats(tlsStats *out);
 void tlsResetStats(void);
 /* Fills <out> from the installed server certificate; -1 if none. */
 int tlsGetCertInfo(tlsCertInfo *out);
-/* Sets a logging callback: level is one of the server's LL_* values. */
-void tlsSetLogger(void (*logfn)(int level, const char *fmt, ...));
 /* Free OpenSSL's thread-local and global state (at exit, for leak checks). */
 void tlsCleanup(void);
 

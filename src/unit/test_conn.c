@@ -22,6 +22,16 @@
 #include "../zmalloc.h"
 #include "test_help.h"
 
+/* A setup call that cannot fail in these tests: stop at once if it does. */
+#define MUST_OK(call)                                                      \
+    do {                                                                   \
+        if ((call) != 0) {                                                 \
+            fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__,       \
+                    #call);                                                \
+            abort();                                                       \
+        }                                                                  \
+    } while (0)
+
 /* connConnect with only a host and port, as most tests need. */
 static int testConnect(connection *conn, const char *host, int port,
                        ConnectionCallbackFunc handler) {
@@ -670,10 +680,10 @@ static void clientOnRead(connection *conn) {
         }
     } else if (n == 0) {
         clientEof = 1;
-        connSetReadHandler(conn, NULL);
+        connClearReadHandler(conn);
     } else if (connGetState(conn) != CONN_STATE_CONNECTED) {
         clientEof = -1;
-        connSetReadHandler(conn, NULL);
+        connClearReadHandler(conn);
     }
 }
 
@@ -681,7 +691,7 @@ static void clientOnConnect(connection *conn) {
     clientConnected++;
     clientConnectState = connGetState(conn);
     if (clientConnectState != CONN_STATE_CONNECTED) return;
-    connSetReadHandler(conn, clientOnRead);
+    MUST_OK(connSetReadHandler(conn, clientOnRead));
     (void)connWrite(conn, "ping\n", 5);
 }
 
@@ -706,7 +716,7 @@ static void serverOnRead(connection *conn) {
 
 static void serverOnAccept(connection *conn) {
     serverReady = (connGetState(conn) == CONN_STATE_CONNECTED);
-    connSetReadHandler(conn, serverOnRead);
+    MUST_OK(connSetReadHandler(conn, serverOnRead));
 }
 
 static void resetExchange(void) {
@@ -843,7 +853,7 @@ static void orderWrite(connection *conn) {
         connClose(conn);
         return;
     }
-    connSetWriteHandler(conn, NULL);
+    connClearWriteHandler(conn);
 }
 
 /* Connects a client to <l> and returns the accepted server connection
@@ -1142,7 +1152,7 @@ static void bigWriter(connection *conn) {
         }
         return;
     }
-    connSetWriteHandler(conn, NULL);
+    connClearWriteHandler(conn);
 }
 
 static void bigReader(connection *conn) {
@@ -1169,7 +1179,7 @@ TEST_CASE(test_big_transfer) {
     bigSent = bigRecv = 0;
     bigMismatch = bigSawAgain = 0;
     /* Fill the socket before the reader runs, so a write must wait. */
-    connSetReadHandler(client, NULL);
+    connClearReadHandler(client);
     ASSERT_EQ_INT(connSetWriteHandler(client, bigWriter), 0);
     bigWriter(client);
     ASSERT_EQ_INT(bigSawAgain, 1);

@@ -24,6 +24,16 @@
 #include "../zmalloc.h"
 #include "test_help.h"
 
+/* A setup call that cannot fail in these tests: stop at once if it does. */
+#define MUST_OK(call)                                                      \
+    do {                                                                   \
+        if ((call) != 0) {                                                 \
+            fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__,       \
+                    #call);                                                \
+            abort();                                                       \
+        }                                                                  \
+    } while (0)
+
 /* connConnect with only a host and port, as most tests need. */
 static int testConnect(connection *conn, const char *host, int port,
                        ConnectionCallbackFunc handler) {
@@ -173,15 +183,15 @@ static int serverFlush(server *s) {
     }
     if (s->outpos == s->outlen) {
         s->outpos = s->outlen = 0;
-        connSetWriteHandler(s->conn, NULL);
+        connClearWriteHandler(s->conn);
     } else {
-        connSetWriteHandler(s->conn, serverWrite);
+        MUST_OK(connSetWriteHandler(s->conn, serverWrite));
     }
     /* Back-pressure: stop reading while much is unsent. */
     if (s->outlen - s->outpos > 256 * 1024) {
-        connSetReadHandler(s->conn, NULL);
+        connClearReadHandler(s->conn);
     } else if (!connHasReadHandler(s->conn)) {
-        connSetReadHandler(s->conn, serverRead);
+        MUST_OK(connSetReadHandler(s->conn, serverRead));
     }
     return 1;
 }
@@ -230,7 +240,7 @@ static void serverHandshake(connection *conn) {
         snprintf(s->subject, sizeof(s->subject), "%s", subject);
         sdsFree(subject);
     }
-    connSetReadHandler(conn, serverRead);
+    MUST_OK(connSetReadHandler(conn, serverRead));
 }
 
 static void serverAccepted(connection *conn, const char *ip, int cport) {
@@ -280,8 +290,8 @@ static void clientRead(connection *conn) {
             c->closed = 1;
             snprintf(c->err, sizeof(c->err), "%s",
                      n == 0 ? "closed" : connGetLastError(conn));
-            connSetReadHandler(conn, NULL);
-            connSetWriteHandler(conn, NULL);
+            connClearReadHandler(conn);
+            connClearWriteHandler(conn);
         }
         return;
     }
@@ -320,7 +330,7 @@ static void clientWrite(connection *conn) {
         if (n <= 0) {
             if (connGetState(conn) != CONN_STATE_CONNECTED) {
                 c->closed = 1;
-                connSetWriteHandler(conn, NULL);
+                connClearWriteHandler(conn);
             } else {
                 c->write_retries++;
             }
@@ -328,7 +338,7 @@ static void clientWrite(connection *conn) {
         }
         c->sent += (size_t)n;
     }
-    if (c->sent == c->total) connSetWriteHandler(conn, NULL);
+    if (c->sent == c->total) connClearWriteHandler(conn);
 }
 
 static void clientConnected(connection *conn) {
@@ -346,8 +356,8 @@ static void clientConnected(connection *conn) {
     }
     snprintf(c->protocol, sizeof(c->protocol), "%s",
              tls->getProtocol(conn) ? tls->getProtocol(conn) : "?");
-    connSetReadHandler(conn, clientRead);
-    if (c->total) connSetWriteHandler(conn, clientWrite);
+    MUST_OK(connSetReadHandler(conn, clientRead));
+    if (c->total) MUST_OK(connSetWriteHandler(conn, clientWrite));
 }
 
 static client *clientStart(size_t total) {
@@ -371,7 +381,7 @@ static void clientFree(client *c) {
 /* Sends <total> more pattern bytes on <c> and waits for their echo. */
 static int clientEcho(client *c, size_t total) {
     c->total += total;
-    connSetWriteHandler(c->conn, clientWrite);
+    MUST_OK(connSetWriteHandler(c->conn, clientWrite));
     WAIT_FOR(c->received >= c->total || c->closed, WAIT_MS * 3);
     return c->received == c->total && c->mismatches == 0 && !c->closed;
 }
@@ -536,8 +546,9 @@ TEST_CASE(test_mutual_tls) {
     ASSERT(after.failed_no_cert - before.failed_no_cert >= 1);
     ASSERT_EQ_INT(after.failed_verify, before.failed_verify);
     ASSERT(strstr(srv_last_err, "certificate") != NULL);
-    ASSERT(strstr(last_log, "[1] ") == last_log);
-    ASSERT(strstr(last_log, "127.0.0.1:") != NULL);
+    /* The layer reports a connection's failure to its owner, who logs it
+     * once with its own context: the layer itself stays silent. */
+    ASSERT_EQ_STR(last_log, "");
     printf("  no cert: server error \"%s\"\n", srv_last_err);
     clientFree(c);
     ASSERT_EQ_INT(nservers, 0);
@@ -841,7 +852,7 @@ static int setUp(void) {
     connSocketInit();
     tlsInit();
     tlsInit(); /* idempotent */
-    tlsSetLogger(testLogger);
+    connSetLogger(testLogger);
     tls = connTypeOfTls();
     if (!tls || !tls->is_tls) return -1;
     aeCreateTimeEvent(el, 10, tick, NULL, NULL);
