@@ -92,3 +92,21 @@ start_server {tags {robustness}} {
         rb_wait_clients 1
     }
 }
+
+# Peers that stop reading while more of their bytes wait: once the server
+# decided to close such a client after its replies (QUIT, a protocol
+# error), it must stop watching its socket instead of being woken for it
+# on every turn. hostile_peer.py measures the server's CPU meanwhile.
+start_server {tags {robustness}} {
+    foreach mode {quit-unread proto-unread} {
+        test "No busy loop: $mode with replies unread and bytes still coming" {
+            set script [file join $::tests_dir helpers hostile_peer.py]
+            set args [list $mode [srv 0 port] [srv 0 pid]]
+            if {$::tls} {lappend args $::tls_dir}
+            set rc [catch {exec /usr/bin/python3 $script {*}$args} out]
+            assert_match "OK*" [string trim $out] "hostile_peer.py: $out"
+            assert_equal 0 $rc
+            assert_equal PONG [r ping]
+        }
+    }
+}

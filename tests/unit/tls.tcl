@@ -770,3 +770,16 @@ start_tls_server {} {
 }
 
 file delete -force $::tls_assets
+
+# ------------------------------------------------- hostile peers (layer)
+
+start_tls_server {} {
+    test "TLS: a KeyUpdate request while the server's send buffer is full, then more bytes: no busy loop" {
+        set script [file join $::tests_dir helpers hostile_peer.py]
+        set rc [catch {exec /usr/bin/python3 $script keyupdate $::tls_port \
+                           [srv 0 pid] [file dirname [tls_file ca.crt]]} out]
+        assert_match "OK*" [string trim $out] "hostile_peer.py: $out"
+        assert_equal 0 $rc
+        assert_equal PONG [r ping]
+    }
+}
