@@ -783,3 +783,94 @@ start_tls_server {} {
         assert_equal PONG [r ping]
     }
 }
+
+# --------------------------------------------- maxclients and descriptors
+
+# Opens <n> TCP connections to <port> that never start a TLS handshake.
+proc tls_idle_sockets {port n} {
+    set socks {}
+    for {set i 0} {$i < $n} {incr i} {
+        lappend socks [socket 127.0.0.1 $port]
+    }
+    return $socks
+}
+
+start_tls_server {maxclients 2} {
+    test "TLS: a client over maxclients is told so after its handshake, counting handshakes in progress" {
+        # The test's own client is one; a TCP connection still in its
+        # handshake makes two: the next TLS client is refused, readably.
+        set idle [tls_idle_sockets $::tls_port 1]
+        wait_for_condition 100 20 {[s connected_clients] == 2} else {
+            fail "the handshaking connection is not counted"
+        }
+        assert_equal "-ERR max number of clients reached" [tls_try_ping $::tls_port]
+        foreach sock $idle {close $sock}
+        wait_for_condition 100 20 {[s connected_clients] == 1} else {
+            fail "connected_clients did not come back to 1"
+        }
+        assert_equal "+PONG" [tls_try_ping $::tls_port]
+    }
+
+    test "TLS: a client accepted under maxclients is not refused because later ones arrived" {
+        # X arrives while there is room and handshakes slowly; Y arrives
+        # after it (over the limit). X must still be served.
+        set x [tls::socket -cafile [tls_file ca.crt] -certfile [tls_file client.crt] \
+                   -keyfile [tls_file client.key] 127.0.0.1 $::tls_port]
+        fconfigure $x -blocking 0 -translation binary -buffering none
+        wait_for_condition 100 20 {[s connected_clients] == 2} else {
+            fail "X was not accepted"
+        }
+        set idle [tls_idle_sockets $::tls_port 1]
+        wait_for_condition 100 20 {[s connected_clients] == 3} else {
+            fail "Y was not accepted"
+        }
+        set deadline [expr {[clock milliseconds] + 10000}]
+        while {![tls::handshake $x]} {
+            if {[clock milliseconds] > $deadline} {fail "X's handshake did not finish"}
+            after 5
+        }
+        puts -nonewline $x "PING\r\n"
+        flush $x
+        set line ""
+        while {[clock milliseconds] < $deadline} {
+            if {[gets $x line] >= 0} break
+            if {[eof $x]} break
+            after 5
+        }
+        assert_equal "+PONG" [string trimright $line "\r"]
+        close $x
+        foreach sock $idle {close $sock}
+    }
+}
+
+start_tls_server {maxclients 4} {
+    test "TLS: a connection beyond the event loop's descriptors is closed at once, not left hanging" {
+        # maxclients 4 sizes the loop for 4 + 128 descriptors; these idle
+        # connections push the next descriptor past it.
+        set idle [tls_idle_sockets $::tls_port 160]
+        wait_for_condition 200 20 {[s rejected_connections] > 0} else {
+            fail "no connection was refused"
+        }
+        set t0 [clock milliseconds]
+        set res [tls_try_ping $::tls_port client {} 5000]
+        assert_match "ERR:*" $res
+        assert_no_match "*did not finish*" $res
+        foreach sock $idle {close $sock}
+        wait_for_condition 200 20 {[s connected_clients] == 1} else {
+            fail "the idle connections were not released"
+        }
+        assert_equal "+PONG" [tls_try_ping $::tls_port]
+    }
+
+    test "TLS: per-cycle accept limits are directives (Redis 7.4 names)" {
+        assert_equal {max-new-tls-connections-per-cycle 1} \
+            [r config get max-new-tls-connections-per-cycle]
+        assert_equal {max-new-connections-per-cycle 10} \
+            [r config get max-new-connections-per-cycle]
+        r config set max-new-tls-connections-per-cycle 5
+        assert_equal "+PONG" [tls_try_ping $::tls_port]
+        assert_error "*max-new-connections-per-cycle*" \
+            {r config set max-new-connections-per-cycle 0}
+        r config set max-new-tls-connections-per-cycle 1
+    }
+}
