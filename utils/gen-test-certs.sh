@@ -16,7 +16,10 @@
 # server-pass.key (server.key encrypted with passphrase "secret"),
 # client.crt/client.key (clientAuth), client.p12 (password "changeit"),
 # other-ca.crt/other-ca.key with other-client.crt/other-client.key (an
-# unrelated CA, for wrong-CA tests), redis.dh (2048-bit DH parameters).
+# unrelated CA, for wrong-CA tests), redis.dh (2048-bit DH parameters),
+# server-expired.crt/server-expired.key (same CA and names as server.crt,
+# valid only in 2020), server-cn.crt/server-cn.key (no subjectAltName,
+# CN=localhost: the name check falls back to the CN).
 set -e
 
 force=0
@@ -101,6 +104,31 @@ make_cert server-2 ca "/O=Redis Test/CN=Server 2" "$server_ext"
 make_cert client ca "/O=Redis Test/CN=Client" "$client_ext"
 make_ca other-ca "/O=Other Test/CN=Other Certificate Authority"
 make_cert other-client other-ca "/O=Other Test/CN=Other Client" "$client_ext"
+
+# A certificate whose validity ended long ago: `openssl ca` is the one
+# OpenSSL 3.0 command that takes explicit start and end dates.
+if need server-expired.crt; then
+    make_key server-expired.key
+    cadir=$(mktemp -d)
+    : > "$cadir/index.txt"
+    printf '%s\n' "[ca]" "default_ca=test" "[test]" "dir=$cadir" \
+        "database=$cadir/index.txt" "new_certs_dir=$cadir" \
+        "serial=$cadir/serial" "default_md=sha256" "policy=any" \
+        "unique_subject=no" "[any]" "commonName=supplied" \
+        "organizationName=optional" > "$cadir/ca.cnf"
+    printf '%s\n' "$server_ext" > "$cadir/ext"
+    echo 01 > "$cadir/serial"
+    openssl req -new -key server-expired.key \
+        -subj "/O=Redis Test/CN=Expired Server" -out "$cadir/req.csr"
+    openssl ca -batch -config "$cadir/ca.cnf" -cert ca.crt -keyfile ca.key \
+        -startdate 20200101000000Z -enddate 20201231000000Z \
+        -extfile "$cadir/ext" -notext -in "$cadir/req.csr" \
+        -out server-expired.crt 2>/dev/null
+    rm -rf "$cadir"
+fi
+make_cert server-cn ca "/O=Redis Test/CN=localhost" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth"
 
 if need server-pass.key; then
     openssl pkey -in server.key -aes256 -passout pass:secret -out server-pass.key

@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1132,6 +1133,178 @@ TEST_CASE(test_many_accepts) {
     connCloseListener(&l);
 }
 
+/* ---------------------------------------------------------------------
+ * One behaviour for every type: deferred close, accept limits, running
+ * out of descriptors, outgoing connections by name and with a deadline */
+
+static int deferredFd = -1, deferredFdOpenInside;
+static void closeAndCheckFd(connection *conn) {
+    deferredFd = connGetFd(conn);
+    connClose(conn);
+    /* Still open while the handler runs: the close is only scheduled. */
+    deferredFdOpenInside = fcntl(deferredFd, F_GETFD) != -1;
+}
+
+TEST_CASE(test_deferred_close) {
+    connListener l;
+    resetAccepted();
+    int port = listenOnFreePort(&l);
+    ASSERT(port > 0);
+    client = connCreate(connTypeOfSocket());
+    clientConnected = 0;
+    ASSERT_EQ_INT(testConnect(client, "127.0.0.1", port, clientOnConnect), 0);
+    ASSERT(RUN_UNTIL(acceptedCount == 1 && clientConnected == 1, 5000));
+    connection *server = accepted[0];
+    MUST_OK(connAccept(server, NULL));
+    ASSERT_EQ_INT(connCallHandler(server, closeAndCheckFd), 0);
+    ASSERT_EQ_INT(deferredFdOpenInside, 1);
+    ASSERT(fcntl(deferredFd, F_GETFD) == -1); /* closed once it returned */
+    connClose(client);
+    connCloseListener(&l);
+}
+
+TEST_CASE(test_accept_limit_per_turn) {
+    connListener l;
+    int fds[5];
+    resetAccepted();
+    int port = listenOnFreePort(&l);
+    ASSERT(port > 0);
+    l.max_accepts = 2;
+    /* Five peers complete their TCP handshake in the kernel's backlog. */
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(0x7f000001)};
+    for (int i = 0; i < 5; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        ASSERT(fds[i] >= 0 &&
+               connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    }
+    /* Each turn of the loop takes at most two of them. */
+    aeProcessEvents(el, AE_FILE_EVENTS | AE_DONT_WAIT);
+    int first = acceptedCount;
+    aeProcessEvents(el, AE_FILE_EVENTS | AE_DONT_WAIT);
+    int second = acceptedCount;
+    int done = RUN_UNTIL(acceptedCount == 5, 5000);
+    for (int i = 0; i < acceptedCount; i++) connClose(accepted[i]);
+    for (int i = 0; i < 5; i++) close(fds[i]);
+    connCloseListener(&l);
+    ASSERT_EQ_INT(first, 2);
+    ASSERT_EQ_INT(second, 4);
+    ASSERT(done);
+}
+
+TEST_CASE(test_accept_out_of_descriptors) {
+    connListener l;
+    struct rlimit saved, low;
+    int spare[64], nspare = 0;
+    resetAccepted();
+    int port = listenOnFreePort(&l);
+    ASSERT(port > 0);
+    /* A client connects while the process can open no descriptor. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(0x7f000001)};
+    ASSERT(fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    ASSERT(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    low = saved;
+    low.rlim_cur = (rlim_t)fd + 1;
+    ASSERT(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    /* Fill any lower hole so that accept gets EMFILE. */
+    while (nspare < 64) {
+        int d = dup(0);
+        if (d == -1) break;
+        spare[nspare++] = d;
+    }
+    aeProcessEvents(el, AE_FILE_EVENTS | AE_DONT_WAIT);
+    int paused = l.paused;
+    int watched = aeGetFileEvents(el, l.fd[0]);
+    for (int i = 0; i < nspare; i++) close(spare[i]);
+    ASSERT(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    ASSERT_EQ_INT(acceptedCount, 0);
+    /* Not watched while paused, so the loop does not spin on it. */
+    ASSERT_EQ_INT(paused, 1);
+    ASSERT_EQ_INT(watched, 0);
+    /* Watched again after the pause; the waiting client is taken. */
+    ASSERT(RUN_UNTIL(acceptedCount == 1, 5000));
+    ASSERT_EQ_INT(l.paused, 0);
+    connClose(accepted[0]);
+    close(fd);
+    connCloseListener(&l);
+}
+
+static int slowResolverCalls;
+/* "slow.test" resolves to 127.0.0.1 after 300 ms; "localhost" too, at
+ * once; anything else fails. Runs on the resolver thread. */
+static int slowResolver(const char *host, char *ip, size_t iplen, char *err,
+                        size_t errlen) {
+    __atomic_add_fetch(&slowResolverCalls, 1, __ATOMIC_RELAXED);
+    if (!strcmp(host, "slow.test")) {
+        struct timespec ts = {0, 300 * 1000000L};
+        nanosleep(&ts, NULL);
+    } else if (strcmp(host, "localhost")) {
+        snprintf(err, errlen, "no such name");
+        return -1;
+    }
+    snprintf(ip, iplen, "127.0.0.1");
+    return 0;
+}
+
+TEST_CASE(test_connect_by_name) {
+    connListener l;
+    resetAccepted();
+    int port = listenOnFreePort(&l);
+    ASSERT(port > 0);
+
+    /* getaddrinfo on the resolver thread (localhost is in /etc/hosts). */
+    client = connCreate(connTypeOfSocket());
+    clientConnected = 0;
+    connConnectOptions o = {.host = "localhost", .port = port};
+    ASSERT_EQ_INT(connConnect(client, &o, clientOnConnect), 0);
+    ASSERT_EQ_INT(connGetState(client), CONN_STATE_CONNECTING);
+    ASSERT(RUN_UNTIL(clientConnected == 1, 5000));
+    ASSERT_EQ_INT(clientConnectState, CONN_STATE_CONNECTED);
+    connClose(client);
+
+    /* An unknown name: the callback reports it, once. */
+    connSetResolver(slowResolver);
+    client = connCreate(connTypeOfSocket());
+    clientConnected = 0;
+    o.host = "nowhere.test";
+    ASSERT_EQ_INT(connConnect(client, &o, clientOnConnect), 0);
+    ASSERT(RUN_UNTIL(clientConnected == 1, 5000));
+    ASSERT_EQ_INT(clientConnectState, CONN_STATE_ERROR);
+    ASSERT_EQ_STR(connGetLastError(client),
+                  "Cannot resolve 'nowhere.test': no such name");
+    connClose(client);
+
+    /* A deadline shorter than the resolution. */
+    client = connCreate(connTypeOfSocket());
+    clientConnected = 0;
+    o.host = "slow.test";
+    o.timeout_ms = 100;
+    long long start = nowMs();
+    ASSERT_EQ_INT(connConnect(client, &o, clientOnConnect), 0);
+    ASSERT(RUN_UNTIL(clientConnected == 1, 5000));
+    ASSERT(nowMs() - start < 250);
+    ASSERT_EQ_INT(clientConnectState, CONN_STATE_ERROR);
+    ASSERT_EQ_STR(connGetLastError(client), "Connection timed out");
+    connClose(client);
+    /* Its late answer must not call back. */
+    ASSERT(RUN_UNTIL(nowMs() - start > 500, 2000));
+    ASSERT_EQ_INT(clientConnected, 1);
+
+    /* A unix socket path is never resolved. */
+    int calls = __atomic_load_n(&slowResolverCalls, __ATOMIC_RELAXED);
+    client = connCreate(connTypeOfUnix());
+    connConnectOptions u = {.host = "/nonexistent/sock"};
+    ASSERT_EQ_INT(connConnect(client, &u, clientOnConnect), -1);
+    ASSERT_EQ_INT(__atomic_load_n(&slowResolverCalls, __ATOMIC_RELAXED), calls);
+    connClose(client);
+    connSetResolver(NULL);
+    connCloseListener(&l);
+}
+
 #define BIG (4 * 1024 * 1024)
 static unsigned char *bigOut;
 static size_t bigSent, bigRecv;
@@ -1256,6 +1429,10 @@ int main(void) {
     RUN_TEST(test_listen_addresses);
     RUN_TEST(test_unix);
     RUN_TEST(test_many_accepts);
+    RUN_TEST(test_deferred_close);
+    RUN_TEST(test_accept_limit_per_turn);
+    RUN_TEST(test_accept_out_of_descriptors);
+    RUN_TEST(test_connect_by_name);
     RUN_TEST(test_big_transfer);
     RUN_TEST(test_registry_full);
 

@@ -97,7 +97,8 @@ static char *certPath(char *buf, const char *name) {
 
 static char p_ca[512], p_cert[512], p_key[512], p_cert2[512], p_key2[512],
     p_passkey[512], p_client_cert[512], p_client_key[512], p_other_ca[512],
-    p_other_cert[512], p_other_key[512], p_dh[512];
+    p_other_cert[512], p_other_key[512], p_dh[512], p_expired_cert[512],
+    p_expired_key[512], p_cn_cert[512], p_cn_key[512];
 
 /* Server settings: server.crt, CA ca.crt, no client authentication. */
 static void baseSettings(tlsSettings *s) {
@@ -821,6 +822,298 @@ TEST_CASE(test_session_resumption) {
 
 /* ---- main ------------------------------------------------------------- */
 
+/* ---- outgoing connections ---------------------------------------------- */
+
+/* Starts a client as <opts> says (host, name checks, deadline); the port
+ * defaults to the test listener's. */
+static client *clientStartOpts(connConnectOptions *opts) {
+    client *c = zcalloc(sizeof(*c));
+    c->conn = connCreate(tls);
+    connSetPrivateData(c->conn, c);
+    if (!opts->port) opts->port = port;
+    if (connConnect(c->conn, opts, clientConnected) != 0) {
+        c->handshake = -1;
+        snprintf(c->err, sizeof(c->err), "%s", connGetLastError(c->conn));
+    }
+    return c;
+}
+
+/* Connects to the test listener as <opts> says and waits for the outcome:
+ * 1 connected, -1 failed (reason in <err>). */
+static int outboundTry(connConnectOptions *opts, char *err, size_t errlen) {
+    client *c = clientStartOpts(opts);
+    WAIT_FOR(c->handshake != 0, WAIT_MS);
+    int res = c->handshake;
+    snprintf(err, errlen, "%s", c->err);
+    clientFree(c);
+    WAIT_FOR(nservers == 0, WAIT_MS);
+    return res;
+}
+
+TEST_CASE(test_outbound_verification) {
+    tlsSettings s;
+    char err[512];
+    connConnectOptions o;
+
+    /* A good peer, checked by IP SAN and by DNS name (resolved through
+     * getaddrinfo on the resolver thread: localhost is in /etc/hosts). */
+    baseSettings(&s);
+    s.verify_peer_name = 1;
+    ASSERT_EQ_INT(configure(&s), 0);
+    o = (connConnectOptions){.host = "127.0.0.1", .verify_peer_name = -1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), 1);
+    o = (connConnectOptions){.host = "localhost", .verify_peer_name = -1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), 1);
+
+    /* The expected name may differ from the host connected to. */
+    o = (connConnectOptions){.host = "127.0.0.1", .peer_name = "localhost",
+                             .verify_peer_name = 1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), 1);
+    o = (connConnectOptions){.host = "127.0.0.1", .peer_name = "db.example",
+                             .verify_peer_name = 1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), -1);
+    ASSERT_EQ_STR(err, "certificate does not match db.example");
+    printf("  wrong name: \"%s\"\n", err);
+    /* The same with name checks off: the chain alone decides. */
+    o = (connConnectOptions){.host = "127.0.0.1", .peer_name = "db.example",
+                             .verify_peer_name = 0};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), 1);
+    /* tls-verify-peer-name no (the default) applies when not overridden. */
+    s.verify_peer_name = 0;
+    ASSERT_EQ_INT(configure(&s), 0);
+    o = (connConnectOptions){.host = "127.0.0.1", .peer_name = "db.example",
+                             .verify_peer_name = -1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), 1);
+
+    /* A certificate without SANs: the CN is checked instead. */
+    s.cert_file = p_cn_cert;
+    s.key_file = p_cn_key;
+    ASSERT_EQ_INT(configure(&s), 0);
+    o = (connConnectOptions){.host = "127.0.0.1", .peer_name = "localhost",
+                             .verify_peer_name = 1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), 1);
+    o = (connConnectOptions){.host = "127.0.0.1", .verify_peer_name = 1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), -1);
+    ASSERT_EQ_STR(err, "certificate does not match 127.0.0.1");
+
+    /* A peer whose certificate the CA did not sign. */
+    baseSettings(&s);
+    s.ca_cert_file = p_other_ca;
+    ASSERT_EQ_INT(configure(&s), 0);
+    o = (connConnectOptions){.host = "127.0.0.1", .verify_peer_name = -1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), -1);
+    ASSERT(strstr(err, "certificate verify failed") == err);
+    printf("  wrong CA: \"%s\"\n", err);
+
+    /* An expired certificate. */
+    baseSettings(&s);
+    s.cert_file = p_expired_cert;
+    s.key_file = p_expired_key;
+    ASSERT_EQ_INT(configure(&s), 0);
+    o = (connConnectOptions){.host = "127.0.0.1", .verify_peer_name = -1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), -1);
+    ASSERT_EQ_STR(err, "certificate verify failed: certificate has expired");
+
+    /* No CA at all: refused at once, the system store is never trusted
+     * silently. */
+    baseSettings(&s);
+    s.ca_cert_file = NULL;
+    ASSERT_EQ_INT(configure(&s), 0);
+    client *c = clientStartOpts(
+        &(connConnectOptions){.host = "127.0.0.1", .verify_peer_name = -1});
+    ASSERT_EQ_INT(c->handshake, -1);
+    ASSERT(strstr(c->err, "tls-ca-cert-file") != NULL);
+    printf("  no CA: \"%s\"\n", c->err);
+    clientFree(c);
+}
+
+TEST_CASE(test_outbound_sans_and_resumption) {
+    tlsSettings s;
+    tlsStats before, after;
+    connConnectOptions o = {.host = "127.0.0.1", .verify_peer_name = 1};
+    client *c;
+    sds *sans;
+    int n;
+
+    baseSettings(&s);
+    ASSERT_EQ_INT(configure(&s), 0);
+    c = clientStartOpts(&o);
+    WAIT_FOR(c->handshake != 0, WAIT_MS);
+    ASSERT_EQ_INT(c->handshake, 1);
+    sans = connGetPeerCertSANs(c->conn, &n);
+    ASSERT_EQ_INT(n, 2);
+    ASSERT_EQ_STR(sans[0], "DNS:localhost");
+    ASSERT_EQ_STR(sans[1], "IP:127.0.0.1");
+    sdsFreeSplitRes(sans, n);
+    /* Reading lets the client take the server's session ticket. */
+    ASSERT(clientEcho(c, 1000));
+    clientFree(c);
+    WAIT_FOR(nservers == 0, WAIT_MS);
+
+    tlsGetStats(&before);
+    c = clientStartOpts(&o);
+    WAIT_FOR(c->handshake != 0, WAIT_MS);
+    ASSERT_EQ_INT(c->handshake, 1);
+    ASSERT(clientEcho(c, 1000));
+    clientFree(c);
+    WAIT_FOR(nservers == 0, WAIT_MS);
+    tlsGetStats(&after);
+    /* Both ends count the resumed handshake. */
+    ASSERT_EQ_INT(after.resumed - before.resumed, 2);
+}
+
+/* Accepts TCP connections in the kernel and never answers: a peer that
+ * never finishes a handshake. Returns the listening fd; *<p> its port. */
+static int silentListener(int *p) {
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        listen(fd, 16) != 0 || getsockname(fd, (struct sockaddr *)&sa, &len)) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    *p = ntohs(sa.sin_port);
+    return fd;
+}
+
+static int resolveCalls;
+static int lateCallbacks;
+
+static void countLateCallback(connection *conn) {
+    (void)conn;
+    lateCallbacks++;
+}
+
+/* A resolver for the tests: "slow.test" answers 127.0.0.1 after 500 ms,
+ * anything else is unknown. Runs on the resolver thread. */
+static int testResolver(const char *host, char *ip, size_t iplen, char *err,
+                        size_t errlen) {
+    __atomic_add_fetch(&resolveCalls, 1, __ATOMIC_RELAXED);
+    if (!strcmp(host, "slow.test")) {
+        struct timespec ts = {0, 500 * 1000000L};
+        nanosleep(&ts, NULL);
+        snprintf(ip, iplen, "127.0.0.1");
+        return 0;
+    }
+    snprintf(err, errlen, "Name or service not known");
+    return -1;
+}
+
+TEST_CASE(test_outbound_deadline_and_resolution) {
+    tlsSettings s;
+    tlsStats before, after;
+    char err[512];
+    int sport, sfd;
+    long long start, ms;
+    client *c, *slow;
+
+    baseSettings(&s);
+    ASSERT_EQ_INT(configure(&s), 0);
+
+    /* A peer that accepts TCP but never answers the handshake. */
+    sfd = silentListener(&sport);
+    ASSERT(sfd >= 0);
+    tlsGetStats(&before);
+    start = nowMs();
+    connConnectOptions o = {.host = "127.0.0.1", .port = sport,
+                            .timeout_ms = 300, .verify_peer_name = -1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), -1);
+    ms = nowMs() - start;
+    ASSERT_EQ_STR(err, "TLS handshake timed out");
+    ASSERT(ms >= 250 && ms < 5000);
+    tlsGetStats(&after);
+    ASSERT_EQ_INT(after.failed_timeout - before.failed_timeout, 1);
+    close(sfd);
+    printf("  silent peer: failed after %lld ms: \"%s\"\n", ms, err);
+
+    /* A name that does not resolve is an ordinary connect error. */
+    connSetResolver(testResolver);
+    o = (connConnectOptions){.host = "nowhere.test", .verify_peer_name = -1};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), -1);
+    ASSERT_EQ_STR(err, "Cannot resolve 'nowhere.test': Name or service not known");
+
+    /* A name that resolves slowly: others are served meanwhile. */
+    o = (connConnectOptions){.host = "slow.test", .peer_name = "localhost",
+                             .verify_peer_name = 1};
+    start = nowMs();
+    slow = clientStartOpts(&o);
+    ASSERT_EQ_INT(slow->handshake, 0);
+    c = clientStart(0);
+    ASSERT(clientEcho(c, 64 * 1024));
+    ms = nowMs() - start;
+    ASSERT_EQ_INT(slow->handshake, 0); /* still resolving */
+    WAIT_FOR(slow->handshake != 0, WAIT_MS);
+    ASSERT_EQ_INT(slow->handshake, 1);
+    printf("  slow name: another client echoed 64 KB in %lld ms, the slow "
+           "one connected after %lld ms\n", ms, nowMs() - start);
+    clientFree(c);
+    clientFree(slow);
+
+    /* Closing a connection while its name resolves: its callback never
+     * runs, even once the resolver answers. */
+    int calls = __atomic_load_n(&resolveCalls, __ATOMIC_RELAXED);
+    connection *gone = connCreate(tls);
+    lateCallbacks = 0;
+    ASSERT_EQ_INT(connConnect(gone, &o, countLateCallback), 0);
+    connClose(gone);
+    WAIT_FOR(__atomic_load_n(&resolveCalls, __ATOMIC_RELAXED) > calls, WAIT_MS);
+    start = nowMs();
+    WAIT_FOR(nowMs() - start > 700, WAIT_MS); /* the answer comes at 500 ms */
+    ASSERT_EQ_INT(lateCallbacks, 0);
+    connSetResolver(NULL);
+    WAIT_FOR(nservers == 0, WAIT_MS);
+    ASSERT_EQ_INT(nservers, 0);
+}
+
+/* A write handler that reads: bytes OpenSSL decrypted beyond what it took
+ * must reach the read handler without another socket event. */
+static size_t wr_taken, rd_taken;
+static void strandedRead(connection *conn) {
+    char buf[4096];
+    ssize_t n;
+    while ((n = connRead(conn, buf, sizeof(buf))) > 0) rd_taken += (size_t)n;
+}
+static void strandedWrite(connection *conn) {
+    char b;
+    connClearWriteHandler(conn);
+    /* The read handler is in place, but the socket will not signal: this
+     * read takes the whole record out of it and decrypts it. */
+    MUST_OK(connSetReadHandler(conn, strandedRead));
+    if (connRead(conn, &b, 1) == 1) wr_taken++;
+}
+
+TEST_CASE(test_read_from_write_handler) {
+    tlsSettings s;
+    client *c;
+
+    baseSettings(&s);
+    ASSERT_EQ_INT(configure(&s), 0);
+    c = clientStart(0);
+    WAIT_FOR(c->handshake != 0 && nservers == 1 && servers[0]->handshake,
+             WAIT_MS);
+    ASSERT_EQ_INT(c->handshake, 1);
+    connection *sc = servers[0]->conn;
+    connClearReadHandler(sc);
+    /* 3000 bytes arrive in one record while nobody reads. */
+    c->total = 3000;
+    MUST_OK(connSetWriteHandler(c->conn, clientWrite));
+    WAIT_FOR(c->sent == 3000, WAIT_MS);
+    /* Let the record land in the server's socket buffer. */
+    long long until = nowMs() + 200;
+    WAIT_FOR(nowMs() > until, 1000);
+    wr_taken = rd_taken = 0;
+    MUST_OK(connSetWriteHandler(sc, strandedWrite));
+    WAIT_FOR(rd_taken == 2999, 2000);
+    ASSERT_EQ_INT(wr_taken, 1);
+    ASSERT_EQ_INT(rd_taken, 2999);
+    clientFree(c);
+    WAIT_FOR(nservers == 0, WAIT_MS);
+}
+
 static int setUp(void) {
     char cmd[1024], errbuf[512];
     const char *script = getenv("TLS_CERT_SCRIPT");
@@ -846,6 +1139,10 @@ static int setUp(void) {
     certPath(p_other_cert, "other-client.crt");
     certPath(p_other_key, "other-client.key");
     certPath(p_dh, "redis.dh");
+    certPath(p_expired_cert, "server-expired.crt");
+    certPath(p_expired_key, "server-expired.key");
+    certPath(p_cn_cert, "server-cn.crt");
+    certPath(p_cn_key, "server-cn.key");
 
     el = aeCreateEventLoop(1024);
     connInit(el);
@@ -905,6 +1202,10 @@ int main(void) {
     RUN_TEST(test_reload);
     RUN_TEST(test_passphrase);
     RUN_TEST(test_session_resumption);
+    RUN_TEST(test_outbound_verification);
+    RUN_TEST(test_outbound_sans_and_resumption);
+    RUN_TEST(test_outbound_deadline_and_resolution);
+    RUN_TEST(test_read_from_write_handler);
     ret = TEST_REPORT();
     tearDown();
     return ret;
