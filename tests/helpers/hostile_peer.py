@@ -8,6 +8,10 @@ Modes (CERTDIR given: the peer speaks TLS with the test certificates):
   quit-unread   pipelines GETs of a 1 MB value, then QUIT, then keeps
                 sending bytes, and never reads a reply;
   proto-unread  the same with a protocol error instead of QUIT;
+  storm         1,000 connections at once: some close at once, some send
+                half a TLS ClientHello or random bytes and vanish, some
+                stay silent until the end; then all are gone and the
+                server must go back to sleep;
   keyupdate     (TLS only, through libssl with ctypes: Python's ssl module
                 cannot) fills the server's send buffer by not reading,
                 then asks for a TLS 1.3 KeyUpdate and keeps sending, so the
@@ -218,11 +222,48 @@ def keyupdate_mode(port, pid, certdir):
     return share
 
 
+def connected_clients(port, certdir):
+    return len([l for l in client_list(port, certdir).splitlines() if l])
+
+
+def storm_mode(port, pid, certdir):
+    base = connected_clients(port, certdir)
+    hello = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + os.urandom(100)
+    socks = []
+    for i in range(1000):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        except OSError:
+            continue
+        kind = i % 4
+        try:
+            if kind == 1:
+                s.send(hello)
+            elif kind == 2:
+                s.send(os.urandom(200))
+        except OSError:
+            pass
+        if kind == 0:
+            s.close()
+        else:
+            socks.append(s)
+    for s in socks:
+        s.close()
+    deadline = time.time() + 30
+    while connected_clients(port, certdir) > base:
+        if time.time() > deadline:
+            return "the connections of the storm were not released"
+        time.sleep(0.05)
+    return measure(pid, lambda: None)
+
+
 def main():
     mode, port, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     certdir = sys.argv[4] if len(sys.argv) > 4 else None
     if mode in ("quit-unread", "proto-unread"):
         result = unread_mode(port, pid, certdir, mode)
+    elif mode == "storm":
+        result = storm_mode(port, pid, certdir)
     elif mode == "keyupdate":
         result = keyupdate_mode(port, pid, certdir)
     else:

@@ -98,8 +98,8 @@ start_server {tags {robustness}} {
 # error), it must stop watching its socket instead of being woken for it
 # on every turn. hostile_peer.py measures the server's CPU meanwhile.
 start_server {tags {robustness}} {
-    foreach mode {quit-unread proto-unread} {
-        test "No busy loop: $mode with replies unread and bytes still coming" {
+    foreach mode {quit-unread proto-unread storm} {
+        test "No busy loop after hostile peers: $mode" {
             set script [file join $::tests_dir helpers hostile_peer.py]
             set args [list $mode [srv 0 port] [srv 0 pid]]
             if {$::tls} {lappend args $::tls_dir}

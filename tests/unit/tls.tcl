@@ -874,3 +874,32 @@ start_tls_server {maxclients 4} {
         r config set max-new-tls-connections-per-cycle 1
     }
 }
+
+# --------------------------------------------------------------- logging
+
+start_tls_server {loglevel verbose} {
+    test "TLS: a failed handshake is logged once, with the client's id and address" {
+        set sock [socket 127.0.0.1 $::tls_port]
+        set lport [lindex [fconfigure $sock -sockname] 2]
+        fconfigure $sock -translation binary -buffering none
+        puts -nonewline $sock "GET / HTTP/1.1\r\n\r\n"
+        set deadline [expr {[clock milliseconds] + 10000}]
+        fconfigure $sock -blocking 0
+        while {![eof $sock] && [clock milliseconds] < $deadline} {
+            read $sock
+            after 5
+        }
+        close $sock
+        set pattern "*127.0.0.1:$lport*"
+        wait_for_condition 100 20 {
+            [llength [lsearch -all -glob [split [::file_content [srv 0 stdout]] "\n"] \
+                          "*Error accepting*$pattern"]] == 1
+        } else {
+            fail "no failure line for port $lport"
+        }
+        set lines [lsearch -all -inline -glob [split [::file_content [srv 0 stdout]] "\n"] $pattern]
+        set failures [lsearch -all -inline -regexp $lines {(?i)fail|error}]
+        assert_equal 1 [llength $failures] "lines: $lines"
+        assert_match "*id=*addr=127.0.0.1:$lport*(tls)*" [lindex $failures 0]
+    }
+}
