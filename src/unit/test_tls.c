@@ -22,25 +22,9 @@
 #include "../connection.h"
 #include "../tls.h"
 #include "../zmalloc.h"
+#include "test_conn_help.h"
 #include "test_help.h"
 
-/* A setup call that cannot fail in these tests: stop at once if it does. */
-#define MUST_OK(call)                                                      \
-    do {                                                                   \
-        if ((call) != 0) {                                                 \
-            fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__,       \
-                    #call);                                                \
-            abort();                                                       \
-        }                                                                  \
-    } while (0)
-
-/* connConnect with only a host and port, as most tests need. */
-static int testConnect(connection *conn, const char *host, int port,
-                       ConnectionCallbackFunc handler) {
-    connConnectOptions opts = {.host = host, .port = port,
-                               .verify_peer_name = -1};
-    return connConnect(conn, &opts, handler);
-}
 
 #define ECHO_TOTAL (1024 * 1024)
 #define MAX_SERVER_CONNS 64
