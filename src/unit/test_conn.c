@@ -1286,6 +1286,7 @@ TEST_CASE(test_connect_by_name) {
     ASSERT_EQ_INT(__atomic_load_n(&slowResolverCalls, __ATOMIC_RELAXED), calls);
     connClose(client);
     connSetResolver(NULL);
+    for (int i = 0; i < acceptedCount; i++) connClose(accepted[i]);
     connCloseListener(&l);
 }
 
