@@ -42,11 +42,13 @@ void registerBlockedServeProc(int btype, blockedServeProc *fn) {
  * The time-out heap
  * ------------------------------------------------------------------ */
 
-/* Most clients answered per turn, and the time spent on it: enough to
- * drain 10,000 expired clients in a few dozen turns, small enough that a
- * turn stays around a millisecond including the writes of the replies. */
-#define BLOCKED_TIMEOUT_BATCH 200
-#define BLOCKED_TIMEOUT_BUDGET_US 1000
+/* Most clients answered per turn, and the time spent on it. The replies
+ * are written later in the same turn and cost about as much again (a
+ * syscall each), so a turn stays around a millisecond: 10,000 expired
+ * clients drain in about 160 turns (~0.2 s) while a PING from anyone else
+ * waits at most a turn (utils/bench-timeouts.py, docs/performance.md). */
+#define BLOCKED_TIMEOUT_BATCH 64
+#define BLOCKED_TIMEOUT_BUDGET_US 500
 
 static client **timeoutHeap;
 static long timeoutHeapLen, timeoutHeapCap;
