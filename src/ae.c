@@ -1,7 +1,8 @@
 /* ae.c: the event loop (epoll, level-triggered; timers; sleep hooks).
  *
  * Owns: the epoll descriptor, the per-fd table of registered file events,
- * the list of time events, and the "fired" scratch table of one iteration.
+ * the timers (a binary min-heap keyed by deadline plus an id -> event
+ * table), and the "fired" scratch table of one iteration.
  * Must not touch: the contents of any descriptor (it never reads or writes
  * them) nor anything above the platform layer.
  *
@@ -10,9 +11,18 @@
  *   highest fd whose mask is not AE_NONE, or -1.
  * - The epoll interest set of an fd is exactly the READABLE/WRITABLE bits of
  *   events[fd].mask (AE_BARRIER is a dispatch hint only).
- * - A time event is unlinked and freed only when it is marked deleted and no
- *   call of its proc is running (refcount == 0), so a proc may delete its
- *   own timer, or run the loop recursively, safely.
+ * - timeHeap[0 .. timeHeapLen-1] is a min-heap on (when, id), and each
+ *   event in it knows its slot (heapIndex), so insertion, deletion by id and
+ *   finding the earliest deadline cost O(log n), O(log n) and O(1). An
+ *   event is in timeEventsById exactly while it can still be deleted by id.
+ * - While its proc runs, an event is out of the heap (heapIndex == -1,
+ *   running == 1): a recursive pass cannot re-enter it, and deleting it
+ *   only marks it; it is freed when its proc returns.
+ * - A deleted event that was not running waits on timeEventsToFree and its
+ *   finalizer runs at the start of the next timer pass, never inside
+ *   aeDeleteTimeEvent (the caller may still be using its clientData).
+ * - Timers created during a pass (timePassNow != -1) get a deadline after
+ *   that pass's "now", so they never run in the pass that created them.
  * - Time is CLOCK_MONOTONIC in microseconds; timer delays are milliseconds. */
 #include "ae.h"
 
@@ -24,12 +34,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dict.h"
 #include "zmalloc.h"
 
 typedef struct aeApiState {
     int epfd;
     struct epoll_event *events; /* setsize entries, filled by epoll_wait */
 } aeApiState;
+
+/* Longest timer delay (about 30 years): keeps "now + delay" in range. */
+#define AE_MAX_DELAY_MS (1000LL * 3600 * 24 * 365 * 30)
 
 static long long aeMonotonicUs(void) {
     struct timespec ts;
@@ -123,6 +137,129 @@ static int aeApiPoll(aeEventLoop *eventLoop, int timeout_ms) {
     return count;
 }
 
+/* ---------------------------------------------------------------------
+ * The timer heap and the id table
+ * ------------------------------------------------------------------ */
+
+/* Ids are non-negative and unique, so the id itself is the key. */
+static void *aeIdToKey(long long id) {
+    return (void *)(intptr_t)id;
+}
+
+static uint64_t aeIdHash(const void *key) {
+    uint64_t x = (uint64_t)(uintptr_t)key;
+    /* A 64-bit mix (splitmix64's finalizer): consecutive ids spread out. */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static int aeIdCompare(dict *d, const void *a, const void *b) {
+    (void)d;
+    return a == b;
+}
+
+/* id -> aeTimeEvent*; the table owns neither. */
+static dictType aeTimeEventIdDictType = {aeIdHash, NULL, NULL, aeIdCompare,
+                                         NULL, NULL, NULL};
+
+/* 1 if <a> must fire before <b>: earlier deadline, then older id. */
+static int aeTimeEventBefore(const aeTimeEvent *a, const aeTimeEvent *b) {
+    if (a->when != b->when) return a->when < b->when;
+    return a->id < b->id;
+}
+
+static void aeHeapPlace(aeEventLoop *eventLoop, long i, aeTimeEvent *te) {
+    eventLoop->timeHeap[i] = te;
+    te->heapIndex = i;
+}
+
+/* Moves the event in slot <i> towards the root while it fires before its
+ * parent. */
+static void aeHeapSiftUp(aeEventLoop *eventLoop, long i) {
+    aeTimeEvent *te = eventLoop->timeHeap[i];
+    while (i > 0) {
+        long parent = (i - 1) / 2;
+        aeTimeEvent *p = eventLoop->timeHeap[parent];
+        if (!aeTimeEventBefore(te, p)) break;
+        aeHeapPlace(eventLoop, i, p);
+        i = parent;
+    }
+    aeHeapPlace(eventLoop, i, te);
+}
+
+/* Moves the event in slot <i> towards the leaves while a child fires
+ * before it. */
+static void aeHeapSiftDown(aeEventLoop *eventLoop, long i) {
+    aeTimeEvent *te = eventLoop->timeHeap[i];
+    long len = eventLoop->timeHeapLen;
+    for (;;) {
+        long child = 2 * i + 1;
+        if (child >= len) break;
+        if (child + 1 < len && aeTimeEventBefore(eventLoop->timeHeap[child + 1],
+                                                 eventLoop->timeHeap[child]))
+            child++;
+        if (!aeTimeEventBefore(eventLoop->timeHeap[child], te)) break;
+        aeHeapPlace(eventLoop, i, eventLoop->timeHeap[child]);
+        i = child;
+    }
+    aeHeapPlace(eventLoop, i, te);
+}
+
+static void aeHeapInsert(aeEventLoop *eventLoop, aeTimeEvent *te) {
+    if (eventLoop->timeHeapLen == eventLoop->timeHeapCap) {
+        long cap = eventLoop->timeHeapCap ? eventLoop->timeHeapCap * 2 : 16;
+        eventLoop->timeHeap =
+            zrealloc(eventLoop->timeHeap, sizeof(aeTimeEvent *) * cap);
+        eventLoop->timeHeapCap = cap;
+    }
+    long i = eventLoop->timeHeapLen++;
+    aeHeapPlace(eventLoop, i, te);
+    aeHeapSiftUp(eventLoop, i);
+}
+
+/* Takes <te> out of the heap (it must be in it): the last event fills its
+ * slot and moves up or down to where it belongs. The array shrinks when
+ * mostly empty, so a burst of timers does not pin memory. */
+static void aeHeapRemove(aeEventLoop *eventLoop, aeTimeEvent *te) {
+    long i = te->heapIndex;
+    long last = --eventLoop->timeHeapLen;
+    te->heapIndex = -1;
+    if (i != last) {
+        aeTimeEvent *moved = eventLoop->timeHeap[last];
+        aeHeapPlace(eventLoop, i, moved);
+        if (i > 0 && aeTimeEventBefore(moved, eventLoop->timeHeap[(i - 1) / 2]))
+            aeHeapSiftUp(eventLoop, i);
+        else
+            aeHeapSiftDown(eventLoop, i);
+    }
+    if (eventLoop->timeHeapCap > 64 &&
+        eventLoop->timeHeapLen < eventLoop->timeHeapCap / 4) {
+        long cap = eventLoop->timeHeapCap / 2;
+        eventLoop->timeHeap =
+            zrealloc(eventLoop->timeHeap, sizeof(aeTimeEvent *) * cap);
+        eventLoop->timeHeapCap = cap;
+    }
+}
+
+static void aeFreeTimeEvent(aeEventLoop *eventLoop, aeTimeEvent *te) {
+    if (te->finalizerProc) te->finalizerProc(eventLoop, te->clientData);
+    zfree(te);
+}
+
+/* Runs the finalizers of the events deleted since the last pass. A
+ * finalizer may delete more timers; they are taken in the same loop. */
+static void aeFreeDeletedTimeEvents(aeEventLoop *eventLoop) {
+    while (eventLoop->timeEventsToFree) {
+        aeTimeEvent *te = eventLoop->timeEventsToFree;
+        eventLoop->timeEventsToFree = te->nextToFree;
+        aeFreeTimeEvent(eventLoop, te);
+    }
+}
+
 /* Creates an event loop able to track descriptors 0 .. <setsize>-1.
  * Returns NULL if epoll cannot be created; the caller owns the loop and
  * frees it with aeDeleteEventLoop. */
@@ -133,7 +270,12 @@ aeEventLoop *aeCreateEventLoop(int setsize) {
     eventLoop->events = zmalloc(sizeof(aeFileEvent) * setsize);
     eventLoop->fired = zmalloc(sizeof(aeFiredEvent) * setsize);
     eventLoop->setsize = setsize;
-    eventLoop->timeEventHead = NULL;
+    eventLoop->timeHeap = NULL;
+    eventLoop->timeHeapLen = 0;
+    eventLoop->timeHeapCap = 0;
+    eventLoop->timeEventsById = dictCreate(&aeTimeEventIdDictType);
+    eventLoop->timeEventsToFree = NULL;
+    eventLoop->timePassNow = -1;
     eventLoop->timeEventNextId = 0;
     eventLoop->stop = 0;
     eventLoop->maxfd = -1;
@@ -141,6 +283,7 @@ aeEventLoop *aeCreateEventLoop(int setsize) {
     eventLoop->aftersleep = NULL;
     eventLoop->flags = 0;
     if (aeApiCreate(eventLoop) == -1) {
+        dictRelease(eventLoop->timeEventsById);
         zfree(eventLoop->events);
         zfree(eventLoop->fired);
         zfree(eventLoop);
@@ -197,13 +340,14 @@ int aeResizeSetSize(aeEventLoop *eventLoop, int setsize) {
  * closed; they belong to their owners. */
 void aeDeleteEventLoop(aeEventLoop *eventLoop) {
     if (eventLoop == NULL) return;
-    aeTimeEvent *te = eventLoop->timeEventHead;
-    while (te) {
-        aeTimeEvent *next = te->next;
+    aeFreeDeletedTimeEvents(eventLoop);
+    for (long j = 0; j < eventLoop->timeHeapLen; j++) {
+        aeTimeEvent *te = eventLoop->timeHeap[j];
         if (te->finalizerProc) te->finalizerProc(eventLoop, te->clientData);
         zfree(te);
-        te = next;
     }
+    zfree(eventLoop->timeHeap);
+    dictRelease(eventLoop->timeEventsById);
     aeApiFree(eventLoop);
     zfree(eventLoop->events);
     zfree(eventLoop->fired);
@@ -271,108 +415,106 @@ int aeGetFileEvents(aeEventLoop *eventLoop, int fd) {
     return eventLoop->events[fd].mask;
 }
 
+/* ---------------------------------------------------------------------
+ * Timers
+ * ------------------------------------------------------------------ */
+
 /* Schedules <proc> to run once <milliseconds> from now; it then returns the
  * delay of its next run, or AE_NOMORE to be deleted. <finalizerProc>, if
  * not NULL, runs with <clientData> when the event is freed. Returns the
- * event's id (never negative). The loop owns the event. */
+ * event's id (never negative). The loop owns the event. O(log n). */
 long long aeCreateTimeEvent(aeEventLoop *eventLoop, long long milliseconds,
                             aeTimeProc *proc, void *clientData,
                             aeEventFinalizerProc *finalizerProc) {
     aeTimeEvent *te = zmalloc(sizeof(*te));
     if (milliseconds < 0) milliseconds = 0;
+    if (milliseconds > AE_MAX_DELAY_MS) milliseconds = AE_MAX_DELAY_MS;
     te->id = eventLoop->timeEventNextId++;
     te->when = aeMonotonicUs() + milliseconds * 1000;
+    /* Created by a proc: not before the next pass. */
+    if (eventLoop->timePassNow != -1 && te->when <= eventLoop->timePassNow)
+        te->when = eventLoop->timePassNow + 1;
     te->timeProc = proc;
     te->finalizerProc = finalizerProc;
     te->clientData = clientData;
-    te->refcount = 0;
-    te->prev = NULL;
-    te->next = eventLoop->timeEventHead;
-    if (te->next) te->next->prev = te;
-    eventLoop->timeEventHead = te;
+    te->heapIndex = -1;
+    te->running = 0;
+    te->deleted = 0;
+    te->nextToFree = NULL;
+    aeHeapInsert(eventLoop, te);
+    dictAdd(eventLoop->timeEventsById, aeIdToKey(te->id), te);
     return te->id;
 }
 
-/* Marks the time event <id> deleted; it never runs again and is freed (with
- * its finalizer) by the next pass over the timers, or when its running proc
- * returns. Returns AE_OK, or AE_ERR if no such live event exists. */
+/* Deletes the time event <id>: it never runs again. It leaves the heap at
+ * once; its finalizer runs at the start of the next timer pass or, if its
+ * proc is running, when that proc returns. O(log n). Returns AE_OK, or
+ * AE_ERR if no such live event exists. */
 int aeDeleteTimeEvent(aeEventLoop *eventLoop, long long id) {
     if (id < 0) return AE_ERR;
-    for (aeTimeEvent *te = eventLoop->timeEventHead; te; te = te->next) {
-        if (te->id == id) {
-            te->id = AE_DELETED_EVENT_ID;
-            return AE_OK;
-        }
+    dictEntry *de = dictUnlink(eventLoop->timeEventsById, aeIdToKey(id));
+    if (de == NULL) return AE_ERR;
+    aeTimeEvent *te = dictGetVal(de);
+    dictFreeUnlinkedEntry(eventLoop->timeEventsById, de);
+    te->deleted = 1;
+    if (te->heapIndex != -1) aeHeapRemove(eventLoop, te);
+    if (!te->running) {
+        te->nextToFree = eventLoop->timeEventsToFree;
+        eventLoop->timeEventsToFree = te;
     }
-    return AE_ERR;
+    return AE_OK;
 }
 
-static void aeFreeTimeEvent(aeEventLoop *eventLoop, aeTimeEvent *te) {
-    if (te->prev)
-        te->prev->next = te->next;
-    else
-        eventLoop->timeEventHead = te->next;
-    if (te->next) te->next->prev = te->prev;
-    if (te->finalizerProc) te->finalizerProc(eventLoop, te->clientData);
-    zfree(te);
+/* Returns how many time events <eventLoop> holds: live ones, running ones
+ * and deleted ones whose finalizer has not run yet. */
+long aeGetTimeEventCount(aeEventLoop *eventLoop) {
+    long n = (long)dictSize(eventLoop->timeEventsById);
+    for (aeTimeEvent *te = eventLoop->timeEventsToFree; te; te = te->nextToFree)
+        n++;
+    return n;
 }
 
 /* Microseconds until the nearest live timer (0 if due), or -1 if none. */
 static long long aeUsUntilEarliestTimer(aeEventLoop *eventLoop) {
-    long long earliest = -1;
-    for (aeTimeEvent *te = eventLoop->timeEventHead; te; te = te->next) {
-        if (te->id == AE_DELETED_EVENT_ID) continue;
-        if (earliest == -1 || te->when < earliest) earliest = te->when;
-    }
-    if (earliest == -1) return -1;
+    if (eventLoop->timeHeapLen == 0) return -1;
+    long long earliest = eventLoop->timeHeap[0]->when;
     long long now = aeMonotonicUs();
     return earliest > now ? earliest - now : 0;
 }
 
-/* Runs every timer that is due, earliest deadline first. Timers created by
- * a proc during this pass, and timers rescheduled by it, wait for the next
- * pass. Each selection rescans the list from its head, so procs may create
- * or delete any timer (including their own) without invalidating anything
- * held here. */
+/* Runs every timer that is due, earliest deadline first (equal deadlines
+ * in creation order). Timers created by a proc during this pass, and
+ * timers rescheduled by it, wait for the next pass. A running event is
+ * out of the heap, so procs may create or delete any timer (their own
+ * included) or run the loop recursively. */
 static int aeProcessTimeEvents(aeEventLoop *eventLoop) {
     int processed = 0;
-    long long maxId = eventLoop->timeEventNextId - 1;
     long long now = aeMonotonicUs();
+    long long outerPassNow = eventLoop->timePassNow;
 
-    /* Free what was deleted outside of a proc since the last pass. */
-    aeTimeEvent *te = eventLoop->timeEventHead;
-    while (te) {
-        aeTimeEvent *next = te->next;
-        if (te->id == AE_DELETED_EVENT_ID && te->refcount == 0)
-            aeFreeTimeEvent(eventLoop, te);
-        te = next;
-    }
-
-    for (;;) {
-        aeTimeEvent *due = NULL;
-        for (te = eventLoop->timeEventHead; te; te = te->next) {
-            if (te->id == AE_DELETED_EVENT_ID || te->id > maxId) continue;
-            if (te->when > now) continue;
-            /* A running proc (recursive loop) is not re-entered. */
-            if (te->refcount > 0) continue;
-            if (due == NULL || te->when < due->when) due = te;
-        }
-        if (due == NULL) break;
-
-        long long id = due->id;
-        due->refcount++;
-        int retval = due->timeProc(eventLoop, id, due->clientData);
-        due->refcount--;
+    aeFreeDeletedTimeEvents(eventLoop);
+    eventLoop->timePassNow = now;
+    while (eventLoop->timeHeapLen > 0 && eventLoop->timeHeap[0]->when <= now) {
+        aeTimeEvent *te = eventLoop->timeHeap[0];
+        aeHeapRemove(eventLoop, te);
+        te->running = 1;
+        int retval = te->timeProc(eventLoop, te->id, te->clientData);
         processed++;
-        if (retval == AE_NOMORE) due->id = AE_DELETED_EVENT_ID;
-        if (due->id == AE_DELETED_EVENT_ID) {
-            if (due->refcount == 0) aeFreeTimeEvent(eventLoop, due);
+        /* Still marked running, so the deletion leaves the freeing here. */
+        if (!te->deleted && retval == AE_NOMORE)
+            (void)aeDeleteTimeEvent(eventLoop, te->id);
+        te->running = 0;
+        if (te->deleted) {
+            aeFreeTimeEvent(eventLoop, te);
             continue;
         }
-        due->when = aeMonotonicUs() + (long long)retval * 1000;
+        long long delay = retval < 0 ? 0 : retval;
+        te->when = aeMonotonicUs() + delay * 1000;
         /* Never again in this pass, even with a zero delay. */
-        if (due->when <= now) due->when = now + 1;
+        if (te->when <= now) te->when = now + 1;
+        aeHeapInsert(eventLoop, te);
     }
+    eventLoop->timePassNow = outerPassNow;
     return processed;
 }
 

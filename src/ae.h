@@ -30,6 +30,7 @@
 #define AE_DELETED_EVENT_ID -1
 
 struct aeEventLoop;
+struct dict;
 
 typedef void aeFileProc(struct aeEventLoop *eventLoop, int fd, void *clientData,
                         int mask);
@@ -52,9 +53,10 @@ typedef struct aeTimeEvent {
     aeTimeProc *timeProc;
     aeEventFinalizerProc *finalizerProc;
     void *clientData;
-    struct aeTimeEvent *prev;
-    struct aeTimeEvent *next;
-    int refcount; /* protects the event while its proc runs */
+    long heapIndex; /* slot in the timer heap; -1 while running or deleted */
+    int running;    /* its proc is on the stack */
+    int deleted;    /* no longer reachable by id; freed when not running */
+    struct aeTimeEvent *nextToFree; /* deleted, waiting for its finalizer */
 } aeTimeEvent;
 
 typedef struct aeFiredEvent {
@@ -68,7 +70,14 @@ typedef struct aeEventLoop {
     long long timeEventNextId;
     aeFileEvent *events;
     aeFiredEvent *fired;
-    aeTimeEvent *timeEventHead;
+    /* Timers: a binary min-heap on (when, id), an id -> event table, and
+     * the deleted events whose finalizers run at the next timer pass. */
+    aeTimeEvent **timeHeap;
+    long timeHeapLen;
+    long timeHeapCap;
+    struct dict *timeEventsById;
+    aeTimeEvent *timeEventsToFree;
+    long long timePassNow; /* "now" of the running timer pass, or -1 */
     int stop;
     void *apidata; /* epoll state */
     aeBeforeSleepProc *beforesleep;
@@ -87,6 +96,9 @@ long long aeCreateTimeEvent(aeEventLoop *eventLoop, long long milliseconds,
                             aeTimeProc *proc, void *clientData,
                             aeEventFinalizerProc *finalizerProc);
 int aeDeleteTimeEvent(aeEventLoop *eventLoop, long long id);
+/* Number of time events the loop holds (live, or deleted and waiting for
+ * their finalizer). */
+long aeGetTimeEventCount(aeEventLoop *eventLoop);
 /* Processes pending events (see the AE_* flags); returns how many ran. */
 int aeProcessEvents(aeEventLoop *eventLoop, int flags);
 /* Waits up to <milliseconds> for <fd> to become readable/writable (poll);

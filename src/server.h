@@ -190,7 +190,8 @@ typedef struct clientBufferLimitsConfig {
 /* State of a client blocked on keys (filled by blocking commands). */
 typedef struct blockingState {
     long long timeout;     /* absolute ms, 0 = forever */
-    long long timer_id;    /* ae timer of the time-out, -1 if none */
+    long timeout_slot;     /* 1 + index in blocked.c's time-out heap, 0 if
+                              not in it */
     struct redisDb *db;    /* where the keys are */
     dict *keys;            /* keys the client waits on (robj -> NULL) */
     void *target;          /* destination key for BLMOVE and friends */

@@ -306,3 +306,99 @@ proc dataset_compare {a b ttl_slack_ms} {
         }
     }
 }
+
+
+# Tcl's notifier cannot watch descriptors past FD_SETSIZE (1024), and its
+# TLS handshakes are slow, so a test needing thousands of clients runs them
+# in helper processes (tests/helpers/blocked_clients.py, Debian's python3),
+# at most 500 clients each, plain or TLS as the suite runs.
+#
+# start_blocked_clients <n> <command...> opens <n> clients to the server at
+# level 0, sends <command> on each, and returns once every helper has sent
+# all of them. Bounded: at most <max> (5000) clients.
+proc start_blocked_clients {n args} {
+    set max 5000
+    if {$n < 1 || $n > $max} {
+        error "start_blocked_clients: $n clients asked, between 1 and $max"
+    }
+    set script [file join $::tests_dir helpers blocked_clients.py]
+    set helpers {}
+    for {set left $n} {$left > 0} {incr left -500} {
+        set k [expr {min($left, 500)}]
+        set cmd [list /usr/bin/python3 $script [srv 0 host] [srv 0 port] \
+                     $::tls $::tls_dir $k {*}$args]
+        if {[catch {open |$cmd r} h]} {
+            finish_blocked_clients $helpers 5
+            error "start_blocked_clients: $h"
+        }
+        lappend helpers $h
+    }
+    foreach h $helpers {
+        set line [::helper_read_line $h 120]
+        if {$line ne "sent"} {
+            finish_blocked_clients $helpers 5
+            error "start_blocked_clients: helper said: $line"
+        }
+    }
+    return $helpers
+}
+
+# Waits (up to <seconds>) for the helpers of start_blocked_clients to read
+# one reply per client, then a PONG to a PING on each, and close. Returns a
+# dict: nil (replies that were null), other (how many were not), samples
+# (up to 10 of those).
+proc finish_blocked_clients {helpers {seconds 120}} {
+    set nil 0
+    set other 0
+    set samples {}
+    foreach h $helpers {
+        set line [::helper_read_line $h $seconds]
+        if {[lindex $line 0] eq "done"} {
+            incr nil [lindex $line 1]
+            incr other [lindex $line 2]
+            lappend samples {*}[lindex $line 3]
+        } else {
+            incr other
+            lappend samples "helper: $line"
+        }
+        catch {close $h}
+    }
+    return [dict create nil $nil other $other samples [lrange $samples 0 9]]
+}
+
+# One line from the helper pipe <h>, or an error text after <seconds>.
+proc ::helper_read_line {h seconds} {
+    fconfigure $h -blocking 0
+    set deadline [expr {[clock milliseconds] + $seconds * 1000}]
+    while {1} {
+        if {[gets $h line] >= 0} {return $line}
+        if {[eof $h]} {return "eof"}
+        if {[clock milliseconds] > $deadline} {return "timeout"}
+        set ::helper_ready 0
+        fileevent $h readable {set ::helper_ready 1}
+        set t [after 100 {set ::helper_ready 1}]
+        vwait ::helper_ready
+        after cancel $t
+        fileevent $h readable {}
+    }
+}
+
+# Opens <n> deferred clients to the server at <level> (plain or TLS as the
+# suite runs) and returns their handles. Bounded: <n> above <max> is
+# refused (Tcl's notifier cannot go past 1024 descriptors; use
+# start_blocked_clients for more), and if one connection fails the ones
+# already open are closed before the error is raised.
+proc redis_deferring_clients {n {level 0} {max 900}} {
+    if {$n < 0 || $n > $max} {
+        error "redis_deferring_clients: $n clients asked, at most $max"
+    }
+    set clients {}
+    for {set i 0} {$i < $n} {incr i} {
+        if {[catch {redis_deferring_client $level} c]} {
+            foreach o $clients {catch {$o close}}
+            error "redis_deferring_clients: client [expr {$i + 1}] of $n: $c"
+        }
+        lappend clients $c
+    }
+    return $clients
+}
