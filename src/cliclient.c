@@ -479,7 +479,7 @@ int cliReadReply(cliClient *c, long long timeout_ms, cliReply **out) {
             return C_ERR;
         }
         if (w == 0 && timeout_ms >= 0) {
-            snprintf(c->err, sizeof(c->err), "timed out reading the reply");
+            snprintf(c->err, sizeof(c->err), "%s", CLI_ERR_TIMEOUT);
             return C_ERR;
         }
     }

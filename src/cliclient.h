@@ -79,6 +79,9 @@ typedef struct cliClient {
     char err[512];   /* last error, one line */
 } cliClient;
 
+/* c->err after cliReadReply ran out of time. */
+#define CLI_ERR_TIMEOUT "timed out reading the reply"
+
 /* Limits of what the parser accepts from a server. */
 #define CLI_MAX_NESTING 64
 #define CLI_MAX_BULK (512LL * 1024 * 1024)
