@@ -793,6 +793,57 @@ static char *cliHistoryPath(void) {
     return path;
 }
 
+/* History is kept in the file as Redis's tool keeps it: one command per
+ * line, the last CLI_HISTORY_MAX, readable only by the user. (libedit's
+ * own format, with its header and octal escapes, would not be shared with
+ * Redis's redis-cli.) */
+#define CLI_HISTORY_MAX 100
+static sds cli_history[CLI_HISTORY_MAX];
+static int cli_history_len = 0;
+
+static void cliHistoryRemember(const char *line) {
+    if (cli_history_len == CLI_HISTORY_MAX) {
+        sdsFree(cli_history[0]);
+        memmove(cli_history, cli_history + 1, sizeof(sds) * (CLI_HISTORY_MAX - 1));
+        cli_history_len--;
+    }
+    cli_history[cli_history_len++] = sdsNew(line);
+}
+
+/* Loads <path> into libedit's history and ours. */
+static void cliHistoryLoad(const char *path) {
+    FILE *f = fopen(path, "r");
+    char buf[4096];
+
+    if (f == NULL) return;
+    while (fgets(buf, sizeof(buf), f) != NULL) {
+        buf[strcspn(buf, "\r\n")] = '\0';
+        if (buf[0] == '\0') continue;
+        add_history(buf);
+        cliHistoryRemember(buf);
+    }
+    fclose(f);
+}
+
+/* Adds <line> and rewrites <path> (if not NULL) with the kept history. */
+static void cliHistoryAdd(const char *line, const char *path) {
+    FILE *f;
+    int fd;
+
+    if (strchr(line, '\n')) return;
+    cliHistoryRemember(line);
+    if (path == NULL) return;
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd == -1) return;
+    f = fdopen(fd, "w");
+    if (f == NULL) {
+        close(fd);
+        return;
+    }
+    for (int i = 0; i < cli_history_len; i++) fprintf(f, "%s\n", cli_history[i]);
+    fclose(f);
+}
+
 /* Reads one line: through libedit on a terminal, with fgets otherwise.
  * Returns a malloc'ed line (free()) or NULL at end of input. */
 static char *cliReadLine(const char *prompt, int tty) {
@@ -835,7 +886,7 @@ static int cliRunLine(const char *line, int tty, const char *histfile) {
     }
     if (tty) {
         add_history(line);
-        if (histfile) write_history(histfile);
+        cliHistoryAdd(line, histfile);
     }
     if (!strcasecmp(argv[0], "quit") || !strcasecmp(argv[0], "exit")) {
         sdsFreeSplitRes(argv, argc);
@@ -878,11 +929,9 @@ static int cliRunLine(const char *line, int tty, const char *histfile) {
             C_OK) {
             printf("Error: %s\n", ctx ? ctx->err : "not connected");
             fflush(stdout);
+            /* "not connected>" until the next command reconnects. */
             cliClientFree(ctx);
             ctx = NULL;
-            /* One reconnection attempt, as the user expects after a server
-             * restart. */
-            cliConnectServer(0);
         }
         zfree(lens);
     }
@@ -899,7 +948,7 @@ static int cliRepl(void) {
     if (tty) {
         histfile = cliHistoryPath();
         using_history();
-        if (histfile) read_history(histfile);
+        if (histfile) cliHistoryLoad(histfile);
         cliLoadCommandNames();
         rl_attempted_completion_function = cliCompletion;
     }
