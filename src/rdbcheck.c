@@ -476,6 +476,7 @@ static int rdbCheck(const char *path) {
         break;
     }
     rdb.doing = "check-sum";
+    rdb.type = -1; /* no type is named for the checksum */
     if (version >= 5) {
         size_t end = rdb.pos;
         uint64_t stored = rdbRawLE(8);

@@ -38,6 +38,7 @@ typedef struct aofWalk {
     long long line;
     size_t ok_up_to;
     long long ok_line;
+    size_t last_read;   /* where the last line or payload read began */
     int failed;
 } aofWalk;
 
@@ -59,6 +60,7 @@ static void aofError(aofWalk *w, size_t at, const char *fmt, ...) {
  * the very end of the buffer. */
 static int aofLine(aofWalk *w, const char **line, size_t *len) {
     const unsigned char *nl;
+    w->last_read = w->pos;
     if (w->pos >= w->len) return 0;
     nl = memchr(w->buf + w->pos, '\n', w->len - w->pos);
     *line = (const char *)w->buf + w->pos;
@@ -80,6 +82,11 @@ static long long aofNumber(aofWalk *w, char prefix) {
     if (l[0] != prefix) {
         w->line--; /* a line that is not what it should be is not counted */
         aofError(w, start, "Expected prefix '%c', got: '%c'", prefix, l[0]);
+        return -1;
+    }
+    if (l[n - 1] != '\n') {
+        /* A header cut short: the count in it cannot be trusted. */
+        aofError(w, start, "Expected a whole line, got %zu bytes before the end", n);
         return -1;
     }
     n = n - 1 < sizeof(num) - 1 ? n - 1 : sizeof(num) - 1;
@@ -140,6 +147,7 @@ static void aofWalkCommands(aofWalk *w) {
                 return;
             }
             if (i == 0) name = sdsNewLen(w->buf + w->pos, (size_t)len);
+            w->last_read = w->pos;
             w->pos += (size_t)len + 2;
             w->line++;
         }
@@ -169,8 +177,7 @@ static void aofWalkCommands(aofWalk *w) {
     if (in_multi) {
         (void)multi_pos;
         (void)multi_line;
-        printf("Reached EOF before reading EXEC for MULTI\n");
-        w->failed = 1;
+        aofError(w, w->last_read, "Reached EOF before reading EXEC for MULTI");
     }
 }
 
