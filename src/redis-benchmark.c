@@ -750,6 +750,12 @@ int main(int argc, char **argv) {
         do {
             benchmark(title, cmd, sdsLen(cmd));
         } while (config.loop);
+        for (int i = 0; i < n; i++) sdsFree(args[i]);
+        zfree(args);
+        zfree(lens);
+        sdsFree(cmd);
+        sdsFree(title);
+        zfree(config.latency);
         return 0;
     }
 
@@ -804,5 +810,6 @@ int main(int argc, char **argv) {
         }
     } while (config.loop);
     sdsFree(data);
+    zfree(config.latency);
     return 0;
 }

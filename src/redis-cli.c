@@ -557,6 +557,37 @@ static void cliTrackCommand(int argc, char **argv, cliReply *r) {
     }
 }
 
+/* -c: a "-MOVED <slot> <host>:<port>" or "-ASK ..." error (the cluster
+ * specification's redirections) moves the session to that node; after ASK
+ * the next command is preceded by ASKING. Returns 1 if the command is to
+ * be sent again, 0 to show the error as it is. */
+static int cliFollowRedirection(cliReply *r) {
+    int ask = !strncmp(r->str, "ASK ", 4);
+    char *slot_end, *colon, *addr;
+    long slot;
+
+    if (!ask && strncmp(r->str, "MOVED ", 6)) return 0;
+    slot = strtol(r->str + (ask ? 4 : 6), &slot_end, 10);
+    if (*slot_end != ' ') return 0;
+    addr = slot_end + 1;
+    colon = strrchr(addr, ':');
+    if (colon == NULL) return 0;
+    zfree(config.host);
+    config.host = zmalloc((size_t)(colon - addr) + 1);
+    memcpy(config.host, addr, (size_t)(colon - addr));
+    config.host[colon - addr] = '\0';
+    config.port = atoi(colon + 1);
+    if (config.output == OUTPUT_STANDARD)
+        printf("-> Redirected to slot [%ld] located at %s:%d\n", slot,
+               config.host, config.port);
+    if (cliConnectServer(0) != C_OK) return 0;
+    if (ask) {
+        cliReply *a = cliCommand(ctx, "ASKING", NULL);
+        cliReplyFree(a);
+    }
+    return 1;
+}
+
 /* Sends one command <repeat> times (with the -i interval in between) and
  * prints each reply. Returns C_OK, or C_ERR if the connection broke. */
 static int cliSendCommand(int argc, char **argv, size_t *lens, long repeat) {
@@ -568,8 +599,12 @@ static int cliSendCommand(int argc, char **argv, size_t *lens, long repeat) {
         !strcasecmp(name, "ssubscribe"))
         config.pubsub_mode = 1;
 
+    int redirects = 0;
+
     while (repeat < 0 || repeat-- > 0) {
-        cliReply *r = cliCommandArgv(ctx, argc, argv, lens);
+        cliReply *r;
+        if (ctx == NULL) return C_ERR;
+        r = cliCommandArgv(ctx, argc, argv, lens);
         if (r == NULL) {
             if (is_shutdown) {
                 cliClientFree(ctx);
@@ -577,6 +612,14 @@ static int cliSendCommand(int argc, char **argv, size_t *lens, long repeat) {
                 return C_OK;
             }
             return C_ERR;
+        }
+        if (config.cluster_mode && r->type == CLI_REPLY_ERROR &&
+            redirects < 16 && cliFollowRedirection(r)) {
+            redirects++;
+            /* Sent again to the node the cluster named; not counted. */
+            cliReplyFree(r);
+            if (repeat >= 0) repeat++;
+            continue;
         }
         config.last_cmd_error = r->type == CLI_REPLY_ERROR;
         cliTrackCommand(argc, argv, r);

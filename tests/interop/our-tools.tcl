@@ -90,6 +90,43 @@ proc ot_same_in {input args} {
     assert_equal $ours $theirs "redis-cli $args (stdin)"
 }
 
+# A stand-in cluster node: answers every request with a redirection
+# (::ot_fake_kind, MOVED or ASK) to 127.0.0.1:::ot_fake_target.
+proc ot_fake_accept {chan addr port} {
+    fconfigure $chan -translation binary -blocking 0
+    fileevent $chan readable [list ot_fake_read $chan]
+}
+proc ot_fake_read {chan} {
+    if {[catch {read $chan} data] || [eof $chan]} {
+        catch {close $chan}
+        return
+    }
+    if {$data ne ""} {
+        puts -nonewline $chan "-$::ot_fake_kind 1234 127.0.0.1:$::ot_fake_target\r\n"
+        flush $chan
+    }
+}
+
+# Runs <cmd> (a list) while this interpreter keeps serving its sockets;
+# returns the output once the program exits (10 s at most).
+proc ot_pipe_run {cmd} {
+    set f [open "|$cmd 2>@1" r]
+    fconfigure $f -blocking 0
+    set ::ot_pipe_out ""
+    set ::ot_pipe_done 0
+    fileevent $f readable [list ot_pipe_read $f]
+    set timer [after 10000 {set ::ot_pipe_done timeout}]
+    vwait ::ot_pipe_done
+    after cancel $timer
+    catch {close $f}
+    if {$::ot_pipe_done eq "timeout"} {fail "timed out: $cmd"}
+    return [string trimright $::ot_pipe_out "\n"]
+}
+proc ot_pipe_read {f} {
+    append ::ot_pipe_out [read $f]
+    if {[eof $f]} {set ::ot_pipe_done 1}
+}
+
 start_server {tags {interop tools}} {
     # The tools use database 0 unless told otherwise.
     r select 0
@@ -346,6 +383,31 @@ start_server {tags {interop tools}} {
         exec kill [lindex [pid $f] 0]
         catch {close $f}
         assert_match "*\"set\" \"monitored\" \"yes\"*" $line
+    }
+
+    test "redis-cli -c follows -MOVED and -ASK to the node named" {
+        if {$::tls} {
+            # The stand-in node below speaks plain TCP only.
+            return
+        }
+        r set redirected yes
+        foreach kind {MOVED ASK} {
+            set ::ot_fake_kind $kind
+            set ::ot_fake_target [srv 0 port]
+            set lsock [socket -server ot_fake_accept -myaddr 127.0.0.1 0]
+            set fport [lindex [fconfigure $lsock -sockname] 2]
+            set out [ot_pipe_run [list $::our_cli -c -p $fport get redirected]]
+            assert_equal yes $out
+            set out [ot_pipe_run [list $::our_cli -c --no-raw -p $fport get redirected]]
+            close $lsock
+            assert_equal "-> Redirected to slot \[1234\] located at 127.0.0.1:[srv 0 port]\n\"yes\"" $out
+            # Without -c the error is shown as it is.
+            set lsock [socket -server ot_fake_accept -myaddr 127.0.0.1 0]
+            set fport [lindex [fconfigure $lsock -sockname] 2]
+            set out [ot_pipe_run [list $::our_cli -p $fport get redirected]]
+            close $lsock
+            assert_match "$kind 1234 127.0.0.1:*" $out
+        }
     }
 
     test "redis-cli --help, --version and a bad option" {
