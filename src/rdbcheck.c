@@ -152,7 +152,10 @@ static sds rdbString(int keep) {
             uint64_t clen = rdbLen(NULL), ulen = rdbLen(NULL);
             sds out;
             rdbNeed(clen);
-            if (ulen > 1024ULL * 1024 * 1024 * 4 || ulen == 0)
+            /* LZF expands at most about 1:132 (a 3-byte back reference
+             * gives 264 bytes): a claimed size beyond that is damage, and
+             * is refused before anything is allocated for it. */
+            if (ulen == 0 || ulen > clen * 132 + 64)
                 rdbCheckError("Invalid LZF compressed string");
             out = sdsNewLen(NULL, ulen);
             if (lzfDecompress(rdb.buf + rdb.pos, clen, out, ulen) != ulen) {

@@ -70,7 +70,8 @@ static int aofLine(aofWalk *w, const char **line, size_t *len) {
     return 1;
 }
 
-/* A "*<n>" or "$<n>" line with its <prefix>; -1 after reporting. */
+/* A "*<n>" or "$<n>" line with its <prefix>; -1 after reporting damage
+ * (a negative count in the file is damage too). */
 static long long aofNumber(aofWalk *w, char prefix) {
     const char *l;
     size_t n, start = w->pos;
@@ -92,7 +93,19 @@ static long long aofNumber(aofWalk *w, char prefix) {
     n = n - 1 < sizeof(num) - 1 ? n - 1 : sizeof(num) - 1;
     memcpy(num, l + 1, n);
     num[n] = '\0';
-    return strtoll(num, NULL, 10);
+    {
+        long long v = strtoll(num, NULL, 10);
+        if (v < 0 || v > 1024LL * 1024 * 1024 * 1024) {
+            if (prefix == '$')
+                aofError(w, start,
+                         "Expected to read string of %lld bytes, which is not in the suitable range",
+                         v);
+            else
+                aofError(w, start, "Invalid argument count %lld", v);
+            return -1;
+        }
+        return v;
+    }
 }
 
 /* Walks the commands from w->pos to the end. */
