@@ -460,7 +460,8 @@ int cliReadReply(cliClient *c, long long timeout_ms, cliReply **out) {
          * is not re-parsed once per small read. */
         while ((n = cliReadSome(c)) > 0) {
         }
-        if (n < 0) return C_ERR;
+        /* What arrived before an end of stream is still parsed: a server
+         * that sent garbage and closed gets a protocol error. */
         if (sdsLen(c->ibuf) > c->ipos) {
             st = cliParseReply(c->ibuf + c->ipos, sdsLen(c->ibuf) - c->ipos,
                                &used, out, perr, sizeof(perr));
@@ -473,6 +474,7 @@ int cliReadReply(cliClient *c, long long timeout_ms, cliReply **out) {
                 return C_ERR;
             }
         }
+        if (n < 0) return C_ERR;
         int w = cliWaitReadable(c, timeout_ms);
         if (w < 0) {
             snprintf(c->err, sizeof(c->err), "%s", strerror(errno));

@@ -90,8 +90,8 @@ proc ot_same_in {input args} {
     assert_equal $ours $theirs "redis-cli $args (stdin)"
 }
 
-# A stand-in cluster node: answers every request with a redirection
-# (::ot_fake_kind, MOVED or ASK) to 127.0.0.1:::ot_fake_target.
+# A stand-in server: answers every request with ::ot_fake_reply (e.g. a
+# cluster redirection), then closes if ::ot_fake_close is set.
 proc ot_fake_accept {chan addr port} {
     fconfigure $chan -translation binary -blocking 0
     fileevent $chan readable [list ot_fake_read $chan]
@@ -102,8 +102,9 @@ proc ot_fake_read {chan} {
         return
     }
     if {$data ne ""} {
-        puts -nonewline $chan "-$::ot_fake_kind 1234 127.0.0.1:$::ot_fake_target\r\n"
+        puts -nonewline $chan $::ot_fake_reply
         flush $chan
+        if {$::ot_fake_close} {close $chan}
     }
 }
 
@@ -391,9 +392,9 @@ start_server {tags {interop tools}} {
             return
         }
         r set redirected yes
+        set ::ot_fake_close 0
         foreach kind {MOVED ASK} {
-            set ::ot_fake_kind $kind
-            set ::ot_fake_target [srv 0 port]
+            set ::ot_fake_reply "-$kind 1234 127.0.0.1:[srv 0 port]\r\n"
             set lsock [socket -server ot_fake_accept -myaddr 127.0.0.1 0]
             set fport [lindex [fconfigure $lsock -sockname] 2]
             set out [ot_pipe_run [list $::our_cli -c -p $fport get redirected]]
@@ -408,6 +409,30 @@ start_server {tags {interop tools}} {
             close $lsock
             assert_match "$kind 1234 127.0.0.1:*" $out
         }
+    }
+
+    test "redis-cli and redis-benchmark: a server that is not RESP gets a clear error" {
+        if {$::tls} return
+        set ::ot_fake_close 1
+        foreach {reply expected} {
+            "garbage\r\n" "Error: Protocol error: unknown reply type byte 'g'"
+            "\$99999999999\r\n" "Error: Protocol error: bad bulk length"
+            "*3\r\n:1\r\n" "Error: Server closed the connection"
+            "" "Error: Server closed the connection"
+        } {
+            set ::ot_fake_reply $reply
+            set lsock [socket -server ot_fake_accept -myaddr 127.0.0.1 0]
+            set fport [lindex [fconfigure $lsock -sockname] 2]
+            set out [ot_pipe_run [list $::our_cli -p $fport ping]]
+            close $lsock
+            assert_equal $expected $out
+        }
+        set ::ot_fake_reply "garbage\r\n"
+        set lsock [socket -server ot_fake_accept -myaddr 127.0.0.1 0]
+        set fport [lindex [fconfigure $lsock -sockname] 2]
+        set out [ot_pipe_run [list $::our_bench -p $fport -n 10 -q -t ping]]
+        close $lsock
+        assert_match "*rror*" $out
     }
 
     test "redis-cli --help, --version and a bad option" {
