@@ -239,8 +239,6 @@ static void benchWriteHandler(connection *conn) {
 }
 
 static void benchConnected(connection *conn) {
-    benchClient *c = connGetPrivateData(conn);
-
     if (connGetState(conn) != CONN_STATE_CONNECTED) {
         char where[300];
         if (config.unixsock)
@@ -257,7 +255,6 @@ static void benchConnected(connection *conn) {
         fprintf(stderr, "Error setting the write handler\n");
         exit(1);
     }
-    (void)c;
 }
 
 /* A client whose pipeline is -P copies of the running test's request,
@@ -804,9 +801,6 @@ int main(int argc, char **argv) {
             cmd = cliFormatCommandArgv(sdsEmpty(), 21, mset, NULL);
             benchmark("MSET (10 keys)", cmd, sdsLen(cmd));
             sdsFree(cmd);
-        }
-        if (!config.csv) {
-            /* nothing between loops */
         }
     } while (config.loop);
     sdsFree(data);

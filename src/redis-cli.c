@@ -814,8 +814,6 @@ static sds cliPrompt(void) {
     else
         p = sdsCatPrintf(sdsEmpty(), "%s:%d", config.host, config.port);
     if (config.dbnum) p = sdsCatPrintf(p, "[%d]", config.dbnum);
-    if (config.resp == 3 && config.output == OUTPUT_STANDARD && 0)
-        p = sdsCat(p, "(resp3)");
     return sdsCat(p, "> ");
 }
 
@@ -2208,11 +2206,8 @@ static int cliParseOptions(int argc, char **argv) {
                     "mode.\n");
             exit(1);
         } else {
-            if (a[1] == '-' || more || 1) {
-                fprintf(stderr,
-                        "Unrecognized option or bad number of args for: '%s'\n", a);
-                exit(1);
-            }
+            fprintf(stderr, "Unrecognized option or bad number of args for: '%s'\n", a);
+            exit(1);
         }
 #undef NEXT
     }

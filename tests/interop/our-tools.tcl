@@ -329,10 +329,12 @@ start_server {tags {interop tools}} {
             # The replica view: the RDB is skipped, then commands stream.
             set f [open "|$::our_cli -p $port --replica 2>@1" r]
             set seen ""
-            wait_for_condition 100 50 {
-                [regexp {flags=S} [exec $::deb_cli -p $port client list]]
+            # Only a write made once the replica is online is in its
+            # command stream (earlier ones go into the RDB it skipped).
+            wait_for_condition 200 50 {
+                [string match "*slave0:*state=online*" [exec $::deb_cli -p $port info replication]]
             } else {
-                fail "--replica never attached"
+                fail "--replica never came online"
             }
             exec $::deb_cli -p $port set replicated yes
             while {[gets $f line] >= 0} {
