@@ -95,8 +95,10 @@ typedef struct connConnectOptions {
                             * socket path for the unix type */
     int port;
     const char *src_addr;  /* local address to bind first, or NULL */
-    const char *peer_name; /* TLS: the name the peer's certificate must
-                            * carry when names are verified; NULL = host */
+    const char *peer_name; /* TLS: the name sent as SNI (unless it is an
+                            * IP literal) and the one the peer's certificate
+                            * must carry when names are verified; NULL =
+                            * host */
     long long timeout_ms;  /* deadline for resolve + connect + handshake;
                             * 0 = none */
     int verify_peer_name;  /* TLS: -1 = as configured (tls-verify-peer-name),

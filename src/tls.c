@@ -1317,10 +1317,10 @@ static int tlsConnect(connection *c, const connConnectOptions *opts,
         return -1;
     }
     SSL_set_ex_data(conn->ssl, tls_conn_index, conn);
-    /* Send SNI for names, not for literal addresses (RFC 6066, 3). */
-    if (!connIsIpLiteral(opts->host))
-        SSL_set_tlsext_host_name(conn->ssl, opts->host);
+    /* The peer's expected name (or the host) goes out as SNI when it is a
+     * name, never for a literal address (RFC 6066, 3). */
     name = opts->peer_name ? opts->peer_name : opts->host;
+    if (!connIsIpLiteral(name)) SSL_set_tlsext_host_name(conn->ssl, name);
     verify_name = opts->verify_peer_name >= 0 ? opts->verify_peer_name
                                               : tls_verify_peer_name;
     if (verify_name) {

@@ -987,6 +987,50 @@ static int testResolver(const char *host, char *ip, size_t iplen, char *err,
     return -1;
 }
 
+/* The expected peer name goes out as SNI. openssl s_server with
+ * -servername_fatal refuses a handshake whose SNI names another host and
+ * accepts one without SNI (an IP literal sends none). */
+TEST_CASE(test_outbound_sni) {
+    tlsSettings s;
+    char cmd[4096], line[512], err[512];
+    int sport, sfd, ready = 0;
+    FILE *fp;
+
+    baseSettings(&s);
+    ASSERT_EQ_INT(configure(&s), 0);
+    sfd = silentListener(&sport); /* a free port for s_server */
+    ASSERT(sfd >= 0);
+    close(sfd);
+    snprintf(cmd, sizeof(cmd),
+             "exec timeout 30 openssl s_server -accept 127.0.0.1:%d "
+             "-cert '%s' -key '%s' -cert2 '%s' -key2 '%s' "
+             "-servername db.example -servername_fatal -naccept 3 -www "
+             "</dev/null 2>&1",
+             sport, p_cert, p_key, p_cert, p_key);
+    fp = popen(cmd, "r");
+    ASSERT(fp != NULL);
+    while (!ready && fgets(line, sizeof(line), fp) != NULL)
+        if (strstr(line, "ACCEPT") != NULL) ready = 1;
+    ASSERT(ready);
+
+    connConnectOptions o = {.host = "127.0.0.1", .port = sport,
+                            .peer_name = "db.example", .verify_peer_name = 0};
+    int res = outboundTry(&o, err, sizeof(err));
+    if (res != 1) printf("  SNI db.example: \"%s\"\n", err);
+    ASSERT_EQ_INT(res, 1);
+    o = (connConnectOptions){.host = "127.0.0.1", .port = sport,
+                             .peer_name = "other.example",
+                             .verify_peer_name = 0};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), -1);
+    printf("  SNI other.example: \"%s\"\n", err);
+    o = (connConnectOptions){.host = "127.0.0.1", .port = sport,
+                             .verify_peer_name = 0};
+    ASSERT_EQ_INT(outboundTry(&o, err, sizeof(err)), 1);
+    while (fgets(line, sizeof(line), fp) != NULL) {
+    }
+    pclose(fp);
+}
+
 TEST_CASE(test_outbound_deadline_and_resolution) {
     tlsSettings s;
     tlsStats before, after;
@@ -1189,6 +1233,7 @@ int main(void) {
     RUN_TEST(test_outbound_verification);
     RUN_TEST(test_outbound_sans_and_resumption);
     RUN_TEST(test_outbound_deadline_and_resolution);
+    RUN_TEST(test_outbound_sni);
     RUN_TEST(test_read_from_write_handler);
     ret = TEST_REPORT();
     tearDown();
