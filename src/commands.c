@@ -96,6 +96,30 @@ static uint64_t setKeyFlags(robj **argv, int argc, int spec, uint64_t flags) {
     return CMD_KEY_OW | CMD_KEY_UPDATE;
 }
 
+/* keyflags_proc of BITFIELD: a command line made only of GET (and
+ * OVERFLOW) reads the key (RO access); any SET or INCRBY, or anything
+ * unparsable, counts as a write (RW access update). <spec> is always 0. */
+static uint64_t bitfieldKeyFlags(robj **argv, int argc, int spec,
+                                 uint64_t flags) {
+    (void)spec;
+    (void)flags;
+    for (int i = 2; i < argc; i++) {
+        int rem = argc - i - 1;
+        const char *a = argv[i]->ptr;
+        if (!strcasecmp(a, "get") && rem >= 2)
+            i += 2;
+        else if (!strcasecmp(a, "overflow") && rem >= 1)
+            i += 1;
+        else
+            return CMD_KEY_RW | CMD_KEY_ACCESS | CMD_KEY_UPDATE;
+    }
+    return CMD_KEY_RO | CMD_KEY_ACCESS;
+}
+
+/* Key extraction of GEORADIUS and GEORADIUSBYMEMBER (geo.c). */
+int georadiusGetKeys(struct redisCommand *cmd, robj **argv, int argc,
+                     int *keys, int max);
+
 /* ---- server ---- */
 
 static struct redisCommand configSubcommands[] = {
@@ -926,4 +950,147 @@ struct redisCommand redisCommandTable[] = {
         "obtained using DUMP.",
         SPECS(KSP(KOW | KUPD, BSI(1), FKR(0, 1, 0)))),
 
+    /* ---- bitmaps, HyperLogLog, geo (issue 13) ---- */
+#define BM ACL_CATEGORY_BITMAP
+#define HL ACL_CATEGORY_HYPERLOGLOG
+#define GE ACL_CATEGORY_GEO
+    CMD("setbit", setbitCommand, 4, W | M, WR | BM | SL, 1, 1, 1, "bitmap",
+        "2.2.0",
+        "Sets or clears the bit at offset in the string value stored at key",
+        .complexity = "O(1)",
+        SPECS(KSP(KRW | KACC | KUPD, BSI(1), FKR(0, 1, 0)))),
+    CMD("getbit", getbitCommand, 3, R | F, RD | BM | FA, 1, 1, 1, "bitmap",
+        "2.2.0",
+        "Returns the bit value at offset in the string value stored at key",
+        .complexity = "O(1)", SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("bitcount", bitcountCommand, -2, R, RD | BM | SL, 1, 1, 1, "bitmap",
+        "2.6.0", "Count set bits in a string", .complexity = "O(N)",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("bitpos", bitposCommand, -3, R, RD | BM | SL, 1, 1, 1, "bitmap",
+        "2.8.7", "Find first bit set or clear in a string",
+        .complexity = "O(N)", SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("bitop", bitopCommand, -4, W | M, WR | BM | SL, 2, -1, 1, "bitmap",
+        "2.6.0", "Perform bitwise operations between strings",
+        .complexity = "O(N)",
+        SPECS(KSP(KOW | KUPD, BSI(2), FKR(0, 1, 0)),
+              KSP(KRO | KACC, BSI(3), FKR(-1, 1, 0)))),
+    CMD("bitfield", bitfieldCommand, -2, W | M, WR | BM | SL, 1, 1, 1,
+        "bitmap", "3.2.0",
+        "Perform arbitrary bitfield integer operations on strings",
+        .complexity = "O(1) for each subcommand specified",
+        SPECS(KSPN(KRW | KACC | KUPD | KVARFLAGS, BSI(1), FKR(0, 1, 0),
+                   "This command allows both access and modification of "
+                   "the key")),
+        .keyflags_proc = bitfieldKeyFlags),
+    CMD("bitfield_ro", bitfieldroCommand, -2, R | F, RD | BM | FA, 1, 1, 1,
+        "bitmap", "6.0.0",
+        "Perform arbitrary bitfield integer operations on strings. "
+        "Read-only variant of BITFIELD",
+        .complexity = "O(1) for each subcommand specified",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("pfadd", pfaddCommand, -2, W | M | F, WR | HL | FA, 1, 1, 1,
+        "hyperloglog", "2.8.9",
+        "Adds the specified elements to the specified HyperLogLog.",
+        .complexity = "O(1) to add every element.",
+        SPECS(KSP(KRW | KINS, BSI(1), FKR(0, 1, 0)))),
+    CMD("pfcount", pfcountCommand, -2, R | CMD_MAY_REPLICATE, RD | HL | SL, 1,
+        -1, 1, "hyperloglog", "2.8.9",
+        "Return the approximated cardinality of the set(s) observed by the "
+        "HyperLogLog at key(s).",
+        .complexity = "O(1) with a very small average constant time when "
+        "called with a single key. O(N) with N being the number of keys, and "
+        "much bigger constant times, when called with multiple keys.",
+        SPECS(KSPN(KRW | KACC, BSI(1), FKR(-1, 1, 0),
+                   "RW because it may change the internal representation of "
+                   "the key, and propagate to replicas"))),
+    CMD("pfmerge", pfmergeCommand, -2, W | M, WR | HL | SL, 1, -1, 1,
+        "hyperloglog", "2.8.9",
+        "Merge N different HyperLogLogs into a single one.",
+        .complexity = "O(N) to merge N HyperLogLogs, but with high constant "
+        "times.",
+        SPECS(KSP(KRW | KACC | KINS, BSI(1), FKR(0, 1, 0)),
+              KSP(KRO | KACC, BSI(2), FKR(-1, 1, 0)))),
+    CMD("pfdebug", pfdebugCommand, 3, W | M | A, WR | HL | AD | SL | DG, 2, 2,
+        1, "hyperloglog", "2.8.9",
+        "Internal commands for debugging HyperLogLog values",
+        .complexity = "N/A", SPECS(KSP(KRW | KACC, BSI(2), FKR(0, 1, 0)))),
+    CMD("pfselftest", pfselftestCommand, 1, A, HL | AD | SL | DG, 0, 0, 0,
+        "hyperloglog", "2.8.9",
+        "An internal command for testing HyperLogLog values",
+        .complexity = "N/A"),
+    CMD("geoadd", geoaddCommand, -5, W | M, WR | GE | SL, 1, 1, 1, "geo",
+        "3.2.0",
+        "Add one or more geospatial items in the geospatial index "
+        "represented using a sorted set",
+        .complexity = "O(log(N)) for each item added, where N is the number "
+        "of elements in the sorted set.",
+        SPECS(KSP(KRW | KUPD, BSI(1), FKR(0, 1, 0)))),
+    CMD("geodist", geodistCommand, -4, R, RD | GE | SL, 1, 1, 1, "geo",
+        "3.2.0",
+        "Returns the distance between two members of a geospatial index",
+        .complexity = "O(log(N))",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("geohash", geohashCommand, -2, R, RD | GE | SL, 1, 1, 1, "geo",
+        "3.2.0",
+        "Returns members of a geospatial index as standard geohash strings",
+        .complexity = "O(log(N)) for each member requested, where N is the "
+        "number of elements in the sorted set.",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("geopos", geoposCommand, -2, R, RD | GE | SL, 1, 1, 1, "geo", "3.2.0",
+        "Returns longitude and latitude of members of a geospatial index",
+        .complexity = "O(N) where N is the number of members requested.",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("geosearch", geosearchCommand, -7, R, RD | GE | SL, 1, 1, 1, "geo",
+        "6.2.0",
+        "Query a sorted set representing a geospatial index to fetch members "
+        "inside an area of a box or a circle.",
+        .complexity = "O(N+log(M)) where N is the number of elements in the "
+        "grid-aligned bounding box area around the shape provided as the "
+        "filter and M is the number of items inside the shape",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("geosearchstore", geosearchstoreCommand, -8, W | M, WR | GE | SL, 1, 2,
+        1, "geo", "6.2.0",
+        "Query a sorted set representing a geospatial index to fetch members "
+        "inside an area of a box or a circle, and store the result in "
+        "another key.",
+        .complexity = "O(N+log(M)) where N is the number of elements in the "
+        "grid-aligned bounding box area around the shape provided as the "
+        "filter and M is the number of items inside the shape",
+        SPECS(KSP(KOW | KUPD, BSI(1), FKR(0, 1, 0)),
+              KSP(KRO | KACC, BSI(2), FKR(0, 1, 0)))),
+    CMD("georadius", georadiusCommand, -6, W | M, WR | GE | SL, 1, 1, 1,
+        "geo", "3.2.0",
+        "Query a sorted set representing a geospatial index to fetch members "
+        "matching a given maximum distance from a point",
+        .complexity = "O(N+log(M)) where N is the number of elements inside "
+        "the bounding box of the circular area delimited by center and "
+        "radius and M is the number of items inside the index.",
+        .getkeys_proc = georadiusGetKeys,
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)),
+              KSP(KOW | KUPD, BSK("STORE", 6), FKR(0, 1, 0)),
+              KSP(KOW | KUPD, BSK("STOREDIST", 6), FKR(0, 1, 0)))),
+    CMD("georadius_ro", georadiusroCommand, -6, R, RD | GE | SL, 1, 1, 1,
+        "geo", "3.2.10", "A read-only variant for GEORADIUS",
+        .complexity = "O(N+log(M)) where N is the number of elements inside "
+        "the bounding box of the circular area delimited by center and "
+        "radius and M is the number of items inside the index.",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("georadiusbymember", georadiusbymemberCommand, -5, W | M,
+        WR | GE | SL, 1, 1, 1, "geo", "3.2.0",
+        "Query a sorted set representing a geospatial index to fetch members "
+        "matching a given maximum distance from a member",
+        .complexity = "O(N+log(M)) where N is the number of elements inside "
+        "the bounding box of the circular area delimited by center and "
+        "radius and M is the number of items inside the index.",
+        .getkeys_proc = georadiusGetKeys,
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)),
+              KSP(KOW | KUPD, BSK("STORE", 5), FKR(0, 1, 0)),
+              KSP(KOW | KUPD, BSK("STOREDIST", 5), FKR(0, 1, 0)))),
+    CMD("georadiusbymember_ro", georadiusbymemberroCommand, -5, R,
+        RD | GE | SL, 1, 1, 1, "geo", "3.2.10",
+        "A read-only variant for GEORADIUSBYMEMBER",
+        .complexity = "O(N+log(M)) where N is the number of elements inside "
+        "the bounding box of the circular area delimited by center and "
+        "radius and M is the number of items inside the index.",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
     END};

@@ -807,6 +807,8 @@ static standardConfig configs[] = {
             hash_max_listpack_entries, 0, LLONG_MAX, 128, NULL),
     NUM_CFG("hash-max-listpack-value", "hash-max-ziplist-value", CF_MEMORY,
             NK_SIZE, hash_max_listpack_value, 0, LLONG_MAX, 64, NULL),
+    NUM_CFG("hll-sparse-max-bytes", NULL, CF_MEMORY, NK_SIZE,
+            hll_sparse_max_bytes, 0, LONG_MAX, 3000, NULL),
     NUM_CFG("set-max-intset-entries", NULL, 0, NK_SIZE, set_max_intset_entries,
             0, LLONG_MAX, 512, NULL),
     NUM_CFG("zset-max-listpack-entries", "zset-max-ziplist-entries", 0, NK_SIZE,

@@ -561,6 +561,7 @@ struct redisServer {
     size_t zset_max_listpack_value;
     int list_max_listpack_size;
     int list_compress_depth;
+    size_t hll_sparse_max_bytes;
     size_t stream_node_max_bytes;
     long long stream_node_max_entries;
     /* Persistence settings (persistence issue) */
@@ -952,6 +953,13 @@ int zunionInterDiffGetKeys(struct redisCommand *cmd, robj **argv, int argc,
                            int *keys, int max);
 int bzmpopGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
                   int max);
+/* For geo.c: a member's score, and a walk of the members with min <=
+ * score < max in order (the visitor owns the member sds it is given and
+ * returns non-zero to stop). */
+int zsetGetScore(robj *o, sds ele, double *score);
+typedef int zsetRangeVisitor(void *ctx, sds ele, double score);
+unsigned long zsetVisitScoreRange(robj *o, double min, double max,
+                                  zsetRangeVisitor *fn, void *ctx);
 
 /* Pub/sub delivery used by keyspace notifications (pubsub.c, issue 4). */
 int pubsubPublishMessage(robj *channel, robj *message, int sharded);

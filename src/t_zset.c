@@ -2316,3 +2316,31 @@ void zrandmemberCommand(client *c) {
     }
     zfree(ranks);
 }
+
+/* ------------------------------------------------------------------------
+ * Helpers for geo.c, which keeps its points in sorted sets
+ * --------------------------------------------------------------------- */
+
+/* Looks <ele> up in the sorted set <o>: C_OK with *<score> set, C_ERR when
+ * it is not a member. */
+int zsetGetScore(robj *o, sds ele, double *score) {
+    return zsetScore(o, ele, score);
+}
+
+/* Calls <fn>(<ctx>, member, score) for the members of <o> with <min> <=
+ * score < <max>, in the set's order, until <fn> returns non-zero. The
+ * member is a new sds that <fn> owns. Returns how many calls were made. */
+unsigned long zsetVisitScoreRange(robj *o, double min, double max,
+                                  zsetRangeVisitor *fn, void *ctx) {
+    zrangespec r = {.min = min, .max = max, .minex = 0, .maxex = 1};
+    zsetCursor zc;
+    unsigned long n = 0;
+    zcurInit(&zc, o);
+    for (zcurSeekScore(&zc, &r, 0); zc.valid; zcurNext(&zc, 0)) {
+        double s = zcurScore(&zc);
+        if (!zslValueLteMax(s, &r)) break;
+        n++;
+        if (fn(ctx, zcurEleNewSds(&zc), s)) break;
+    }
+    return n;
+}
