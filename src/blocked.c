@@ -12,6 +12,7 @@
 #include "server.h"
 
 static blockedServeProc *serveProcs[BLOCKED_NUM];
+static blockedCleanupProc *cleanupProcs[BLOCKED_NUM];
 static list *readyKeys; /* of readyKey */
 
 typedef struct readyKey {
@@ -22,6 +23,12 @@ typedef struct readyKey {
 /* Registers <fn> as the serve function for clients blocked as <btype>. */
 void registerBlockedServeProc(int btype, blockedServeProc *fn) {
     serveProcs[btype] = fn;
+}
+
+/* Registers <fn>, called whenever a client blocked as <btype> is unblocked
+ * (served, timed out, freed) to release what the type kept in c->bpop. */
+void registerBlockedCleanupProc(int btype, blockedCleanupProc *fn) {
+    cleanupProcs[btype] = fn;
 }
 
 static int blockTimeoutProc(struct aeEventLoop *el, long long id, void *data) {
@@ -103,6 +110,7 @@ void unblockClient(client *c) {
         listNode *ln = listSearchKey(server.paused_clients, c);
         if (ln) listDelNode(server.paused_clients, ln);
     } else {
+        if (cleanupProcs[btype]) cleanupProcs[btype](c);
         unblockClientWaitingKeys(c);
         if (c->bpop.timer_id != -1) {
             aeDeleteTimeEvent(server.el, c->bpop.timer_id);
@@ -176,10 +184,11 @@ static void handleClientsBlockedOnKeys(void) {
                     server.current_client = c;
                     int served = serve(c, rk->db, rk->key);
                     server.current_client = NULL;
-                    if (served) unblockClient(c);
+                    if (served > 0) unblockClient(c);
                     /* Stop at the first client that could not be served:
-                     * the key is empty or gone. */
-                    if (!served) break;
+                     * the key is empty or gone. A negative answer means
+                     * only this client cannot be served yet. */
+                    if (served == 0) break;
                 }
                 zfree(queue);
             }
