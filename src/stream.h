@@ -102,6 +102,13 @@ void streamFreeNACK(void *nack);
  * consumers without pending entries. Returns the grown sds. */
 sds streamCatRewriteCommands(sds s, const char *key, size_t klen, robj *o);
 
+/* The first (or with <last>, the last) live entry's ID in *<id>; 0 and
+ * 0-0 when <s> is empty. */
+int streamGetEdgeID(stream *s, int last, streamID *id);
+/* The logical read counter of <id> (entries from the first ever added), or
+ * SCG_INVALID_ENTRIES_READ when it cannot be known (Redis 7.0's rules). */
+long long streamEstimateDistance(stream *s, const streamID *id);
+
 /* Key positions of XREAD / XREADGROUP (the keys after STREAMS, half of
  * the remaining arguments); fills <keys> up to <max>, returns the count
  * (0 on a malformed command line). */

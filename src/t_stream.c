@@ -968,6 +968,16 @@ static void addReplyGroupLag(client *c, stream *s, streamCG *cg) {
         addReplyNull(c);
 }
 
+/* See stream.h. */
+int streamGetEdgeID(stream *s, int last, streamID *id) {
+    return streamEdgeID(s, last, id);
+}
+
+/* See stream.h. */
+long long streamEstimateDistance(stream *s, const streamID *id) {
+    return streamEstimateDistanceFromFirstEverEntry(s, id);
+}
+
 /* ------------------------------------------------------------------------
  * Propagation helpers
  * --------------------------------------------------------------------- */
@@ -2480,10 +2490,34 @@ static void addReplyStreamEntryOrNull(client *c, stream *s, int last) {
         addReplyNull(c);
 }
 
-/* Nodes a radix tree of the node keys would have: an estimate (our index
- * is a sorted array), reported where Redis reports its rax node count. */
+/* The node count of a compressed radix tree (Redis's rax) holding the
+ * 16-byte keys [lo, hi) of <m> from byte <d> on: a leaf ends each key, a
+ * lone suffix is one compressed node, a shared prefix is one compressed
+ * node, and a fork is one node plus its children. XINFO STREAM reports it
+ * as radix-tree-nodes, where Redis reports its tree's size. */
+static long long radixNodeCount(omap *m, size_t lo, size_t hi, int d) {
+    if (d == STREAM_ID_LEN) return 1;
+    if (hi - lo == 1) return 2;
+    const unsigned char *first = omapAt(m, lo)->key;
+    const unsigned char *last = omapAt(m, hi - 1)->key;
+    int p = d;
+    while (p < STREAM_ID_LEN && first[p] == last[p]) p++;
+    if (p > d) return 1 + radixNodeCount(m, lo, hi, p);
+    long long n = 1;
+    size_t i = lo;
+    while (i < hi) {
+        size_t j = i;
+        unsigned char b0 = omapAt(m, i)->key[d];
+        while (j < hi && omapAt(m, j)->key[d] == b0) j++;
+        n += radixNodeCount(m, i, j, d + 1);
+        i = j;
+    }
+    return n;
+}
+
 static long long streamRadixNodesEstimate(stream *s) {
-    return (long long)omapSize(s->nodes) * 2 + 1;
+    if (omapSize(s->nodes) == 0) return 1;
+    return radixNodeCount(s->nodes, 0, omapSize(s->nodes), 0);
 }
 
 static void xinfoStreamFull(client *c, stream *s, long long count) {
