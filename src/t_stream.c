@@ -1126,7 +1126,11 @@ static long long streamReplyWithRange(client *c, stream *s, streamID *start,
     rangeCtx rc = {c, s, count, 0, group, consumer, flags, key, groupname, dbid};
     streamID last_before = group ? group->last_id : top;
     streamWalk(s, start, end ? end : &top, rev, rangeReplyFn, &rc);
-    if (group && streamCompareID(&group->last_id, &last_before) != 0)
+    /* Deliveries replay as XCLAIM (which moves the group's last ID); only
+     * NOACK reads, which claim nothing, propagate the group position, as
+     * in Redis 7.0. */
+    if (group && (flags & STREAM_RWR_NOACK) &&
+        streamCompareID(&group->last_id, &last_before) != 0)
         streamPropagateGroupID(dbid, key, group, groupname);
     if (deferred) setDeferredArrayLen(c, deferred, rc.emitted);
     return rc.emitted;
@@ -1512,11 +1516,6 @@ void xsetidCommand(client *c) {
     robj *o = lookupKeyWriteOrReply(c, c->argv[1], shared.nokeyerr);
     if (!o || checkType(c, o, OBJ_STREAM)) return;
     stream *s = o->ptr;
-    if (streamCompareID(&id, &s->max_deleted_entry_id) < 0) {
-        addReplyError(c, "The ID specified in XSETID is smaller than current "
-                         "max_deleted_entry_id");
-        return;
-    }
     if (s->length > 0) {
         streamID maxid;
         streamLastValidID(s, &maxid);
@@ -1607,10 +1606,10 @@ static void xreadGenericCommand(client *c, int xreadgroup) {
             streams_arg = i + 1;
             streams_count = c->argc - streams_arg;
             if (streams_count % 2 != 0) {
-                addReplyErrorFormat(c, "Unbalanced '%s' list of streams: for "
-                                       "each stream key an ID or '$' must be "
-                                       "specified.",
-                                    xreadgroup ? "xreadgroup" : "xread");
+                /* Redis 7.0 names XREAD here for both commands. */
+                addReplyError(c, "Unbalanced XREAD list of streams: for each "
+                                 "stream key an ID or '$' must be "
+                                 "specified.");
                 return;
             }
             streams_count /= 2;
@@ -1718,7 +1717,8 @@ static void xreadGenericCommand(client *c, int xreadgroup) {
             int created;
             consumer = streamLookupOrCreateConsumer(
                 groups[i], consumername->ptr, key, c->db->id, &created);
-            if (created)
+            /* With NOACK no XCLAIM will create the consumer on replay. */
+            if (created && noack)
                 streamPropagateConsumerCreation(c->db->id, key, groupname,
                                                 consumer->name);
             consumer->seen_time = commandTimeSnapshot();
@@ -1859,7 +1859,7 @@ static int streamServeBlockedClient(client *c, redisDb *db, robj *key) {
         int created;
         consumer = streamLookupOrCreateConsumer(group, sb->consumer->ptr, key,
                                                 db->id, &created);
-        if (created)
+        if (created && sb->noack)
             streamPropagateConsumerCreation(db->id, key, sb->group,
                                             consumer->name);
         consumer->seen_time = commandTimeSnapshot();
@@ -2613,7 +2613,7 @@ void xinfoStreamCommand(client *c) {
     long long count = 10;
     if (c->argc > 3) {
         if (strcasecmp(c->argv[3]->ptr, "FULL")) {
-            addReplyErrorObject(c, shared.syntaxerr);
+            addReplySubcommandSyntaxError(c);
             return;
         }
         full = 1;
@@ -2623,7 +2623,7 @@ void xinfoStreamCommand(client *c) {
                 return;
             if (count < 0) count = 10;
         } else if (c->argc != 4) {
-            addReplyErrorObject(c, shared.syntaxerr);
+            addReplySubcommandSyntaxError(c);
             return;
         }
     }
