@@ -1458,16 +1458,11 @@ void xdelCommand(client *c) {
 
 /* XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
 void xtrimCommand(client *c) {
+    streamTrimArgs args;
+    if (streamParseAddOrTrimArgsOrReply(c, &args, 0) < 0) return;
     robj *o = lookupKeyWriteOrReply(c, c->argv[1], shared.czero);
     if (!o || checkType(c, o, OBJ_STREAM)) return;
     stream *s = o->ptr;
-    streamTrimArgs args;
-    int i = streamParseAddOrTrimArgsOrReply(c, &args, 0);
-    if (i < 0) return;
-    if (i < c->argc) {
-        addReplyErrorObject(c, shared.syntaxerr);
-        return;
-    }
     long long deleted = streamTrim(s, &args);
     if (deleted) {
         notifyKeyspaceEvent(NOTIFY_STREAM, "xtrim", c->argv[1], c->db->id);
@@ -1714,6 +1709,15 @@ static void xreadGenericCommand(client *c, int xreadgroup) {
                     *gt = groups[i]->last_id;
                 }
             }
+        } else if (s->length) {
+            streamID maxid;
+            streamLastValidID(s, &maxid);
+            if (streamCompareID(&maxid, gt) > 0) serve = 1;
+        }
+        if (!serve) continue;
+        if (groups) {
+            /* The consumer comes to exist only when it is served (Redis
+             * 7.0 creates none for a read that returns nothing). */
             int created;
             consumer = streamLookupOrCreateConsumer(
                 groups[i], consumername->ptr, key, c->db->id, &created);
@@ -1722,12 +1726,7 @@ static void xreadGenericCommand(client *c, int xreadgroup) {
                 streamPropagateConsumerCreation(c->db->id, key, groupname,
                                                 consumer->name);
             consumer->seen_time = commandTimeSnapshot();
-        } else if (s->length) {
-            streamID maxid;
-            streamLastValidID(s, &maxid);
-            if (streamCompareID(&maxid, gt) > 0) serve = 1;
         }
-        if (!serve) continue;
         arraylen++;
         if (arraylen == 1) arraylen_ptr = addReplyDeferredLen(c);
         streamID start = *gt;
