@@ -1061,8 +1061,8 @@ static robj *rStream(rdbReader *r, int type) {
         sds key = rString(r);
         if (!key) goto fail;
         if (sdsLen(key) != STREAM_ID_LEN) {
-            sdsFree(key);
             rFail(r, "stream node key of %zu bytes", sdsLen(key));
+            sdsFree(key);
             goto fail;
         }
         size_t len;

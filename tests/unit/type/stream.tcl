@@ -389,7 +389,12 @@ start_server {tags {stream}} {
         set body [string range $p 0 end-10]
         set len [string length $body]
         expr {srand(4242)}
-        for {set i 0} {$i < 300} {incr i} {
+        # STREAM_FUZZ_ITERATIONS runs longer (e.g. under ASan).
+        set iterations 300
+        if {[info exists ::env(STREAM_FUZZ_ITERATIONS)]} {
+            set iterations $::env(STREAM_FUZZ_ITERATIONS)
+        }
+        for {set i 0} {$i < $iterations} {incr i} {
             set b $body
             for {set k 0} {$k < 1 + int(rand() * 3)} {incr k} {
                 set pos [expr {1 + int(rand() * ($len - 1))}]
