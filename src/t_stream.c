@@ -1829,7 +1829,15 @@ static int streamServeBlockedClient(client *c, redisDb *db, robj *key) {
     streamBlock *sb = c->bpop.priv;
     if (!sb) return -1;
     robj *o = lookupKeyWrite(db, key);
-    if (!o || o->type != OBJ_STREAM) return -1;
+    if (!o || o->type != OBJ_STREAM) {
+        /* A group reader learns that its stream is gone (Redis 7.0);
+         * a plain XREAD keeps waiting. */
+        if (sb->group) {
+            addReplyError(c, "-UNBLOCKED the stream key no longer exists");
+            return 1;
+        }
+        return -1;
+    }
     stream *s = o->ptr;
     int idx = -1;
     for (int i = 0; i < sb->numkeys; i++) {

@@ -363,6 +363,29 @@ start_server {tags {stream}} {
         $rd close
     }
 
+    test "Blocked XREADGROUP is told when its stream is deleted or replaced; XREAD keeps waiting" {
+        set rd [redis_deferring_client]
+        foreach action {{del s} {set s x} {flushall} {rename s s2} {unlink s}} {
+            r del s s2
+            r xgroup create s g $ mkstream
+            $rd xreadgroup group g c block 0 streams s >
+            stream_wait_blocked 1
+            r {*}$action
+            assert_error "UNBLOCKED the stream key no longer exists" {$rd read}
+            stream_wait_blocked 0
+        }
+        r del s
+        r xadd s 1-0 a 1
+        $rd xread block 0 streams s $
+        stream_wait_blocked 1
+        r del s
+        after 50
+        assert_equal 1 [s blocked_clients]
+        r xadd s 2-0 b 2
+        assert_equal {{s {{2-0 {b 2}}}}} [$rd read]
+        $rd close
+    }
+
     test "Streams survive DEBUG RELOAD with groups, consumers and PEL" {
         r del s
         for {set i 1} {$i <= 30} {incr i} {r xadd s $i-0 f $i g [expr {$i * 2}]}
