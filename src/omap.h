@@ -4,9 +4,10 @@
  * 16-byte big-endian IDs, so byte order is ID order), their consumer
  * groups, consumers and pending entries lists.
  *
- * Appending a key greater than every other one (the common case for
- * stream IDs) is amortised O(1); other inserts and removals move the tail
- * of the array. Positions (size_t indexes) are valid until the next insert
+ * Appending a key greater than every other one and removing the first
+ * key (the common cases for stream IDs: XADD, trimming, acknowledging in
+ * order) are amortised O(1); other inserts and removals move the tail of
+ * the array. Positions (size_t indexes) are valid until the next insert
  * or removal. The map owns copies of its keys; values belong to the
  * caller (omapFree may release them through a callback). */
 #ifndef OMAP_H
@@ -21,8 +22,8 @@ typedef struct omapEntry {
 } omapEntry;
 
 typedef struct omap {
-    omapEntry *e;
-    size_t size, cap;
+    omapEntry *e;    /* entries are e[off] .. e[off + size - 1] */
+    size_t off, size, cap;
 } omap;
 
 omap *omapNew(void);

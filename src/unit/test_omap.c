@@ -78,8 +78,37 @@ TEST_CASE(testRandomAgainstModel) {
     ASSERT_EQ_INT(freed, n);
 }
 
+TEST_CASE(testQueueUse) {
+    /* Append at the end, remove from the front: the stream pattern. */
+    omap *m = omapNew();
+    unsigned char key[4];
+    uint32_t head = 0, tail = 0;
+    for (int round = 0; round < 100000; round++) {
+        int adds = rand() % 3;
+        for (int a = 0; a < adds; a++, tail++) {
+            key[0] = (unsigned char)(tail >> 24);
+            key[1] = (unsigned char)(tail >> 16);
+            key[2] = (unsigned char)(tail >> 8);
+            key[3] = (unsigned char)tail;
+            ASSERT(omapInsert(m, key, 4, NULL));
+        }
+        if (head < tail && rand() % 2) {
+            omapEntry *e = omapAt(m, 0);
+            uint32_t k = (uint32_t)e->key[0] << 24 | e->key[1] << 16 |
+                         e->key[2] << 8 | e->key[3];
+            ASSERT_EQ_INT(k, head);
+            omapRemoveAt(m, 0);
+            head++;
+        }
+        ASSERT_EQ_INT(omapSize(m), tail - head);
+    }
+    ASSERT(m->cap <= 4 * (omapSize(m) + 16));
+    omapFree(m, NULL);
+}
+
 int main(void) {
     RUN_TEST(testOrder);
+    RUN_TEST(testQueueUse);
     RUN_TEST(testRandomAgainstModel);
     return TEST_REPORT();
 }
