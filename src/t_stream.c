@@ -86,8 +86,11 @@ static int streamDecrID(streamID *id) {
 }
 
 static sds streamIDToSds(const streamID *id) {
-    return sdsCatPrintf(sdsEmpty(), "%llu-%llu", (unsigned long long)id->ms,
-                        (unsigned long long)id->seq);
+    char buf[2 * LONG_STR_SIZE + 1];
+    int n = ull2string(buf, LONG_STR_SIZE, (unsigned long long)id->ms);
+    buf[n++] = '-';
+    n += ull2string(buf + n, LONG_STR_SIZE, (unsigned long long)id->seq);
+    return sdsNewLen(buf, (size_t)n);
 }
 
 static robj *createObjectFromStreamID(const streamID *id) {
