@@ -33,6 +33,7 @@
 
 #include "quicklist.h"
 #include "rdb.h"
+#include "stream.h"
 
 #define AOF_OFF 0
 #define AOF_ON 1
@@ -592,6 +593,8 @@ static int aofWriteDatasetAsCommands(FILE *fp) {
                     done++;
                 }
                 hashTypeReleaseIterator(hi);
+            } else if (o->type == OBJ_STREAM) {
+                s = streamCatRewriteCommands(s, key, klen, o);
             } else {
                 /* Any other type travels as its DUMP payload. */
                 sds payload = rdbDumpPayloadCreate(o);

@@ -26,6 +26,7 @@
 #include "server.h"
 
 static blockedServeProc *serveProcs[BLOCKED_NUM];
+static blockedCleanupProc *cleanupProcs[BLOCKED_NUM];
 static list *readyKeys; /* of readyKey */
 
 typedef struct readyKey {
@@ -192,6 +193,12 @@ static void removeBlockedClientTimeout(client *c) {
     }
 }
 
+/* Registers <fn>, called whenever a client blocked as <btype> is unblocked
+ * (served, timed out, freed) to release what the type kept in c->bpop. */
+void registerBlockedCleanupProc(int btype, blockedCleanupProc *fn) {
+    cleanupProcs[btype] = fn;
+}
+
 /* Parks <c> as <btype> on <keys> (may be 0 keys) until served, timed out
  * (c->bpop.timeout, absolute ms, 0 = forever) or unblocked. */
 void blockForKeys(client *c, int btype, robj **keys, int numkeys,
@@ -259,6 +266,7 @@ void unblockClient(client *c) {
         listNode *ln = listSearchKey(server.paused_clients, c);
         if (ln) listDelNode(server.paused_clients, ln);
     } else {
+        if (cleanupProcs[btype]) cleanupProcs[btype](c);
         unblockClientWaitingKeys(c);
         removeBlockedClientTimeout(c);
         server.blocked_clients--;
@@ -329,10 +337,11 @@ static void handleClientsBlockedOnKeys(void) {
                     server.current_client = c;
                     int served = serve(c, rk->db, rk->key);
                     server.current_client = NULL;
-                    if (served) unblockClient(c);
+                    if (served > 0) unblockClient(c);
                     /* Stop at the first client that could not be served:
-                     * the key is empty or gone. */
-                    if (!served) break;
+                     * the key is empty or gone. A negative answer means
+                     * only this client cannot be served yet. */
+                    if (served == 0) break;
                 }
                 zfree(queue);
             }

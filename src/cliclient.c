@@ -287,6 +287,10 @@ static void cliConnectError(connection *conn, char *err, size_t errlen) {
     const char *why = connGetLastError(conn);
 
     if (why == NULL || why[0] == '\0') why = "Connection failed";
+    /* The layer adds the verification failure's reason; Redis 7.0's tools
+     * print OpenSSL's short form, and so do ours. */
+    if (!strncmp(why, "certificate verify failed:", 26))
+        why = "certificate verify failed";
     if (connIsTLS(conn) &&
         !(conn->last_errno && !strcmp(why, strerror(conn->last_errno))))
         snprintf(err, errlen, "SSL_connect failed: %s", why);

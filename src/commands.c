@@ -7,6 +7,7 @@
  * file) declares every proc named here. Each family adds its entries in its
  * own section below. */
 #include "server.h"
+#include "stream.h"
 
 #define W CMD_WRITE
 #define R CMD_READONLY
@@ -76,6 +77,45 @@
 #define KNOTKEY CMD_KEY_NOT_KEY
 #define KINCOMPLETE CMD_KEY_INCOMPLETE
 #define KVARFLAGS CMD_KEY_VARIABLE_FLAGS
+
+/* ---- streams (issue 13) ---- */
+#define STM ACL_CATEGORY_STREAM
+static struct redisCommand xgroupSubcommands[] = {
+    CMD("create", xgroupCreateCommand, -5, W | M, WR | STM | SL, 2, 2, 1,
+        "stream", "5.0.0", "Create a consumer group.",
+        SPECS(KSP(KRW | KINS, BSI(2), FKR(0, 1, 0)))),
+    CMD("delconsumer", xgroupDelconsumerCommand, 5, W, WR | STM | SL, 2, 2, 1,
+        "stream", "5.0.0", "Delete a consumer from a consumer group.",
+        SPECS(KSP(KRW | KDEL, BSI(2), FKR(0, 1, 0)))),
+    CMD("help", xgroupHelpCommand, 2, L | S, STM | SL, 0, 0, 0, "stream",
+        "5.0.0", "Show helpful text about the different subcommands"),
+    CMD("setid", xgroupSetidCommand, -5, W, WR | STM | SL, 2, 2, 1, "stream",
+        "5.0.0", "Set a consumer group to an arbitrary last delivered ID value.",
+        SPECS(KSP(KRW | KUPD, BSI(2), FKR(0, 1, 0)))),
+    CMD("destroy", xgroupDestroyCommand, 4, W, WR | STM | SL, 2, 2, 1,
+        "stream", "5.0.0", "Destroy a consumer group.",
+        SPECS(KSP(KRW | KDEL, BSI(2), FKR(0, 1, 0)))),
+    CMD("createconsumer", xgroupCreateconsumerCommand, 5, W | M,
+        WR | STM | SL, 2, 2, 1, "stream", "6.2.0",
+        "Create a consumer in a consumer group.",
+        SPECS(KSP(KRW | KINS, BSI(2), FKR(0, 1, 0)))),
+    END};
+
+static struct redisCommand xinfoSubcommands[] = {
+    CMD("help", xinfoHelpCommand, 2, L | S, STM | SL, 0, 0, 0, "stream",
+        "5.0.0", "Show helpful text about the different subcommands"),
+    CMD("groups", xinfoGroupsCommand, 3, R, RD | STM | SL, 2, 2, 1, "stream",
+        "5.0.0", "List the consumer groups of a stream",
+        SPECS(KSP(KRO | KACC, BSI(2), FKR(0, 1, 0)))),
+    CMD("stream", xinfoStreamCommand, -3, R, RD | STM | SL, 2, 2, 1, "stream",
+        "5.0.0", "Get information about a stream",
+        SPECS(KSP(KRO | KACC, BSI(2), FKR(0, 1, 0)))),
+    CMD("consumers", xinfoConsumersCommand, 4, R, RD | STM | SL, 2, 2, 1,
+        "stream", "5.0.0", "List the consumers in a consumer group",
+        SPECS(KSP(KRO | KACC, BSI(2), FKR(0, 1, 0))),
+        TIPS("nondeterministic_output")),
+    END};
+#undef STM
 
 /* Key extraction of SORT and SORT_RO (sort.c); declared here because only
  * the command table refers to them. */
@@ -1093,4 +1133,85 @@ struct redisCommand redisCommandTable[] = {
         "the bounding box of the circular area delimited by center and "
         "radius and M is the number of items inside the index.",
         SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    /* ---- streams (issue 13) ---- */
+#define STM ACL_CATEGORY_STREAM
+#define BLK ACL_CATEGORY_BLOCKING
+    CMD("xadd", xaddCommand, -5, W | M | F, WR | STM | FA, 1, 1, 1, "stream",
+        "5.0.0", "Appends a new entry to a stream",
+        SPECS(KSPN(KRW | KUPD, BSI(1), FKR(0, 1, 0),
+                   "UPDATE instead of INSERT because of the optional trimming "
+                   "feature")),
+        TIPS("nondeterministic_output")),
+    CMD("xrange", xrangeCommand, -4, R, RD | STM | SL, 1, 1, 1, "stream",
+        "5.0.0", "Return a range of elements in a stream, with IDs matching "
+        "the specified IDs interval",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("xrevrange", xrevrangeCommand, -4, R, RD | STM | SL, 1, 1, 1,
+        "stream", "5.0.0", "Return a range of elements in a stream, with IDs "
+        "matching the specified IDs interval, in reverse order (from greater "
+        "to smaller IDs) compared to XRANGE",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0)))),
+    CMD("xlen", xlenCommand, 2, R | F, RD | STM | FA, 1, 1, 1, "stream",
+        "5.0.0", "Return the number of entries in a stream",
+        SPECS(KSP(KRO, BSI(1), FKR(0, 1, 0)))),
+    CMD("xdel", xdelCommand, -3, W | F, WR | STM | FA, 1, 1, 1, "stream",
+        "5.0.0", "Removes the specified entries from the stream. Returns the "
+        "number of items actually deleted, that may be different from the "
+        "number of IDs passed in case certain IDs do not exist.",
+        SPECS(KSP(KRW | KDEL, BSI(1), FKR(0, 1, 0)))),
+    CMD("xtrim", xtrimCommand, -4, W, WR | STM | SL, 1, 1, 1, "stream",
+        "5.0.0", "Trims the stream to (approximately if '~' is passed) a "
+        "certain size",
+        SPECS(KSP(KRW | KDEL, BSI(1), FKR(0, 1, 0))),
+        TIPS("nondeterministic_output")),
+    {.declared_name = "xread", .proc = xreadCommand, .arity = -4,
+     .flags = R | CMD_BLOCKING, .acl_categories = RD | STM | SL | BLK,
+     .firstkey = 0, .lastkey = 0, .keystep = 0, .group = "stream",
+     .since = "5.0.0", .summary = "Return never seen elements in multiple "
+     "streams, with IDs greater than the ones reported by the caller for "
+     "each stream. Can block.",
+     .getkeys_proc = xreadGetKeys,
+     SPECS(KSP(KRO | KACC, BSK("STREAMS", 1), FKR(-1, 1, 2)))},
+    {.declared_name = "xreadgroup", .proc = xreadgroupCommand, .arity = -7,
+     .flags = W | CMD_BLOCKING, .acl_categories = WR | STM | SL | BLK,
+     .firstkey = 0, .lastkey = 0, .keystep = 0, .group = "stream",
+     .since = "5.0.0", .summary = "Return new entries from a stream using a "
+     "consumer group, or access the history of the pending entries for a "
+     "given consumer. Can block.",
+     .getkeys_proc = xreadGetKeys,
+     SPECS(KSP(KRO | KACC, BSK("STREAMS", 4), FKR(-1, 1, 2)))},
+    CMD("xack", xackCommand, -4, W | F, WR | STM | FA, 1, 1, 1, "stream",
+        "5.0.0", "Marks a pending message as correctly processed, "
+        "effectively removing it from the pending entries list of the "
+        "consumer group. Return value of the command is the number of "
+        "messages successfully acknowledged, that is, the IDs we were "
+        "actually able to resolve in the PEL.",
+        SPECS(KSP(KRW | KUPD, BSI(1), FKR(0, 1, 0)))),
+    CMD("xpending", xpendingCommand, -3, R, RD | STM | SL, 1, 1, 1, "stream",
+        "5.0.0", "Return information and entries from a stream consumer "
+        "group pending entries list, that are messages fetched but never "
+        "acknowledged.",
+        SPECS(KSP(KRO | KACC, BSI(1), FKR(0, 1, 0))),
+        TIPS("nondeterministic_output")),
+    CMD("xclaim", xclaimCommand, -6, W | F, WR | STM | FA, 1, 1, 1, "stream",
+        "5.0.0", "Changes (or acquires) ownership of a message in a consumer "
+        "group, as if the message was delivered to the specified consumer.",
+        SPECS(KSP(KRW | KUPD, BSI(1), FKR(0, 1, 0))),
+        TIPS("nondeterministic_output")),
+    CMD("xautoclaim", xautoclaimCommand, -6, W | F, WR | STM | FA, 1, 1, 1,
+        "stream", "6.2.0", "Changes (or acquires) ownership of messages in a "
+        "consumer group, as if the messages were delivered to the specified "
+        "consumer.",
+        SPECS(KSP(KRW | KDEL, BSI(1), FKR(0, 1, 0))),
+        TIPS("nondeterministic_output")),
+    CMD("xsetid", xsetidCommand, -3, W | M | F, WR | STM | FA, 1, 1, 1,
+        "stream", "5.0.0", "An internal command for replicating stream values",
+        SPECS(KSP(KRW | KUPD, BSI(1), FKR(0, 1, 0)))),
+    SUBS("xgroup", -2, 0, SL, "stream", "5.0.0",
+         "A container for consumer groups commands", xgroupSubcommands),
+    SUBS("xinfo", -2, 0, SL, "stream", "5.0.0",
+         "A container for stream introspection commands", xinfoSubcommands),
+#undef STM
+#undef BLK
+
     END};

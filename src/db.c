@@ -245,6 +245,9 @@ void dbOverwrite(redisDb *db, robj *key, robj *val) {
     /* The caller's reference moved into the db: drop the old one, even
      * when it is the same object. */
     decrRefCount(old);
+    /* Clients blocked on the key see the new value (or learn that their
+     * stream is gone). */
+    signalKeyAsReady(db, key, val->type);
 }
 
 /* High-level set of <key> to <val> in <db> for client <c> (may be NULL):
@@ -286,6 +289,8 @@ static int dbGenericDelete(redisDb *db, robj *key, int async) {
         /* The expire entry borrows the key sds: drop it first. */
         if (dictSize(db->expires) > 0) dictDelete(db->expires, k);
         dictFreeUnlinkedEntry(db->dict, de);
+        /* Blocked XREADGROUP clients are told their stream is gone. */
+        signalKeyAsReady(db, key, OBJ_STREAM);
     }
     sdsFree(tofree);
     return de != NULL;
@@ -339,6 +344,14 @@ long long emptyData(int dbnum, int flags, void(callback)(dict *)) {
     for (int j = start; j <= end; j++) {
         redisDb *db = &server.db[j];
         removed += (long long)dictSize(db->dict);
+        /* Keys that clients wait on are about to go. */
+        if (dictSize(db->blocking_keys)) {
+            dictIterator *bi = dictGetSafeIterator(db->blocking_keys);
+            dictEntry *be;
+            while ((be = dictNext(bi)) != NULL)
+                signalKeyAsReady(db, dictGetKey(be), OBJ_STREAM);
+            dictReleaseIterator(bi);
+        }
         /* Expires first: they borrow the keys of the main dict. */
         dictEmpty(db->expires, callback);
         dictEmpty(db->dict, callback);
@@ -884,7 +897,9 @@ void flushallCommand(client *c) {
     addReply(c, shared.ok);
 }
 
-/* Wakes clients blocked on keys of <db> that now exist (after SWAPDB). */
+/* Wakes clients blocked on keys of <db> after SWAPDB: keys that now exist
+ * may serve them, and stream readers in a group whose key is gone are
+ * told so. */
 static void dbSignalReadyKeys(redisDb *db) {
     if (dictSize(db->blocking_keys) == 0) return;
     dictIterator *di = dictGetSafeIterator(db->blocking_keys);
@@ -892,7 +907,8 @@ static void dbSignalReadyKeys(redisDb *db) {
     while ((de = dictNext(di)) != NULL) {
         robj *key = dictGetKey(de);
         dictEntry *ke = dbFindEntry(db, key);
-        if (ke) signalKeyAsReady(db, key, ((robj *)dictGetVal(ke))->type);
+        signalKeyAsReady(db, key,
+                         ke ? ((robj *)dictGetVal(ke))->type : OBJ_STREAM);
     }
     dictReleaseIterator(di);
 }

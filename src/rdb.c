@@ -35,6 +35,7 @@
 #include "listpack.h"
 #include "lzf.h"
 #include "quicklist.h"
+#include "stream.h"
 
 #define RDB_ENC_INT8 0
 #define RDB_ENC_INT16 1
@@ -170,12 +171,66 @@ static int rdbObjectType(robj *o) {
     case OBJ_ZSET:
         return o->encoding == OBJ_ENCODING_LISTPACK ? RDB_TYPE_ZSET_LISTPACK
                                                     : RDB_TYPE_ZSET_2;
+    case OBJ_STREAM: return RDB_TYPE_STREAM_LISTPACKS_2;
     default: return -1;
+    }
+}
+
+static void wStreamID(rdbWriter *w, const streamID *id) {
+    wLen(w, id->ms);
+    wLen(w, id->seq);
+}
+
+/* A stream as RDB_TYPE_STREAM_LISTPACKS_2 (Redis 7.0): the nodes (ID key,
+ * listpack), length, last ID, first ID, max deleted ID, entries added,
+ * then each group with its PEL (raw IDs, delivery time, count) and its
+ * consumers (name, seen time, raw IDs of their pending entries). */
+static void wStream(rdbWriter *w, stream *s) {
+    wLen(w, omapSize(s->nodes));
+    for (size_t i = 0; i < omapSize(s->nodes); i++) {
+        omapEntry *e = omapAt(s->nodes, i);
+        wString(w, e->key, e->len);
+        wString(w, e->val, lpBytes(e->val));
+    }
+    wLen(w, s->length);
+    wStreamID(w, &s->last_id);
+    wStreamID(w, &s->first_id);
+    wStreamID(w, &s->max_deleted_entry_id);
+    wLen(w, s->entries_added);
+    size_t ng = s->cgroups ? omapSize(s->cgroups) : 0;
+    wLen(w, ng);
+    for (size_t g = 0; g < ng; g++) {
+        omapEntry *ge = omapAt(s->cgroups, g);
+        streamCG *cg = ge->val;
+        wString(w, ge->key, ge->len);
+        wStreamID(w, &cg->last_id);
+        wLen(w, (uint64_t)cg->entries_read);
+        wLen(w, omapSize(cg->pel));
+        for (size_t k = 0; k < omapSize(cg->pel); k++) {
+            omapEntry *pe = omapAt(cg->pel, k);
+            streamNACK *nack = pe->val;
+            wBytes(w, pe->key, STREAM_ID_LEN);
+            wLittle(w, (uint64_t)nack->delivery_time, 8);
+            wLen(w, nack->delivery_count);
+        }
+        wLen(w, omapSize(cg->consumers));
+        for (size_t k = 0; k < omapSize(cg->consumers); k++) {
+            streamConsumer *sc = omapAt(cg->consumers, k)->val;
+            wString(w, sc->name, sdsLen(sc->name));
+            wLittle(w, (uint64_t)sc->seen_time, 8);
+            wLen(w, omapSize(sc->pel));
+            for (size_t m = 0; m < omapSize(sc->pel); m++)
+                wBytes(w, omapAt(sc->pel, m)->key, STREAM_ID_LEN);
+        }
     }
 }
 
 /* Writes the value of <o> (without its type byte). */
 static void wObject(rdbWriter *w, robj *o) {
+    if (o->type == OBJ_STREAM) {
+        wStream(w, o->ptr);
+        return;
+    }
     if (o->type == OBJ_STRING) {
         if (o->encoding == OBJ_ENCODING_INT)
             wLongLongAsString(w, (long)o->ptr);
@@ -983,6 +1038,171 @@ static robj *zsetFromPairs(rdbReader *r, unsigned char *lp, int *empty) {
     return o;
 }
 
+static int rStreamID(rdbReader *r, streamID *id) {
+    if (rLen(r, &id->ms) != C_OK || rLen(r, &id->seq) != C_OK) return C_ERR;
+    return C_OK;
+}
+
+/* Reads a stream of RDB type STREAM_LISTPACKS (Redis 5-6) or
+ * STREAM_LISTPACKS_2 (Redis 7.0); layout as wStream writes it. Every node
+ * and every PEL link is checked (RESTORE payloads are untrusted): nodes
+ * well formed with increasing IDs below the last ID, the length matching
+ * the live entries, each pending entry owned by exactly one consumer.
+ * NULL after rFail on bad input. */
+static robj *rStream(rdbReader *r, int type) {
+    uint64_t nodes;
+    robj *o = createStreamObject();
+    stream *s = o->ptr;
+    streamID prev = {0, 0};
+    int has_prev = 0;
+    uint64_t live = 0;
+    if (rCount(r, &nodes, 2) != C_OK) goto fail;
+    for (uint64_t i = 0; i < nodes; i++) {
+        sds key = rString(r);
+        if (!key) goto fail;
+        if (sdsLen(key) != STREAM_ID_LEN) {
+            rFail(r, "stream node key of %zu bytes", sdsLen(key));
+            sdsFree(key);
+            goto fail;
+        }
+        size_t len;
+        unsigned char *lp = rBlob(r, &len);
+        if (!lp) {
+            sdsFree(key);
+            goto fail;
+        }
+        streamID master;
+        streamDecodeID(key, &master);
+        if (!lpIsValid(lp, len) || lpFirst(lp) == NULL ||
+            !streamValidateNode(lp, &master, &prev, &has_prev, &live)) {
+            sdsFree(key);
+            zfree(lp);
+            rFail(r, "invalid listpack node in a stream");
+            goto fail;
+        }
+        if (!omapInsert(s->nodes, key, STREAM_ID_LEN, lp)) {
+            sdsFree(key);
+            zfree(lp);
+            rFail(r, "duplicate stream node");
+            goto fail;
+        }
+        sdsFree(key);
+    }
+    if (rLen(r, &s->length) != C_OK || rStreamID(r, &s->last_id) != C_OK)
+        goto fail;
+    if (type == RDB_TYPE_STREAM_LISTPACKS_2) {
+        if (rStreamID(r, &s->first_id) != C_OK ||
+            rStreamID(r, &s->max_deleted_entry_id) != C_OK ||
+            rLen(r, &s->entries_added) != C_OK)
+            goto fail;
+    }
+    if (s->length != live) {
+        rFail(r, "stream length %llu but %llu live entries",
+              (unsigned long long)s->length, (unsigned long long)live);
+        goto fail;
+    }
+    if (has_prev && streamCompareID(&prev, &s->last_id) > 0) {
+        rFail(r, "stream entry above the stream's last ID");
+        goto fail;
+    }
+    if (type == RDB_TYPE_STREAM_LISTPACKS) {
+        s->entries_added = s->length;
+        streamGetEdgeID(s, 0, &s->first_id);
+    }
+    if (s->entries_added < s->length) {
+        rFail(r, "stream entries-added below its length");
+        goto fail;
+    }
+    uint64_t ngroups;
+    if (rCount(r, &ngroups, 4) != C_OK) goto fail;
+    for (uint64_t g = 0; g < ngroups; g++) {
+        sds name = rString(r);
+        if (!name) goto fail;
+        streamID gid;
+        uint64_t er = (uint64_t)SCG_INVALID_ENTRIES_READ;
+        if (rStreamID(r, &gid) != C_OK ||
+            (type == RDB_TYPE_STREAM_LISTPACKS_2 && rLen(r, &er) != C_OK)) {
+            sdsFree(name);
+            goto fail;
+        }
+        long long entries_read = (long long)er;
+        if (type == RDB_TYPE_STREAM_LISTPACKS)
+            entries_read = streamEstimateDistance(s, &gid);
+        if (entries_read < SCG_INVALID_ENTRIES_READ) {
+            sdsFree(name);
+            rFail(r, "invalid entries-read of a stream group");
+            goto fail;
+        }
+        streamCG *cg = streamCreateCG(s, name, sdsLen(name), &gid,
+                                      entries_read);
+        sdsFree(name);
+        if (!cg) {
+            rFail(r, "duplicate stream consumer group");
+            goto fail;
+        }
+        uint64_t npel;
+        if (rCount(r, &npel, STREAM_ID_LEN + 9) != C_OK) goto fail;
+        for (uint64_t k = 0; k < npel; k++) {
+            unsigned char raw[STREAM_ID_LEN];
+            uint64_t dtime, dcount;
+            if (rBytes(r, raw, STREAM_ID_LEN) != C_OK ||
+                rLittle(r, &dtime, 8) != C_OK || rLen(r, &dcount) != C_OK)
+                goto fail;
+            streamNACK *nack = streamCreateNACK(NULL);
+            nack->delivery_time = (long long)dtime;
+            nack->delivery_count = dcount;
+            if (!omapInsert(cg->pel, raw, STREAM_ID_LEN, nack)) {
+                streamFreeNACK(nack);
+                rFail(r, "duplicate pending entry in a stream group");
+                goto fail;
+            }
+        }
+        uint64_t ncons;
+        if (rCount(r, &ncons, 10) != C_OK) goto fail;
+        for (uint64_t k = 0; k < ncons; k++) {
+            sds cname = rString(r);
+            if (!cname) goto fail;
+            uint64_t seen;
+            if (rLittle(r, &seen, 8) != C_OK) {
+                sdsFree(cname);
+                goto fail;
+            }
+            streamConsumer *sc =
+                streamAddConsumer(cg, cname, sdsLen(cname), (long long)seen);
+            sdsFree(cname);
+            if (!sc) {
+                rFail(r, "duplicate stream consumer");
+                goto fail;
+            }
+            uint64_t cpel;
+            if (rCount(r, &cpel, STREAM_ID_LEN) != C_OK) goto fail;
+            for (uint64_t m = 0; m < cpel; m++) {
+                unsigned char raw[STREAM_ID_LEN];
+                if (rBytes(r, raw, STREAM_ID_LEN) != C_OK) goto fail;
+                void *v = NULL;
+                if (!omapFind(cg->pel, raw, STREAM_ID_LEN, &v) ||
+                    ((streamNACK *)v)->consumer != NULL) {
+                    rFail(r, "consumer pending entry not in its group's PEL "
+                             "or owned twice");
+                    goto fail;
+                }
+                ((streamNACK *)v)->consumer = sc;
+                omapInsert(sc->pel, raw, STREAM_ID_LEN, v);
+            }
+        }
+        for (size_t k = 0; k < omapSize(cg->pel); k++) {
+            if (((streamNACK *)omapAt(cg->pel, k)->val)->consumer == NULL) {
+                rFail(r, "stream group pending entry without a consumer");
+                goto fail;
+            }
+        }
+    }
+    return o;
+fail:
+    decrRefCount(o);
+    return NULL;
+}
+
 /* Reads a value of RDB type <type>. Returns the object, or NULL with
  * *empty set (a valid but empty collection, skipped as Redis does) or with
  * the reader's error set. */
@@ -1222,11 +1442,8 @@ static robj *rObject(rdbReader *r, int type, int *empty) {
         lpFree(lp);
         return o;
     }
-    if (type == RDB_TYPE_STREAM_LISTPACKS || type == RDB_TYPE_STREAM_LISTPACKS_2) {
-        rFail(r, "streams are not supported by this server yet (RDB type %d)",
-              type);
-        return NULL;
-    }
+    if (type == RDB_TYPE_STREAM_LISTPACKS || type == RDB_TYPE_STREAM_LISTPACKS_2)
+        return rStream(r, type);
     if (type == RDB_TYPE_MODULE || type == RDB_TYPE_MODULE_2) {
         rFail(r, "module value found but modules are not supported");
         return NULL;

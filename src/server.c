@@ -20,6 +20,7 @@
 #include <syslog.h>
 
 #include "server.h"
+#include "stream.h"
 #include "tls.h"
 
 struct redisServer server;
@@ -885,6 +886,7 @@ static void initServer(void) {
     hashTypeInit();
     setTypeInit();
     zsetTypeInit();
+    streamTypeInit();
     rdbInit();
 
     server.listeners[0].ct = connTypeOfSocket();

@@ -1063,9 +1063,13 @@ void replyToBlockedClientTimedOut(client *c);
 void blockedBeforeSleep(void);
 void blockedInit(void);
 /* A type's serve function: try to answer <c>, blocked on <key>; return 1
- * if it was answered (it will be unblocked), 0 if the key cannot serve it. */
+ * if it was answered (it will be unblocked), 0 if the key cannot serve it
+ * (nor the clients after it), -1 if only <c> cannot be served yet. */
 typedef int blockedServeProc(client *c, redisDb *db, robj *key);
 void registerBlockedServeProc(int btype, blockedServeProc *fn);
+/* Releases a type's per-client blocking state (c->bpop.priv...). */
+typedef void blockedCleanupProc(client *c);
+void registerBlockedCleanupProc(int btype, blockedCleanupProc *fn);
 int getBlockingTimeoutOrReply(client *c, robj *arg, long long *timeout);
 int clientDeniesBlocking(client *c);
 void blockForKeys(client *c, int btype, robj **keys, int numkeys,
