@@ -84,7 +84,7 @@ static evalScript *evalCreateScript(client *c, sds body, const char *sha,
     sds e = NULL;
     if (len && code[0] == LUA_SIGNATURE[0]) {
         e = sdsNew("Error compiling script (new function): user_script:1: "
-                   "bytecode loading is not allowed");
+                   "unexpected symbol near 'char(27)'");
     } else if (luaL_loadbuffer(evalLua, code, len, "@user_script")) {
         e = sdsCatPrintf(sdsEmpty(), "Error compiling script (new function): "
                          "%s", lua_tostring(evalLua, -1));

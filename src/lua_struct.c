@@ -290,9 +290,10 @@ static int structSize(lua_State *L) {
         if (structControl(L, opt, &fmt, &h)) continue;
         size_t size = structOptSize(L, (char)opt, &fmt);
         pos += structGetToAlign(pos, &h, opt, size);
-        if (opt == 's' || (opt == 'c' && size == 0))
-            return luaL_argerror(L, 1, "options 'c0' - 's' have undefined "
-                                       "sizes");
+        if (opt == 's')
+            return luaL_argerror(L, 1, "option 's' has no fixed size");
+        if (opt == 'c' && size == 0)
+            return luaL_argerror(L, 1, "option 'c0' has no fixed size");
         if (!strchr("bBhHlLTiIfdxc", opt))
             return structBadOption(L, opt);
         pos += size;

@@ -89,8 +89,13 @@ robj *scriptBusyError(void) {
 /* SCRIPT KILL / FUNCTION KILL: stops the running script of that kind
  * unless it already wrote. */
 void scriptKill(client *c, int is_function) {
-    if (!curRun || (!!(curRun->flags & RUN_FUNCTION) != !!is_function)) {
+    if (!curRun) {
         addReplyError(c, "-NOTBUSY No scripts in execution right now.");
+        return;
+    }
+    /* The other kind's KILL gets the running script's -BUSY, as in 7.0. */
+    if (!!(curRun->flags & RUN_FUNCTION) != !!is_function) {
+        addReplyErrorObject(c, scriptBusyError());
         return;
     }
     if (curRun->caller->flags & CLIENT_MASTER) {
