@@ -257,6 +257,37 @@ static struct redisCommand scriptSubcommands[] = {
         "2.6.0", "Load the specified Lua script into the script cache.",
         TIPS("request_policy:all_nodes response_policy:all_succeeded")),
     END};
+static struct redisCommand functionSubcommands[] = {
+    CMD("kill", functionKillCommand, 2, NS | CMD_ALLOW_BUSY, SL | SCR, 0, 0,
+        0, "scripting", "7.0.0", "Kill the function currently in execution.",
+        TIPS("request_policy:all_shards response_policy:one_succeeded")),
+    CMD("restore", functionRestoreCommand, -3, W | M | NS, WR | SL | SCR, 0, 0,
+        0, "scripting", "7.0.0", "Restore all the functions on the given "
+        "payload",
+        TIPS("request_policy:all_shards response_policy:all_succeeded")),
+    CMD("dump", functionDumpCommand, 2, NS, SL | SCR, 0, 0, 0, "scripting",
+        "7.0.0", "Dump all functions into a serialized binary payload"),
+    CMD("help", functionHelpCommand, 2, L | S, SL | SCR, 0, 0, 0, "scripting",
+        "7.0.0", "Show helpful text about the different subcommands"),
+    CMD("load", functionLoadCommand, -3, W | M | NS, WR | SL | SCR, 0, 0, 0,
+        "scripting", "7.0.0", "Create a function with the given arguments "
+        "(name, code, description)",
+        TIPS("request_policy:all_shards response_policy:all_succeeded")),
+    CMD("list", functionListCommand, -2, NS, SL | SCR, 0, 0, 0, "scripting",
+        "7.0.0", "List information about all the functions",
+        TIPS("nondeterministic_output_order")),
+    CMD("flush", functionFlushCommand, -2, W | NS, WR | SL | SCR, 0, 0, 0,
+        "scripting", "7.0.0", "Deleting all functions",
+        TIPS("request_policy:all_shards response_policy:all_succeeded")),
+    CMD("delete", functionDeleteCommand, 3, W | NS, WR | SL | SCR, 0, 0, 0,
+        "scripting", "7.0.0", "Delete a function by name",
+        TIPS("request_policy:all_shards response_policy:all_succeeded")),
+    CMD("stats", functionStatsCommand, 2, NS | CMD_ALLOW_BUSY, SL | SCR, 0, 0,
+        0, "scripting", "7.0.0", "Return information about the function "
+        "currently running (name, description, duration)",
+        TIPS("nondeterministic_output request_policy:all_shards "
+             "response_policy:special")),
+    END};
 /* EVAL-like commands: keys counted by argv[2], specs as Redis 7.0 gives. */
 #define EVAL_CMD(n, p, fl, sn, sm, spec)                                  \
     {.declared_name = n, .proc = p, .arity = -3,                              \
@@ -977,4 +1008,12 @@ struct redisCommand redisCommandTable[] = {
     SUBS("script", -2, 0, SL, "scripting", "2.6.0",
          "A container for Lua scripts management commands",
          scriptSubcommands),
+    EVAL_CMD("fcall", fcallCommand, 0, "7.0.0",
+             "Invoke a function",
+             KSPN(KRW | KACC | KUPD, BSI(2), FKN(0, 1, 1), EVAL_RW_NOTES)),
+    EVAL_CMD("fcall_ro", fcallroCommand, R, "7.0.0",
+             "Invoke a read-only function",
+             KSPN(KRO | KACC, BSI(2), FKN(0, 1, 1), EVAL_RO_NOTES)),
+    SUBS("function", -2, 0, SL, "scripting", "7.0.0",
+         "A container for function commands", functionSubcommands),
     END};

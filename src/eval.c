@@ -54,6 +54,7 @@ static void evalCreateState(void) {
 /* Sets up the EVAL state; called once from initServer. */
 void scriptingInit(void) {
     evalCreateState();
+    functionsInit();
 }
 
 static void evalRelease(void) {

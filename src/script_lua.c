@@ -86,6 +86,23 @@ robj *scriptBusyError(void) {
     return shared.slowevalerr;
 }
 
+/* FUNCTION STATS' running_script (see script_lua.h). */
+void scriptReplyRunning(client *c) {
+    if (!curRun) {
+        addReplyNull(c);
+        return;
+    }
+    client *caller = curRun->caller;
+    addReplyMapLen(c, 3);
+    addReplyBulkCString(c, "name");
+    addReplyBulkCString(c, curRun->name);
+    addReplyBulkCString(c, "command");
+    addReplyArrayLen(c, caller->argc);
+    for (int j = 0; j < caller->argc; j++) addReplyBulk(c, caller->argv[j]);
+    addReplyBulkCString(c, "duration_ms");
+    addReplyLongLong(c, mstime() - curRun->start_ms);
+}
+
 /* SCRIPT KILL / FUNCTION KILL: stops the running script of that kind
  * unless it already wrote. */
 void scriptKill(client *c, int is_function) {
@@ -1017,6 +1034,12 @@ lua_State *scriptCreateLuaState(int kind) {
     lua_replace(L, LUA_GLOBALSINDEX);
     lua_pop(L, 1);
     return L;
+}
+
+/* Pushes a read-only proxy of the table at <idx> (functions.c); reading
+ * a missing field is an error when <strict>. */
+void scriptPushReadonlyProxy(lua_State *L, int idx, int strict) {
+    luaPushReadonlyProxy(L, idx, strict);
 }
 
 /* Makes the table at the top of <L> (popped) a read-only proxy stored as

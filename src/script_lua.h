@@ -55,6 +55,9 @@ int scriptIsRunning(void);
 int scriptIsTimedout(void);
 /* The -BUSY reply for the running script (EVAL or FCALL flavour). */
 robj *scriptBusyError(void);
+/* FUNCTION STATS' running_script: null, or the running script's name,
+ * command and duration. */
+void scriptReplyRunning(client *c);
 /* SCRIPT KILL (<is_function> 0) or FUNCTION KILL (1): replies to <c>. */
 void scriptKill(client *c, int is_function);
 
