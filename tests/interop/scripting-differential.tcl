@@ -3,7 +3,7 @@
 # for byte: conversions in both directions in RESP2 and RESP3 (HELLO 3 and
 # redis.setresp), errors and their script positions, the sandbox, the
 # redis.* API, cjson/bit/struct/cmsgpack, math.random, shebang flags and
-# the SCRIPT command.
+# the SCRIPT command; FUNCTION and FCALL.
 
 set ::scr_ref_bin /usr/bin/redis-server
 
@@ -217,6 +217,63 @@ set ::scr_scripts {
     "#! lua\nreturn 1"
 }
 
+# FUNCTION and FCALL: loading (metadata, register_function forms and
+# errors, the load-time environment), calling, errors, LIST, STATS, FLUSH.
+set ::scr_function_cmds [list \
+    {function flush} \
+    [list function load "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return {keys\[1\], args\[1\], type(keys)} end)"] \
+    {fcall f1 1 k a} \
+    {fcall_ro f1 1 k a} \
+    [list function load "#!lua name=lib1\nredis.register_function('f1', function() return 1 end)"] \
+    [list function load replace "#!lua name=lib1\nredis.register_function{function_name='f1', callback=function() return 2 end, flags={'no-writes', 'allow-oom'}, description='desc'}"] \
+    {fcall_ro f1 0} \
+    {function list} \
+    {function list withcode} \
+    {function list libraryname lib*} \
+    {function list libraryname nomatch*} \
+    {function list libraryname} \
+    {function list foo} \
+    {function load "return 1"} \
+    [list function load "#!lua\nreturn 1"] \
+    [list function load "#!lua name=x y=z\nreturn 1"] \
+    [list function load "#!js name=x\nreturn 1"] \
+    [list function load "#!lua name=x-y\nreturn 1"] \
+    [list function load "#!lua name=x\nreturn 1"] \
+    [list function load "#!lua name=x\nreturn +"] \
+    [list function load "#!lua name=x\nredis.register_function('f1', function() return 1 end)"] \
+    [list function load "#!lua name=x\nredis.register_function('a-b', function() return 1 end)"] \
+    [list function load "#!lua name=x\nredis.register_function('ab', 1)"] \
+    [list function load "#!lua name=x\nredis.register_function('ab')"] \
+    [list function load "#!lua name=x\nredis.register_function{function_name='ab', callback=function() end, flags={'bad'}}"] \
+    [list function load "#!lua name=x\nredis.register_function('ab', function() end) redis.register_function('ab', function() end)"] \
+    [list function load "#!lua name=x\nredis.call('ping')"] \
+    [list function load "#!lua name=x\nerror('boom')"] \
+    [list function load "#!lua name=x\nlocal a = 1 + {}"] \
+    [list function load "#!lua name=x\nredis.register_function{function_name='ab'}"] \
+    [list function load "#!lua name=x\nredis.register_function{callback=function() end}"] \
+    [list function load "#!lua name=x\nredis.register_function{function_name='ab', callback=function() end, foo=1}"] \
+    [list function load "#!lua name=y\nx = 1"] \
+    [list function load "#!lua name=e\nredis.register_function('fe', function() error('inside') end) redis.register_function('fw', function() return redis.call('set','k','v') end) redis.register_function('fy', function() return y end) redis.register_function('fr', function() return redis.register_function('z', function() end) end)"] \
+    {fcall fe 0} \
+    {fcall_ro fw 0} \
+    {fcall fw 0} \
+    {fcall fy 0} \
+    {fcall fr 0} \
+    {fcall nosuch 0} \
+    {fcall f1 -1} \
+    {fcall f1 3 a} \
+    {function delete nosuch} \
+    {function delete e} \
+    {function stats} \
+    {function flush foo} \
+    {function restore xxx} \
+    {function restore xxx bad} \
+    {function kill} \
+    {function delete lib1} \
+    {function list} \
+    {function help} \
+]
+
 if {![file executable $::scr_ref_bin]} {
     ::report skip "scripting differential test" "$::scr_ref_bin not installed"
     return
@@ -273,6 +330,7 @@ start_server {tags {interop scripting external:skip}} {
             scr_cmd [list script help]
             scr_cmd [list script debug maybe]
             scr_cmd [list script debug no]
+            foreach argv $::scr_function_cmds {scr_cmd $argv}
         }
         $our close
         $ref close

@@ -169,7 +169,30 @@ start_server {tags {scripting}} {
         $rd close
     }
 
+    test "A busy function: FUNCTION STATS shows it, FUNCTION KILL stops it" {
+        r config set busy-reply-threshold 50
+        r function load replace "#!lua name=busylib\nredis.register_function('spin', function() local i = 0 while true do i = i + 1 end end)"
+        set rd [redis_deferring_client]
+        $rd fcall spin 0
+        wait_for_condition 200 20 {
+            [catch {r ping} e] == 1 && [string match {BUSY*FUNCTION KILL*} $e]
+        } else {
+            fail "no -BUSY from a busy function"
+        }
+        set stats [r function stats]
+        assert_equal spin [dict get [dict get $stats running_script] name]
+        assert_equal {fcall spin 0} [dict get [dict get $stats running_script] command]
+        # SCRIPT KILL does not stop a function.
+        assert_error {BUSY*} {r script kill}
+        assert_equal OK [r function kill]
+        catch {$rd read} e
+        assert_match {*Script killed by user*} $e
+        assert_equal {} [dict get [r function stats] running_script]
+        $rd close
+    }
+
     test "SCRIPT KILL with no script is NOTBUSY" {
+        assert_error {NOTBUSY*} {r function kill}
         assert_error {NOTBUSY*} {r script kill}
     }
 
