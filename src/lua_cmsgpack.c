@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "script_lua.h"
+#include "sds.h"
 
 #define MP_MAX_NESTING 16      /* deeper tables are packed as nil */
 #define MP_MAX_DECODE_DEPTH 1000
