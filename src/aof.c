@@ -493,8 +493,16 @@ static void aofBeforeSleep(void) {
  * ================================================================ */
 
 /* Writes every key of every database as commands to <fp>. */
+static void aofCatFunctionLoad(void *ctx, sds code) {
+    sds *s = ctx;
+    *s = sdsCat(*s, "*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n");
+    *s = aofCatBulk(*s, code, sdsLen(code));
+}
+
 static int aofWriteDatasetAsCommands(FILE *fp) {
     sds s = sdsEmpty();
+    /* Function libraries first, as FUNCTION LOAD commands. */
+    rdbForEachFunctionLibrary(aofCatFunctionLoad, &s);
     for (int j = 0; j < server.dbnum; j++) {
         redisDb *db = &server.db[j];
         if (dictSize(db->dict) == 0) continue;

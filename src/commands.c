@@ -297,6 +297,72 @@ static struct redisCommand pubsubSubcommands[] = {
         "Show helpful text about the different subcommands"),
     END};
 
+/* ---- scripting (issue 14): EVAL and SCRIPT ---- */
+int evalGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
+                int max);
+#define SCR ACL_CATEGORY_SCRIPTING
+static struct redisCommand scriptSubcommands[] = {
+    CMD("kill", scriptKillCommand, 2, NS | CMD_ALLOW_BUSY, SL | SCR, 0, 0, 0,
+        "scripting", "2.6.0",
+        "Kill the script currently in execution.",
+        TIPS("request_policy:all_shards response_policy:one_succeeded")),
+    CMD("help", scriptHelpCommand, 2, L | S, SL | SCR, 0, 0, 0, "scripting",
+        "5.0.0", "Show helpful text about the different subcommands"),
+    CMD("exists", scriptExistsCommand, -3, NS, SL | SCR, 0, 0, 0, "scripting",
+        "2.6.0", "Check existence of scripts in the script cache.",
+        TIPS("request_policy:all_shards "
+             "response_policy:agg_logical_and")),
+    CMD("debug", scriptDebugCommand, 3, NS, SL | SCR, 0, 0, 0, "scripting",
+        "3.2.0", "Set the debug mode for executed scripts."),
+    CMD("flush", scriptFlushCommand, -2, NS, SL | SCR, 0, 0, 0, "scripting",
+        "2.6.0", "Remove all the scripts from the script cache.",
+        TIPS("request_policy:all_nodes response_policy:all_succeeded")),
+    CMD("load", scriptLoadCommand, 3, NS | S, SL | SCR, 0, 0, 0, "scripting",
+        "2.6.0", "Load the specified Lua script into the script cache.",
+        TIPS("request_policy:all_nodes response_policy:all_succeeded")),
+    END};
+static struct redisCommand functionSubcommands[] = {
+    CMD("kill", functionKillCommand, 2, NS | CMD_ALLOW_BUSY, SL | SCR, 0, 0,
+        0, "scripting", "7.0.0", "Kill the function currently in execution.",
+        TIPS("request_policy:all_shards response_policy:one_succeeded")),
+    CMD("restore", functionRestoreCommand, -3, W | M | NS, WR | SL | SCR, 0, 0,
+        0, "scripting", "7.0.0", "Restore all the functions on the given "
+        "payload",
+        TIPS("request_policy:all_shards response_policy:all_succeeded")),
+    CMD("dump", functionDumpCommand, 2, NS, SL | SCR, 0, 0, 0, "scripting",
+        "7.0.0", "Dump all functions into a serialized binary payload"),
+    CMD("help", functionHelpCommand, 2, L | S, SL | SCR, 0, 0, 0, "scripting",
+        "7.0.0", "Show helpful text about the different subcommands"),
+    CMD("load", functionLoadCommand, -3, W | M | NS, WR | SL | SCR, 0, 0, 0,
+        "scripting", "7.0.0", "Create a function with the given arguments "
+        "(name, code, description)",
+        TIPS("request_policy:all_shards response_policy:all_succeeded")),
+    CMD("list", functionListCommand, -2, NS, SL | SCR, 0, 0, 0, "scripting",
+        "7.0.0", "List information about all the functions",
+        TIPS("nondeterministic_output_order")),
+    CMD("flush", functionFlushCommand, -2, W | NS, WR | SL | SCR, 0, 0, 0,
+        "scripting", "7.0.0", "Deleting all functions",
+        TIPS("request_policy:all_shards response_policy:all_succeeded")),
+    CMD("delete", functionDeleteCommand, 3, W | NS, WR | SL | SCR, 0, 0, 0,
+        "scripting", "7.0.0", "Delete a function by name",
+        TIPS("request_policy:all_shards response_policy:all_succeeded")),
+    CMD("stats", functionStatsCommand, 2, NS | CMD_ALLOW_BUSY, SL | SCR, 0, 0,
+        0, "scripting", "7.0.0", "Return information about the function "
+        "currently running (name, description, duration)",
+        TIPS("nondeterministic_output request_policy:all_shards "
+             "response_policy:special")),
+    END};
+/* EVAL-like commands: keys counted by argv[2], specs as Redis 7.0 gives. */
+#define EVAL_CMD(n, p, fl, sn, sm, spec)                                  \
+    {.declared_name = n, .proc = p, .arity = -3,                              \
+     .flags = fl | NS | S | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,         \
+     .acl_categories = SL | SCR, .group = "scripting", .since = sn,           \
+     .summary = sm, .getkeys_proc = evalGetKeys, SPECS(spec)}
+#define EVAL_RW_NOTES "We cannot tell how the keys will be used so we " \
+    "assume the worst, RW and UPDATE"
+#define EVAL_RO_NOTES "We cannot tell how the keys will be used so we " \
+    "assume the worst, RO and ACCESS"
+
 struct redisCommand redisCommandTable[] = {
     /* connection */
     CMD("ping", pingCommand, -1, F | S | L, FA | CN, 0, 0, 0, "connection",
@@ -1214,4 +1280,28 @@ struct redisCommand redisCommandTable[] = {
 #undef STM
 #undef BLK
 
+    /* ---- scripting (issue 14) ---- */
+    EVAL_CMD("eval", evalCommand, 0, "2.6.0",
+             "Execute a Lua script server side",
+             KSPN(KRW | KACC | KUPD, BSI(2), FKN(0, 1, 1), EVAL_RW_NOTES)),
+    EVAL_CMD("evalsha", evalShaCommand, 0, "2.6.0",
+             "Execute a Lua script server side",
+             KSP(KRW | KACC | KUPD, BSI(2), FKN(0, 1, 1))),
+    EVAL_CMD("eval_ro", evalRoCommand, R, "7.0.0",
+             "Execute a read-only Lua script server side",
+             KSPN(KRO | KACC, BSI(2), FKN(0, 1, 1), EVAL_RO_NOTES)),
+    EVAL_CMD("evalsha_ro", evalShaRoCommand, R, "7.0.0",
+             "Execute a read-only Lua script server side",
+             KSP(KRO | KACC, BSI(2), FKN(0, 1, 1))),
+    SUBS("script", -2, 0, SL, "scripting", "2.6.0",
+         "A container for Lua scripts management commands",
+         scriptSubcommands),
+    EVAL_CMD("fcall", fcallCommand, 0, "7.0.0",
+             "Invoke a function",
+             KSPN(KRW | KACC | KUPD, BSI(2), FKN(0, 1, 1), EVAL_RW_NOTES)),
+    EVAL_CMD("fcall_ro", fcallroCommand, R, "7.0.0",
+             "Invoke a read-only function",
+             KSPN(KRO | KACC, BSI(2), FKN(0, 1, 1), EVAL_RO_NOTES)),
+    SUBS("function", -2, 0, SL, "scripting", "7.0.0",
+         "A container for function commands", functionSubcommands),
     END};

@@ -800,6 +800,8 @@ static standardConfig configs[] = {
             -1, LLONG_MAX, 10000, NULL),
     NUM_CFG("slowlog-max-len", NULL, 0, NK_ULONG, slowlog_max_len, 0, LLONG_MAX,
             128, NULL),
+    NUM_CFG("busy-reply-threshold", "lua-time-limit", 0, NK_LL,
+            busy_reply_threshold, 0, LLONG_MAX, 5000, NULL),
     NUM_CFG("latency-monitor-threshold", NULL, 0, NK_LL,
             latency_monitor_threshold, 0, LLONG_MAX, 0, NULL),
     /* Encodings */

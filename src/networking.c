@@ -237,7 +237,8 @@ static int prepareClientToWrite(client *c) {
     if (c->flags & CLIENT_CLOSE_ASAP) return C_ERR;
     if (c->flags & CLIENT_MASTER && !(c->flags & CLIENT_MASTER_FORCE_REPLY))
         return C_ERR;
-    if (!c->conn) return C_ERR;
+    /* The fake client of scripts keeps its reply for the script to read. */
+    if (!c->conn) return (c->flags & CLIENT_SCRIPT) ? C_OK : C_ERR;
     if (!(c->flags & CLIENT_PENDING_WRITE)) {
         c->flags |= CLIENT_PENDING_WRITE;
         listAddNodeTail(server.clients_pending_write, c);
@@ -1902,6 +1903,8 @@ void rewriteClientCommandVector(client *c, int argc, ...) {
 void processEventsWhileBlocked(void) {
     for (int i = 0; i < 4; i++) {
         int events = aeProcessEvents(server.el, AE_FILE_EVENTS | AE_DONT_WAIT);
+        /* Decrypted TLS bytes the socket will not signal again. */
+        if (connTypeHasPendingData()) events += connTypeProcessPendingData();
         handleClientsWithPendingWrites();
         if (!events) break;
     }

@@ -312,6 +312,28 @@ static void wAuxInt(rdbWriter *w, const char *k, long long v) {
     wAux(w, k, buf);
 }
 
+static void (*fnEach)(rdbFunctionVisitor *visit, void *ctx);
+static int (*fnLoad)(sds code, sds *err);
+
+/* See rdb.h. */
+void rdbRegisterFunctionHooks(void (*each)(rdbFunctionVisitor *visit,
+                                           void *ctx),
+                              int (*load)(sds code, sds *err)) {
+    fnEach = each;
+    fnLoad = load;
+}
+
+/* See rdb.h. */
+void rdbForEachFunctionLibrary(rdbFunctionVisitor *visit, void *ctx) {
+    if (fnEach) fnEach(visit, ctx);
+}
+
+static void wFunctionLibrary(void *ctx, sds code) {
+    rdbWriter *w = ctx;
+    wByte(w, RDB_OPCODE_FUNCTION2);
+    wString(w, code, sdsLen(code));
+}
+
 /* Writes a whole RDB stream; the checksum is zero with rdbchecksum no. */
 static void wDataset(rdbWriter *w) {
     char magic[16];
@@ -322,6 +344,7 @@ static void wDataset(rdbWriter *w) {
     wAuxInt(w, "ctime", (long long)time(NULL));
     wAuxInt(w, "used-mem", (long long)zmallocUsedMemory());
     wAuxInt(w, "aof-base", 0);
+    rdbForEachFunctionLibrary(wFunctionLibrary, w);
     for (int j = 0; j < server.dbnum && !w->failed; j++) {
         redisDb *db = &server.db[j];
         if (dictSize(db->dict) == 0) continue;
@@ -1474,6 +1497,12 @@ static int rdbLoadReader(rdbReader *r) {
     redisDb *db = &server.db[0];
     long long expire = -1, now = mstime();
     rdbState.keys_loaded = rdbState.keys_expired = 0;
+    /* A whole dataset replaces the libraries too. */
+    if (fnLoad) {
+        sds err = NULL;
+        (void)fnLoad(NULL, &err);
+        sdsFree(err);
+    }
     for (;;) {
         int type;
         if (rByte(r, &type) != C_OK) return C_ERR;
@@ -1555,8 +1584,17 @@ static int rdbLoadReader(rdbReader *r) {
         if (type == RDB_OPCODE_FUNCTION2) {
             sds code = rString(r);
             if (!code) return C_ERR;
-            serverLog(LL_WARNING, "Skipping a function library found in the "
-                                  "RDB file (functions are not supported)");
+            sds err = NULL;
+            if (fnLoad && fnLoad(code, &err) != C_OK) {
+                rFail(r, "failed loading a function library: %s",
+                      err ? err : "unknown error");
+                sdsFree(err);
+                sdsFree(code);
+                return C_ERR;
+            }
+            if (!fnLoad)
+                serverLog(LL_WARNING, "Skipping a function library found in "
+                                      "the RDB file");
             sdsFree(code);
             continue;
         }
@@ -1670,6 +1708,58 @@ sds rdbDumpPayloadCreate(robj *o) {
     for (int i = 0; i < 8; i++) b[i] = (unsigned char)(crc >> (8 * i));
     w.buf = sdsCatLen(w.buf, b, 8);
     return w.buf;
+}
+
+/* See rdb.h. */
+sds rdbFunctionsDumpPayload(void) {
+    rdbWriter w = {.buf = sdsEmpty()};
+    rdbForEachFunctionLibrary(wFunctionLibrary, &w);
+    wLittle(&w, RDB_VERSION, 2);
+    uint64_t crc = w.crc;
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(crc >> (8 * i));
+    w.buf = sdsCatLen(w.buf, b, 8);
+    return w.buf;
+}
+
+/* See rdb.h. */
+int rdbFunctionsPayloadParse(const unsigned char *p, size_t len, sds **codes,
+                             int *count, sds *err) {
+    *codes = NULL;
+    *count = 0;
+    if (len < 10) {
+        *err = sdsNew("payload version or checksum are wrong");
+        return C_ERR;
+    }
+    const unsigned char *footer = p + len - 10;
+    unsigned int ver = footer[0] | footer[1] << 8;
+    uint64_t stored = 0;
+    for (int i = 0; i < 8; i++) stored |= (uint64_t)footer[2 + i] << (8 * i);
+    if (ver > RDB_VERSION || crc64(0, p, len - 8) != stored) {
+        *err = sdsNew("payload version or checksum are wrong");
+        return C_ERR;
+    }
+    rdbReader r = {.mem = p, .size = len - 10};
+    while (r.pos < r.size) {
+        int type;
+        if (rByte(&r, &type) != C_OK) break;
+        if (type != RDB_OPCODE_FUNCTION2) {
+            *err = sdsNew("given type is not a function");
+            goto fail;
+        }
+        sds code = rString(&r);
+        if (!code) break;
+        *codes = zrealloc(*codes, sizeof(sds) * (*count + 1));
+        (*codes)[(*count)++] = code;
+    }
+    if (r.pos == r.size && !r.err[0]) return C_OK;
+    *err = sdsNew("payload is malformed");
+fail:
+    for (int i = 0; i < *count; i++) sdsFree((*codes)[i]);
+    zfree(*codes);
+    *codes = NULL;
+    *count = 0;
+    return C_ERR;
 }
 
 /* See rdb.h. */

@@ -95,6 +95,26 @@ void rdbSaveAfterFlushall(void);
  * (stop-writes-on-bgsave-error); processCommand replies shared.bgsaveerr. */
 int writeCommandsDeniedByDiskError(void);
 
+/* Function libraries in RDB files (opcode FUNCTION2: the library's code
+ * as a string). functions.c registers how to list and load them:
+ * <each> calls <visit>(<ctx>, code) for every library (code borrowed);
+ * <load> loads one library (replacing one of the same name), or with NULL
+ * code drops every library before a whole dataset is loaded; C_ERR with a
+ * reason in *err (new sds). */
+typedef void rdbFunctionVisitor(void *ctx, sds code);
+void rdbRegisterFunctionHooks(void (*each)(rdbFunctionVisitor *visit,
+                                           void *ctx),
+                              int (*load)(sds code, sds *err));
+/* Calls <visit> for every library (the AOF rewrite writes them). */
+void rdbForEachFunctionLibrary(rdbFunctionVisitor *visit, void *ctx);
+/* FUNCTION DUMP's payload: every library as in an RDB file, then the RDB
+ * version and a CRC64, like DUMP. New sds owned by the caller. */
+sds rdbFunctionsDumpPayload(void);
+/* Parses a FUNCTION DUMP payload: the libraries' code in *<codes> (a new
+ * array of *<count> new sds, caller frees). C_ERR with a reason in *err. */
+int rdbFunctionsPayloadParse(const unsigned char *p, size_t len, sds **codes,
+                             int *count, sds *err);
+
 /* Returns the DUMP payload of <o> (type, value, RDB version, CRC64) as a
  * new sds owned by the caller. */
 sds rdbDumpPayloadCreate(robj *o);

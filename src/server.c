@@ -477,6 +477,9 @@ void call(client *c, int flags) {
         if (c->flags & CLIENT_FORCE_AOF) target |= PROPAGATE_AOF;
         if (c->flags & CLIENT_PREVENT_REPL_PROP) target &= ~PROPAGATE_REPL;
         if (c->flags & CLIENT_PREVENT_AOF_PROP) target &= ~PROPAGATE_AOF;
+        /* A caller may propagate to one target only (redis.set_repl). */
+        if (!(flags & CMD_CALL_PROPAGATE_REPL)) target &= ~PROPAGATE_REPL;
+        if (!(flags & CMD_CALL_PROPAGATE_AOF)) target &= ~PROPAGATE_AOF;
         if (target && !(c->cmd->flags & CMD_MODULE))
             alsoPropagate(c->db->id, c->argv, c->argc, target);
     }
@@ -503,6 +506,12 @@ static void rejectCommandFormat(client *c, const char *fmt, ...) {
     va_end(ap);
     addReplyError(c, s);
     sdsFree(s);
+}
+
+static int shutdownHasNosave(client *c) {
+    for (int j = 1; j < c->argc; j++)
+        if (!strcasecmp(c->argv[j]->ptr, "nosave")) return 1;
+    return 0;
 }
 
 static int commandIsWrite(struct redisCommand *cmd) {
@@ -554,6 +563,14 @@ int processCommand(client *c) {
     }
     if (!c->authenticated && !(c->cmd->flags & CMD_NO_AUTH)) {
         rejectCommand(c, shared.noautherr);
+        return C_OK;
+    }
+    /* A busy script: only the commands flagged allow-busy run, and
+     * SHUTDOWN only with NOSAVE. */
+    if (scriptIsTimedout() && (!(c->cmd->flags & CMD_ALLOW_BUSY) ||
+                               (c->cmd->proc == shutdownCommand &&
+                                !shutdownHasNosave(c)))) {
+        rejectCommand(c, scriptBusyError());
         return C_OK;
     }
     /* Out of memory: refuse commands that may grow the dataset. */
@@ -888,6 +905,7 @@ static void initServer(void) {
     zsetTypeInit();
     streamTypeInit();
     rdbInit();
+    scriptingInit();
 
     server.listeners[0].ct = connTypeOfSocket();
     server.listeners[1].ct = connTypeOfTls();

@@ -641,6 +641,7 @@ struct redisServer {
     unsigned long slowlog_max_len;
     /* Latency / misc */
     long long latency_monitor_threshold;
+    long long busy_reply_threshold; /* ms, busy-reply-threshold (scripts) */
     int io_threads_num;
     int enable_debug_cmd;        /* 0 no, 1 yes, 2 local */
     int enable_protected_configs;
@@ -1165,6 +1166,13 @@ void commandGetKeysCommand(client *c);
 void commandGetKeysAndFlagsCommand(client *c);
 void commandDocsCommand(client *c);
 void commandHelpCommand(client *c);
+
+/* ---- Scripting (script_lua.c, eval.c, functions.c) ---- */
+void scriptingInit(void);
+int scriptIsTimedout(void); /* a busy script: others get scriptBusyError */
+robj *scriptBusyError(void);
+int evalGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
+                int max);
 
 /* ---- Configuration (config.c) ---- */
 /* Values of the enum directives supervised, appendfsync, repl-diskless-load. */
