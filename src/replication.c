@@ -117,6 +117,7 @@ static robj *readonlyErr, *masterdownErr;
 
 static void linkFail(const char *why);
 static void replicaSendPreOnline(connection *conn);
+static void sendAck(void);
 
 /* ===================================================================
  * Replication IDs and the backlog
@@ -1003,6 +1004,9 @@ static void linkTransferDone(void) {
     rs.master_dbid = 0;
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     createMasterClient();
+    /* A master that streamed the RDB (EOF mark) waits for this first ACK
+     * before it sends the stream. */
+    if (rs.master) sendAck();
 }
 
 /* Appends <len> bytes of the RDB payload to the temporary file; with an
@@ -1405,7 +1409,7 @@ void replicaofCommand(client *c) {
         serverLog(LL_NOTICE, "REPLICAOF would result into synchronization with "
                   "the master we are already connected with. No operation "
                   "performed.");
-        addReplyProto(c, "+OK Already connected to specified master\r\n", 42);
+        addReplyStatus(c, "OK Already connected to specified master");
         return;
     }
     replicationSetMaster(c->argv[1]->ptr, (int)port);
