@@ -33,7 +33,9 @@
  * of Redis 7.0 observed on the wire. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "crc64.h"
 #include "rdb.h"
@@ -44,6 +46,9 @@
 #define REPL_LINE_MAX (64 * 1024)
 #define REPL_EOF_MARK_SIZE 40
 #define REPL_RETRY_DELAY_MS 1000
+#define REPL_PIPE_CHUNK (64 * 1024)
+/* server.child_type of the diskless sync child (rdb.h has 0..2). */
+#define CHILD_TYPE_REPL 3
 
 /* The replica's link to its master. */
 typedef enum {
@@ -69,6 +74,11 @@ typedef struct replicaPriv {
     size_t buflen, bufpos;
     long long last_progress; /* ms of the last byte sent while syncing */
     int rdb_only;     /* REPLCONF rdb-only 1: close after the RDB */
+    int diskless;     /* gets the RDB from the child's pipe */
+    int await_ack;    /* diskless RDB sent: online at its first ACK */
+    int pipe_pending; /* has not yet sent all of rs.pipebuf */
+    size_t pipepos;   /* bytes of rs.pipebuf sent */
+    long long wait_start_ms; /* when it started waiting for a BGSAVE */
     char buf[REPL_TRANSFER_CHUNK];
 } replicaPriv;
 
@@ -91,6 +101,15 @@ static struct {
     long long last_newline_ms;
     list *waiting;           /* of waitEntry */
     int getack_pending;      /* send REPLCONF GETACK before sleeping */
+    /* Diskless sync: the child writes the RDB into a pipe; the parent
+     * sends each chunk to every replica before reading the next. */
+    pid_t dl_pid;            /* the child, -1 */
+    int pipefd;              /* read end, -1 once at end of file */
+    size_t pipelen;          /* bytes in pipebuf */
+    int pipe_eof;            /* the child closed its end */
+    int mark_sent;           /* pipebuf holds the final EOF mark */
+    int writers;             /* replicas still sending pipebuf */
+    char dl_mark[REPL_EOF_MARK_SIZE];
     /* Replica side. */
     replLinkState state;
     connection *conn;        /* the link while no master client owns it */
@@ -111,13 +130,18 @@ static struct {
     char eofmark[REPL_EOF_MARK_SIZE];
     char lastbytes[REPL_EOF_MARK_SIZE];
     long long last_ack_ms;
-} rs = {.seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0};
+} rs = {.seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0,
+        .dl_pid = -1, .pipefd = -1};
+
+static char pipebuf[REPL_PIPE_CHUNK];
 
 static robj *readonlyErr, *masterdownErr;
 
 static void linkFail(const char *why);
 static void replicaSendPreOnline(connection *conn);
 static void sendAck(void);
+static void disklessSendChunk(client *c);
+static void replicaBulkDone(client *c);
 
 /* ===================================================================
  * Replication IDs and the backlog
@@ -180,6 +204,23 @@ static void backlogAppend(const char *p, size_t len) {
     if (rs.backlog_histlen > rs.backlog_alloc)
         rs.backlog_histlen = rs.backlog_alloc;
     rs.backlog_off = server.master_repl_offset - rs.backlog_histlen + 1;
+}
+
+/* Moves the newest bytes of the backlog into one of the configured size. */
+static void backlogResize(void) {
+    long long size = backlogWantedSize();
+    long long keep = rs.backlog_histlen < size ? rs.backlog_histlen : size;
+    char *nb = zmalloc((size_t)size);
+    long long start = (rs.backlog_idx - keep + rs.backlog_alloc) %
+                      rs.backlog_alloc;
+    for (long long i = 0; i < keep; i++)
+        nb[i] = rs.backlog[(start + i) % rs.backlog_alloc];
+    zfree(rs.backlog);
+    rs.backlog = nb;
+    rs.backlog_alloc = size;
+    rs.backlog_histlen = keep;
+    rs.backlog_idx = keep % size;
+    rs.backlog_off = server.master_repl_offset - keep + 1;
 }
 
 /* Adds the backlog's bytes from offset <from> to <c>'s reply. */
@@ -309,7 +350,7 @@ static void replicaAddPre(client *c, const char *bytes, size_t len) {
 /* The RDB is out: the replica is online and its buffered stream flows. */
 static void replicaBulkDone(client *c) {
     replicaPriv *p = c->repl_priv;
-    close(p->rdbfd);
+    if (p->rdbfd != -1) close(p->rdbfd);
     p->rdbfd = -1;
     connSetWriteHandler(c->conn, NULL);
     if (p->rdb_only) {
@@ -348,6 +389,10 @@ static void replicaSendPreOnline(connection *conn) {
     }
     sdsClear(p->pre);
     p->prepos = 0;
+    if (c->replstate == SLAVE_STATE_SEND_BULK && p->diskless) {
+        disklessSendChunk(c);
+        return;
+    }
     if (c->replstate != SLAVE_STATE_SEND_BULK || p->rdbfd == -1) {
         connSetWriteHandler(conn, NULL);
         return;
@@ -389,6 +434,240 @@ static void replicaSendPreOnline(connection *conn) {
     if (p->rdbsent == p->rdbsize && p->bufpos == p->buflen) replicaBulkDone(c);
 }
 
+/* ---- Diskless sync ---- */
+
+static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata, int mask);
+
+/* 1 while <c> is one of the replicas of the running diskless transfer. */
+static int isDisklessReplica(client *c) {
+    replicaPriv *p = c->repl_priv;
+    return p && p->diskless && c->replstate == SLAVE_STATE_SEND_BULK;
+}
+
+/* Ends the diskless transfer: closes the pipe, kills a child still
+ * running (when every replica left), and forgets the state. */
+static void disklessCleanup(int kill_child) {
+    if (rs.pipefd != -1) {
+        aeDeleteFileEvent(server.el, rs.pipefd, AE_READABLE);
+        close(rs.pipefd);
+        rs.pipefd = -1;
+    }
+    if (kill_child && rs.dl_pid != -1) {
+        kill(rs.dl_pid, SIGUSR1);
+        int status;
+        while (waitpid(rs.dl_pid, &status, 0) == -1 && errno == EINTR) {
+        }
+        if (server.child_pid == rs.dl_pid) {
+            server.child_pid = -1;
+            server.child_type = 0;
+        }
+        rs.dl_pid = -1;
+    }
+    rs.pipelen = 0;
+    rs.pipe_eof = 0;
+    rs.mark_sent = 0;
+    rs.writers = 0;
+}
+
+/* Hands pipebuf to every diskless replica; the pipe is not read again
+ * until all of them sent it. */
+static void disklessDispatch(void) {
+    rs.writers = 0;
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *s = listNodeValue(ln);
+        if (!isDisklessReplica(s) || (s->flags & CLIENT_CLOSE_ASAP)) continue;
+        replicaPriv *p = s->repl_priv;
+        p->pipepos = 0;
+        p->pipe_pending = 1;
+        rs.writers++;
+        if (!connHasWriteHandler(s->conn))
+            connSetWriteHandler(s->conn, replicaSendPreOnline);
+    }
+    if (rs.pipefd != -1)
+        aeDeleteFileEvent(server.el, rs.pipefd, AE_READABLE);
+    if (rs.writers == 0) {
+        /* Every replica left: nobody needs the rest. */
+        serverLog(LL_WARNING, "Diskless rdb transfer, last replica dropped, "
+                  "killing fork child.");
+        disklessCleanup(1);
+    }
+}
+
+/* Every replica sent pipebuf: read more, or finish after the mark. */
+static void disklessChunkDone(void) {
+    if (rs.mark_sent) {
+        listIter li;
+        listNode *ln;
+        listGetIterator(server.slaves, &li, AL_START_HEAD);
+        while ((ln = listNext(&li))) {
+            client *s = listNodeValue(ln);
+            if (!isDisklessReplica(s)) continue;
+            replicaPriv *p = s->repl_priv;
+            p->diskless = 0;
+            /* The replica loads what it got before it reads any stream:
+             * the stream waits for its first ACK, so that it never arrives
+             * glued to the EOF mark of a replica that cannot split them. */
+            connSetWriteHandler(s->conn, NULL);
+            if (p->rdb_only || (s->flags & CLIENT_PRE_PSYNC)) {
+                replicaBulkDone(s);
+                continue;
+            }
+            p->await_ack = 1;
+            p->last_progress = server.mstime;
+        }
+        disklessCleanup(0);
+        return;
+    }
+    if (rs.pipefd != -1)
+        aeCreateFileEvent(server.el, rs.pipefd, AE_READABLE, disklessReadPipe,
+                          NULL);
+}
+
+/* Write step of a diskless replica: the rest of pipebuf. */
+static void disklessSendChunk(client *c) {
+    replicaPriv *p = c->repl_priv;
+    if (!p->pipe_pending) {
+        connSetWriteHandler(c->conn, NULL);
+        return;
+    }
+    while (p->pipepos < rs.pipelen) {
+        ssize_t n = connWrite(c->conn, pipebuf + p->pipepos,
+                              rs.pipelen - p->pipepos);
+        if (n <= 0) {
+            if (connGetState(c->conn) != CONN_STATE_CONNECTED) {
+                serverLog(LL_WARNING, "Diskless rdb transfer, write error "
+                          "sending to replica %s: %s", replicaName(c),
+                          connGetLastError(c->conn));
+                freeClientAsync(c);
+            }
+            return; /* the same bytes go again when writable */
+        }
+        p->pipepos += (size_t)n;
+        p->rdbsent += n;
+        p->last_progress = server.mstime;
+        server.stat_net_output_bytes += n;
+    }
+    p->pipe_pending = 0;
+    connSetWriteHandler(c->conn, NULL);
+    if (--rs.writers == 0) disklessChunkDone();
+}
+
+/* The child finished (reaped with <ok>): send the mark, or give up. */
+static void disklessChildDone(int ok) {
+    rs.dl_pid = -1;
+    if (!ok) {
+        serverLog(LL_WARNING, "Diskless rdb transfer failed: the child "
+                  "returned an error");
+        listIter li;
+        listNode *ln;
+        listGetIterator(server.slaves, &li, AL_START_HEAD);
+        while ((ln = listNext(&li))) {
+            client *s = listNodeValue(ln);
+            if (isDisklessReplica(s)) freeClientAsync(s);
+        }
+        disklessCleanup(0);
+        return;
+    }
+    serverLog(LL_NOTICE, "Background RDB transfer terminated with success");
+    memcpy(pipebuf, rs.dl_mark, REPL_EOF_MARK_SIZE);
+    rs.pipelen = REPL_EOF_MARK_SIZE;
+    rs.mark_sent = 1;
+    disklessDispatch();
+}
+
+/* Reaps the diskless child once its pipe reached end of file. */
+static void disklessTryReap(void) {
+    if (rs.dl_pid == -1 || !rs.pipe_eof || rs.mark_sent) return;
+    int status;
+    pid_t pid = waitpid(rs.dl_pid, &status, WNOHANG);
+    if (pid == 0 || (pid == -1 && errno == EINTR)) return;
+    if (server.child_pid == rs.dl_pid) {
+        server.child_pid = -1;
+        server.child_type = 0;
+    }
+    disklessChildDone(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata,
+                             int mask) {
+    UNUSED(el);
+    UNUSED(privdata);
+    UNUSED(mask);
+    ssize_t n = read(fd, pipebuf, sizeof(pipebuf));
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        serverLog(LL_WARNING, "Diskless rdb transfer, error reading from the "
+                  "child's pipe: %s", strerror(errno));
+        disklessChildDone(0);
+        disklessCleanup(1);
+        return;
+    }
+    if (n == 0) {
+        aeDeleteFileEvent(server.el, fd, AE_READABLE);
+        close(fd);
+        rs.pipefd = -1;
+        rs.pipe_eof = 1;
+        disklessTryReap();
+        return;
+    }
+    rs.pipelen = (size_t)n;
+    disklessDispatch();
+}
+
+/* Forks a child that writes the RDB into a pipe for the waiting
+ * replicas. Returns C_OK when the transfer started. */
+static int startDisklessSync(void) {
+    int fds[2];
+    if (pipe(fds) == -1) {
+        serverLog(LL_WARNING, "Can't create the pipe for a diskless sync: %s",
+                  strerror(errno));
+        return C_ERR;
+    }
+    pid_t pid = serverFork();
+    if (pid == 0) {
+        close(fds[0]);
+        FILE *fp = fdopen(fds[1], "w");
+        int ok = fp && rdbSaveToFp(fp) == C_OK && fflush(fp) == 0;
+        _exit(ok ? 0 : 1);
+    }
+    close(fds[1]);
+    if (pid == -1) {
+        serverLog(LL_WARNING, "Can't fork for a diskless sync: %s",
+                  strerror(errno));
+        close(fds[0]);
+        return C_ERR;
+    }
+    int fl = fcntl(fds[0], F_GETFL);
+    if (fl != -1) fcntl(fds[0], F_SETFL, fl | O_NONBLOCK);
+    serverLog(LL_NOTICE, "Background RDB transfer started by pid %d",
+              (int)pid);
+    server.child_pid = pid;
+    server.child_type = CHILD_TYPE_REPL;
+    rs.dl_pid = pid;
+    rs.pipefd = fds[0];
+    rs.pipelen = 0;
+    rs.pipe_eof = 0;
+    rs.mark_sent = 0;
+    rs.writers = 0;
+    getRandomHexChars(rs.dl_mark, REPL_EOF_MARK_SIZE);
+    if (aeCreateFileEvent(server.el, fds[0], AE_READABLE, disklessReadPipe,
+                          NULL) == AE_ERR) {
+        disklessCleanup(1);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* Shutdown hook: a diskless child must not outlive us. */
+static int replicationShutdown(int flags) {
+    UNUSED(flags);
+    if (rs.dl_pid != -1) disklessCleanup(1);
+    return C_OK;
+}
+
 /* Client free hook: forgets the replica, the master link or a WAIT. */
 static void replicationClientFreed(client *c) {
     if (c->flags & CLIENT_SLAVE && !(c->flags & CLIENT_MONITOR)) {
@@ -403,6 +682,10 @@ static void replicationClientFreed(client *c) {
     }
     if (c->repl_priv) {
         replicaPriv *p = c->repl_priv;
+        if (isDisklessReplica(c) && p->pipe_pending && rs.writers > 0) {
+            p->pipe_pending = 0;
+            if (--rs.writers == 0) disklessChunkDone();
+        }
         if (p->rdbfd != -1) close(p->rdbfd);
         sdsFree(p->pre);
         zfree(p);
@@ -497,8 +780,27 @@ static void startBgsaveForReplication(void) {
         if (s->replstate == SLAVE_STATE_WAIT_BGSAVE_START) waiting++;
     }
     if (!waiting) return;
-    serverLog(LL_NOTICE, "Starting BGSAVE for SYNC with target: disk");
-    if (rdbSaveBackground() != C_OK) {
+    /* Diskless when configured and every waiting replica can read the
+     * EOF-marked format; after repl-diskless-sync-delay so that more
+     * replicas can share the transfer. */
+    int diskless = server.repl_diskless_sync;
+    long long oldest = LLONG_MAX;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *s = listNodeValue(ln);
+        if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
+        replicaPriv *p = replicaPrivGet(s);
+        if (!(s->slave_capa & 1)) diskless = 0;
+        if (p->wait_start_ms < oldest) oldest = p->wait_start_ms;
+    }
+    if (diskless && server.repl_diskless_sync_delay &&
+        mstime() - oldest < (long long)server.repl_diskless_sync_delay * 1000 &&
+        (server.repl_diskless_sync_max_replicas == 0 ||
+         waiting < server.repl_diskless_sync_max_replicas))
+        return;
+    serverLog(LL_NOTICE, "Starting BGSAVE for SYNC with target: %s",
+              diskless ? "replicas sockets" : "disk");
+    if (diskless ? startDisklessSync() != C_OK : rdbSaveBackground() != C_OK) {
         serverLog(LL_WARNING, "BGSAVE for replication failed");
         listGetIterator(server.slaves, &li, AL_START_HEAD);
         while ((ln = listNext(&li))) {
@@ -511,20 +813,28 @@ static void startBgsaveForReplication(void) {
         }
         return;
     }
-    rs.bgsave_pid = server.child_pid;
+    if (!diskless) rs.bgsave_pid = server.child_pid;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *s = listNodeValue(ln);
         if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
-        s->replstate = SLAVE_STATE_WAIT_BGSAVE_END;
+        s->replstate = diskless ? SLAVE_STATE_SEND_BULK
+                                : SLAVE_STATE_WAIT_BGSAVE_END;
         s->psync_initial_offset = server.master_repl_offset;
         replicaPriv *p = replicaPrivGet(s);
         p->last_progress = server.mstime;
+        p->rdbsent = 0;
+        p->diskless = diskless;
         if (!(s->flags & CLIENT_PRE_PSYNC)) {
             char line[128];
             int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n",
                              server.replid, server.master_repl_offset);
             replicaAddPre(s, line, (size_t)n);
+        }
+        if (diskless) {
+            replicaAddPre(s, "$EOF:", 5);
+            replicaAddPre(s, rs.dl_mark, REPL_EOF_MARK_SIZE);
+            replicaAddPre(s, "\r\n", 2);
         }
     }
     /* The snapshot holds the selected database implicitly: say it again. */
@@ -603,7 +913,7 @@ void syncCommand(client *c) {
     server.stat_sync_full++;
     c->replstate = SLAVE_STATE_WAIT_BGSAVE_START;
     c->flags |= CLIENT_SLAVE;
-    replicaPrivGet(c);
+    replicaPrivGet(c)->wait_start_ms = mstime();
     listAddNodeTail(server.slaves, c);
     if (!rs.backlog) {
         if (listLength(server.slaves) == 1 && !server.masterhost) {
@@ -657,6 +967,11 @@ void replconfCommand(client *c) {
             if (getLongLongFromObject(val, &off) != C_OK) return;
             if (off > c->repl_ack_off) c->repl_ack_off = off;
             c->repl_ack_time = server.unixtime;
+            replicaPriv *p = c->repl_priv;
+            if (p && p->await_ack && c->replstate == SLAVE_STATE_SEND_BULK) {
+                p->await_ack = 0;
+                replicaBulkDone(c);
+            }
             return;
         } else if (!strcasecmp(opt, "getack")) {
             /* From our master: acknowledge at once. */
@@ -1045,6 +1360,27 @@ static int linkTransferWrite(const char *p, size_t len) {
     return 0;
 }
 
+/* With an EOF mark: how many of the <len> bytes at <p> belong to the
+ * payload (mark included), so that bytes after the mark (the stream) stay
+ * in the input buffer. The mark may straddle two reads. */
+static size_t linkMarkEnd(const char *p, size_t len) {
+    char window[REPL_EOF_MARK_SIZE * 2];
+    size_t prev = rs.transfer_read < REPL_EOF_MARK_SIZE
+                      ? (size_t)rs.transfer_read
+                      : REPL_EOF_MARK_SIZE - 1;
+    if (prev > REPL_EOF_MARK_SIZE - 1) prev = REPL_EOF_MARK_SIZE - 1;
+    /* Across the boundary: the last <prev> bytes seen, then the first
+     * bytes of this chunk. */
+    size_t head = len < REPL_EOF_MARK_SIZE ? len : REPL_EOF_MARK_SIZE;
+    memcpy(window, rs.lastbytes + REPL_EOF_MARK_SIZE - prev, prev);
+    memcpy(window + prev, p, head);
+    char *m = memmem(window, prev + head, rs.eofmark, REPL_EOF_MARK_SIZE);
+    if (m) return (size_t)(m - window) + REPL_EOF_MARK_SIZE - prev;
+    m = memmem(p, len, rs.eofmark, REPL_EOF_MARK_SIZE);
+    if (m) return (size_t)(m - p) + REPL_EOF_MARK_SIZE;
+    return len;
+}
+
 /* Consumes a reply line from rs.inbuf into <line> (without CRLF).
  * Returns 1 with a line, 0 when more bytes are needed, -1 on garbage. */
 static int linkGetLine(char *line, size_t linelen) {
@@ -1072,6 +1408,7 @@ static void linkProcessInput(void) {
             if (rs.transfer_size >= 0 &&
                 (long long)take > rs.transfer_size - rs.transfer_read)
                 take = (size_t)(rs.transfer_size - rs.transfer_read);
+            if (rs.transfer_size < 0) take = linkMarkEnd(rs.inbuf, take);
             int done = linkTransferWrite(rs.inbuf, take);
             if (done == -1) return;
             sdsRange(rs.inbuf, (ssize_t)take, -1);
@@ -1522,6 +1859,7 @@ static void replicationCron(void) {
         rs.bgsave_pid = -1;
         bgsaveDoneForReplication(server.lastbgsave_status == C_OK);
     }
+    disklessTryReap();
     startBgsaveForReplication();
     /* Pings through the stream, newlines to replicas waiting for the RDB. */
     if (listLength(server.slaves) && !server.masterhost &&
@@ -1564,11 +1902,9 @@ static void replicationCron(void) {
         serverLog(LL_NOTICE, "Replication backlog freed after %d seconds "
                   "without connected replicas.", server.repl_backlog_ttl);
     }
-    /* CONFIG SET repl-backlog-size: a new, empty backlog of the new size. */
-    if (rs.backlog && rs.backlog_alloc != backlogWantedSize()) {
-        backlogFree();
-        backlogCreate();
-    }
+    /* CONFIG SET repl-backlog-size: the newest bytes move to a backlog of
+     * the new size. */
+    if (rs.backlog && rs.backlog_alloc != backlogWantedSize()) backlogResize();
     processWaitingClients();
 }
 
@@ -1704,5 +2040,6 @@ void replicationInit(void) {
     registerCronHook(replicationCron);
     registerBeforeSleepHook(replicationBeforeSleep);
     registerStartupHook(replicationStartup);
+    registerShutdownHook(replicationShutdown);
     registerInfoSection("replication", 1, replicationInfoSection);
 }

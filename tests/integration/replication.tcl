@@ -29,171 +29,179 @@ proc repl_fill {c} {
     $c select 0
 }
 
-start_server {tags {repl}} {
-    repl_fill [srv 0 client]
-    start_server {} {
-        test "A replica gets the master's dataset by a full sync" {
-            r replicaof [srv -1 host] [srv -1 port]
-            wait_for_sync [srv 0 client]
-            dataset_compare [dataset_snapshot [srv -1 client]] \
-                [dataset_snapshot [srv 0 client]] 2000
-            assert_equal 1 [status [srv -1 client] sync_full]
-        }
-
-        test "INFO replication and ROLE on both sides" {
-            set mi [r -1 info replication]
-            assert_match "*role:master*" $mi
-            assert_match "*connected_slaves:1*" $mi
-            assert_match "*slave0:ip=127.0.0.1,port=[srv 0 port],state=online*" $mi
-            assert_match "*repl_backlog_active:1*" $mi
-            set ri [r info replication]
-            foreach f {role:slave master_host:127.0.0.1 master_link_status:up
-                       master_sync_in_progress:0 slave_read_repl_offset
-                       slave_repl_offset slave_priority:100 slave_read_only:1
-                       replica_announced:1 master_replid master_replid2
-                       second_repl_offset master_last_io_seconds_ago} {
-                assert_match "*$f*" $ri
-            }
-            assert_equal [status [srv -1 client] master_replid] \
-                [status [srv 0 client] master_replid]
-            set role [r role]
-            assert_equal slave [lindex $role 0]
-            assert_equal [srv -1 port] [lindex $role 2]
-            assert_equal connected [lindex $role 3]
-            wait_for_condition 100 50 {
-                [llength [lindex [r -1 role] 2]] == 1
-            } else {
-                fail "ROLE on the master lists no replica"
-            }
-            assert_equal master [lindex [r -1 role] 0]
-            # With --tls the replica's own link is TLS too.
-            set link [r -1 client list type replica]
-            assert_match "*flags=S*" $link
-            if {$::tls} {assert_match "*tls=1*" $link}
-        }
-
-        test "Writes, SELECT and transactions reach the replica in order" {
-            r -1 set k1 v1
-            r -1 select 5
-            r -1 set k5 in5
-            r -1 multi
-            r -1 incr counter
-            r -1 lpush l5 a
-            r -1 exec
-            r -1 select 0
-            r -1 del str
-            repl_wait_offsets -1 0
-            assert_equal v1 [r get k1]
-            assert_equal 0 [r exists str]
-            r select 5
-            assert_equal in5 [r get k5]
-            assert_equal 1 [r get counter]
-            assert_equal a [r lrange l5 0 -1]
-            r select 0
-        }
-
-        test "A replica refuses writes with Redis's READONLY error" {
-            assert_error "READONLY You can't write against a read only replica." {
-                r set x y
-            }
-            r config set replica-read-only no
-            assert_equal OK [r set local 1]
-            r del local
-            r config set replica-read-only yes
-        }
-
-        test "Expired keys are hidden on the replica and deleted by the master's DEL" {
-            r -1 debug set-active-expire 0
-            r -1 set shortlived v px 50
-            repl_wait_offsets -1 0
-            after 100
-            # Logically expired: the replica hides it but keeps it until
-            # the master says so.
-            assert_equal {} [r get shortlived]
-            r -1 get shortlived
-            repl_wait_offsets -1 0
-            r -1 debug set-active-expire 1
-        }
-
-        test "Partial resync after CLIENT KILL TYPE master" {
-            set full [status [srv -1 client] sync_full]
-            set pok [status [srv -1 client] sync_partial_ok]
-            r client kill type master
-            r -1 set during-drop 1
-            wait_for_condition 500 20 {
-                [status [srv -1 client] sync_partial_ok] == $pok + 1
-            } else {
-                fail "no partial resync"
-            }
-            wait_for_sync [srv 0 client]
-            repl_wait_offsets -1 0
-            assert_equal 1 [r get during-drop]
-            assert_equal $full [status [srv -1 client] sync_full]
-        }
-
-        test "WAIT counts the replicas that acknowledged" {
-            r -1 set waited 1
-            assert_equal 1 [r -1 wait 1 5000]
-            assert_equal 1 [r -1 wait 0 0]
-            # More replicas than exist: times out with the count.
-            assert_equal 1 [r -1 wait 2 200]
-            assert_error "*WAIT cannot be used with replica*" {r wait 1 100}
-        }
-
-        test "min-replicas-to-write refuses writes without enough replicas" {
-            r -1 config set min-replicas-to-write 2
-            r -1 config set min-replicas-max-lag 10
-            assert_error "NOREPLICAS Not enough good replicas to write." {
-                r -1 set x y
-            }
-            r -1 config set min-replicas-to-write 1
-            assert_equal OK [r -1 set x y]
-            r -1 config set min-replicas-to-write 0
-        }
-
-        test "REPLICAOF of the current master is a no-op" {
-            assert_match "OK*" [r replicaof [srv -1 host] [srv -1 port]]
-            assert_equal up [status [srv 0 client] master_link_status]
-        }
-
-        test "REPLICAOF argument errors" {
-            assert_error "*value is not an integer*" {r replicaof 127.0.0.1 notaport}
-            assert_error "*wrong number of arguments*" {r replicaof 127.0.0.1}
-        }
-
-        start_server {} {
-            test "A chained replica (replica of a replica) gets the same stream" {
+# Everything below runs with the RDB through a file and streamed from the
+# child (repl-diskless-sync), which Redis 7.0 uses by default.
+foreach diskless {no yes} {
+    set dlconf [list repl-diskless-sync $diskless repl-diskless-sync-delay 0]
+    start_server [list tags {repl} overrides $dlconf] {
+        repl_fill [srv 0 client]
+        start_server [list overrides $dlconf] {
+            test "A replica gets the master's dataset by a full sync (diskless $diskless)" {
                 r replicaof [srv -1 host] [srv -1 port]
                 wait_for_sync [srv 0 client]
-                r -2 set chained 1
-                r -2 select 3
-                r -2 incr indb3counter
-                r -2 select 0
-                repl_wait_offsets -2 0
-                dataset_compare [dataset_snapshot [srv -2 client]] \
+                dataset_compare [dataset_snapshot [srv -1 client]] \
                     [dataset_snapshot [srv 0 client]] 2000
-                assert_equal [status [srv -2 client] master_repl_offset] \
-                    [status [srv 0 client] master_repl_offset]
+                assert_equal 1 [status [srv -1 client] sync_full]
+                set target [expr {$diskless eq "yes" ? "replicas sockets" : "disk"}]
+                assert_match "*Starting BGSAVE for SYNC with target: $target*" \
+                    [::file_content [srv -1 stdout]]
             }
 
-            test "A promoted replica lets its own replica continue partially" {
-                set pok [status [srv -1 client] sync_partial_ok]
-                set full [status [srv -1 client] sync_full]
-                set oldid [status [srv -1 client] master_replid]
-                r -1 replicaof no one
+            test "INFO replication and ROLE on both sides" {
+                set mi [r -1 info replication]
+                assert_match "*role:master*" $mi
+                assert_match "*connected_slaves:1*" $mi
+                assert_match "*slave0:ip=127.0.0.1,port=[srv 0 port],state=online*" $mi
+                assert_match "*repl_backlog_active:1*" $mi
+                set ri [r info replication]
+                foreach f {role:slave master_host:127.0.0.1 master_link_status:up
+                           master_sync_in_progress:0 slave_read_repl_offset
+                           slave_repl_offset slave_priority:100 slave_read_only:1
+                           replica_announced:1 master_replid master_replid2
+                           second_repl_offset master_last_io_seconds_ago} {
+                    assert_match "*$f*" $ri
+                }
+                assert_equal [status [srv -1 client] master_replid] \
+                    [status [srv 0 client] master_replid]
+                set role [r role]
+                assert_equal slave [lindex $role 0]
+                assert_equal [srv -1 port] [lindex $role 2]
+                assert_equal connected [lindex $role 3]
+                wait_for_condition 100 50 {
+                    [llength [lindex [r -1 role] 2]] == 1
+                } else {
+                    fail "ROLE on the master lists no replica"
+                }
                 assert_equal master [lindex [r -1 role] 0]
-                assert_equal $oldid [status [srv -1 client] master_replid2]
+                # With --tls the replica's own link is TLS too.
+                set link [r -1 client list type replica]
+                assert_match "*flags=S*" $link
+                if {$::tls} {assert_match "*tls=1*" $link}
+            }
+
+            test "Writes, SELECT and transactions reach the replica in order" {
+                r -1 set k1 v1
+                r -1 select 5
+                r -1 set k5 in5
+                r -1 multi
+                r -1 incr counter
+                r -1 lpush l5 a
+                r -1 exec
+                r -1 select 0
+                r -1 del str
+                repl_wait_offsets -1 0
+                assert_equal v1 [r get k1]
+                assert_equal 0 [r exists str]
+                r select 5
+                assert_equal in5 [r get k5]
+                assert_equal 1 [r get counter]
+                assert_equal a [r lrange l5 0 -1]
+                r select 0
+            }
+
+            test "A replica refuses writes with Redis's READONLY error" {
+                assert_error "READONLY You can't write against a read only replica." {
+                    r set x y
+                }
+                r config set replica-read-only no
+                assert_equal OK [r set local 1]
+                r del local
+                r config set replica-read-only yes
+            }
+
+            test "Expired keys are hidden on the replica and deleted by the master's DEL" {
+                r -1 debug set-active-expire 0
+                r -1 set shortlived v px 50
+                repl_wait_offsets -1 0
+                after 100
+                # Logically expired: the replica hides it but keeps it until
+                # the master says so.
+                assert_equal {} [r get shortlived]
+                r -1 get shortlived
+                repl_wait_offsets -1 0
+                r -1 debug set-active-expire 1
+            }
+
+            test "Partial resync after CLIENT KILL TYPE master" {
+                set full [status [srv -1 client] sync_full]
+                set pok [status [srv -1 client] sync_partial_ok]
+                r client kill type master
+                r -1 set during-drop 1
                 wait_for_condition 500 20 {
                     [status [srv -1 client] sync_partial_ok] == $pok + 1
                 } else {
-                    fail "the chained replica did not continue partially"
+                    fail "no partial resync"
                 }
-                assert_equal $full [status [srv -1 client] sync_full]
-                r -1 set after-promotion 1
+                wait_for_sync [srv 0 client]
                 repl_wait_offsets -1 0
-                assert_equal 1 [r get after-promotion]
-                assert_equal [status [srv -1 client] master_replid] \
-                    [status [srv 0 client] master_replid]
+                assert_equal 1 [r get during-drop]
+                assert_equal $full [status [srv -1 client] sync_full]
+            }
+
+            test "WAIT counts the replicas that acknowledged" {
+                r -1 set waited 1
+                assert_equal 1 [r -1 wait 1 5000]
+                assert_equal 1 [r -1 wait 0 0]
+                # More replicas than exist: times out with the count.
+                assert_equal 1 [r -1 wait 2 200]
+                assert_error "*WAIT cannot be used with replica*" {r wait 1 100}
+            }
+
+            test "min-replicas-to-write refuses writes without enough replicas" {
+                r -1 config set min-replicas-to-write 2
+                r -1 config set min-replicas-max-lag 10
+                assert_error "NOREPLICAS Not enough good replicas to write." {
+                    r -1 set x y
+                }
+                r -1 config set min-replicas-to-write 1
+                assert_equal OK [r -1 set x y]
+                r -1 config set min-replicas-to-write 0
+            }
+
+            test "REPLICAOF of the current master is a no-op" {
+                assert_match "OK*" [r replicaof [srv -1 host] [srv -1 port]]
+                assert_equal up [status [srv 0 client] master_link_status]
+            }
+
+            test "REPLICAOF argument errors" {
+                assert_error "*value is not an integer*" {r replicaof 127.0.0.1 notaport}
+                assert_error "*wrong number of arguments*" {r replicaof 127.0.0.1}
+            }
+
+            start_server [list overrides $dlconf] {
+                test "A chained replica (replica of a replica) gets the same stream" {
+                    r replicaof [srv -1 host] [srv -1 port]
+                    wait_for_sync [srv 0 client]
+                    r -2 set chained 1
+                    r -2 select 3
+                    r -2 incr indb3counter
+                    r -2 select 0
+                    repl_wait_offsets -2 0
+                    dataset_compare [dataset_snapshot [srv -2 client]] \
+                        [dataset_snapshot [srv 0 client]] 2000
+                    assert_equal [status [srv -2 client] master_repl_offset] \
+                        [status [srv 0 client] master_repl_offset]
+                }
+
+                test "A promoted replica lets its own replica continue partially" {
+                    set pok [status [srv -1 client] sync_partial_ok]
+                    set full [status [srv -1 client] sync_full]
+                    set oldid [status [srv -1 client] master_replid]
+                    r -1 replicaof no one
+                    assert_equal master [lindex [r -1 role] 0]
+                    assert_equal $oldid [status [srv -1 client] master_replid2]
+                    wait_for_condition 500 20 {
+                        [status [srv -1 client] sync_partial_ok] == $pok + 1
+                    } else {
+                        fail "the chained replica did not continue partially"
+                    }
+                    assert_equal $full [status [srv -1 client] sync_full]
+                    r -1 set after-promotion 1
+                    repl_wait_offsets -1 0
+                    assert_equal 1 [r get after-promotion]
+                    assert_equal [status [srv -1 client] master_replid] \
+                        [status [srv 0 client] master_replid]
+                }
             }
         }
     }
