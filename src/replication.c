@@ -977,6 +977,23 @@ void replconfCommand(client *c) {
             /* From our master: acknowledge at once. */
             if (c == rs.master) rs.last_ack_ms = 0;
             return;
+        } else if (!strcasecmp(opt, "rdb-filter-only")) {
+            /* redis-cli asks for an RDB with only some kinds of data
+             * ("functions"); we have no functions, and the whole RDB is
+             * still a valid answer, so only the syntax is checked. */
+            int count = 0;
+            sds *parts = sdsSplitArgs(sdsEncodedObject(val) ? val->ptr : "",
+                                      &count);
+            int bad = -1;
+            for (int i = 0; i < count; i++)
+                if (strcasecmp(parts[i], "functions")) bad = i;
+            if (bad >= 0) {
+                addReplyErrorFormat(c, "Unsupported rdb-filter-only option: %s",
+                                    parts[bad]);
+                sdsFreeSplitRes(parts, count);
+                return;
+            }
+            if (parts) sdsFreeSplitRes(parts, count);
         } else if (!strcasecmp(opt, "rdb-only")) {
             long v;
             if (getLongFromObject(val, &v) != C_OK || (v != 0 && v != 1)) {
