@@ -1590,7 +1590,10 @@ static void linkReadHandler(connection *conn) {
     if (n == -1) {
         if (connGetState(conn) == CONN_STATE_CONNECTED) return;
         char why[512];
-        snprintf(why, sizeof(why), "Error reading from MASTER: %s",
+        snprintf(why, sizeof(why), "%s: %s",
+                 rs.state == LINK_TRANSFER
+                     ? "I/O error trying to sync with MASTER"
+                     : "Error reading from MASTER",
                  connGetLastError(conn));
         linkFail(why);
         return;

@@ -84,6 +84,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             r flushall
             set ref [ri_ref_start $dir --repl-diskless-sync $diskless]
             set rc [lindex $ref 1]
+            try {
             ri_fill $rc before
             r replicaof 127.0.0.1 [lindex $ref 2]
             wait_for_sync [srv 0 client]
@@ -110,8 +111,10 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             ri_wait_offsets $rc [srv 0 client]
             dataset_compare [dataset_snapshot $rc] [dataset_snapshot [srv 0 client]] 2000
             assert_equal 1 [status $rc sync_full]
-            r replicaof no one
-            ri_ref_stop $ref
+            } finally {
+                r replicaof no one
+                ri_ref_stop $ref
+            }
         }
 
         test "Redis 7.0's replica follows our master (diskless $diskless)" {
@@ -120,6 +123,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             ri_fill [srv 0 client] before
             set ref [ri_ref_start $dir --replicaof 127.0.0.1 [srv 0 port]]
             set rc [lindex $ref 1]
+            try {
             wait_for_sync $rc
             ri_fill [srv 0 client] after
             ri_wait_offsets [srv 0 client] $rc
@@ -149,7 +153,9 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             ri_wait_offsets [srv 0 client] $rc
             dataset_compare [dataset_snapshot [srv 0 client]] [dataset_snapshot $rc] 2000
             assert_equal $full [status [srv 0 client] sync_full]
-            ri_ref_stop $ref
+            } finally {
+                ri_ref_stop $ref
+            }
         }
     }
 
@@ -158,6 +164,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
         ri_fill [srv 0 client] chain
         set ref [ri_ref_start $dir --replicaof 127.0.0.1 [srv 0 port]]
         set rc [lindex $ref 1]
+        try {
         wait_for_sync $rc
         start_server {overrides {repl-diskless-sync-delay 0}} {
             r replicaof 127.0.0.1 [lindex $ref 2]
@@ -171,7 +178,9 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             dataset_compare [dataset_snapshot [srv -1 client]] \
                 [dataset_snapshot [srv 0 client]] 2000
         }
-        ri_ref_stop $ref
+        } finally {
+            ri_ref_stop $ref
+        }
     }
 }
 
