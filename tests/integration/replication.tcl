@@ -377,3 +377,52 @@ start_server {tags {repl} overrides {repl-diskless-sync no}} {
         }
     }
 }
+
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
+    r set from-config-master 1
+    start_server [list overrides [list replicaof "[srv 0 host] [srv 0 port]"]] {
+        test "replicaof in the configuration file starts the sync at start-up" {
+            wait_for_sync [srv 0 client]
+            repl_wait_offsets -1 0
+            assert_equal 1 [r get from-config-master]
+            assert_equal "[srv -1 host] [srv -1 port]" \
+                [lindex [r config get replicaof] 1]
+        }
+
+        test "CLIENT KILL TYPE replica on the master: the replica continues partially" {
+            set pok [status [srv -1 client] sync_partial_ok]
+            assert_equal 1 [r -1 client kill type replica]
+            r -1 set after-kill 1
+            wait_for_condition 500 20 {
+                [status [srv -1 client] sync_partial_ok] == $pok + 1
+            } else {
+                fail "no partial resync after CLIENT KILL TYPE replica"
+            }
+            wait_for_sync [srv 0 client]
+            repl_wait_offsets -1 0
+            assert_equal 1 [r get after-kill]
+        }
+
+        if {$::tls} {
+            test "A master whose certificate the replica does not trust: logged, retried, data kept" {
+                r replicaof no one
+                r set local-before 1
+                r config set tls-ca-cert-file [file join $::tls_dir other-ca.crt]
+                set before [status [srv -1 client] sync_full]
+                r replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 500 20 {
+                    [regexp -all {Error condition on socket for SYNC} \
+                         [::file_content [srv 0 stdout]]] >= 2
+                } else {
+                    fail "the replica did not fail and retry the TLS link"
+                }
+                assert_equal down [status [srv 0 client] master_link_status]
+                assert_equal 1 [r get local-before]
+                assert_equal $before [status [srv -1 client] sync_full]
+                r config set tls-ca-cert-file [file join $::tls_dir ca.crt]
+                wait_for_sync [srv 0 client]
+                assert_equal 0 [r exists local-before]
+            }
+        }
+    }
+}
