@@ -110,6 +110,14 @@ static struct {
     int mark_sent;           /* pipebuf holds the final EOF mark */
     int writers;             /* replicas still sending pipebuf */
     char dl_mark[REPL_EOF_MARK_SIZE];
+    /* FAILOVER (master side): writes are paused while the target catches
+     * up, then this server becomes its replica with PSYNC ... FAILOVER. */
+    int fo_state;            /* FO_* */
+    sds fo_host;             /* target, or NULL for any caught-up replica */
+    int fo_port;
+    long long fo_deadline;   /* ms, 0 = none */
+    int fo_force;
+    int psync_failover;      /* the next PSYNC carries FAILOVER */
     /* Replica side. */
     replLinkState state;
     connection *conn;        /* the link while no master client owns it */
@@ -135,11 +143,19 @@ static struct {
 
 static char pipebuf[REPL_PIPE_CHUNK];
 
+#define FO_NONE 0
+#define FO_WAIT_FOR_SYNC 1
+#define FO_IN_PROGRESS 2
+
 static robj *readonlyErr, *masterdownErr;
 
 static void linkFail(const char *why);
 static void replicaSendPreOnline(connection *conn);
 static void sendAck(void);
+static void replicationUnsetMaster(void);
+static void failoverAbort(const char *why);
+static void failoverReset(void);
+static void replicationSetMaster(const char *host, int port);
 static void disklessSendChunk(client *c);
 static void replicaBulkDone(client *c);
 
@@ -879,6 +895,21 @@ static void bgsaveDoneForReplication(int ok) {
 /* SYNC and PSYNC <replid> <offset>. */
 void syncCommand(client *c) {
     if (c->flags & CLIENT_SLAVE) return;
+    /* PSYNC <replid> <offset> FAILOVER: our master hands over to us. */
+    if (c->argc > 3 && !strcasecmp(c->argv[0]->ptr, "psync") &&
+        !strcasecmp(c->argv[3]->ptr, "failover")) {
+        if (strcasecmp(c->argv[1]->ptr, server.replid)) {
+            addReplyError(c, "PSYNC FAILOVER replid must match my replid.");
+            return;
+        }
+        if (server.masterhost) {
+            replicationUnsetMaster();
+            sds ci = catClientInfoString(sdsEmpty(), c);
+            serverLog(LL_NOTICE, "MASTER MODE enabled (failover request from "
+                      "'%s')", ci);
+            sdsFree(ci);
+        }
+    }
     if (server.masterhost && rs.state != LINK_CONNECTED) {
         addReplyError(c, "-NOMASTERLINK Can't SYNC while not connected with "
                          "my master");
@@ -891,7 +922,7 @@ void syncCommand(client *c) {
     serverLog(LL_NOTICE, "Replica %s asks for synchronization", replicaName(c));
     int is_psync = !strcasecmp(c->argv[0]->ptr, "psync");
     if (is_psync) {
-        if (c->argc != 3) {
+        if (c->argc > 4) {
             addReplyErrorArity(c);
             return;
         }
@@ -1137,6 +1168,8 @@ static void linkCancel(void) {
 static void linkFail(const char *why) {
     serverLog(LL_WARNING, "%s", why);
     linkCancel();
+    if (rs.fo_state == FO_IN_PROGRESS)
+        failoverAbort("the target did not accept the handover");
 }
 
 static void linkWriteHandler(connection *conn);
@@ -1207,10 +1240,10 @@ static void linkSendHandshake(void) {
 static void linkSendPsync(void) {
     char off[LONG_STR_SIZE];
     snprintf(off, sizeof(off), "%lld", server.master_repl_offset + 1);
-    const char *a[] = {"PSYNC", server.replid, off};
+    const char *a[] = {"PSYNC", server.replid, off, "FAILOVER"};
     serverLog(LL_NOTICE, "Trying a partial resynchronization (request %s:%s).",
               server.replid, off);
-    linkSendCommand(3, a);
+    linkSendCommand(rs.psync_failover ? 4 : 3, a);
     rs.state = LINK_RECEIVE_PSYNC;
 }
 
@@ -1676,6 +1709,11 @@ static void createMasterClient(void) {
         c->db = &server.db[rs.master_dbid];
     rs.master = c;
     rs.state = LINK_CONNECTED;
+    if (rs.fo_state == FO_IN_PROGRESS) {
+        serverLog(LL_NOTICE, "Failover request to %s:%d succeeded.",
+                  rs.fo_host, rs.fo_port);
+        failoverReset();
+    }
     rs.last_ack_ms = 0;
     sds left = rs.inbuf;
     rs.inbuf = sdsEmpty();
@@ -1736,6 +1774,10 @@ static void replicationSetMaster(const char *host, int port) {
 
 /* REPLICAOF host port | REPLICAOF NO ONE (also SLAVEOF). */
 void replicaofCommand(client *c) {
+    if (rs.fo_state != FO_NONE) {
+        addReplyError(c, "REPLICAOF not allowed while failing over.");
+        return;
+    }
     if (!strcasecmp(c->argv[1]->ptr, "no") &&
         !strcasecmp(c->argv[2]->ptr, "one")) {
         if (server.masterhost) {
@@ -1825,10 +1867,185 @@ void roleCommand(client *c) {
     setDeferredArrayLen(c, len, n);
 }
 
-/* FAILOVER is not available yet: it needs the pause-and-handover
- * machinery of issue 9's last part. */
+static const char *failoverStateName(void) {
+    switch (rs.fo_state) {
+    case FO_WAIT_FOR_SYNC: return "waiting-for-sync";
+    case FO_IN_PROGRESS: return "failover-in-progress";
+    default: return "no-failover";
+    }
+}
+
+static void failoverReset(void) {
+    sdsFree(rs.fo_host);
+    rs.fo_host = NULL;
+    rs.fo_port = 0;
+    rs.fo_deadline = 0;
+    rs.fo_force = 0;
+    rs.fo_state = FO_NONE;
+    rs.psync_failover = 0;
+    unpauseClients();
+}
+
+/* Gives up a failover: a master that started demoting itself becomes a
+ * master again. */
+static void failoverAbort(const char *why) {
+    serverLog(LL_NOTICE, "FAILOVER to %s:%d aborted: %s",
+              rs.fo_host ? rs.fo_host : "any", rs.fo_port, why);
+    if (rs.fo_state == FO_IN_PROGRESS && server.masterhost)
+        replicationUnsetMaster();
+    failoverReset();
+}
+
+/* The online replica at <host>:<port> (its announced address), or NULL. */
+static client *findReplica(const char *host, int port) {
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *s = listNodeValue(ln);
+        char ip[NET_IP_STR_LEN];
+        int p;
+        if (s->slave_addr)
+            snprintf(ip, sizeof(ip), "%s", s->slave_addr);
+        else if (connAddrPeerName(s->conn, ip, sizeof(ip), &p) == -1)
+            continue;
+        if (!strcasecmp(ip, host) && s->slave_listening_port == port) return s;
+    }
+    return NULL;
+}
+
+/* Cron step: once the target has every byte (or the time is up with
+ * FORCE), demote ourselves with PSYNC ... FAILOVER. */
+static void failoverCron(void) {
+    if (rs.fo_state != FO_WAIT_FOR_SYNC) return;
+    client *target = NULL;
+    if (rs.fo_host) {
+        target = findReplica(rs.fo_host, rs.fo_port);
+        if (target && (target->replstate != SLAVE_STATE_ONLINE ||
+                       target->repl_ack_off != server.master_repl_offset))
+            target = NULL;
+    } else {
+        listIter li;
+        listNode *ln;
+        listGetIterator(server.slaves, &li, AL_START_HEAD);
+        while ((ln = listNext(&li))) {
+            client *s = listNodeValue(ln);
+            if (s->replstate == SLAVE_STATE_ONLINE &&
+                s->repl_ack_off == server.master_repl_offset) {
+                target = s;
+                break;
+            }
+        }
+    }
+    int timed_out = rs.fo_deadline && mstime() >= rs.fo_deadline;
+    if (!target && !(timed_out && rs.fo_force)) {
+        if (timed_out) failoverAbort("the replica did not catch up in time");
+        else rs.getack_pending = 1;
+        return;
+    }
+    if (target && !rs.fo_host) {
+        char ip[NET_IP_STR_LEN];
+        int p;
+        if (target->slave_addr)
+            snprintf(ip, sizeof(ip), "%s", target->slave_addr);
+        else if (connAddrPeerName(target->conn, ip, sizeof(ip), &p) == -1)
+            return;
+        rs.fo_host = sdsNew(ip);
+        rs.fo_port = target->slave_listening_port;
+    }
+    serverLog(LL_NOTICE, "Failover target %s:%d is synced, failing over.",
+              rs.fo_host, rs.fo_port);
+    rs.fo_state = FO_IN_PROGRESS;
+    rs.psync_failover = 1;
+    char *host = sdsDup(rs.fo_host);
+    replicationSetMaster(host, rs.fo_port);
+    sdsFree(host);
+}
+
+/* FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms] */
 void failoverCommand(client *c) {
-    addReplyError(c, "FAILOVER is not supported by this server yet");
+    const char *host = NULL;
+    long port = 0;
+    long long timeout = 0;
+    int force = 0, abort_req = 0;
+    for (int j = 1; j < c->argc; j++) {
+        char *a = c->argv[j]->ptr;
+        if (!strcasecmp(a, "to") && j + 2 < c->argc && !host) {
+            host = c->argv[j + 1]->ptr;
+            if (getLongFromObject(c->argv[j + 2], &port) != C_OK || port < 0 ||
+                port > 65535) {
+                addReplyError(c, "value is not an integer or out of range");
+                return;
+            }
+            j += 2;
+        } else if (!strcasecmp(a, "timeout") && j + 1 < c->argc && !timeout) {
+            if (getLongLongFromObject(c->argv[j + 1], &timeout) != C_OK ||
+                timeout <= 0) {
+                addReplyError(c, "FAILOVER timeout must be greater than 0");
+                return;
+            }
+            j++;
+        } else if (!strcasecmp(a, "force") && !force) {
+            force = 1;
+        } else if (!strcasecmp(a, "abort") && !abort_req) {
+            abort_req = 1;
+        } else {
+            addReplyErrorObject(c, shared.syntaxerr);
+            return;
+        }
+    }
+    if (abort_req) {
+        if (host || force || timeout) {
+            addReplyError(c, "FAILOVER abort is not allowed with other "
+                             "arguments.");
+            return;
+        }
+        if (rs.fo_state == FO_NONE) {
+            addReplyError(c, "No failover in progress.");
+            return;
+        }
+        failoverAbort("failover aborted by the user");
+        addReply(c, shared.ok);
+        return;
+    }
+    if (force && (!timeout || !host)) {
+        addReplyError(c, "FAILOVER with force option requires both a timeout "
+                         "and target HOST and IP.");
+        return;
+    }
+    if (server.masterhost) {
+        addReplyError(c, "FAILOVER is not valid when server is a replica.");
+        return;
+    }
+    if (listLength(server.slaves) == 0) {
+        addReplyError(c, "FAILOVER requires connected replicas.");
+        return;
+    }
+    if (rs.fo_state != FO_NONE) {
+        addReplyError(c, "FAILOVER already in progress.");
+        return;
+    }
+    if (host) {
+        client *t = findReplica(host, (int)port);
+        if (!t) {
+            addReplyError(c, "FAILOVER target HOST and PORT is not a replica.");
+            return;
+        }
+        if (t->replstate != SLAVE_STATE_ONLINE) {
+            addReplyError(c, "FAILOVER target replica is not online.");
+            return;
+        }
+        rs.fo_host = sdsNew(host);
+        rs.fo_port = (int)port;
+    }
+    rs.fo_deadline = timeout ? mstime() + timeout : 0;
+    rs.fo_force = force;
+    rs.fo_state = FO_WAIT_FOR_SYNC;
+    pauseClients(LLONG_MAX, 1);
+    rs.getack_pending = 1;
+    serverLog(LL_NOTICE, "FAILOVER requested to %s:%d.", host ? host : "any",
+              host ? (int)port : 0);
+    addReply(c, shared.ok);
 }
 
 /* See server.h. */
@@ -1926,6 +2143,7 @@ static void replicationCron(void) {
      * the new size. */
     if (rs.backlog && rs.backlog_alloc != backlogWantedSize()) backlogResize();
     processWaitingClients();
+    failoverCron();
 }
 
 static void replicationBeforeSleep(void) {
@@ -2019,7 +2237,7 @@ static sds replicationInfoSection(sds info) {
             (long)(server.unixtime - s->repl_ack_time));
     }
     info = sdsCatPrintf(info,
-        "master_failover_state:no-failover\r\n"
+        "master_failover_state:%s\r\n"
         "master_replid:%s\r\n"
         "master_replid2:%s\r\n"
         "master_repl_offset:%lld\r\n"
@@ -2028,8 +2246,9 @@ static sds replicationInfoSection(sds info) {
         "repl_backlog_size:%lld\r\n"
         "repl_backlog_first_byte_offset:%lld\r\n"
         "repl_backlog_histlen:%lld\r\n",
-        server.replid, server.replid2, server.master_repl_offset,
-        server.second_replid_offset, rs.backlog != NULL,
+        failoverStateName(), server.replid, server.replid2,
+        server.master_repl_offset, server.second_replid_offset,
+        rs.backlog != NULL,
         server.repl_backlog_size, rs.backlog ? rs.backlog_off : 0,
         rs.backlog_histlen);
     return info;

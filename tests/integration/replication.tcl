@@ -426,3 +426,67 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
         }
     }
 }
+
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
+    start_server {overrides {repl-diskless-sync-delay 0}} {
+        test "FAILOVER argument and state errors" {
+            assert_error "*FAILOVER requires connected replicas*" {r -1 failover}
+            assert_error "*No failover in progress*" {r -1 failover abort}
+            assert_error "*FAILOVER with force option requires both a timeout and target HOST and IP*" {
+                r -1 failover force
+            }
+            assert_error "*syntax error*" {r -1 failover bogus}
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_sync [srv 0 client]
+            assert_error "*FAILOVER target HOST and PORT is not a replica*" {
+                r -1 failover to 127.0.0.1 1
+            }
+            assert_error "*FAILOVER is not valid when server is a replica*" {r failover}
+        }
+
+        test "FAILOVER TO hands the master role to the replica" {
+            r -1 set before-failover 1
+            set pok [status [srv 0 client] sync_partial_ok]
+            assert_equal OK [r -1 failover to [srv 0 host] [srv 0 port] timeout 5000]
+            wait_for_condition 500 20 {
+                [lindex [r role] 0] eq "master" &&
+                [lindex [r -1 role] 0] eq "slave" &&
+                [status [srv -1 client] master_link_status] eq "up"
+            } else {
+                fail "the roles did not swap"
+            }
+            assert_equal no-failover [status [srv -1 client] master_failover_state]
+            # The old master continued partially with its former replica.
+            assert_equal [expr {$pok + 1}] [status [srv 0 client] sync_partial_ok]
+            r set after-failover 2
+            repl_wait_offsets 0 -1
+            assert_equal 2 [r -1 get after-failover]
+            assert_equal 1 [r -1 get before-failover]
+            assert_error "READONLY*" {r -1 set x y}
+        }
+
+        test "FAILOVER ABORT ends a failover that waits for its target" {
+            # The old master (level -1) is now the replica of level 0.
+            # A stopped replica never acknowledges: the failover waits.
+            set rpid [srv -1 pid]
+            exec kill -STOP $rpid
+            try {
+                assert_equal OK [r failover timeout 60000]
+                r ping
+                assert_equal waiting-for-sync [status [srv 0 client] master_failover_state]
+                # Writes are paused meanwhile.
+                set c [redis_deferring_client]
+                $c set paused-write 1
+                after 100
+                assert_equal 0 [r exists paused-write]
+                assert_equal OK [r failover abort]
+                assert_equal OK [$c read]
+                $c close
+                assert_equal no-failover [status [srv 0 client] master_failover_state]
+                assert_equal master [lindex [r role] 0]
+            } finally {
+                exec kill -CONT $rpid
+            }
+        }
+    }
+}
