@@ -185,6 +185,42 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
 }
 
 start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
+    set dir [srv 0 dir]
+    test "FAILOVER from our master to Redis 7.0's replica and back" {
+        r flushall
+        ri_fill [srv 0 client] fo
+        set ref [ri_ref_start $dir --replicaof 127.0.0.1 [srv 0 port]]
+        set rc [lindex $ref 1]
+        try {
+            wait_for_sync $rc
+            assert_equal OK [r failover to 127.0.0.1 [lindex $ref 2] timeout 10000]
+            wait_for_condition 500 20 {
+                [lindex [$rc role] 0] eq "master" &&
+                [status [srv 0 client] master_link_status] eq "up"
+            } else {
+                fail "Redis 7.0 did not take over"
+            }
+            $rc set written-on-ref 1
+            ri_wait_offsets $rc [srv 0 client]
+            assert_equal 1 [r get written-on-ref]
+            # And back: Redis 7.0 hands the role to us with PSYNC FAILOVER.
+            assert_equal OK [$rc failover to 127.0.0.1 [srv 0 port] timeout 10000]
+            wait_for_condition 500 20 {
+                [lindex [r role] 0] eq "master" &&
+                [status $rc master_link_status] eq "up"
+            } else {
+                fail "we did not take the role back"
+            }
+            r set written-on-ours 1
+            ri_wait_offsets [srv 0 client] $rc
+            dataset_compare [dataset_snapshot [srv 0 client]] [dataset_snapshot $rc] 2000
+        } finally {
+            ri_ref_stop $ref
+        }
+    }
+}
+
+start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
     set cli /usr/bin/redis-cli
     proc ri_cli_args {} {
         set args [list -h [srv 0 host] -p [srv 0 port]]
