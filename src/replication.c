@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "aof.h"
 #include "crc64.h"
 #include "rdb.h"
 #include "server.h"
@@ -612,7 +613,8 @@ static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata,
     UNUSED(el);
     UNUSED(privdata);
     UNUSED(mask);
-    ssize_t n = read(fd, pipebuf, sizeof(pipebuf));
+    /* The child's pipe, not a network descriptor. */
+    ssize_t n = read(fd, pipebuf, sizeof(pipebuf)); /* lint:not-socket */
     if (n < 0) {
         if (errno == EAGAIN || errno == EINTR) return;
         serverLog(LL_WARNING, "Diskless rdb transfer, error reading from the "
@@ -1284,7 +1286,7 @@ static int rdbFileLooksValid(const char *path, char *err, size_t errlen) {
     ssize_t n;
     int ok = 1;
     unsigned char head[5];
-    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+    while ((n = read(fd, buf, sizeof(buf))) > 0) { /* lint:not-socket */
         /* Keep the last 8 bytes out of the checksum. */
         size_t len = (size_t)n;
         if (total < 5) {
@@ -1361,6 +1363,10 @@ static void linkTransferDone(void) {
                   "This replica has persistence disabled");
         unlink(server.rdb_filename);
     }
+    /* The AOF must describe the new dataset: a rewrite starts from it. */
+    if (server.aof_enabled && aofRewriteBackground() != C_OK)
+        serverLog(LL_WARNING, "Failed to start an AOF rewrite after the sync "
+                  "with the master; it will be retried by the AOF cron");
     memcpy(server.replid, rs.pending_replid, sizeof(server.replid));
     server.master_repl_offset = rs.pending_offset;
     clearReplicationId2();
@@ -2046,6 +2052,19 @@ void failoverCommand(client *c) {
     serverLog(LL_NOTICE, "FAILOVER requested to %s:%d.", host ? host : "any",
               host ? (int)port : 0);
     addReply(c, shared.ok);
+}
+
+/* See server.h. */
+size_t replicationNotCountedMemory(void) {
+    size_t total = 0;
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *s = listNodeValue(ln);
+        total += getClientOutputBufferMemoryUsage(s);
+    }
+    return total;
 }
 
 /* See server.h. */

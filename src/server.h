@@ -1174,6 +1174,8 @@ sds replicationCatMasterCommand(client *c);
 /* After the master client ran a command: forwards <raw> (consumed) to the
  * backlog and our own replicas and advances the offsets. */
 void replicationMasterApplied(client *c, sds raw);
+/* Bytes held in replicas' output buffers, which maxmemory does not count. */
+size_t replicationNotCountedMemory(void);
 /* Queues <c> for writing its pending replies (a replica that just went
  * online). */
 void clientQueueForWrite(client *c);
