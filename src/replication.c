@@ -110,6 +110,7 @@ static struct {
     int pipe_eof;            /* the child closed its end */
     int mark_sent;           /* pipebuf holds the final EOF mark */
     int writers;             /* replicas still sending pipebuf */
+    int dispatching;         /* inside disklessDispatch */
     char dl_mark[REPL_EOF_MARK_SIZE];
     /* FAILOVER (master side): writes are paused while the target catches
      * up, then this server becomes its replica with PSYNC ... FAILOVER. */
@@ -454,6 +455,7 @@ static void replicaSendPreOnline(connection *conn) {
 /* ---- Diskless sync ---- */
 
 static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata, int mask);
+static void disklessChunkDone(void);
 
 /* 1 while <c> is one of the replicas of the running diskless transfer. */
 static int isDisklessReplica(client *c) {
@@ -500,8 +502,6 @@ static void disklessDispatch(void) {
         p->pipepos = 0;
         p->pipe_pending = 1;
         rs.writers++;
-        if (!connHasWriteHandler(s->conn))
-            connSetWriteHandler(s->conn, replicaSendPreOnline);
     }
     if (rs.pipefd != -1)
         aeDeleteFileEvent(server.el, rs.pipefd, AE_READABLE);
@@ -510,7 +510,22 @@ static void disklessDispatch(void) {
         serverLog(LL_WARNING, "Diskless rdb transfer, last replica dropped, "
                   "killing fork child.");
         disklessCleanup(1);
+        return;
     }
+    /* Write at once where the connection takes it; a write handler only
+     * for the replicas that are behind (or still have their preamble). */
+    rs.dispatching = 1;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *s = listNodeValue(ln);
+        replicaPriv *p = s->repl_priv;
+        if (!isDisklessReplica(s) || !p->pipe_pending) continue;
+        if (p->prepos == sdsLen(p->pre)) disklessSendChunk(s);
+        if (p->pipe_pending && !connHasWriteHandler(s->conn))
+            connSetWriteHandler(s->conn, replicaSendPreOnline);
+    }
+    rs.dispatching = 0;
+    if (rs.writers == 0) disklessChunkDone();
 }
 
 /* Every replica sent pipebuf: read more, or finish after the mark. */
@@ -568,8 +583,8 @@ static void disklessSendChunk(client *c) {
         server.stat_net_output_bytes += n;
     }
     p->pipe_pending = 0;
-    connSetWriteHandler(c->conn, NULL);
-    if (--rs.writers == 0) disklessChunkDone();
+    if (connHasWriteHandler(c->conn)) connSetWriteHandler(c->conn, NULL);
+    if (--rs.writers == 0 && !rs.dispatching) disklessChunkDone();
 }
 
 /* The child finished (reaped with <ok>): send the mark, or give up. */
@@ -613,26 +628,33 @@ static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata,
     UNUSED(el);
     UNUSED(privdata);
     UNUSED(mask);
-    /* The child's pipe, not a network descriptor. */
-    ssize_t n = read(fd, pipebuf, sizeof(pipebuf)); /* lint:not-socket */
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EINTR) return;
-        serverLog(LL_WARNING, "Diskless rdb transfer, error reading from the "
-                  "child's pipe: %s", strerror(errno));
-        disklessChildDone(0);
-        disklessCleanup(1);
-        return;
+    /* While every replica takes each chunk at once, keep reading for up to
+     * 2 ms: one chunk per event-loop turn would make a large transfer
+     * crawl. */
+    long long start = ustime();
+    for (;;) {
+        /* The child's pipe, not a network descriptor. */
+        ssize_t n = read(fd, pipebuf, sizeof(pipebuf)); /* lint:not-socket */
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) return;
+            serverLog(LL_WARNING, "Diskless rdb transfer, error reading from the "
+                      "child's pipe: %s", strerror(errno));
+            disklessChildDone(0);
+            disklessCleanup(1);
+            return;
+        }
+        if (n == 0) {
+            aeDeleteFileEvent(server.el, fd, AE_READABLE);
+            close(fd);
+            rs.pipefd = -1;
+            rs.pipe_eof = 1;
+            disklessTryReap();
+            return;
+        }
+        rs.pipelen = (size_t)n;
+        disklessDispatch();
+        if (rs.writers || rs.pipefd != fd || ustime() - start > 2000) return;
     }
-    if (n == 0) {
-        aeDeleteFileEvent(server.el, fd, AE_READABLE);
-        close(fd);
-        rs.pipefd = -1;
-        rs.pipe_eof = 1;
-        disklessTryReap();
-        return;
-    }
-    rs.pipelen = (size_t)n;
-    disklessDispatch();
 }
 
 /* Forks a child that writes the RDB into a pipe for the waiting
@@ -657,6 +679,10 @@ static int startDisklessSync(void) {
                   strerror(errno));
         close(fds[0]);
         return C_ERR;
+    }
+    /* A larger pipe lets the child run ahead of the slowest replica. */
+    if (fcntl(fds[0], F_SETPIPE_SZ, 1024 * 1024) == -1) {
+        /* the default size works too */
     }
     int fl = fcntl(fds[0], F_GETFL);
     if (fl != -1) fcntl(fds[0], F_SETFL, fl | O_NONBLOCK);
@@ -702,7 +728,7 @@ static void replicationClientFreed(client *c) {
         replicaPriv *p = c->repl_priv;
         if (isDisklessReplica(c) && p->pipe_pending && rs.writers > 0) {
             p->pipe_pending = 0;
-            if (--rs.writers == 0) disklessChunkDone();
+            if (--rs.writers == 0 && !rs.dispatching) disklessChunkDone();
         }
         if (p->rdbfd != -1) close(p->rdbfd);
         sdsFree(p->pre);
