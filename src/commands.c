@@ -1045,6 +1045,34 @@ struct redisCommand redisCommandTable[] = {
     CMD("bgsave", bgsaveCommand, -1, A | NS | CMD_NO_ASYNC_LOADING,
         AD | SL | DG, 0, 0, 0, "server", "1.0.0",
         "Asynchronously save the dataset to disk"),
+    /* ---- replication (issue 9) ---- */
+    CMD("replicaof", replicaofCommand, 3, A | NS | S | CMD_NO_ASYNC_LOADING,
+        AD | SL | DG, 0, 0, 0, "server", "5.0.0",
+        "Make the server a replica of another instance, or promote it as "
+        "master."),
+    CMD("slaveof", replicaofCommand, 3, A | NS | S | CMD_NO_ASYNC_LOADING,
+        AD | SL | DG, 0, 0, 0, "server", "1.0.0",
+        "Make the server a replica of another instance, or promote it as "
+        "master."),
+    CMD("psync", syncCommand, -3,
+        A | NS | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI, AD | SL | DG, 0, 0, 0,
+        "server", "2.8.0", "Internal command used for replication"),
+    CMD("sync", syncCommand, 1, A | NS | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+        AD | SL | DG, 0, 0, 0, "server", "1.0.0",
+        "Internal command used for replication"),
+    CMD("replconf", replconfCommand, -1,
+        A | NS | L | S | CMD_ALLOW_BUSY, AD | SL | DG, 0, 0, 0, "server",
+        "3.0.0", "An internal command for configuring the replication stream"),
+    CMD("wait", waitCommand, 3, NS, SL | CN, 0, 0, 0, "generic", "3.0.0",
+        "Wait for the synchronous replication of all the write commands sent "
+        "in the context of the current connection",
+        TIPS("request_policy:all_shards response_policy:agg_min")),
+    CMD("role", roleCommand, 1, NS | L | S | F, AD | FA | DG, 0, 0, 0,
+        "server", "2.8.12", "Return the role of the instance in the context "
+        "of replication"),
+    CMD("failover", failoverCommand, -1, A | NS | S, AD | SL | DG, 0, 0, 0,
+        "server", "6.2.0", "Start a coordinated failover between this server "
+        "and one of its replicas."),
     CMD("dump", dumpCommand, 2, R, KS | RD | SL, 1, 1, 1, "generic", "2.6.0",
         "Return a serialized version of the value stored at the specified "
         "key.",

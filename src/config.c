@@ -130,6 +130,11 @@ static const configEnum disklessLoadEnum[] = {
     {"swapdb", REPL_DISKLESS_LOAD_SWAPDB},
     {NULL, 0}};
 
+static const configEnum propagationErrorEnum[] = {
+    {"ignore", PROPAGATION_ERR_BEHAVIOR_IGNORE},
+    {"panic", PROPAGATION_ERR_BEHAVIOR_PANIC},
+    {"panic-on-replicas", PROPAGATION_ERR_BEHAVIOR_PANIC_ON_REPLICAS},
+    {NULL, 0}};
 static const configEnum protectedEnum[] = {
     {"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
 
@@ -856,6 +861,22 @@ static standardConfig configs[] = {
             repl_min_slaves_to_write, 0, INT_MAX, 0, NULL),
     NUM_CFG("min-replicas-max-lag", "min-slaves-max-lag", 0, NK_INT,
             repl_min_slaves_max_lag, 0, INT_MAX, 10, NULL),
+    NUM_CFG("repl-backlog-ttl", NULL, 0, NK_INT, repl_backlog_ttl, 0, INT_MAX,
+            3600, NULL),
+    BOOL_CFG("repl-disable-tcp-nodelay", NULL, 0, repl_disable_tcp_nodelay, 0,
+             NULL),
+    NUM_CFG("repl-diskless-sync-max-replicas", NULL, 0, NK_INT,
+            repl_diskless_sync_max_replicas, 0, INT_MAX, 0, NULL),
+    BOOL_CFG("replica-lazy-flush", "slave-lazy-flush", 0,
+             repl_slave_lazy_flush, 0, NULL),
+    BOOL_CFG("replica-ignore-maxmemory", "slave-ignore-maxmemory", 0,
+             repl_slave_ignore_maxmemory, 1, NULL),
+    ENUM_CFG("propagation-error-behavior", NULL, 0, propagation_error_behavior,
+             propagationErrorEnum, PROPAGATION_ERR_BEHAVIOR_IGNORE, NULL),
+    NUM_CFG("rdb-key-save-delay", NULL, 0, NK_INT, rdb_key_save_delay,
+            INT_MIN, INT_MAX, 0, NULL),
+    NUM_CFG("key-load-delay", NULL, 0, NK_INT, key_load_delay, INT_MIN,
+            INT_MAX, 0, NULL),
     /* TLS */
     TLS_STR("tls-cert-file", tls_cert_file, 0),
     TLS_STR("tls-key-file", tls_key_file, 0),

@@ -6,7 +6,9 @@
 /* Memory that does not count against maxmemory (replica and AOF buffers
  * once they exist). */
 size_t freeMemoryGetNotCountedMemory(void) {
-    return 0;
+    /* Replicas' output buffers: evicting keys to make room for them would
+     * only grow them further (the DELs go to the replicas too). */
+    return replicationNotCountedMemory();
 }
 
 /* Higher is a better eviction candidate. */
@@ -74,6 +76,8 @@ static int evictOneKey(void) {
  * (including the noeviction policy). */
 int performEvictions(void) {
     if (!server.maxmemory) return EVICT_OK;
+    /* A replica follows its master's dataset (replica-ignore-maxmemory). */
+    if (server.masterhost && server.repl_slave_ignore_maxmemory) return EVICT_OK;
     size_t guard = 0;
     for (;;) {
         size_t used = zmallocUsedMemory();

@@ -239,12 +239,22 @@ static int prepareClientToWrite(client *c) {
         return C_ERR;
     /* The fake client of scripts keeps its reply for the script to read. */
     if (!c->conn) return (c->flags & CLIENT_SCRIPT) ? C_OK : C_ERR;
+    /* A replica that is not online yet buffers the stream; replication.c
+     * sends its RDB first and queues it once online. */
+    if ((c->flags & CLIENT_SLAVE) && !(c->flags & CLIENT_MONITOR) &&
+        c->replstate != SLAVE_STATE_ONLINE)
+        return C_OK;
+    clientQueueForWrite(c);
+    return C_OK;
+}
+
+/* See server.h. */
+void clientQueueForWrite(client *c) {
     if (!(c->flags & CLIENT_PENDING_WRITE)) {
         c->flags |= CLIENT_PENDING_WRITE;
         listAddNodeTail(server.clients_pending_write, c);
         c->pending_write_node = listLast(server.clients_pending_write);
     }
-    return C_OK;
 }
 
 /* Size of the first reply block of a client with no blocks: most replies
@@ -864,9 +874,15 @@ int processInputBuffer(client *c) {
         takeParsedArguments(c);
         if (c->argc == 0) continue;
 
+        /* Our master's commands are forwarded to our own replicas as
+         * they were received, once applied. */
+        sds master_raw = (c->flags & CLIENT_MASTER)
+                             ? replicationCatMasterCommand(c)
+                             : NULL;
         server.current_client = c;
         int rc = processCommand(c);
         server.current_client = NULL;
+        if (master_raw) replicationMasterApplied(c, master_raw);
         if (rc == C_OK && !(c->flags & CLIENT_BLOCKED)) resetClient(c);
         if (c->flags & CLIENT_CLOSE_ASAP) return C_ERR;
     }

@@ -369,6 +369,10 @@ static void wDataset(rdbWriter *w) {
             wByte(w, (unsigned char)type);
             wString(w, key, sdsLen(key));
             wObject(w, o);
+            /* rdb-key-save-delay: slows a save down so tests can watch a
+             * sync or BGSAVE in progress (microseconds per key). */
+            if (server.rdb_key_save_delay > 0)
+                usleep((useconds_t)server.rdb_key_save_delay);
         }
         dictReleaseIterator(di);
     }
@@ -1641,6 +1645,8 @@ static int rdbLoadReader(rdbReader *r) {
         if (expire != -1) setExpire(NULL, db, keyobj, expire);
         decrRefCount(keyobj);
         rdbState.keys_loaded++;
+        /* key-load-delay: microseconds per key, for tests of loading. */
+        if (server.key_load_delay > 0) usleep((useconds_t)server.key_load_delay);
         expire = -1;
     }
     if (version >= 5) {

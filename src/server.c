@@ -585,6 +585,12 @@ int processCommand(client *c) {
         rejectCommand(c, shared.bgsaveerr);
         return C_OK;
     }
+    /* Replication: read-only replica, stale data, min-replicas. */
+    robj *repl_err = replicationDenyCommand(c);
+    if (repl_err) {
+        rejectCommand(c, repl_err);
+        return C_OK;
+    }
     /* Pause: writes (or everything) wait until the pause ends. */
     if (areClientsPaused() && !mustObeyClient(c) &&
         (server.client_pause_type == 2 ||
@@ -906,6 +912,7 @@ static void initServer(void) {
     streamTypeInit();
     rdbInit();
     scriptingInit();
+    replicationInit();
 
     server.listeners[0].ct = connTypeOfSocket();
     server.listeners[1].ct = connTypeOfTls();

@@ -163,6 +163,12 @@ typedef struct redisDb {
 #define CLIENT_TYPE_COUNT 4
 #define CLIENT_TYPE_OBUF_COUNT 3
 
+/* Where a replica client (master side) is in its sync (c->replstate). */
+#define SLAVE_STATE_WAIT_BGSAVE_START 6 /* waits for a BGSAVE to start */
+#define SLAVE_STATE_WAIT_BGSAVE_END 7   /* its snapshot is being written */
+#define SLAVE_STATE_SEND_BULK 8         /* the RDB is being sent */
+#define SLAVE_STATE_ONLINE 9            /* the command stream flows */
+
 /* Why a client is blocked. */
 #define BLOCKED_NONE 0
 #define BLOCKED_LIST 1
@@ -606,6 +612,14 @@ struct redisServer {
     int slave_announce_port;
     int repl_min_slaves_to_write;
     int repl_min_slaves_max_lag;
+    int repl_backlog_ttl;
+    int repl_disable_tcp_nodelay;
+    int repl_diskless_sync_max_replicas;
+    int repl_slave_lazy_flush;
+    int repl_slave_ignore_maxmemory;
+    int propagation_error_behavior;
+    int rdb_key_save_delay;      /* us per key in a saving child (tests) */
+    int key_load_delay;          /* us per key while loading (tests) */
     char replid[CONFIG_RUN_ID_SIZE + 1];
     char replid2[CONFIG_RUN_ID_SIZE + 1];
     long long master_repl_offset;
@@ -1173,6 +1187,27 @@ int scriptIsTimedout(void); /* a busy script: others get scriptBusyError */
 robj *scriptBusyError(void);
 int evalGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
                 int max);
+/* ---- Replication (replication.c) ---- */
+/* Registers the propagation sink and the client-free, cron, before-sleep,
+ * start-up and INFO hooks; called once from initServer. */
+void replicationInit(void);
+/* The error reply that refuses <c>'s command on replication grounds
+ * (READONLY replica, MASTERDOWN, NOREPLICAS), or NULL. Borrowed. */
+robj *replicationDenyCommand(client *c);
+/* For the master client's command in c->argv: its bytes as the stream
+ * carries them (a new sds), taken before the command runs. */
+sds replicationCatMasterCommand(client *c);
+/* After the master client ran a command: forwards <raw> (consumed) to the
+ * backlog and our own replicas and advances the offsets. */
+void replicationMasterApplied(client *c, sds raw);
+/* Bytes held in replicas' output buffers, which maxmemory does not count. */
+size_t replicationNotCountedMemory(void);
+/* Queues <c> for writing its pending replies (a replica that just went
+ * online). */
+void clientQueueForWrite(client *c);
+#define PROPAGATION_ERR_BEHAVIOR_IGNORE 0
+#define PROPAGATION_ERR_BEHAVIOR_PANIC 1
+#define PROPAGATION_ERR_BEHAVIOR_PANIC_ON_REPLICAS 2
 
 /* ---- Configuration (config.c) ---- */
 /* Values of the enum directives supervised, appendfsync, repl-diskless-load. */

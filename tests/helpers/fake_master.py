@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+# fake_master.py -- a "master" that answers a replica's handshake with a
+# scripted, broken reply, for the replica's bad-input tests.
+#
+# Usage: fake_master.py <port> <mode> <countfile> [tlsdir]
+#   mode: truncated  FULLRESYNC, an RDB announced as 1000 bytes, 14 sent,
+#                    then the connection is closed
+#         badpsync   garbage instead of the PSYNC reply
+#         badcrc     a complete RDB payload with a wrong checksum
+#         badlen     an invalid bulk length for the RDB
+#         longline   100 KB without a newline where a reply line belongs
+#         silent     never answers (the replica's repl-timeout must fire)
+#   countfile: rewritten with the number of connections accepted so far
+#   tlsdir: serve TLS with server.crt/server.key from this directory
+# Runs until killed; serves one connection at a time.
+import socket
+import ssl
+import sys
+import time
+
+port = int(sys.argv[1])
+mode = sys.argv[2]
+countfile = sys.argv[3]
+tlsdir = sys.argv[4] if len(sys.argv) > 4 else ""
+
+HANDSHAKE = b"+PONG\r\n+OK\r\n+OK\r\n"
+FULL = b"+FULLRESYNC " + b"a" * 40 + b" 0\r\n"
+BADCRC_RDB = b"REDIS0010\xff" + b"\x01" * 8
+
+payloads = {
+    "truncated": HANDSHAKE + FULL + b"$1000\r\nREDIS0010short",
+    "badpsync": HANDSHAKE + b"GARBAGE NOT A REPLY\r\n",
+    "badcrc": HANDSHAKE + FULL + b"$%d\r\n" % len(BADCRC_RDB) + BADCRC_RDB,
+    "badlen": HANDSHAKE + FULL + b"$abc\r\n",
+    "longline": HANDSHAKE + b"x" * 100000,
+    "silent": b"",
+}
+payload = payloads[mode]
+
+ctx = None
+if tlsdir:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tlsdir + "/server.crt", tlsdir + "/server.key")
+    ctx.verify_mode = ssl.CERT_NONE
+
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", port))
+srv.listen(5)
+count = 0
+while True:
+    conn, _ = srv.accept()
+    count += 1
+    with open(countfile, "w") as f:
+        f.write(str(count))
+    try:
+        if ctx:
+            conn = ctx.wrap_socket(conn, server_side=True)
+        conn.recv(1024)  # the PING
+        conn.sendall(payload)
+        if mode == "truncated":
+            time.sleep(0.2)
+        else:
+            conn.settimeout(30)
+            while conn.recv(65536):
+                pass
+    except (OSError, ssl.SSLError):
+        pass
+    try:
+        conn.close()
+    except OSError:
+        pass

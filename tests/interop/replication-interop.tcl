@@ -1,0 +1,261 @@
+# replication-interop.tcl -- replication with Debian's Redis 7.0 in both
+# directions: our replica follows its master and its replica follows ours,
+# with full syncs from disk and diskless, partial resyncs after CLIENT KILL
+# TYPE master, and a chain ours -> 7.0 -> ours. Datasets are compared key
+# by key with values and TTLs. With --tls Debian's server listens on its
+# TLS port only and every replication link is TLS (tls-replication yes).
+
+set ::ri_ref_bin /usr/bin/redis-server
+
+# Starts Debian's redis-server in <dir> with the extra <args>; returns
+# {pid client port log}.
+proc ri_ref_start {dir args} {
+    set port [::next_port]
+    set log [file join $dir ref-$port.log]
+    set cmd [list $::ri_ref_bin --bind 127.0.0.1 --dir $dir \
+                 --dbfilename ref-$port.rdb --save "" --appendonly no \
+                 --daemonize no --logfile $log --repl-diskless-sync-delay 0]
+    if {$::tls} {
+        lappend cmd --port 0 --tls-port $port
+        foreach {k v} [::tls_directives] {lappend cmd --$k $v}
+    } else {
+        lappend cmd --port $port
+    }
+    lappend cmd {*}$args
+    set pid [exec {*}$cmd > /dev/null 2>@1 &]
+    set deadline [expr {[clock milliseconds] + 10000}]
+    while {1} {
+        if {![catch {redis_client 127.0.0.1 $port} c]} {
+            if {![catch {$c ping} reply] && $reply eq "PONG"} {
+                return [list $pid $c $port $log]
+            }
+            catch {$c close}
+        }
+        if {![::process_alive $pid]} {
+            error "reference server exited: [::file_content $log]"
+        }
+        if {[clock milliseconds] > $deadline} {
+            catch {exec kill -KILL $pid}
+            error "reference server did not start: [::file_content $log]"
+        }
+        after 20
+    }
+}
+
+proc ri_ref_stop {ref} {
+    lassign $ref pid c
+    catch {$c close}
+    ::kill_server_process $pid
+}
+
+# Every type both servers have, small and large encodings, TTLs, db 3.
+proc ri_fill {c prefix} {
+    $c set $prefix:str "hello world"
+    $c set $prefix:int 12345
+    $c set $prefix:big [string repeat "0123456789" 3000]
+    $c set $prefix:ttl v px 500000
+    $c rpush $prefix:list a b c 1 2 3
+    for {set i 0} {$i < 300} {incr i} {$c rpush $prefix:biglist "item-$i"}
+    $c hset $prefix:hash f1 v1 f2 2
+    for {set i 0} {$i < 200} {incr i} {$c hset $prefix:bighash f$i v$i}
+    $c pexpire $prefix:bighash 300000
+    $c sadd $prefix:intset 1 2 3 -4
+    $c sadd $prefix:set a b c
+    $c zadd $prefix:zset 1 a 2.5 b -3 c
+    for {set i 0} {$i < 200} {incr i} {$c zadd $prefix:bigzset $i m$i}
+    $c select 3
+    $c set $prefix:db3 "in db 3"
+    $c select 0
+}
+
+# Waits until clients <m> (master) and <s> (replica) are at one offset.
+proc ri_wait_offsets {m s} {
+    wait_for_condition 500 20 {
+        [status $m master_repl_offset] == [status $s master_repl_offset]
+    } else {
+        fail "offsets differ: [status $m master_repl_offset] vs [status $s master_repl_offset]"
+    }
+}
+
+start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
+    set dir [srv 0 dir]
+    foreach diskless {no yes} {
+        test "Our replica follows Redis 7.0's master (diskless $diskless)" {
+            r flushall
+            set ref [ri_ref_start $dir --repl-diskless-sync $diskless]
+            set rc [lindex $ref 1]
+            try {
+            ri_fill $rc before
+            r replicaof 127.0.0.1 [lindex $ref 2]
+            wait_for_sync [srv 0 client]
+            ri_fill $rc after
+            ri_wait_offsets $rc [srv 0 client]
+            dataset_compare [dataset_snapshot $rc] [dataset_snapshot [srv 0 client]] 2000
+            if {$diskless eq "yes"} {
+                assert_match "*receiving streamed RDB*" [::file_content [srv 0 stdout]]
+            }
+
+            # A dropped link continues partially.
+            set pok [status $rc sync_partial_ok]
+            r client kill type master
+            $rc set during-drop 1
+            $rc select 3
+            $rc incr db3counter
+            $rc select 0
+            wait_for_condition 500 20 {
+                [status $rc sync_partial_ok] == $pok + 1
+            } else {
+                fail "no partial resync with Redis 7.0's master"
+            }
+            wait_for_sync [srv 0 client]
+            ri_wait_offsets $rc [srv 0 client]
+            dataset_compare [dataset_snapshot $rc] [dataset_snapshot [srv 0 client]] 2000
+            assert_equal 1 [status $rc sync_full]
+            } finally {
+                r replicaof no one
+                ri_ref_stop $ref
+            }
+        }
+
+        test "Redis 7.0's replica follows our master (diskless $diskless)" {
+            r flushall
+            r config set repl-diskless-sync $diskless
+            ri_fill [srv 0 client] before
+            set ref [ri_ref_start $dir --replicaof 127.0.0.1 [srv 0 port]]
+            set rc [lindex $ref 1]
+            try {
+            wait_for_sync $rc
+            ri_fill [srv 0 client] after
+            ri_wait_offsets [srv 0 client] $rc
+            dataset_compare [dataset_snapshot [srv 0 client]] [dataset_snapshot $rc] 2000
+
+            set pok [status [srv 0 client] sync_partial_ok]
+            set full [status [srv 0 client] sync_full]
+            r set expiring v px 200
+            $rc client kill type master
+            r set during-drop 1
+            r multi
+            r incr tx1
+            r lpush tx2 a
+            r exec
+            wait_for_condition 500 20 {
+                [status [srv 0 client] sync_partial_ok] == $pok + 1
+            } else {
+                fail "Redis 7.0's replica did not continue partially"
+            }
+            wait_for_sync $rc
+            # The expired key's DEL reaches the replica too.
+            wait_for_condition 100 20 {
+                [r exists expiring] == 0
+            } else {
+                fail "the key did not expire on our master"
+            }
+            ri_wait_offsets [srv 0 client] $rc
+            dataset_compare [dataset_snapshot [srv 0 client]] [dataset_snapshot $rc] 2000
+            assert_equal $full [status [srv 0 client] sync_full]
+            } finally {
+                ri_ref_stop $ref
+            }
+        }
+    }
+
+    test "A chain ours -> Redis 7.0 -> ours ends with the same data" {
+        r flushall
+        ri_fill [srv 0 client] chain
+        set ref [ri_ref_start $dir --replicaof 127.0.0.1 [srv 0 port]]
+        set rc [lindex $ref 1]
+        try {
+        wait_for_sync $rc
+        start_server {overrides {repl-diskless-sync-delay 0}} {
+            r replicaof 127.0.0.1 [lindex $ref 2]
+            wait_for_sync [srv 0 client]
+            r -1 set late 1
+            r -1 select 3
+            r -1 del chain:db3
+            r -1 select 0
+            ri_wait_offsets [srv -1 client] $rc
+            ri_wait_offsets $rc [srv 0 client]
+            dataset_compare [dataset_snapshot [srv -1 client]] \
+                [dataset_snapshot [srv 0 client]] 2000
+        }
+        } finally {
+            ri_ref_stop $ref
+        }
+    }
+}
+
+start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
+    set dir [srv 0 dir]
+    test "FAILOVER from our master to Redis 7.0's replica and back" {
+        r flushall
+        ri_fill [srv 0 client] fo
+        set ref [ri_ref_start $dir --replicaof 127.0.0.1 [srv 0 port]]
+        set rc [lindex $ref 1]
+        try {
+            wait_for_sync $rc
+            assert_equal OK [r failover to 127.0.0.1 [lindex $ref 2] timeout 10000]
+            wait_for_condition 500 20 {
+                [lindex [$rc role] 0] eq "master" &&
+                [status [srv 0 client] master_link_status] eq "up"
+            } else {
+                fail "Redis 7.0 did not take over"
+            }
+            $rc set written-on-ref 1
+            ri_wait_offsets $rc [srv 0 client]
+            assert_equal 1 [r get written-on-ref]
+            # And back: Redis 7.0 hands the role to us with PSYNC FAILOVER.
+            assert_equal OK [$rc failover to 127.0.0.1 [srv 0 port] timeout 10000]
+            wait_for_condition 500 20 {
+                [lindex [r role] 0] eq "master" &&
+                [status $rc master_link_status] eq "up"
+            } else {
+                fail "we did not take the role back"
+            }
+            r set written-on-ours 1
+            ri_wait_offsets [srv 0 client] $rc
+            dataset_compare [dataset_snapshot [srv 0 client]] [dataset_snapshot $rc] 2000
+        } finally {
+            ri_ref_stop $ref
+        }
+    }
+}
+
+start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
+    set cli /usr/bin/redis-cli
+    proc ri_cli_args {} {
+        set args [list -h [srv 0 host] -p [srv 0 port]]
+        if {$::tls} {
+            lappend args --tls --cacert [file join $::tls_dir ca.crt] \
+                --cert [file join $::tls_dir client.crt] \
+                --key [file join $::tls_dir client.key]
+        }
+        return $args
+    }
+
+    test "redis-cli --rdb (Redis 7.0) fetches a snapshot from our master" {
+        ri_fill [srv 0 client] cli
+        set out [file join [srv 0 dir] fetched.rdb]
+        set res [exec $cli {*}[ri_cli_args] --rdb $out 2>@1]
+        assert_match "*Transfer finished with success*" $res
+        assert_match "*RDB looks OK*" [exec /usr/bin/redis-check-rdb $out 2>@1]
+    }
+
+    test "redis-cli --replica (Redis 7.0) shows our master's stream" {
+        set outfile [file join [srv 0 dir] replica.out]
+        set pid [exec $cli {*}[ri_cli_args] --replica > $outfile 2>@1 &]
+        wait_for_condition 500 20 {
+            [string match "*SYNC done*" [::file_content $outfile]]
+        } else {
+            catch {exec kill $pid}
+            fail "redis-cli --replica did not sync: [::file_content $outfile]"
+        }
+        r set streamed-key 1
+        wait_for_condition 500 20 {
+            [string match "*streamed-key*" [::file_content $outfile]]
+        } else {
+            catch {exec kill $pid}
+            fail "the stream did not reach redis-cli --replica"
+        }
+        exec kill $pid
+    }
+}

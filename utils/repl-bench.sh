@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# utils/repl-bench.sh: a side-by-side measurement (not a test) of a TLS full
+# sync under load, our server against a reference (Debian's Redis 7.0).
+#
+# For each server: a master with --size-mb of mixed data (1 KB strings, a
+# list, a hash, a set and a sorted set filled by redis-benchmark) on a TLS
+# port; two replicas of the same server with tls-replication yes start
+# their full sync (repl-diskless-sync yes, the 7.0 default, with no delay)
+# while redis-benchmark drives the master over TLS (SET/GET, 20 clients)
+# and a probe client (python3-redis over TLS) times one request after
+# another. Reported: the sync's duration (REPLICAOF until both links are
+# up) and the probe's p50/p99/max latency during the sync.
+#
+# Usage: utils/repl-bench.sh [--size-mb N] [--ours PATH] [--ref PATH]
+#                            [--base-port N]
+#   --size-mb N    dataset size (default 256; the issue's figure is 1024)
+#   --ours PATH    our server (default src/redis-server)
+#   --ref PATH     reference server (default /usr/bin/redis-server)
+#   --base-port N  first of the 3 ports used (default 23500)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+size_mb=256
+ours="$root/src/redis-server"
+ref=/usr/bin/redis-server
+base=23500
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --size-mb) size_mb="$2"; shift 2 ;;
+    --ours) ours="$2"; shift 2 ;;
+    --ref) ref="$2"; shift 2 ;;
+    --base-port) base="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+work="$(mktemp -d /tmp/repl-bench.XXXXXX)"
+certs="$work/tls"
+bash "$root/utils/gen-test-certs.sh" "$certs" >/dev/null 2>&1
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+tls_args=(--tls-cert-file "$certs/server.crt" --tls-key-file "$certs/server.key"
+    --tls-ca-cert-file "$certs/ca.crt" --tls-client-cert-file "$certs/client.crt"
+    --tls-client-key-file "$certs/client.key" --tls-replication yes)
+cli_tls=(--tls --cacert "$certs/ca.crt" --cert "$certs/client.crt" --key "$certs/client.key")
+
+# start <bin> <port> <dir>: a TLS-only server on <port>; prints its pid.
+start() {
+    mkdir -p "$3"
+    "$1" --port 0 --tls-port "$2" --bind 127.0.0.1 --dir "$3" --save "" \
+        --appendonly no --daemonize no --logfile "$3/log" \
+        --repl-diskless-sync yes --repl-diskless-sync-delay 0 \
+        "${tls_args[@]}" >/dev/null 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 200); do
+        redis-cli "${cli_tls[@]}" -p "$2" ping >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    echo "$pid"
+}
+
+cli() { local p="$1"; shift; redis-cli "${cli_tls[@]}" -p "$p" "$@"; }
+
+run() {
+    local name="$1" bin="$2"
+    local m=$base r1=$((base + 1)) r2=$((base + 2))
+    local mp r1p r2p
+    mp=$(start "$bin" $m "$work/$name/m"); pids+=("$mp")
+    local keys=$((size_mb * 1024 * 9 / 10))
+    local members=$((size_mb * 1024 / 10 * 2))
+    redis-benchmark "${cli_tls[@]}" -p $m -q -P 32 -c 8 -t set -n "$keys" \
+        -r "$keys" -d 1024 >/dev/null
+    redis-benchmark "${cli_tls[@]}" -p $m -q -P 32 -c 8 -t lpush,hset,sadd,zadd \
+        -n "$members" -r "$members" -d 32 >/dev/null
+    local mem
+    mem=$(cli $m info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')
+    r1p=$(start "$bin" $r1 "$work/$name/r1"); pids+=("$r1p")
+    r2p=$(start "$bin" $r2 "$work/$name/r2"); pids+=("$r2p")
+
+    redis-benchmark "${cli_tls[@]}" -p $m -q -c 20 -t set,get -n 100000000 \
+        -r 100000 >/dev/null 2>&1 &
+    local bench=$!
+    pids+=("$bench")
+    /usr/bin/python3 - "$m" "$certs" "$work/$name/probe" <<'EOF' &
+import redis, ssl, sys, time
+port, certs, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+r = redis.Redis(port=port, ssl=True, ssl_ca_certs=certs + "/ca.crt",
+                ssl_certfile=certs + "/client.crt",
+                ssl_keyfile=certs + "/client.key")
+lat = []
+stop = time.time() + 600
+with open(out + ".go", "w"):
+    pass
+while time.time() < stop:
+    t = time.perf_counter()
+    r.set("probe", "x")
+    lat.append((time.perf_counter() - t) * 1000)
+    try:
+        open(out + ".stop").close()
+        break
+    except OSError:
+        pass
+lat.sort()
+with open(out, "w") as f:
+    f.write("%.3f %.3f %.3f %d\n" % (lat[len(lat) // 2],
+            lat[int(len(lat) * 0.99)], lat[-1], len(lat)))
+EOF
+    local probe=$!
+    while [ ! -f "$work/$name/probe.go" ]; do sleep 0.05; done
+    sleep 1
+    local t0 t1
+    t0=$(date +%s.%N)
+    cli $r1 replicaof 127.0.0.1 $m >/dev/null
+    cli $r2 replicaof 127.0.0.1 $m >/dev/null
+    for _ in $(seq 1 12000); do
+        local a b
+        a=$(cli $r1 info replication | grep -c "master_link_status:up" || true)
+        b=$(cli $r2 info replication | grep -c "master_link_status:up" || true)
+        [ "$a" = 1 ] && [ "$b" = 1 ] && break
+        sleep 0.05
+    done
+    t1=$(date +%s.%N)
+    touch "$work/$name/probe.stop"
+    wait "$probe" || true
+    kill "$bench" 2>/dev/null || true
+    read -r p50 p99 max n < "$work/$name/probe"
+    printf "%-6s dataset %-10s sync %6.2f s   probe p50 %7s ms  p99 %7s ms  max %8s ms  (%s requests)\n" \
+        "$name" "$mem" "$(echo "$t1 - $t0" | bc)" "$p50" "$p99" "$max" "$n"
+    for p in "$mp" "$r1p" "$r2p"; do kill "$p" 2>/dev/null || true; done
+    sleep 1
+}
+
+echo "TLS full sync to two replicas under load, ${size_mb} MB requested"
+run ours "$ours"
+run ref "$ref"
