@@ -20,6 +20,7 @@
 #include <syslog.h>
 
 #include "server.h"
+#include "cluster.h"
 #include "tls.h"
 
 struct redisServer server;
@@ -555,6 +556,8 @@ int processCommand(client *c) {
         rejectCommand(c, shared.noautherr);
         return C_OK;
     }
+    /* Cluster mode: -MOVED, -ASK, -CROSSSLOT... for keys served elsewhere. */
+    if (server.cluster_enabled && clusterRedirectIfNeeded(c)) return C_OK;
     /* Out of memory: refuse commands that may grow the dataset. */
     if (server.maxmemory && (c->cmd->flags & CMD_DENYOOM) &&
         !mustObeyClient(c) && performEvictions() == EVICT_FAIL) {
@@ -592,6 +595,9 @@ int processCommand(client *c) {
         return C_OK;
     }
     call(c, CMD_CALL_FULL);
+    /* ASKING lasts for one command (or one transaction). */
+    if (c->cmd && c->cmd->proc != askingCommand && !(c->flags & CLIENT_MULTI))
+        c->flags &= ~CLIENT_ASKING;
     return C_OK;
 }
 
@@ -927,6 +933,7 @@ static void initServer(void) {
         serverPanic("Can't create event loop timers.");
     aeSetBeforeSleepProc(server.el, beforeSleep);
     aeSetAfterSleepProc(server.el, afterSleep);
+    if (server.cluster_enabled) clusterInit();
 }
 
 /* Forks a child for background work (RDB snapshot, AOF rewrite). In the

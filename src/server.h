@@ -491,6 +491,24 @@ struct redisServer {
     char runid[CONFIG_RUN_ID_SIZE + 1];
     int sentinel_mode;
     int cluster_enabled;
+    /* Cluster (cluster.c reads these; config.c sets them) */
+    char *cluster_configfile;
+    long long cluster_node_timeout;
+    int cluster_port;
+    char *cluster_announce_ip;
+    int cluster_announce_port;
+    int cluster_announce_tls_port;
+    int cluster_announce_bus_port;
+    char *cluster_announce_hostname;
+    int cluster_preferred_endpoint_type;
+    int cluster_slave_validity_factor;
+    int cluster_migration_barrier;
+    int cluster_allow_replica_migration;
+    int cluster_require_full_coverage;
+    int cluster_allow_reads_when_down;
+    int cluster_allow_pubsubshard_when_down;
+    int cluster_slave_no_failover;
+    unsigned long long cluster_link_sendbuf_limit_bytes;
     /* Networking */
     int port;
     int tls_port;
