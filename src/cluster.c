@@ -2018,6 +2018,15 @@ int clusterRedirectIfNeeded(client *c) {
                                          sdsLen(key->ptr))))
                     multiple = 1;
             }
+            /* A key on its way out with MIGRATE: a write now could be
+             * lost when the migrated copy replaces it. */
+            if ((mcmd->flags & CMD_WRITE) && migrateKeyIsBusy(key)) {
+                zfree(keys);
+                clusterRejectRedirect(c, sdsNew("-TRYAGAIN Multiple keys "
+                                                "request during rehashing of "
+                                                "slot"));
+                return 1;
+            }
             if ((migrating || importing) &&
                 lookupKeyReadWithFlags(&server.db[0], key,
                                        LOOKUP_NOTOUCH | LOOKUP_NOSTATS |

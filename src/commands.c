@@ -77,6 +77,10 @@
 #define KINCOMPLETE CMD_KEY_INCOMPLETE
 #define KVARFLAGS CMD_KEY_VARIABLE_FLAGS
 
+/* Key extraction of MIGRATE (migrate.c). */
+int migrateGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
+                   int max);
+
 /* Key extraction of SORT and SORT_RO (sort.c); declared here because only
  * the command table refers to them. */
 int sortGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
@@ -995,6 +999,18 @@ struct redisCommand redisCommandTable[] = {
         "obtained using DUMP.",
         SPECS(KSP(KOW | KUPD, BSI(1), FKR(0, 1, 0)))),
     /* ---- cluster (issue 11) ---- */
+    CMD("migrate", migrateCommand, -6,
+        W | CMD_MOVABLE_KEYS, KS | WR | SL | DG, 3, 3, 1, "generic", "2.6.0",
+        "Atomically transfer a key from a Redis instance to another one.",
+        .getkeys_proc = migrateGetKeys,
+        SPECS(KSP(KRW | KACC | KDEL, BSI(3), FKR(0, 1, 0)),
+              KSPN(KRW | KACC | KDEL | KINCOMPLETE, BSK("KEYS", -2),
+                   FKR(-1, 1, 0), NULL)),
+        TIPS("nondeterministic_output")),
+    CMD("restore-asking", restoreCommand, -4, W | M | CMD_ASKING,
+        KS | WR | SL | DG, 1, 1, 1, "server", "3.0.0",
+        "An internal command for migrating keys in a cluster",
+        SPECS(KSP(KOW | KUPD, BSI(1), FKR(0, 1, 0)))),
     SUBS("cluster", -2, 0, SL, "cluster", "3.0.0",
          "A container for cluster commands", clusterSubcommands),
     CMD("readonly", readonlyCommand, 1, F | L | S, FA | CN, 0, 0, 0,

@@ -892,6 +892,7 @@ static void initServer(void) {
     setTypeInit();
     zsetTypeInit();
     rdbInit();
+    migrateInit();
 
     server.listeners[0].ct = connTypeOfSocket();
     server.listeners[1].ct = connTypeOfTls();

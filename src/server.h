@@ -172,7 +172,8 @@ typedef struct redisDb {
 #define BLOCKED_ZSET 5
 #define BLOCKED_POSTPONE 6
 #define BLOCKED_PAUSE 7
-#define BLOCKED_NUM 8
+#define BLOCKED_MIGRATE 8 /* MIGRATE waiting for its target */
+#define BLOCKED_NUM 9
 
 /* A chunk of reply bytes. Bytes in [0, used) are the reply; a block being
  * written has its first sentlen bytes already on the wire. */
@@ -1071,6 +1072,9 @@ void unblockClient(client *c);
 void replyToBlockedClientTimedOut(client *c);
 void blockedBeforeSleep(void);
 void blockedInit(void);
+/* MIGRATE (migrate.c): set-up, and whether a key is being moved. */
+void migrateInit(void);
+int migrateKeyIsBusy(robj *key);
 /* A type's serve function: try to answer <c>, blocked on <key>; return 1
  * if it was answered (it will be unblocked), 0 if the key cannot serve it. */
 typedef int blockedServeProc(client *c, redisDb *db, robj *key);
