@@ -202,7 +202,7 @@ static void migrateFinish(migrateOp *op, const char *ioerr) {
     client *c = op->c;
     if (c) {
         if (ioerr)
-            addReplyErrorSds(c, sdsNew(ioerr));
+            addReplyErrorSds(c, sdsCatPrintf(sdsEmpty(), "-%s", ioerr));
         else if (op->error)
             addReplyErrorFormat(c, "Target instance replied with error: %s",
                                 op->error);
