@@ -658,7 +658,7 @@ static int clusterSaveConfig(void) {
     }
     size_t off = 0, len = sdsLen(content);
     while (off < len) {
-        ssize_t w = write(fd, content + off, len - off);
+        ssize_t w = write(fd, content + off, len - off); /* lint:not-socket */
         if (w <= 0) {
             if (w == -1 && errno == EINTR) continue;
             goto fail;
