@@ -116,6 +116,9 @@ static struct redisCommand xinfoSubcommands[] = {
         TIPS("nondeterministic_output")),
     END};
 #undef STM
+/* Key extraction of MIGRATE (migrate.c). */
+int migrateGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
+                   int max);
 
 /* Key extraction of SORT and SORT_RO (sort.c); declared here because only
  * the command table refers to them. */
@@ -362,6 +365,74 @@ static struct redisCommand functionSubcommands[] = {
     "assume the worst, RW and UPDATE"
 #define EVAL_RO_NOTES "We cannot tell how the keys will be used so we " \
     "assume the worst, RO and ACCESS"
+/* ---- cluster (issue 11): every subcommand runs clusterCommand ---- */
+
+static struct redisCommand clusterSubcommands[] = {
+    CMD("addslots", clusterCommand, -3, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Assign new hash slots to receiving node"),
+    CMD("addslotsrange", clusterCommand, -4, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "7.0.0", "Assign new hash slots to receiving node"),
+    CMD("bumpepoch", clusterCommand, 2, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Advance the cluster config epoch",
+        TIPS("nondeterministic_output")),
+    CMD("count-failure-reports", clusterCommand, 3, A | S, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Return the number of failure reports active for a given node",
+        TIPS("nondeterministic_output")),
+    CMD("countkeysinslot", clusterCommand, 3, S, SL, 0, 0, 0, "cluster",
+        "3.0.0", "Return the number of local keys in the specified hash slot"),
+    CMD("delslots", clusterCommand, -3, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Set hash slots as unbound in receiving node"),
+    CMD("delslotsrange", clusterCommand, -4, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "7.0.0", "Set hash slots as unbound in receiving node"),
+    CMD("failover", clusterCommand, -2, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Forces a replica to perform a manual failover of its master."),
+    CMD("flushslots", clusterCommand, 2, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Delete a node's own slots information"),
+    CMD("forget", clusterCommand, 3, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Remove a node from the nodes table"),
+    CMD("getkeysinslot", clusterCommand, 4, S, SL, 0, 0, 0, "cluster",
+        "3.0.0", "Return local key names in the specified hash slot",
+        TIPS("nondeterministic_output")),
+    CMD("help", clusterCommand, 2, L | S, SL, 0, 0, 0, "cluster",
+        "5.0.0", "Show helpful text about the different subcommands"),
+    CMD("info", clusterCommand, 2, S, SL, 0, 0, 0, "cluster",
+        "3.0.0", "Provides info about Redis Cluster node state",
+        TIPS("nondeterministic_output")),
+    CMD("keyslot", clusterCommand, 3, S, SL, 0, 0, 0, "cluster",
+        "3.0.0", "Returns the hash slot of the specified key"),
+    CMD("links", clusterCommand, 2, S, SL, 0, 0, 0, "cluster",
+        "7.0.0", "Returns a list of all TCP links to and from peer nodes in cluster",
+        TIPS("nondeterministic_output")),
+    CMD("meet", clusterCommand, -4, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Force a node cluster to handshake with another node"),
+    CMD("myid", clusterCommand, 2, S, SL, 0, 0, 0, "cluster",
+        "3.0.0", "Return the node id"),
+    CMD("nodes", clusterCommand, 2, S, SL, 0, 0, 0, "cluster",
+        "3.0.0", "Get Cluster config for the node",
+        TIPS("nondeterministic_output")),
+    CMD("replicas", clusterCommand, 3, A | S, AD | SL | DG, 0, 0, 0, "cluster",
+        "5.0.0", "List replica nodes of the specified master node",
+        TIPS("nondeterministic_output")),
+    CMD("replicate", clusterCommand, 3, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Reconfigure a node as a replica of the specified master node"),
+    CMD("reset", clusterCommand, -2, A | S | NS, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Reset a Redis Cluster node"),
+    CMD("saveconfig", clusterCommand, 2, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Forces the node to save cluster state on disk"),
+    CMD("set-config-epoch", clusterCommand, 3, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Set the configuration epoch in a new node"),
+    CMD("setslot", clusterCommand, -4, A | S | CMD_NO_ASYNC_LOADING, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "Bind a hash slot to a specific node"),
+    CMD("shards", clusterCommand, 2, S, SL, 0, 0, 0, "cluster",
+        "7.0.0", "Get array of cluster slots to node mappings",
+        TIPS("nondeterministic_output")),
+    CMD("slaves", clusterCommand, 3, A | S, AD | SL | DG, 0, 0, 0, "cluster",
+        "3.0.0", "List replica nodes of the specified master node",
+        TIPS("nondeterministic_output")),
+    CMD("slots", clusterCommand, 2, S, SL, 0, 0, 0, "cluster",
+        "3.0.0", "Get array of Cluster slot to node mappings",
+        TIPS("nondeterministic_output")),
+    END};
 
 struct redisCommand redisCommandTable[] = {
     /* connection */
@@ -1083,6 +1154,29 @@ struct redisCommand redisCommandTable[] = {
         "Create a key using the provided serialized value, previously "
         "obtained using DUMP.",
         SPECS(KSP(KOW | KUPD, BSI(1), FKR(0, 1, 0)))),
+    /* ---- cluster (issue 11) ---- */
+    CMD("migrate", migrateCommand, -6,
+        W | CMD_MOVABLE_KEYS, KS | WR | SL | DG, 3, 3, 1, "generic", "2.6.0",
+        "Atomically transfer a key from a Redis instance to another one.",
+        .getkeys_proc = migrateGetKeys,
+        SPECS(KSP(KRW | KACC | KDEL, BSI(3), FKR(0, 1, 0)),
+              KSPN(KRW | KACC | KDEL | KINCOMPLETE, BSK("KEYS", -2),
+                   FKR(-1, 1, 0), NULL)),
+        TIPS("nondeterministic_output")),
+    CMD("restore-asking", restoreCommand, -4, W | M | CMD_ASKING,
+        KS | WR | SL | DG, 1, 1, 1, "server", "3.0.0",
+        "An internal command for migrating keys in a cluster",
+        SPECS(KSP(KOW | KUPD, BSI(1), FKR(0, 1, 0)))),
+    SUBS("cluster", -2, 0, SL, "cluster", "3.0.0",
+         "A container for cluster commands", clusterSubcommands),
+    CMD("readonly", readonlyCommand, 1, F | L | S, FA | CN, 0, 0, 0,
+        "cluster", "3.0.0",
+        "Enables read queries for a connection to a cluster replica node"),
+    CMD("readwrite", readwriteCommand, 1, F | L | S, FA | CN, 0, 0, 0,
+        "cluster", "3.0.0",
+        "Disables read queries for a connection to a cluster replica node"),
+    CMD("asking", askingCommand, 1, F, FA | CN, 0, 0, 0, "cluster", "3.0.0",
+        "Sent by cluster clients after an -ASK redirect"),
 
     /* ---- bitmaps, HyperLogLog, geo (issue 13) ---- */
 #define BM ACL_CATEGORY_BITMAP

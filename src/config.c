@@ -9,6 +9,7 @@
  * all of its directives or none of them; secrets never reach the log. */
 #include "server.h"
 #include "aof.h"
+#include "cluster.h"
 #include "tls.h"
 
 #include <ctype.h>
@@ -89,6 +90,11 @@ struct standardConfig {
 /* Enums                                                               */
 /* ------------------------------------------------------------------ */
 
+static const configEnum clusterEndpointEnum[] = {
+    {"ip", CLUSTER_ENDPOINT_TYPE_IP},
+    {"hostname", CLUSTER_ENDPOINT_TYPE_HOSTNAME},
+    {"unknown-endpoint", CLUSTER_ENDPOINT_TYPE_UNKNOWN_ENDPOINT},
+    {NULL, 0}};
 static const configEnum loglevelEnum[] = {{"debug", LL_DEBUG},
                                           {"verbose", LL_VERBOSE},
                                           {"notice", LL_NOTICE},
@@ -527,6 +533,23 @@ static sds replicaofGet(void) {
 /* Checks, updates and apply functions                                 */
 /* ------------------------------------------------------------------ */
 
+/* cluster-announce-hostname: what Redis 7.0 accepts (letters, digits,
+ * '-' and '.', under 256 bytes), since it travels in the bus extension. */
+static int checkClusterHostname(const char *val, char *err, size_t errlen) {
+    if (strlen(val) >= 256) {
+        errSet(err, errlen, "Hostnames must be less than 256 characters");
+        return C_ERR;
+    }
+    for (const char *p = val; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.') {
+            errSet(err, errlen, "Hostnames may only contain alphanumeric "
+                                "characters, hyphens or dots");
+            return C_ERR;
+        }
+    }
+    return C_OK;
+}
+
 static int checkDbfilename(const char *val, char *err, size_t errlen) {
     if (!pathIsBaseName((char *)val)) {
         errSet(err, errlen, "dbfilename can't be a path, just a filename");
@@ -735,6 +758,45 @@ static standardConfig configs[] = {
     ENUM_CFG("enable-protected-configs", NULL, CF_IMMUTABLE,
              enable_protected_configs, protectedEnum, 0, NULL),
     BOOL_CFG("cluster-enabled", NULL, CF_IMMUTABLE, cluster_enabled, 0, NULL),
+    STR_CFG("cluster-config-file", NULL, CF_IMMUTABLE, cluster_configfile,
+            "nodes.conf", NULL),
+    NUM_CFG("cluster-node-timeout", NULL, 0, NK_LL, cluster_node_timeout, 0,
+            LLONG_MAX, 15000, NULL),
+    NUM_CFG("cluster-port", NULL, CF_IMMUTABLE, NK_INT, cluster_port, 0, 65535,
+            0, NULL),
+    STR_CFG("cluster-announce-ip", NULL, CF_NULL_EMPTY, cluster_announce_ip, "",
+            NULL),
+    NUM_CFG("cluster-announce-port", NULL, 0, NK_INT, cluster_announce_port, 0,
+            65535, 0, NULL),
+    NUM_CFG("cluster-announce-tls-port", NULL, 0, NK_INT,
+            cluster_announce_tls_port, 0, 65535, 0, NULL),
+    NUM_CFG("cluster-announce-bus-port", NULL, 0, NK_INT,
+            cluster_announce_bus_port, 0, 65535, 0, NULL),
+    {.name = "cluster-announce-hostname",
+     .type = CT_STRING,
+     .flags = CF_NULL_EMPTY,
+     .field = &server.cluster_announce_hostname,
+     .defstr = "",
+     .check = checkClusterHostname},
+    ENUM_CFG("cluster-preferred-endpoint-type", NULL, 0,
+             cluster_preferred_endpoint_type, clusterEndpointEnum,
+             CLUSTER_ENDPOINT_TYPE_IP, NULL),
+    NUM_CFG("cluster-replica-validity-factor", "cluster-slave-validity-factor",
+            0, NK_INT, cluster_slave_validity_factor, 0, INT_MAX, 10, NULL),
+    NUM_CFG("cluster-migration-barrier", NULL, 0, NK_INT,
+            cluster_migration_barrier, 0, INT_MAX, 1, NULL),
+    BOOL_CFG("cluster-allow-replica-migration", NULL, 0,
+             cluster_allow_replica_migration, 1, NULL),
+    BOOL_CFG("cluster-require-full-coverage", NULL, 0,
+             cluster_require_full_coverage, 1, NULL),
+    BOOL_CFG("cluster-allow-reads-when-down", NULL, 0,
+             cluster_allow_reads_when_down, 0, NULL),
+    BOOL_CFG("cluster-allow-pubsubshard-when-down", NULL, 0,
+             cluster_allow_pubsubshard_when_down, 1, NULL),
+    BOOL_CFG("cluster-replica-no-failover", "cluster-slave-no-failover", 0,
+             cluster_slave_no_failover, 0, NULL),
+    NUM_CFG("cluster-link-sendbuf-limit", NULL, CF_MEMORY, NK_ULL,
+            cluster_link_sendbuf_limit_bytes, 0, LLONG_MAX, 0, NULL),
     /* Persistence */
     {.name = "dbfilename",
      .type = CT_STRING,

@@ -23,6 +23,7 @@
  * counts only count shard channels, whereas channel and pattern
  * confirmations count channels plus patterns (observed on Redis 7.0.15). */
 #include "server.h"
+#include "cluster.h"
 
 /* One namespace of subscriptions: which dicts hold it and which words its
  * replies use. The shared objects are reached through their address since
@@ -335,14 +336,20 @@ void sunsubscribeCommand(client *c) {
  * too (Redis 7.0 standalone behaviour); SPUBLISH likewise. */
 void publishCommand(client *c) {
     int receivers = pubsubPublishMessage(c->argv[1], c->argv[2], 0);
-    forceCommandPropagation(c, PROPAGATE_REPL);
+    if (server.cluster_enabled)
+        clusterPropagatePublish(c->argv[1], c->argv[2], 0);
+    else
+        forceCommandPropagation(c, PROPAGATE_REPL);
     addReplyLongLong(c, receivers);
 }
 
 /* SPUBLISH shardchannel message: replies with the number of receivers. */
 void spublishCommand(client *c) {
     int receivers = pubsubPublishMessage(c->argv[1], c->argv[2], 1);
-    forceCommandPropagation(c, PROPAGATE_REPL);
+    if (server.cluster_enabled)
+        clusterPropagatePublish(c->argv[1], c->argv[2], 1);
+    else
+        forceCommandPropagation(c, PROPAGATE_REPL);
     addReplyLongLong(c, receivers);
 }
 

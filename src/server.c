@@ -21,6 +21,7 @@
 
 #include "server.h"
 #include "stream.h"
+#include "cluster.h"
 #include "tls.h"
 
 struct redisServer server;
@@ -573,6 +574,8 @@ int processCommand(client *c) {
         rejectCommand(c, scriptBusyError());
         return C_OK;
     }
+    /* Cluster mode: -MOVED, -ASK, -CROSSSLOT... for keys served elsewhere. */
+    if (server.cluster_enabled && clusterRedirectIfNeeded(c)) return C_OK;
     /* Out of memory: refuse commands that may grow the dataset. */
     if (server.maxmemory && (c->cmd->flags & CMD_DENYOOM) &&
         !mustObeyClient(c) && performEvictions() == EVICT_FAIL) {
@@ -616,6 +619,9 @@ int processCommand(client *c) {
         return C_OK;
     }
     call(c, CMD_CALL_FULL);
+    /* ASKING lasts for one command (or one transaction). */
+    if (c->cmd && c->cmd->proc != askingCommand && !(c->flags & CLIENT_MULTI))
+        c->flags &= ~CLIENT_ASKING;
     return C_OK;
 }
 
@@ -913,6 +919,7 @@ static void initServer(void) {
     rdbInit();
     scriptingInit();
     replicationInit();
+    migrateInit();
 
     server.listeners[0].ct = connTypeOfSocket();
     server.listeners[1].ct = connTypeOfTls();
@@ -954,6 +961,7 @@ static void initServer(void) {
         serverPanic("Can't create event loop timers.");
     aeSetBeforeSleepProc(server.el, beforeSleep);
     aeSetAfterSleepProc(server.el, afterSleep);
+    if (server.cluster_enabled) clusterInit();
 }
 
 /* Forks a child for background work (RDB snapshot, AOF rewrite). In the

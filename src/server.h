@@ -178,7 +178,8 @@ typedef struct redisDb {
 #define BLOCKED_ZSET 5
 #define BLOCKED_POSTPONE 6
 #define BLOCKED_PAUSE 7
-#define BLOCKED_NUM 8
+#define BLOCKED_MIGRATE 8 /* MIGRATE waiting for its target */
+#define BLOCKED_NUM 9
 
 /* A chunk of reply bytes. Bytes in [0, used) are the reply; a block being
  * written has its first sentlen bytes already on the wire. */
@@ -498,6 +499,24 @@ struct redisServer {
     char runid[CONFIG_RUN_ID_SIZE + 1];
     int sentinel_mode;
     int cluster_enabled;
+    /* Cluster (cluster.c reads these; config.c sets them) */
+    char *cluster_configfile;
+    long long cluster_node_timeout;
+    int cluster_port;
+    char *cluster_announce_ip;
+    int cluster_announce_port;
+    int cluster_announce_tls_port;
+    int cluster_announce_bus_port;
+    char *cluster_announce_hostname;
+    int cluster_preferred_endpoint_type;
+    int cluster_slave_validity_factor;
+    int cluster_migration_barrier;
+    int cluster_allow_replica_migration;
+    int cluster_require_full_coverage;
+    int cluster_allow_reads_when_down;
+    int cluster_allow_pubsubshard_when_down;
+    int cluster_slave_no_failover;
+    unsigned long long cluster_link_sendbuf_limit_bytes;
     /* Networking */
     int port;
     int tls_port;
@@ -1077,6 +1096,9 @@ void unblockClient(client *c);
 void replyToBlockedClientTimedOut(client *c);
 void blockedBeforeSleep(void);
 void blockedInit(void);
+/* MIGRATE (migrate.c): set-up, and whether a key is being moved. */
+void migrateInit(void);
+int migrateKeyIsBusy(robj *key);
 /* A type's serve function: try to answer <c>, blocked on <key>; return 1
  * if it was answered (it will be unblocked), 0 if the key cannot serve it
  * (nor the clients after it), -1 if only <c> cannot be served yet. */

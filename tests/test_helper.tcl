@@ -140,7 +140,8 @@ proc collect_test_files {} {
         return $files
     }
     set files {}
-    foreach d {unit unit/type integration interop sentinel cluster} {
+    # tests/cluster runs through ./runtest-cluster.
+    foreach d {unit unit/type integration interop sentinel} {
         set dir [file join $::tests_dir $d]
         if {![file isdirectory $dir]} continue
         foreach f [lsort [glob -nocomplain -directory $dir -types f *.tcl]] {

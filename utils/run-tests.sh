@@ -3,7 +3,8 @@
 # "N passed, N failed[, N skipped]". Exits non-zero if anything failed.
 #
 # Suites: the C unit tests (src/unit/test_*), ./runtest (plain) and
-# ./runtest --tls. Extra arguments are passed to both ./runtest runs.
+# ./runtest --tls, ./runtest-cluster (plain) and ./runtest-cluster --tls.
+# Extra arguments are passed to every ./runtest and ./runtest-cluster run.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -58,6 +59,12 @@ tally "runtest" "$logdir/runtest-plain.log" "${PIPESTATUS[0]}"
 
 ./runtest --tls "$@" 2>&1 | tee "$logdir/runtest-tls.log"
 tally "runtest --tls" "$logdir/runtest-tls.log" "${PIPESTATUS[0]}"
+
+./runtest-cluster "$@" 2>&1 | tee "$logdir/runtest-cluster-plain.log"
+tally "runtest-cluster" "$logdir/runtest-cluster-plain.log" "${PIPESTATUS[0]}"
+
+./runtest-cluster --tls "$@" 2>&1 | tee "$logdir/runtest-cluster-tls.log"
+tally "runtest-cluster --tls" "$logdir/runtest-cluster-tls.log" "${PIPESTATUS[0]}"
 
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,0 +1,92 @@
+# cluster.tcl -- starting small clusters of the server under test.
+#
+# start_cluster <n> ?overrides? { body } starts <n> servers with cluster mode
+# on (short node timeout, bus port from this worker's range, tls-cluster in
+# --tls mode), gives each an equal share of the 16384 slots and a distinct
+# config epoch, MEETs them all and waits until every node sees <n> nodes
+# and cluster_state:ok. Inside <body>, level 0 is the last node and
+# -(n-1) the first; cluster_node_ids gives the ids from the first on.
+
+proc cluster_overrides {extra} {
+    set o [list cluster-enabled yes cluster-node-timeout 1000 \
+               cluster-port [::next_port]]
+    if {$::tls} {lappend o tls-cluster yes}
+    return [concat $o $extra]
+}
+
+# The value of <field> in CLUSTER INFO of the server at <level>.
+proc cluster_info_field {level field} {
+    foreach line [split [r $level cluster info] "\r\n"] {
+        if {[string match "$field:*" $line]} {
+            return [string range $line [expr {[string length $field] + 1}] end]
+        }
+    }
+    return ""
+}
+
+# 1 when every one of the <n> innermost servers knows <n> nodes, none in
+# handshake, and says cluster_state:ok.
+proc cluster_is_ready {n} {
+    for {set i 0} {$i < $n} {incr i} {
+        set level [expr {-$i}]
+        if {[cluster_info_field $level cluster_state] ne "ok"} {return 0}
+        if {[cluster_info_field $level cluster_known_nodes] != $n} {return 0}
+        if {[string match "*handshake*" [r $level cluster nodes]]} {return 0}
+    }
+    return 1
+}
+
+proc cluster_wait_ready {n} {
+    wait_for_condition 300 50 {[cluster_is_ready $n]} else {
+        fail "cluster of $n nodes did not become ready"
+    }
+}
+
+# Slots, epochs and MEETs for the <n> innermost servers.
+proc cluster_join {n} {
+    set per [expr {16384 / $n}]
+    for {set i 0} {$i < $n} {incr i} {
+        set level [expr {-($n - 1) + $i}]
+        set first [expr {$i * $per}]
+        set last [expr {$i == $n - 1 ? 16383 : ($i + 1) * $per - 1}]
+        r $level cluster addslotsrange $first $last
+        r $level cluster set-config-epoch [expr {$i + 1}]
+    }
+    set first_level [expr {-($n - 1)}]
+    for {set i 1} {$i < $n} {incr i} {
+        set level [expr {-($n - 1) + $i}]
+        r $first_level cluster meet 127.0.0.1 [srv $level port] \
+            [lindex [r $level config get cluster-port] 1]
+    }
+    cluster_wait_ready $n
+}
+
+proc cluster_node_ids {n} {
+    set ids {}
+    for {set i 0} {$i < $n} {incr i} {
+        lappend ids [r [expr {-($n - 1) + $i}] cluster myid]
+    }
+    return $ids
+}
+
+proc start_cluster_nodes {n left overrides body} {
+    if {$left == 0} {
+        cluster_join $n
+        uplevel #0 $body
+        return
+    }
+    start_server [list overrides [cluster_overrides $overrides]] {
+        start_cluster_nodes $n [expr {$left - 1}] $overrides $body
+    }
+}
+
+proc start_cluster {n args} {
+    set overrides {}
+    if {[llength $args] == 2} {
+        set overrides [lindex $args 0]
+        set body [lindex $args 1]
+    } else {
+        set body [lindex $args 0]
+    }
+    uplevel 1 [list start_cluster_nodes $n $n $overrides $body]
+}
