@@ -211,7 +211,7 @@ static void sentinelEvent(int level, const char *type, sentinelInstance *ri,
 static void sentinelFlushConfig(void);
 static void sentinelReleaseInstance(sentinelInstance *ri);
 static void sentinelLinkClose(sentinelLink *l);
-static void sentinelResetMaster(sentinelInstance *ri);
+static void sentinelResetMaster(sentinelInstance *ri, int keep_sentinels);
 static void sentinelScheduleScriptExecution(char *path, ...);
 static int sentinelSendReplicaOf(sentinelInstance *ri, const char *host,
                                  int port);
@@ -1123,6 +1123,17 @@ static void sentinelInfoReplyCallback(sentinelInstance *ri, respReply *r) {
 /* Hello messages                                                      */
 /* ------------------------------------------------------------------ */
 
+/* The address clients and other sentinels must use for <master>: once
+ * our failover promoted a replica (config epoch already bumped), that
+ * replica's, so that the hello messages never pair the new epoch with the
+ * old address. */
+static sentinelInstance *sentinelCurrentMasterAddr(sentinelInstance *master) {
+    if ((master->flags & SRI_FAILOVER_IN_PROGRESS) && master->promoted_slave &&
+        master->failover_state >= SENTINEL_FAILOVER_STATE_RECONF_SLAVES)
+        return master->promoted_slave;
+    return master;
+}
+
 /* This sentinel's address as others must use it: announce-ip, else the
  * local address of <l>'s connection; the port is announce-port, else the
  * TLS port when links are TLS, else the plain port. */
@@ -1152,9 +1163,11 @@ static int sentinelSendHello(sentinelInstance *ri) {
     int port;
     if (sentinelAnnounceSelf(&ri->cc, ip, sizeof(ip), &port) != 0) return -1;
     char payload[NET_IP_STR_LEN * 2 + 512];
+    sentinelInstance *addr = sentinelCurrentMasterAddr(m);
     snprintf(payload, sizeof(payload), "%s,%d,%s,%llu,%s,%s,%d,%llu", ip, port,
              sentinel.myid, (unsigned long long)sentinel.current_epoch, m->name,
-             announceAddr(m), m->port, (unsigned long long)m->config_epoch);
+             announceAddr(addr), addr->port,
+             (unsigned long long)m->config_epoch);
     if (sentinelSend(&ri->cc, sentinelDiscardReplyCallback, "PUBLISH",
                      SENTINEL_HELLO_CHANNEL, payload, NULL) != 0)
         return -1;
@@ -1188,7 +1201,8 @@ static void sentinelResetMasterAndChangeAddress(sentinelInstance *master,
         hosts[n] = zstrdup(master->host);
         ports[n++] = master->port;
     }
-    sentinelResetMaster(master);
+    /* The other sentinels stay: they watch the same master name. */
+    sentinelResetMaster(master, 1);
     sdsFree(master->host);
     sdsFree(master->ip);
     master->host = sdsNew(host);
@@ -2066,14 +2080,14 @@ static void sentinelFailoverStateMachine(sentinelInstance *ri) {
 
 /* Forgets the replicas, the other sentinels and the failover state of
  * <ri> (SENTINEL RESET, a new master address). */
-static void sentinelResetMaster(sentinelInstance *ri) {
+static void sentinelResetMaster(sentinelInstance *ri, int keep_sentinels) {
     while (listLength(ri->slaves)) {
         listNode *ln = listFirst(ri->slaves);
         sentinelInstance *s = listNodeValue(ln);
         listDelNode(ri->slaves, ln);
         sentinelReleaseInstance(s);
     }
-    while (listLength(ri->sentinels)) {
+    while (!keep_sentinels && listLength(ri->sentinels)) {
         listNode *ln = listFirst(ri->sentinels);
         sentinelInstance *s = listNodeValue(ln);
         listDelNode(ri->sentinels, ln);
@@ -2150,7 +2164,9 @@ static void sentinelSendPeriodicCommands(sentinelInstance *ri) {
                              "%s,%d,%s,%llu,%s,%s,%d,%llu", ip, port,
                              sentinel.myid,
                              (unsigned long long)sentinel.current_epoch,
-                             m->name, announceAddr(m), m->port,
+                             m->name,
+                             announceAddr(sentinelCurrentMasterAddr(m)),
+                             sentinelCurrentMasterAddr(m)->port,
                              (unsigned long long)m->config_epoch);
                     (void)sentinelSend(&ri->cc, sentinelDiscardReplyCallback,
                                        "PUBLISH", SENTINEL_HELLO_CHANNEL,
@@ -2280,7 +2296,7 @@ static void addReplySentinelInstance(client *c, sentinelInstance *ri) {
                     ri->act_ping_time ? now - ri->act_ping_time : 0);
     addReplyFieldLL(c, "last-ok-ping-reply", now - ri->last_avail_time);
     addReplyFieldLL(c, "last-ping-reply", now - ri->last_pong_time);
-    fields += 11;
+    fields += 10;
     if (ri->flags & SRI_S_DOWN) {
         addReplyFieldLL(c, "s-down-time", now - ri->s_down_since_time);
         fields++;
@@ -2626,10 +2642,7 @@ void sentinelCommand(client *c) {
             addReplyNullArray(c);
             return;
         }
-        sentinelInstance *addr = ri;
-        if ((ri->flags & SRI_FAILOVER_IN_PROGRESS) && ri->promoted_slave &&
-            ri->failover_state >= SENTINEL_FAILOVER_STATE_RECONF_SLAVES)
-            addr = ri->promoted_slave;
+        sentinelInstance *addr = sentinelCurrentMasterAddr(ri);
         addReplyArrayLen(c, 2);
         addReplyBulkCString(c, announceAddr(addr));
         addReplyBulkLongLong(c, addr->port);
@@ -2668,7 +2681,7 @@ void sentinelCommand(client *c) {
         while ((ln = listNext(&it))) {
             sentinelInstance *m = listNodeValue(ln);
             if (stringmatch(c->argv[2]->ptr, m->name, 0)) {
-                sentinelResetMaster(m);
+                sentinelResetMaster(m, 0);
                 sentinelEvent(LL_WARNING, "+reset-master", m, "%@");
                 n++;
             }
