@@ -48,7 +48,7 @@ proc ::sentinel_spawn {bin name port lines {extra {}}} {
     set inst [dict create name $name pid $pid port $port conf $conf log $log bin $bin extra $extra]
     lappend ::sentinel_procs $inst
     set deadline [expr {[clock milliseconds] + 20000}]
-    while {[string first "Ready to accept connections" [::file_content $log]] < 0} {
+    while {![::instance_ready $log]} {
         if {![::process_alive $pid] || [clock milliseconds] > $deadline} {
             error "$name did not start:\n[::file_content $log][::file_content [file join $dir $name.out]]"
         }
@@ -89,13 +89,21 @@ proc ::restart_instance {inst} {
     dict set inst pid $pid
     lappend ::sentinel_procs $inst
     set deadline [expr {[clock milliseconds] + 20000}]
-    while {[string first "Ready to accept connections" [::file_content $log]] < 0} {
+    while {![::instance_ready $log]} {
         if {![::process_alive $pid] || [clock milliseconds] > $deadline} {
             error "restart failed:\n[::file_content $log]"
         }
         after 10
     }
     return $inst
+}
+
+# Debian's redis-sentinel never logs "Ready to accept connections"; its
+# id line comes once it listens.
+proc ::instance_ready {log} {
+    set t [::file_content $log]
+    return [expr {[string first "Ready to accept connections" $t] >= 0 ||
+                  [string first "Sentinel ID is" $t] >= 0}]
 }
 
 proc ::sentinel_client {port} {
