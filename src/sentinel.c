@@ -2087,6 +2087,15 @@ static void sentinelResetMaster(sentinelInstance *ri, int keep_sentinels) {
         listDelNode(ri->slaves, ln);
         sentinelReleaseInstance(s);
     }
+    /* Kept sentinels must not carry opinions about the old address. */
+    listIter kit;
+    listNode *kln;
+    listGetIterator(ri->sentinels, &kit, AL_START_HEAD);
+    while ((kln = listNext(&kit))) {
+        sentinelInstance *o = listNodeValue(kln);
+        o->flags &= ~SRI_MASTER_DOWN;
+        o->last_master_down_reply_time = 0;
+    }
     while (!keep_sentinels && listLength(ri->sentinels)) {
         listNode *ln = listFirst(ri->sentinels);
         sentinelInstance *s = listNodeValue(ln);
