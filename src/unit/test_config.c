@@ -663,7 +663,7 @@ TEST_CASE(testConfigGet) {
     }
     ASSERT_EQ_INT(lines, names * 2 + 1);
     /* The "sentinel" directive is a config-file line only. */
-    ASSERT(strstr(replies, "sentinel") == NULL);
+    ASSERT(strstr(replies, "\nsentinel\n") == NULL);
     char dir[4096];
     ASSERT(getcwd(dir, sizeof(dir)) != NULL);
     sds want = sdsCatPrintf(sdsEmpty(), "dir\n%s\n%%1\n", dir);
