@@ -10,6 +10,7 @@
 #include "server.h"
 #include "aof.h"
 #include "cluster.h"
+#include "sentinel.h"
 #include "tls.h"
 
 #include <ctype.h>
@@ -46,6 +47,7 @@ enum { NK_INT, NK_UINT, NK_LL, NK_ULL, NK_SIZE, NK_ULONG };
 #define CF_NULL_EMPTY (1 << 5) /* string: "" is stored as NULL */
 #define CF_SPLIT_SET (1 << 6)  /* special: CONFIG SET value split into args */
 #define CF_FORCE_REWRITE (1 << 7) /* CONFIG REWRITE always writes it */
+#define CF_HIDDEN (1 << 8)     /* config file only: unknown to CONFIG GET/SET */
 
 typedef struct configEnum {
     const char *name;
@@ -692,6 +694,18 @@ static int applyTls(char *err, size_t errlen) {
         .get = getf, .defstr = def, .apply = ap                              \
     }
 
+/* "sentinel <args...>" lines belong to sentinel.c (Sentinel mode only). */
+static int sentinelDirectiveSet(sds *argv, int argc, configSource src,
+                                char *err, size_t errlen) {
+    if (src == SRC_INIT) return C_OK;
+    return sentinelHandleDirective(argv, argc, err, errlen) == 0 ? C_OK
+                                                                   : C_ERR;
+}
+
+static sds sentinelDirectiveGet(void) {
+    return sdsEmpty();
+}
+
 #define MB (1024LL * 1024)
 #define TLS_STR(n, f, fl) \
     STR_CFG(n, NULL, CF_TLS | CF_NULL_EMPTY | (fl), f, "", applyTls)
@@ -968,6 +982,9 @@ static standardConfig configs[] = {
             0, 3600000, 10000, applyTls),
     BOOL_CFG("tls-verify-peer-name", NULL, CF_TLS, tls_verify_peer_name, 0,
              applyTls),
+    /* Sentinel's own directives and the state it writes back. */
+    SPECIAL_CFG("sentinel", NULL, CF_IMMUTABLE | CF_SPLIT_SET | CF_HIDDEN,
+                sentinelDirectiveSet, sentinelDirectiveGet, "", NULL),
 };
 
 #define NUM_CONFIGS ((int)(sizeof(configs) / sizeof(configs[0])))
@@ -1364,7 +1381,7 @@ void configGetCommand(client *c) {
         if (!patternHasGlob(pattern)) {
             int is_alias;
             standardConfig *cfg = configLookup(pattern, &is_alias);
-            if (cfg == NULL) continue;
+            if (cfg == NULL || (cfg->flags & CF_HIDDEN)) continue;
             int idx = (int)(cfg - configs) * 2 + is_alias;
             if (seen[idx]) continue;
             seen[idx] = 1;
@@ -1378,6 +1395,7 @@ void configGetCommand(client *c) {
             for (int a = 0; a < 2; a++) {
                 const char *name = a ? cfg->alias : cfg->name;
                 if (name == NULL || seen[i * 2 + a] ||
+                    (cfg->flags & CF_HIDDEN) ||
                     !stringmatch(pattern, name, 1))
                     continue;
                 seen[i * 2 + a] = 1;
@@ -1452,7 +1470,7 @@ void configSetCommand(client *c) {
     for (int j = 0; j < n; j++) {
         const char *name = c->argv[2 + j * 2]->ptr;
         standardConfig *cfg = configLookup(name, NULL);
-        if (cfg == NULL) {
+        if (cfg == NULL || (cfg->flags & CF_HIDDEN)) {
             addReplyErrorFormat(c,
                                 "Unknown option or number of arguments for "
                                 "CONFIG SET - '%s'",
@@ -1622,6 +1640,15 @@ static sds rewriteValue(const standardConfig *c) {
 }
 
 static void rewriteDirective(rewriteState *st, standardConfig *c) {
+    if (c->set == sentinelDirectiveSet) {
+        /* Sentinel's whole state, replacing the old "sentinel" lines. */
+        if (!server.sentinel_mode) return;
+        int n;
+        sds *lines = sentinelRewriteLines(&n);
+        for (int j = 0; j < n; j++) rewriteEmit(st, c, lines[j], 1);
+        zfree(lines);
+        return;
+    }
     int force = (c->flags & CF_FORCE_REWRITE) || !configIsDefault(c);
     sds line = sdsCatPrintf(sdsEmpty(), "%s ", c->name);
     if (c->set == saveSet) {

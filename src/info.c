@@ -410,8 +410,9 @@ static void registerBuiltinSections(void) {
 }
 
 /* Builds the INFO text for the sections named in <names> (lower case);
- * "default", "all" and "everything" select groups. */
-static sds genInfo(sds *names, int count) {
+ * "default", "all" and "everything" select groups. Sentinel's INFO uses it
+ * with the sections it serves. Caller frees the result. */
+sds genInfoString(sds *names, int count) {
     registerBuiltinSections();
     int all = 0, everything = 0, dflt = count == 0;
     for (int j = 0; j < count; j++) {
@@ -434,7 +435,7 @@ static sds genInfo(sds *names, int count) {
 void infoCommand(client *c) {
     sds *names = zmalloc(sizeof(sds) * (c->argc > 1 ? c->argc - 1 : 1));
     for (int j = 1; j < c->argc; j++) names[j - 1] = c->argv[j]->ptr;
-    sds info = genInfo(names, c->argc - 1);
+    sds info = genInfoString(names, c->argc - 1);
     zfree(names);
     addReplyVerbatim(c, info, sdsLen(info), "txt");
     sdsFree(info);
@@ -444,7 +445,7 @@ void infoCommand(client *c) {
 sds genRedisInfoString(dict *section_dict, int all_sections, int everything) {
     UNUSED(section_dict);
     sds name = sdsNew(everything ? "everything" : all_sections ? "all" : "default");
-    sds info = genInfo(&name, 1);
+    sds info = genInfoString(&name, 1);
     sdsFree(name);
     return info;
 }

@@ -1982,6 +1982,7 @@ static void rdbDebugReload(client *c) {
 /* Shutdown: kill a BGSAVE child, save when rules exist or SAVE was given
  * (never with NOSAVE). */
 static int rdbShutdownHook(int flags) {
+    if (server.sentinel_mode) return C_OK; /* Sentinel has no dataset */
     if (server.child_pid > 0 && server.child_type == CHILD_TYPE_RDB) {
         serverLog(LL_WARNING, "There is a child saving an .rdb. Killing it!");
         rdbKillChild();

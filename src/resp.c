@@ -401,3 +401,196 @@ respStatus respParse(respParser *p, const char *buf, size_t len,
     *consumed = off;
     return st;
 }
+
+/* ------------------------------------------------------------------ */
+/* Replies                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Finds the "\r\n" ending the line at <buf>+<pos>; returns the offset of
+ * the '\r' or -1 when the line is not complete. */
+static long long respReplyLineEnd(const char *buf, size_t len, size_t pos) {
+    const char *cr = memchr(buf + pos, '\r', len - pos);
+    if (cr == NULL) return -1;
+    size_t at = (size_t)(cr - buf);
+    if (at + 1 >= len) return -1;
+    return (long long)at;
+}
+
+/* Walks one reply starting at *<pos>; with <build> it also makes the tree
+ * in *<out>. The first pass runs without <build> so an incomplete reply
+ * costs no allocation. */
+static respStatus respReplyWalk(const char *buf, size_t len, size_t *pos,
+                                int depth, long long max_bulk, int build,
+                                respReply **out, const char **err) {
+    if (*pos >= len) return RESP_NEED_MORE;
+    if (depth > RESP_REPLY_MAX_DEPTH) {
+        *err = "reply nested too deeply";
+        return RESP_ERROR;
+    }
+    char t = buf[*pos];
+    long long eol = respReplyLineEnd(buf, len, *pos + 1);
+    if (eol < 0) {
+        if (len - *pos > 65536) {
+            *err = "reply line too long";
+            return RESP_ERROR;
+        }
+        return RESP_NEED_MORE;
+    }
+    if (buf[eol + 1] != '\n') {
+        *err = "line not ended by CRLF";
+        return RESP_ERROR;
+    }
+    const char *line = buf + *pos + 1;
+    size_t linelen = (size_t)eol - (*pos + 1);
+    size_t next = (size_t)eol + 2;
+    respReply *r = NULL;
+    if (build) {
+        r = zcalloc(sizeof(*r));
+    }
+    long long n = 0;
+    switch (t) {
+    case '+':
+    case '-':
+    case ',':
+    case '(':
+        if (r) {
+            r->type = t == '+'   ? RESP_REPLY_STATUS
+                      : t == '-' ? RESP_REPLY_ERROR
+                      : t == ',' ? RESP_REPLY_DOUBLE
+                                 : RESP_REPLY_BIGNUM;
+            r->str = sdsNewLen(line, linelen);
+        }
+        *pos = next;
+        break;
+    case ':':
+    case '#':
+        if (t == ':' && !string2ll(line, linelen, &n)) {
+            *err = "invalid integer";
+            goto fail;
+        }
+        if (t == '#') {
+            if (linelen != 1 || (line[0] != 't' && line[0] != 'f')) {
+                *err = "invalid boolean";
+                goto fail;
+            }
+            n = line[0] == 't';
+        }
+        if (r) {
+            r->type = t == ':' ? RESP_REPLY_INTEGER : RESP_REPLY_BOOL;
+            r->integer = n;
+        }
+        *pos = next;
+        break;
+    case '_':
+        if (r) r->type = RESP_REPLY_NIL;
+        *pos = next;
+        break;
+    case '$':
+    case '=':
+    case '!':
+        if (!string2ll(line, linelen, &n) || n < -1 ||
+            (n == -1 && t != '$')) {
+            *err = "invalid bulk length";
+            goto fail;
+        }
+        if (n > max_bulk) {
+            *err = "bulk too long";
+            goto fail;
+        }
+        if (n == -1) {
+            if (r) r->type = RESP_REPLY_NIL;
+            *pos = next;
+            break;
+        }
+        if (len - next < (size_t)n + 2) {
+            if (r) respReplyFree(r);
+            return RESP_NEED_MORE;
+        }
+        if (buf[next + n] != '\r' || buf[next + n + 1] != '\n') {
+            *err = "bulk not ended by CRLF";
+            goto fail;
+        }
+        if (r) {
+            r->type = t == '$'   ? RESP_REPLY_STRING
+                      : t == '!' ? RESP_REPLY_ERROR
+                                 : RESP_REPLY_VERB;
+            if (t == '=' && n >= 4)
+                r->str = sdsNewLen(buf + next + 4, (size_t)n - 4);
+            else
+                r->str = sdsNewLen(buf + next, (size_t)n);
+        }
+        *pos = next + (size_t)n + 2;
+        break;
+    case '*':
+    case '~':
+    case '>':
+    case '%': {
+        if (!string2ll(line, linelen, &n) || n < -1 ||
+            (n == -1 && t != '*') || n > RESP_REPLY_MAX_ELEMENTS) {
+            *err = "invalid aggregate length";
+            goto fail;
+        }
+        if (n == -1) {
+            if (r) r->type = RESP_REPLY_NIL;
+            *pos = next;
+            break;
+        }
+        long long count = t == '%' ? n * 2 : n;
+        if (r) {
+            r->type = RESP_REPLY_ARRAY;
+            r->agg = t;
+            if (count > 0) {
+                r->element = zcalloc((size_t)count * sizeof(respReply *));
+            }
+        }
+        size_t p = next;
+        for (long long i = 0; i < count; i++) {
+            respReply *child = NULL;
+            respStatus st = respReplyWalk(buf, len, &p, depth + 1, max_bulk,
+                                          build, r ? &child : NULL, err);
+            if (st != RESP_OK) {
+                if (r) respReplyFree(r);
+                return st;
+            }
+            if (r) r->element[r->elements++] = child;
+        }
+        *pos = p;
+        break;
+    }
+    default:
+        *err = "unknown reply type";
+        goto fail;
+    }
+    if (out) *out = r;
+    return RESP_OK;
+
+fail:
+    if (r) respReplyFree(r);
+    return RESP_ERROR;
+}
+
+/* Parses one reply from <buf>/<len> (see resp.h): two walks, the first
+ * only checks that the reply is whole so that a reply still arriving
+ * costs no allocation. */
+respStatus respReplyParse(const char *buf, size_t len, long long max_bulk,
+                          size_t *consumed, respReply **out, const char **err) {
+    size_t pos = 0;
+    *out = NULL;
+    *consumed = 0;
+    respStatus st =
+        respReplyWalk(buf, len, &pos, 0, max_bulk, 0, NULL, err);
+    if (st != RESP_OK) return st;
+    pos = 0;
+    st = respReplyWalk(buf, len, &pos, 0, max_bulk, 1, out, err);
+    if (st == RESP_OK) *consumed = pos;
+    return st;
+}
+
+/* Frees the reply tree <r> (NULL is fine). */
+void respReplyFree(respReply *r) {
+    if (r == NULL) return;
+    for (size_t i = 0; i < r->elements; i++) respReplyFree(r->element[i]);
+    zfree(r->element);
+    sdsFree(r->str);
+    zfree(r);
+}

@@ -64,4 +64,44 @@ int respTakeArgs(respParser *p, sds **argv);
  * keeps its array for the next command, saving an allocation per command. */
 void respForgetArgs(respParser *p);
 
+/* ---- Replies (the client side: Sentinel's links, later the tools) ----
+ *
+ * respReplyParse reads one whole reply from the start of <buf>/<len>:
+ * RESP_OK with *<consumed> bytes used and a new tree in *<out> (caller
+ * frees it with respReplyFree), RESP_NEED_MORE when the reply is not
+ * complete yet (nothing is kept: call again with the same bytes plus more;
+ * the scan costs O(bytes) and allocates nothing until the reply is whole),
+ * or RESP_ERROR with a static reason in *<err>. RESP2 and RESP3 types are
+ * understood; aggregates deeper than RESP_REPLY_MAX_DEPTH, bulks longer
+ * than <max_bulk> and aggregates with more than RESP_REPLY_MAX_ELEMENTS
+ * elements are protocol errors. Pure: no I/O, no globals. */
+#define RESP_REPLY_MAX_DEPTH 16
+#define RESP_REPLY_MAX_ELEMENTS (1024 * 1024)
+
+typedef enum {
+    RESP_REPLY_STRING = 1, /* $ bulk string */
+    RESP_REPLY_ARRAY,      /* * (also RESP3 ~ set, > push, % map: 2n items) */
+    RESP_REPLY_INTEGER,    /* : */
+    RESP_REPLY_NIL,        /* $-1, *-1, _ */
+    RESP_REPLY_STATUS,     /* + */
+    RESP_REPLY_ERROR,      /* - */
+    RESP_REPLY_DOUBLE,     /* , (text kept in str) */
+    RESP_REPLY_BOOL,       /* # (integer 0 or 1) */
+    RESP_REPLY_VERB,       /* = verbatim: str holds the text after "xxx:" */
+    RESP_REPLY_BIGNUM      /* ( text in str */
+} respReplyType;
+
+typedef struct respReply {
+    respReplyType type;
+    char agg;                    /* aggregate marker: '*', '~', '>', '%' */
+    long long integer;
+    sds str;                     /* strings, status, error, double... */
+    size_t elements;
+    struct respReply **element;  /* for aggregates */
+} respReply;
+
+respStatus respReplyParse(const char *buf, size_t len, long long max_bulk,
+                          size_t *consumed, respReply **out, const char **err);
+void respReplyFree(respReply *r);
+
 #endif

@@ -22,6 +22,7 @@
 #include "server.h"
 #include "stream.h"
 #include "cluster.h"
+#include "sentinel.h"
 #include "tls.h"
 
 struct redisServer server;
@@ -309,10 +310,15 @@ static void registerCommand(dict *table, struct redisCommand *cmd,
     serverAssert(rc == DICT_OK);
 }
 
+/* Fills server.commands from the static table. */
 static void populateCommandTable(void) {
     for (struct redisCommand *cmd = redisCommandTable; cmd->declared_name;
          cmd++)
         registerCommand(server.commands, cmd, NULL);
+}
+
+void registerExtraCommand(struct redisCommand *cmd) {
+    registerCommand(server.commands, cmd, NULL);
 }
 
 /* Finds the command (or subcommand) named by <argv>; NULL if none. A
@@ -1137,6 +1143,7 @@ int main(int argc, char **argv) {
     server.executable = getAbsolutePath(argv[0]);
     server.exec_argv = argv;
     initServerDefaults();
+    if (server.sentinel_mode) sentinelInit();
 
     char *configfile = NULL;
     int config_from_stdin = 0;
@@ -1152,6 +1159,8 @@ int main(int argc, char **argv) {
         int n = 0;
         char **rest = zmalloc(sizeof(char *) * (argc + 1));
         for (int k = j; k < argc; k++) {
+            if (!strcmp(argv[k], "--sentinel")) continue; /* the mode, not
+                                                           * a directive */
             if (!strcmp(argv[k], "-"))
                 config_from_stdin = 1;
             else
@@ -1164,11 +1173,7 @@ int main(int argc, char **argv) {
         sdsFree(path);
         sdsFree(options);
     }
-    if (server.sentinel_mode) {
-        fprintf(stderr, "Sentinel mode is not available in this build "
-                        "yet.\n");
-        exit(1);
-    }
+    if (server.sentinel_mode) sentinelCheckConfigFile();
     if (server.daemonize) daemonize();
     serverLog(LL_WARNING, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
     serverLog(LL_WARNING, "Redis version=%s, bits=%d, commit=00000000, "
@@ -1185,6 +1190,7 @@ int main(int argc, char **argv) {
     if (server.daemonize || server.pidfile) createPidFile();
     logStartupBanner();
     serverLog(LL_NOTICE, "Server initialized");
+    if (server.sentinel_mode) sentinelStart();
     for (int i = 0; i < startupHookCount; i++) startupHooks[i]();
     serverLog(LL_NOTICE, "Ready to accept connections");
     aeMain(server.el);

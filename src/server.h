@@ -1170,6 +1170,10 @@ void closeListener(connListener *l);
 int listenToPort(connListener *l);
 void incrementErrorCount(const char *fullerr, size_t namelen);
 sds genRedisInfoString(dict *section_dict, int all_sections, int everything);
+sds genInfoString(sds *names, int count);
+/* Adds <cmd> (and its subcommands) to the command table (Sentinel's own
+ * commands). */
+void registerExtraCommand(struct redisCommand *cmd);
 void bytesToHuman(char *s, size_t size, unsigned long long n);
 void registerInfoSection(const char *name, int is_default, sds (*gen)(sds));
 int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData);

@@ -610,6 +610,116 @@ TEST_CASE(test_reset_and_skip) {
     ASSERT_EQ_INT(zmallocUsedMemory(), before);
 }
 
+/* ---- Reply parser (respReplyParse) ---- */
+
+/* Parses <s> fed one more byte at a time: every proper prefix must give
+ * RESP_NEED_MORE, the whole text RESP_OK consuming all of it. */
+static respReply *replyParseTrickle(const char *s, size_t len) {
+    size_t consumed;
+    respReply *r = NULL;
+    const char *err = NULL;
+    for (size_t n = 0; n < len; n++) {
+        char *copy = zmalloc(n + 1);
+        memcpy(copy, s, n);
+        respStatus st = respReplyParse(copy, n, 512LL * MB, &consumed, &r, &err);
+        zfree(copy);
+        if (st != RESP_NEED_MORE) return NULL;
+    }
+    char *copy = zmalloc(len);
+    memcpy(copy, s, len);
+    respStatus st = respReplyParse(copy, len, 512LL * MB, &consumed, &r, &err);
+    zfree(copy);
+    if (st != RESP_OK || consumed != len) {
+        respReplyFree(r);
+        return NULL;
+    }
+    return r;
+}
+
+TEST_CASE(test_reply_types) {
+    respReply *r = replyParseTrickle("+OK\r\n", 5);
+    ASSERT(r && r->type == RESP_REPLY_STATUS && !strcmp(r->str, "OK"));
+    respReplyFree(r);
+    r = replyParseTrickle("-ERR no\r\n", 9);
+    ASSERT(r && r->type == RESP_REPLY_ERROR && !strcmp(r->str, "ERR no"));
+    respReplyFree(r);
+    r = replyParseTrickle(":-42\r\n", 6);
+    ASSERT(r && r->type == RESP_REPLY_INTEGER && r->integer == -42);
+    respReplyFree(r);
+    r = replyParseTrickle("$-1\r\n", 5);
+    ASSERT(r && r->type == RESP_REPLY_NIL);
+    respReplyFree(r);
+    r = replyParseTrickle("$5\r\na\r\nbc\r\n", 11);
+    ASSERT(r && r->type == RESP_REPLY_STRING && sdsLen(r->str) == 5 &&
+           !memcmp(r->str, "a\r\nbc", 5));
+    respReplyFree(r);
+    const char *arr = "*3\r\n$7\r\nmessage\r\n*2\r\n:1\r\n_\r\n%1\r\n+k\r\n#t\r\n";
+    r = replyParseTrickle(arr, strlen(arr));
+    ASSERT(r && r->type == RESP_REPLY_ARRAY && r->elements == 3);
+    ASSERT(!strcmp(r->element[0]->str, "message"));
+    ASSERT(r->element[1]->elements == 2 &&
+           r->element[1]->element[1]->type == RESP_REPLY_NIL);
+    ASSERT(r->element[2]->agg == '%' && r->element[2]->elements == 2 &&
+           r->element[2]->element[1]->type == RESP_REPLY_BOOL &&
+           r->element[2]->element[1]->integer == 1);
+    respReplyFree(r);
+    r = replyParseTrickle("=8\r\ntxt:abcd\r\n", 14);
+    ASSERT(r && r->type == RESP_REPLY_VERB && !strcmp(r->str, "abcd"));
+    respReplyFree(r);
+    r = replyParseTrickle("*0\r\n", 4);
+    ASSERT(r && r->type == RESP_REPLY_ARRAY && r->elements == 0);
+    respReplyFree(r);
+}
+
+TEST_CASE(test_reply_pipeline) {
+    const char *s = "+PONG\r\n:1\r\n$3\r\nfoo\r\n";
+    size_t len = strlen(s), off = 0, consumed;
+    int n = 0;
+    const char *err;
+    respReply *r;
+    while (off < len) {
+        ASSERT_EQ_INT(respReplyParse(s + off, len - off, 100, &consumed, &r,
+                                     &err), RESP_OK);
+        respReplyFree(r);
+        off += consumed;
+        n++;
+    }
+    ASSERT_EQ_INT(n, 3);
+    ASSERT_EQ_INT(off, len);
+}
+
+TEST_CASE(test_reply_errors) {
+    static const char *bad[] = {"?x\r\n", ":abc\r\n", "$-2\r\n",
+                                "$3\r\nfooXY", "*-5\r\n", "#x\r\n",
+                                "+OK\rX", "$200\r\n", "*2\r\n:1\r\n?\r\n",
+                                NULL};
+    for (int i = 0; bad[i]; i++) {
+        size_t consumed;
+        respReply *r = NULL;
+        const char *err = NULL;
+        respStatus st = respReplyParse(bad[i], strlen(bad[i]), 100, &consumed,
+                                       &r, &err);
+        ASSERT_EQ_INT(st, RESP_ERROR);
+        ASSERT(r == NULL && err != NULL);
+    }
+    /* Too deep. */
+    sds deep = sdsEmpty();
+    for (int i = 0; i < RESP_REPLY_MAX_DEPTH + 2; i++) deep = sdsCat(deep, "*1\r\n");
+    deep = sdsCat(deep, ":1\r\n");
+    size_t consumed;
+    respReply *r = NULL;
+    const char *err = NULL;
+    ASSERT_EQ_INT(respReplyParse(deep, sdsLen(deep), 100, &consumed, &r, &err),
+                  RESP_ERROR);
+    sdsFree(deep);
+    /* A line that never ends is refused once it is absurdly long. */
+    sds longline = sdsCat(sdsEmpty(), "+");
+    for (int i = 0; i < 70000; i++) longline = sdsCat(longline, "a");
+    ASSERT_EQ_INT(respReplyParse(longline, sdsLen(longline), 100, &consumed,
+                                 &r, &err), RESP_ERROR);
+    sdsFree(longline);
+}
+
 int main(void) {
     RUN_TEST(test_error_texts);
     RUN_TEST(test_nul_hides_line_end);
@@ -624,5 +734,8 @@ int main(void) {
     RUN_TEST(test_limits);
     RUN_TEST(test_reset_and_skip);
     RUN_TEST(test_forget_args);
+    RUN_TEST(test_reply_types);
+    RUN_TEST(test_reply_pipeline);
+    RUN_TEST(test_reply_errors);
     return TEST_REPORT();
 }
