@@ -28,161 +28,12 @@ static aeEventLoop *cli_el = NULL;
 static int cli_tls_ready = 0;
 
 /* ------------------------------------------------------------------------
- * Reply parser (RESP2 and RESP3, see the RESP3 specification's type list).
+ * Replies: resp.c's parser with the tools' limits.
  * --------------------------------------------------------------------- */
-
-static cliReply *cliReplyNew(cliReplyType type) {
-    cliReply *r = zcalloc(sizeof(*r));
-    r->type = type;
-    return r;
-}
 
 /* Frees <r> and everything below it; NULL is a no-op. */
 void cliReplyFree(cliReply *r) {
-    if (r == NULL) return;
-    for (size_t i = 0; i < r->elements; i++) cliReplyFree(r->element[i]);
-    zfree(r->element);
-    sdsFree(r->str);
-    zfree(r);
-}
-
-static void cliSetErr(char *err, size_t errlen, const char *msg) {
-    if (errlen) snprintf(err, errlen, "%s", msg);
-}
-
-/* Parses one reply starting at <*pos>; on CLI_PARSE_OK advances *pos. */
-static cliParseStatus cliParseAt(const char *buf, size_t len, size_t *pos,
-                                 int depth, cliReply **out, char *err,
-                                 size_t errlen) {
-    size_t p = *pos, linelen;
-    const char *line, *cr;
-    long long n;
-    char t;
-    cliReply *r;
-
-    if (depth > CLI_MAX_NESTING) {
-        cliSetErr(err, errlen, "reply nested too deeply");
-        return CLI_PARSE_ERROR;
-    }
-    if (p >= len) return CLI_PARSE_MORE;
-    t = buf[p];
-    cr = memchr(buf + p, '\r', len - p);
-    if (cr == NULL || (size_t)(cr - buf) + 1 >= len) return CLI_PARSE_MORE;
-    if (cr[1] != '\n') {
-        cliSetErr(err, errlen, "expected CRLF after a reply line");
-        return CLI_PARSE_ERROR;
-    }
-    line = buf + p + 1;
-    linelen = (size_t)(cr - line);
-    p = (size_t)(cr - buf) + 2;
-
-    switch (t) {
-    case '+':
-    case '-':
-    case '(':
-        r = cliReplyNew(t == '+' ? CLI_REPLY_STATUS
-                        : t == '-' ? CLI_REPLY_ERROR
-                                   : CLI_REPLY_BIGNUM);
-        r->str = sdsNewLen(line, linelen);
-        break;
-    case ':':
-        if (!string2ll(line, linelen, &n)) {
-            cliSetErr(err, errlen, "bad integer reply");
-            return CLI_PARSE_ERROR;
-        }
-        r = cliReplyNew(CLI_REPLY_INTEGER);
-        r->integer = n;
-        break;
-    case ',':
-        r = cliReplyNew(CLI_REPLY_DOUBLE);
-        r->str = sdsNewLen(line, linelen);
-        r->dval = strtod(r->str, NULL);
-        break;
-    case '#':
-        if (linelen != 1 || (line[0] != 't' && line[0] != 'f')) {
-            cliSetErr(err, errlen, "bad boolean reply");
-            return CLI_PARSE_ERROR;
-        }
-        r = cliReplyNew(CLI_REPLY_BOOL);
-        r->integer = line[0] == 't';
-        break;
-    case '_':
-        r = cliReplyNew(CLI_REPLY_NIL);
-        break;
-    case '$':
-    case '!':
-    case '=':
-        if (!string2ll(line, linelen, &n) || n < -1 || n > CLI_MAX_BULK) {
-            cliSetErr(err, errlen, "bad bulk length");
-            return CLI_PARSE_ERROR;
-        }
-        if (n == -1) {
-            r = cliReplyNew(CLI_REPLY_NIL);
-            break;
-        }
-        if (len - p < (size_t)n + 2) return CLI_PARSE_MORE;
-        if (buf[p + n] != '\r' || buf[p + n + 1] != '\n') {
-            cliSetErr(err, errlen, "expected CRLF after a bulk string");
-            return CLI_PARSE_ERROR;
-        }
-        r = cliReplyNew(t == '$' ? CLI_REPLY_STRING
-                        : t == '!' ? CLI_REPLY_ERROR
-                                   : CLI_REPLY_VERB);
-        if (t == '=' && n >= 4 && buf[p + 3] == ':') {
-            memcpy(r->vtype, buf + p, 3);
-            r->str = sdsNewLen(buf + p + 4, (size_t)n - 4);
-        } else {
-            r->str = sdsNewLen(buf + p, (size_t)n);
-        }
-        p += (size_t)n + 2;
-        break;
-    case '*':
-    case '%':
-    case '~':
-    case '>':
-    case '|': {
-        long long count;
-        if (!string2ll(line, linelen, &n) || n < -1 || n > INT32_MAX) {
-            cliSetErr(err, errlen, "bad aggregate length");
-            return CLI_PARSE_ERROR;
-        }
-        if (n == -1) {
-            r = cliReplyNew(CLI_REPLY_NIL);
-            break;
-        }
-        count = (t == '%' || t == '|') ? n * 2 : n;
-        /* Each element takes at least 3 bytes: do not trust a count the
-         * bytes at hand cannot back before allocating for it. */
-        if ((unsigned long long)count > (len - p) / 3 + 1 &&
-            (unsigned long long)count * 3 > len - p)
-            return CLI_PARSE_MORE;
-        r = cliReplyNew(t == '*'   ? CLI_REPLY_ARRAY
-                        : t == '%' ? CLI_REPLY_MAP
-                        : t == '~' ? CLI_REPLY_SET
-                        : t == '>' ? CLI_REPLY_PUSH
-                                   : CLI_REPLY_ATTR);
-        if (count) r->element = zcalloc(sizeof(cliReply *) * (size_t)count);
-        for (long long i = 0; i < count; i++) {
-            cliParseStatus st = cliParseAt(buf, len, &p, depth + 1,
-                                           &r->element[i], err, errlen);
-            if (st != CLI_PARSE_OK) {
-                r->elements = (size_t)i;
-                cliReplyFree(r);
-                return st;
-            }
-        }
-        r->elements = (size_t)count;
-        break;
-    }
-    default:
-        if (errlen)
-            snprintf(err, errlen, "unknown reply type byte '%c'",
-                     (t >= 32 && t < 127) ? t : '?');
-        return CLI_PARSE_ERROR;
-    }
-    *pos = p;
-    *out = r;
-    return CLI_PARSE_OK;
+    respReplyFree(r);
 }
 
 /* Parses one reply from the <len> bytes of <buf>. On CLI_PARSE_OK *out
@@ -192,20 +43,18 @@ static cliParseStatus cliParseAt(const char *buf, size_t len, size_t *pos,
  * <err> (<errlen> bytes) says why. */
 cliParseStatus cliParseReply(const char *buf, size_t len, size_t *consumed,
                              cliReply **out, char *err, size_t errlen) {
-    size_t pos = 0;
+    static const respReplyLimits lim = {CLI_MAX_BULK, CLI_MAX_ELEMENTS,
+                                        CLI_MAX_NESTING};
+    const char *why = NULL;
 
-    *consumed = 0;
-    for (;;) {
-        cliReply *r = NULL;
-        cliParseStatus st = cliParseAt(buf, len, &pos, 0, &r, err, errlen);
-        if (st != CLI_PARSE_OK) return st;
-        if (r->type == CLI_REPLY_ATTR) {
-            cliReplyFree(r);
-            continue;
-        }
-        *consumed = pos;
-        *out = r;
+    switch (respReplyParse(buf, len, &lim, consumed, out, &why)) {
+    case RESP_OK:
         return CLI_PARSE_OK;
+    case RESP_NEED_MORE:
+        return CLI_PARSE_MORE;
+    default:
+        if (errlen) snprintf(err, errlen, "%s", why ? why : "protocol error");
+        return CLI_PARSE_ERROR;
     }
 }
 
@@ -222,17 +71,6 @@ struct aeEventLoop *cliEventLoop(void) {
         connSocketInit();
     }
     return cli_el;
-}
-
-/* --insecure: certificates are not verified. The TLS type's settings do
- * not yet carry a verification switch, so this is the one place to wire it
- * when they do; until then it refuses rather than verify silently. */
-static int cliTlsApplyInsecure(tlsSettings *s, char *err, size_t errlen) {
-    (void)s;
-    snprintf(err, errlen,
-             "--insecure is not supported yet: the TLS connection type has no "
-             "setting to skip verification");
-    return C_ERR;
 }
 
 /* Builds the TLS type's client context from the TLS fields of <o> (CA
@@ -257,8 +95,8 @@ int cliTlsSetup(const cliConnOptions *o, char *err, size_t errlen) {
     s.ciphers = (char *)o->ciphers;
     s.ciphersuites = (char *)o->ciphersuites;
     s.session_caching = 1;
-    if (o->insecure && cliTlsApplyInsecure(&s, err, errlen) != C_OK)
-        return C_ERR;
+    s.client_skip_verify = o->insecure;
+    s.client_no_resume = o->no_resume;
     if ((o->cert == NULL) != (o->key == NULL)) {
         snprintf(err, errlen, "--cert and --key must be given together");
         return C_ERR;

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "resp.h"
 #include "sds.h"
 
 #ifndef C_OK
@@ -21,33 +22,24 @@
 #define C_ERR -1
 #endif
 
-/* Reply types: RESP2's five and RESP3's additions. */
-typedef enum {
-    CLI_REPLY_STRING = 1, /* $ bulk string */
-    CLI_REPLY_ARRAY,      /* * */
-    CLI_REPLY_INTEGER,    /* : */
-    CLI_REPLY_NIL,        /* $-1, *-1, _ */
-    CLI_REPLY_STATUS,     /* + */
-    CLI_REPLY_ERROR,      /* -, ! (blob error) */
-    CLI_REPLY_DOUBLE,     /* , (text kept in str) */
-    CLI_REPLY_BOOL,       /* # (integer is 0 or 1) */
-    CLI_REPLY_MAP,        /* % (elements: key, value, key, value ...) */
-    CLI_REPLY_SET,        /* ~ */
-    CLI_REPLY_ATTR,       /* | */
-    CLI_REPLY_PUSH,       /* > */
-    CLI_REPLY_BIGNUM,     /* ( */
-    CLI_REPLY_VERB        /* = (format in vtype, text after "xxx:") */
-} cliReplyType;
-
-typedef struct cliReply {
-    cliReplyType type;
-    long long integer;          /* INTEGER, BOOL */
-    double dval;                /* DOUBLE */
-    sds str;                    /* STRING, STATUS, ERROR, DOUBLE, BIGNUM, VERB */
-    char vtype[4];              /* VERB: the three-letter format */
-    size_t elements;            /* ARRAY, MAP (2 per pair), SET, PUSH, ATTR */
-    struct cliReply **element;
-} cliReply;
+/* Replies are the shared RESP reply trees of resp.h (one parser for the
+ * tools and the server's own client links); the CLI_ names are the tools'
+ * spelling of them. */
+typedef respReply cliReply;
+typedef respReplyType cliReplyType;
+#define CLI_REPLY_STRING RESP_REPLY_STRING
+#define CLI_REPLY_ARRAY RESP_REPLY_ARRAY
+#define CLI_REPLY_INTEGER RESP_REPLY_INTEGER
+#define CLI_REPLY_NIL RESP_REPLY_NIL
+#define CLI_REPLY_STATUS RESP_REPLY_STATUS
+#define CLI_REPLY_ERROR RESP_REPLY_ERROR
+#define CLI_REPLY_DOUBLE RESP_REPLY_DOUBLE
+#define CLI_REPLY_BOOL RESP_REPLY_BOOL
+#define CLI_REPLY_MAP RESP_REPLY_MAP
+#define CLI_REPLY_SET RESP_REPLY_SET
+#define CLI_REPLY_PUSH RESP_REPLY_PUSH
+#define CLI_REPLY_BIGNUM RESP_REPLY_BIGNUM
+#define CLI_REPLY_VERB RESP_REPLY_VERB
 
 typedef enum {
     CLI_PARSE_OK = 0, /* one whole reply parsed */
@@ -69,6 +61,7 @@ typedef struct cliConnOptions {
     const char *ciphers;
     const char *ciphersuites;
     int insecure;            /* skip certificate verification */
+    int no_resume;           /* every TLS handshake is a full one */
     long long timeout_ms;    /* connect + handshake deadline; 0 = none */
 } cliConnOptions;
 
@@ -85,6 +78,7 @@ typedef struct cliClient {
 /* Limits of what the parser accepts from a server. */
 #define CLI_MAX_NESTING 64
 #define CLI_MAX_BULK (512LL * 1024 * 1024)
+#define CLI_MAX_ELEMENTS 2147483647LL
 
 cliParseStatus cliParseReply(const char *buf, size_t len, size_t *consumed,
                              cliReply **out, char *err, size_t errlen);

@@ -1818,7 +1818,7 @@ static int cliEvalMode(int argc, char **argv) {
     while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) script = sdsCatLen(script, buf, n);
     fclose(fp);
     if (config.eval_ldb) {
-        fprintf(stderr, "--ldb is not supported: the server has no Lua debugger\n");
+        fprintf(stderr, "--ldb is not supported: the server has no Lua debugger (SCRIPT DEBUG)\n");
         exit(1);
     }
     for (int i = 0; i < argc; i++)
@@ -2202,8 +2202,9 @@ static int cliParseOptions(int argc, char **argv) {
             config.eval_ldb = 1;
         } else if (!strcmp(a, "--cluster")) {
             fprintf(stderr,
-                    "--cluster is not available yet: this server has no cluster "
-                    "mode.\n");
+                    "--cluster is not available in this redis-cli yet: use "
+                    "Redis 7.0's redis-cli --cluster, which manages our "
+                    "cluster nodes.\n");
             exit(1);
         } else {
             fprintf(stderr, "Unrecognized option or bad number of args for: '%s'\n", a);
@@ -2295,9 +2296,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "Warning: Using a password with '-a' or '-u' option on "
                         "the command line interface may not be safe.\n");
     }
-    if (config.cluster_mode && config.verbose)
-        fprintf(stderr, "Note: -c redirections need a cluster; none exists here yet.\n");
-
     if (cliConnectServer(0) != C_OK) {
         /* The interactive loop keeps going without a connection. */
         if (argc > 0 || config.pipe_mode || config.scan_mode || config.stat_mode ||

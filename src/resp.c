@@ -35,6 +35,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -418,12 +419,13 @@ static long long respReplyLineEnd(const char *buf, size_t len, size_t pos) {
 
 /* Walks one reply starting at *<pos>; with <build> it also makes the tree
  * in *<out>. The first pass runs without <build> so an incomplete reply
- * costs no allocation. */
+ * costs no allocation. An attribute is walked without building and the
+ * reply after it takes its place. */
 static respStatus respReplyWalk(const char *buf, size_t len, size_t *pos,
-                                int depth, long long max_bulk, int build,
-                                respReply **out, const char **err) {
+                                int depth, const respReplyLimits *lim,
+                                int build, respReply **out, const char **err) {
     if (*pos >= len) return RESP_NEED_MORE;
-    if (depth > RESP_REPLY_MAX_DEPTH) {
+    if (depth > lim->max_depth) {
         *err = "reply nested too deeply";
         return RESP_ERROR;
     }
@@ -444,7 +446,7 @@ static respStatus respReplyWalk(const char *buf, size_t len, size_t *pos,
     size_t linelen = (size_t)eol - (*pos + 1);
     size_t next = (size_t)eol + 2;
     respReply *r = NULL;
-    if (build) {
+    if (build && t != '|') {
         r = zcalloc(sizeof(*r));
     }
     long long n = 0;
@@ -459,6 +461,7 @@ static respStatus respReplyWalk(const char *buf, size_t len, size_t *pos,
                       : t == ',' ? RESP_REPLY_DOUBLE
                                  : RESP_REPLY_BIGNUM;
             r->str = sdsNewLen(line, linelen);
+            if (t == ',') r->dval = strtod(r->str, NULL);
         }
         *pos = next;
         break;
@@ -493,7 +496,7 @@ static respStatus respReplyWalk(const char *buf, size_t len, size_t *pos,
             *err = "invalid bulk length";
             goto fail;
         }
-        if (n > max_bulk) {
+        if (n > lim->max_bulk) {
             *err = "bulk too long";
             goto fail;
         }
@@ -514,19 +517,22 @@ static respStatus respReplyWalk(const char *buf, size_t len, size_t *pos,
             r->type = t == '$'   ? RESP_REPLY_STRING
                       : t == '!' ? RESP_REPLY_ERROR
                                  : RESP_REPLY_VERB;
-            if (t == '=' && n >= 4)
+            if (t == '=' && n >= 4 && buf[next + 3] == ':') {
+                memcpy(r->vtype, buf + next, 3);
                 r->str = sdsNewLen(buf + next + 4, (size_t)n - 4);
-            else
+            } else {
                 r->str = sdsNewLen(buf + next, (size_t)n);
+            }
         }
         *pos = next + (size_t)n + 2;
         break;
     case '*':
     case '~':
     case '>':
-    case '%': {
+    case '%':
+    case '|': {
         if (!string2ll(line, linelen, &n) || n < -1 ||
-            (n == -1 && t != '*') || n > RESP_REPLY_MAX_ELEMENTS) {
+            (n == -1 && t != '*') || n > lim->max_elements) {
             *err = "invalid aggregate length";
             goto fail;
         }
@@ -535,9 +541,12 @@ static respStatus respReplyWalk(const char *buf, size_t len, size_t *pos,
             *pos = next;
             break;
         }
-        long long count = t == '%' ? n * 2 : n;
+        long long count = (t == '%' || t == '|') ? n * 2 : n;
         if (r) {
-            r->type = RESP_REPLY_ARRAY;
+            r->type = t == '*'   ? RESP_REPLY_ARRAY
+                      : t == '~' ? RESP_REPLY_SET
+                      : t == '>' ? RESP_REPLY_PUSH
+                                 : RESP_REPLY_MAP;
             r->agg = t;
             if (count > 0) {
                 r->element = zcalloc((size_t)count * sizeof(respReply *));
@@ -546,8 +555,8 @@ static respStatus respReplyWalk(const char *buf, size_t len, size_t *pos,
         size_t p = next;
         for (long long i = 0; i < count; i++) {
             respReply *child = NULL;
-            respStatus st = respReplyWalk(buf, len, &p, depth + 1, max_bulk,
-                                          build, r ? &child : NULL, err);
+            respStatus st = respReplyWalk(buf, len, &p, depth + 1, lim,
+                                          r != NULL, r ? &child : NULL, err);
             if (st != RESP_OK) {
                 if (r) respReplyFree(r);
                 return st;
@@ -555,6 +564,11 @@ static respStatus respReplyWalk(const char *buf, size_t len, size_t *pos,
             if (r) r->element[r->elements++] = child;
         }
         *pos = p;
+        /* The reply the attribute annotates; one level deeper, so that a
+         * chain of attributes is bounded like nesting. */
+        if (t == '|')
+            return respReplyWalk(buf, len, pos, depth + 1, lim, build, out,
+                                 err);
         break;
     }
     default:
@@ -572,16 +586,19 @@ fail:
 /* Parses one reply from <buf>/<len> (see resp.h): two walks, the first
  * only checks that the reply is whole so that a reply still arriving
  * costs no allocation. */
-respStatus respReplyParse(const char *buf, size_t len, long long max_bulk,
-                          size_t *consumed, respReply **out, const char **err) {
+respStatus respReplyParse(const char *buf, size_t len,
+                          const respReplyLimits *lim, size_t *consumed,
+                          respReply **out, const char **err) {
+    static const respReplyLimits defaults = {
+        RESP_REPLY_MAX_BULK, RESP_REPLY_MAX_ELEMENTS, RESP_REPLY_MAX_DEPTH};
     size_t pos = 0;
+    if (lim == NULL) lim = &defaults;
     *out = NULL;
     *consumed = 0;
-    respStatus st =
-        respReplyWalk(buf, len, &pos, 0, max_bulk, 0, NULL, err);
+    respStatus st = respReplyWalk(buf, len, &pos, 0, lim, 0, NULL, err);
     if (st != RESP_OK) return st;
     pos = 0;
-    st = respReplyWalk(buf, len, &pos, 0, max_bulk, 1, out, err);
+    st = respReplyWalk(buf, len, &pos, 0, lim, 1, out, err);
     if (st == RESP_OK) *consumed = pos;
     return st;
 }

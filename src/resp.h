@@ -64,7 +64,7 @@ int respTakeArgs(respParser *p, sds **argv);
  * keeps its array for the next command, saving an allocation per command. */
 void respForgetArgs(respParser *p);
 
-/* ---- Replies (the client side: Sentinel's links, later the tools) ----
+/* ---- Replies (the client side: Sentinel's links and the tools) ----
  *
  * respReplyParse reads one whole reply from the start of <buf>/<len>:
  * RESP_OK with *<consumed> bytes used and a new tree in *<out> (caller
@@ -72,36 +72,52 @@ void respForgetArgs(respParser *p);
  * complete yet (nothing is kept: call again with the same bytes plus more;
  * the scan costs O(bytes) and allocates nothing until the reply is whole),
  * or RESP_ERROR with a static reason in *<err>. RESP2 and RESP3 types are
- * understood; aggregates deeper than RESP_REPLY_MAX_DEPTH, bulks longer
- * than <max_bulk> and aggregates with more than RESP_REPLY_MAX_ELEMENTS
- * elements are protocol errors. Pure: no I/O, no globals. */
+ * understood; a RESP3 attribute ('|') is read and dropped, and the reply
+ * it annotates is returned in its place. Aggregates deeper than
+ * <lim>->max_depth, bulks longer than <lim>->max_bulk and aggregates with
+ * more than <lim>->max_elements elements are protocol errors (NULL <lim>:
+ * the RESP_REPLY_MAX_* defaults). Pure: no I/O, no globals. */
 #define RESP_REPLY_MAX_DEPTH 16
 #define RESP_REPLY_MAX_ELEMENTS (1024 * 1024)
+#define RESP_REPLY_MAX_BULK (512LL * 1024 * 1024)
+
+typedef struct respReplyLimits {
+    long long max_bulk;
+    long long max_elements;
+    int max_depth;
+} respReplyLimits;
 
 typedef enum {
     RESP_REPLY_STRING = 1, /* $ bulk string */
-    RESP_REPLY_ARRAY,      /* * (also RESP3 ~ set, > push, % map: 2n items) */
+    RESP_REPLY_ARRAY,      /* * */
     RESP_REPLY_INTEGER,    /* : */
     RESP_REPLY_NIL,        /* $-1, *-1, _ */
     RESP_REPLY_STATUS,     /* + */
-    RESP_REPLY_ERROR,      /* - */
-    RESP_REPLY_DOUBLE,     /* , (text kept in str) */
+    RESP_REPLY_ERROR,      /* -, ! (blob error) */
+    RESP_REPLY_DOUBLE,     /* , (text kept in str, value in dval) */
     RESP_REPLY_BOOL,       /* # (integer 0 or 1) */
-    RESP_REPLY_VERB,       /* = verbatim: str holds the text after "xxx:" */
-    RESP_REPLY_BIGNUM      /* ( text in str */
+    RESP_REPLY_MAP,        /* % (elements: key, value, key, value ...) */
+    RESP_REPLY_SET,        /* ~ */
+    RESP_REPLY_PUSH,       /* > */
+    RESP_REPLY_BIGNUM,     /* ( text in str */
+    RESP_REPLY_VERB        /* = verbatim: format in vtype, str holds the
+                            * text after "xxx:" */
 } respReplyType;
 
 typedef struct respReply {
     respReplyType type;
     char agg;                    /* aggregate marker: '*', '~', '>', '%' */
-    long long integer;
+    char vtype[4];               /* VERB: the three-letter format */
+    long long integer;           /* INTEGER, BOOL */
+    double dval;                 /* DOUBLE */
     sds str;                     /* strings, status, error, double... */
-    size_t elements;
+    size_t elements;             /* MAP: 2 per pair */
     struct respReply **element;  /* for aggregates */
 } respReply;
 
-respStatus respReplyParse(const char *buf, size_t len, long long max_bulk,
-                          size_t *consumed, respReply **out, const char **err);
+respStatus respReplyParse(const char *buf, size_t len,
+                          const respReplyLimits *lim, size_t *consumed,
+                          respReply **out, const char **err);
 void respReplyFree(respReply *r);
 
 #endif

@@ -772,8 +772,11 @@ static void sentinelLinkReadHandler(connection *conn) {
         respReply *r;
         size_t consumed;
         const char *err = NULL;
+        static const respReplyLimits lim = {64LL * 1024 * 1024,
+                                            RESP_REPLY_MAX_ELEMENTS,
+                                            RESP_REPLY_MAX_DEPTH};
         respStatus st = respReplyParse(l->rbuf + off, sdsLen(l->rbuf) - off,
-                                       64LL * 1024 * 1024, &consumed, &r, &err);
+                                       &lim, &consumed, &r, &err);
         if (st == RESP_NEED_MORE) break;
         if (st == RESP_ERROR) {
             char why[128];

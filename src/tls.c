@@ -117,6 +117,8 @@ static tlsStats tls_stats;
 static int tls_initialized;
 static int tls_verify_peer_name;        /* tls-verify-peer-name */
 static int tls_client_has_ca;           /* a CA file/dir was configured */
+static int tls_client_skip_verify;      /* tools' --insecure */
+static int tls_client_no_resume;        /* never resume outgoing sessions */
 static int tls_conn_index = -1;         /* SSL ex_data slot: the connection */
 static tlsCachedSession tls_sessions[TLS_CLIENT_SESSIONS];
 static unsigned long long tls_session_clock;
@@ -533,7 +535,14 @@ static SSL_CTX *tlsCreateClientContext(const tlsSettings *s, char *err,
                            "tls-cert-file", "tls-key-file", err, errlen) < 0)
             goto fail;
     }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_verify(ctx, s->client_skip_verify ? SSL_VERIFY_NONE
+                                                  : SSL_VERIFY_PEER,
+                       NULL);
+    if (s->client_no_resume) {
+        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+        return ctx;
+    }
     /* Client-side sessions are kept per peer by tlsSessionNew, not in
      * OpenSSL's internal (server-style) store. */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
@@ -1301,7 +1310,7 @@ static int tlsConnect(connection *c, const connConnectOptions *opts,
         c->state = CONN_STATE_ERROR;
         return -1;
     }
-    if (!tls_client_has_ca) {
+    if (!tls_client_has_ca && !tls_client_skip_verify) {
         tlsSetError(conn, "no CA to verify the peer: set tls-ca-cert-file or "
                           "tls-ca-cert-dir (the system's certificate folder "
                           "to trust the system store)");
@@ -1323,6 +1332,7 @@ static int tlsConnect(connection *c, const connConnectOptions *opts,
     if (!connIsIpLiteral(name)) SSL_set_tlsext_host_name(conn->ssl, name);
     verify_name = opts->verify_peer_name >= 0 ? opts->verify_peer_name
                                               : tls_verify_peer_name;
+    if (tls_client_skip_verify) verify_name = 0;
     if (verify_name) {
         /* X509_check_host(3) rules through SSL_set1_host: DNS SANs, the CN
          * only when the certificate has no DNS SAN; an IP literal is
@@ -1345,7 +1355,7 @@ static int tlsConnect(connection *c, const connConnectOptions *opts,
     snprintf(key, sizeof(key), "%s:%d/%s/%d", opts->host, opts->port, name,
              verify_name);
     conn->session_key = zstrdup(key);
-    if ((cached = tlsSessionFind(key)) != NULL) {
+    if (!tls_client_no_resume && (cached = tlsSessionFind(key)) != NULL) {
         SSL_set_session(conn->ssl, cached->session);
         cached->used = ++tls_session_clock;
     }
@@ -1607,6 +1617,8 @@ int tlsConfigure(const tlsSettings *s, char *err, size_t errlen) {
     tls_handshake_timeout = s->handshake_timeout;
     tls_verify_peer_name = s->verify_peer_name;
     tls_client_has_ca = tlsIsSet(s->ca_cert_file) || tlsIsSet(s->ca_cert_dir);
+    tls_client_skip_verify = s->client_skip_verify;
+    tls_client_no_resume = s->client_no_resume;
     /* Sessions of the old settings may not fit the new ones. */
     tlsSessionsFlush();
     return 0;

@@ -37,6 +37,11 @@ typedef struct tlsSettings {
     long long handshake_timeout; /* tls-handshake-timeout, ms; 0 = none */
     int verify_peer_name;        /* tls-verify-peer-name: outgoing
                                   * connections check the peer's name */
+    /* Only for the command-line tools (no directive sets them): */
+    int client_skip_verify;      /* --insecure: outgoing connections do
+                                  * not verify the peer's certificate */
+    int client_no_resume;        /* outgoing connections never resume a
+                                  * session (every handshake is full) */
 } tlsSettings;
 
 /* Counters for INFO's "# TLS" section. */

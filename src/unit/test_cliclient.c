@@ -1,5 +1,6 @@
 /* test_cliclient.c: unit tests of the tools' RESP reply parser
- * (cliParseReply in cliclient.c): every RESP2 and RESP3 type, replies cut
+ * (cliParseReply: resp.c's respReplyParse with the tools' limits): every
+ * RESP2 and RESP3 type, replies cut
  * at every byte (always "need more", never a crash or a wrong reply),
  * garbage and hostile lengths (an error or "need more", never a large
  * allocation), nesting limits and attributes. Inputs are copied into

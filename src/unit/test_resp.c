@@ -612,6 +612,10 @@ TEST_CASE(test_reset_and_skip) {
 
 /* ---- Reply parser (respReplyParse) ---- */
 
+/* Limits of the tests below: bulks of at most 100 bytes. */
+static const respReplyLimits small = {100, RESP_REPLY_MAX_ELEMENTS,
+                                      RESP_REPLY_MAX_DEPTH};
+
 /* Parses <s> fed one more byte at a time: every proper prefix must give
  * RESP_NEED_MORE, the whole text RESP_OK consuming all of it. */
 static respReply *replyParseTrickle(const char *s, size_t len) {
@@ -621,13 +625,13 @@ static respReply *replyParseTrickle(const char *s, size_t len) {
     for (size_t n = 0; n < len; n++) {
         char *copy = zmalloc(n + 1);
         memcpy(copy, s, n);
-        respStatus st = respReplyParse(copy, n, 512LL * MB, &consumed, &r, &err);
+        respStatus st = respReplyParse(copy, n, NULL, &consumed, &r, &err);
         zfree(copy);
         if (st != RESP_NEED_MORE) return NULL;
     }
     char *copy = zmalloc(len);
     memcpy(copy, s, len);
-    respStatus st = respReplyParse(copy, len, 512LL * MB, &consumed, &r, &err);
+    respStatus st = respReplyParse(copy, len, NULL, &consumed, &r, &err);
     zfree(copy);
     if (st != RESP_OK || consumed != len) {
         respReplyFree(r);
@@ -659,7 +663,8 @@ TEST_CASE(test_reply_types) {
     ASSERT(!strcmp(r->element[0]->str, "message"));
     ASSERT(r->element[1]->elements == 2 &&
            r->element[1]->element[1]->type == RESP_REPLY_NIL);
-    ASSERT(r->element[2]->agg == '%' && r->element[2]->elements == 2 &&
+    ASSERT(r->element[2]->type == RESP_REPLY_MAP &&
+           r->element[2]->agg == '%' && r->element[2]->elements == 2 &&
            r->element[2]->element[1]->type == RESP_REPLY_BOOL &&
            r->element[2]->element[1]->integer == 1);
     respReplyFree(r);
@@ -668,6 +673,23 @@ TEST_CASE(test_reply_types) {
     respReplyFree(r);
     r = replyParseTrickle("*0\r\n", 4);
     ASSERT(r && r->type == RESP_REPLY_ARRAY && r->elements == 0);
+    respReplyFree(r);
+    /* An attribute inside an aggregate is dropped and does not count as
+     * an element; the reply after it takes its place. */
+    const char *attr = "*2\r\n|1\r\n+a\r\n+b\r\n:1\r\n~1\r\n,2.5\r\n";
+    r = replyParseTrickle(attr, strlen(attr));
+    ASSERT(r && r->type == RESP_REPLY_ARRAY && r->elements == 2);
+    ASSERT(r->element[0]->type == RESP_REPLY_INTEGER &&
+           r->element[0]->integer == 1);
+    ASSERT(r->element[1]->type == RESP_REPLY_SET &&
+           r->element[1]->element[0]->dval == 2.5);
+    respReplyFree(r);
+    const char *push = ">2\r\n=8\r\nmkd:abcd\r\n#f\r\n";
+    r = replyParseTrickle(push, strlen(push));
+    ASSERT(r && r->type == RESP_REPLY_PUSH && r->elements == 2);
+    ASSERT(r->element[0]->type == RESP_REPLY_VERB &&
+           !strcmp(r->element[0]->vtype, "mkd") &&
+           !strcmp(r->element[0]->str, "abcd"));
     respReplyFree(r);
 }
 
@@ -678,7 +700,7 @@ TEST_CASE(test_reply_pipeline) {
     const char *err;
     respReply *r;
     while (off < len) {
-        ASSERT_EQ_INT(respReplyParse(s + off, len - off, 100, &consumed, &r,
+        ASSERT_EQ_INT(respReplyParse(s + off, len - off, &small, &consumed, &r,
                                      &err), RESP_OK);
         respReplyFree(r);
         off += consumed;
@@ -697,7 +719,7 @@ TEST_CASE(test_reply_errors) {
         size_t consumed;
         respReply *r = NULL;
         const char *err = NULL;
-        respStatus st = respReplyParse(bad[i], strlen(bad[i]), 100, &consumed,
+        respStatus st = respReplyParse(bad[i], strlen(bad[i]), &small, &consumed,
                                        &r, &err);
         ASSERT_EQ_INT(st, RESP_ERROR);
         ASSERT(r == NULL && err != NULL);
@@ -709,13 +731,20 @@ TEST_CASE(test_reply_errors) {
     size_t consumed;
     respReply *r = NULL;
     const char *err = NULL;
-    ASSERT_EQ_INT(respReplyParse(deep, sdsLen(deep), 100, &consumed, &r, &err),
+    ASSERT_EQ_INT(respReplyParse(deep, sdsLen(deep), &small, &consumed, &r, &err),
+                  RESP_ERROR);
+    sdsFree(deep);
+    /* A chain of attributes is bounded like nesting (no deep recursion). */
+    deep = sdsEmpty();
+    for (int i = 0; i < 100000; i++) deep = sdsCat(deep, "|0\r\n");
+    deep = sdsCat(deep, ":1\r\n");
+    ASSERT_EQ_INT(respReplyParse(deep, sdsLen(deep), &small, &consumed, &r, &err),
                   RESP_ERROR);
     sdsFree(deep);
     /* A line that never ends is refused once it is absurdly long. */
     sds longline = sdsCat(sdsEmpty(), "+");
     for (int i = 0; i < 70000; i++) longline = sdsCat(longline, "a");
-    ASSERT_EQ_INT(respReplyParse(longline, sdsLen(longline), 100, &consumed,
+    ASSERT_EQ_INT(respReplyParse(longline, sdsLen(longline), &small, &consumed,
                                  &r, &err), RESP_ERROR);
     sdsFree(longline);
 }
