@@ -415,7 +415,7 @@ static int rdbCheck(const char *path) {
             (void)rdbByte();
             continue;
         case 254: /* SELECTDB */
-            rdb.doing = "read-type";
+            rdb.doing = "read-len";
             {
                 uint64_t db = rdbLen(NULL);
                 printf("[offset %zu] Selecting DB ID %llu\n", rdb.pos,
@@ -423,6 +423,7 @@ static int rdbCheck(const char *path) {
             }
             continue;
         case 251: /* RESIZEDB */
+            rdb.doing = "read-len";
             (void)rdbLen(NULL);
             (void)rdbLen(NULL);
             continue;
@@ -463,17 +464,19 @@ static int rdbCheck(const char *path) {
             sdsFree(rdb.key);
             rdb.key = NULL;
             rdb.key = rdbString(1);
-            /* Counted once the key is read, as Redis's tool counts. */
+            /* Counted once the key is read, as Redis's tool counts; its
+             * expire only once the value is read too. */
             rdb.keys++;
+            rdb.doing = "read-object-value";
+            rdbValue(type);
             if (expire != -1) {
                 rdb.expires++;
                 if (expire < rdb.now_ms) rdb.already_expired++;
             }
             expire = -1;
-            rdb.doing = "read-object-value";
-            rdbValue(type);
             sdsFree(rdb.key);
             rdb.key = NULL;
+            rdb.type = -1; /* after a whole key no type is named */
             continue;
         }
         break;
