@@ -5,6 +5,7 @@
 
 set ::icli_bin [file join $::tests_dir .. src redis-cli]
 set ::icli_sock "icli-[pid]"
+set ::icli_starts 0
 
 proc icli_conn_args {} {
     set args [list -h [srv 0 host] -p [srv 0 port]]
@@ -26,6 +27,10 @@ proc icli_tmux {args} {
 
 # Starts redis-cli in a detached 120x40 terminal with <histfile>.
 proc icli_start {histfile} {
+    # A tmux server of its own per start: a server told to exit by the
+    # previous test's icli_stop may still accept a connection and then die
+    # under the new session ("server exited unexpectedly").
+    set ::icli_sock "icli-[pid]-[incr ::icli_starts]"
     set cmd "REDISCLI_HISTFILE=[icli_quote $histfile] [icli_quote $::icli_bin]"
     foreach a [icli_conn_args] {append cmd " " [icli_quote $a]}
     icli_tmux new-session -d -s cli -x 120 -y 40 $cmd
