@@ -643,6 +643,50 @@ struct redisServer {
     char replid2[CONFIG_RUN_ID_SIZE + 1];
     long long master_repl_offset;
     long long second_replid_offset;
+    /* Redis 7.0 directives added for parity (config.c); docs/config.md
+     * says which act and which are stored pending their issue. */
+    char *aclfile;                  /* sds or NULL */
+    long long acllog_max_len;
+    int acl_pubsub_default;         /* 0 resetchannels, 1 allchannels */
+    int active_defrag_enabled;      /* only "no": no defrag-capable jemalloc */
+    long long active_defrag_ignore_bytes;
+    int active_defrag_threshold_lower;
+    int active_defrag_threshold_upper;
+    int active_defrag_cycle_min;
+    int active_defrag_cycle_max;
+    long long active_defrag_max_scan_fields;
+    int always_show_logo;
+    int aof_disable_auto_gc;
+    int aof_rewrite_incremental_fsync;
+    int aof_timestamp_enabled;
+    int aof_no_fsync_on_rewrite;    /* no-appendfsync-on-rewrite */
+    int rdb_save_incremental_fsync;
+    char *server_cpulist;           /* the four *_cpulist: sds or NULL */
+    char *bio_cpulist;
+    char *aof_rewrite_cpulist;
+    char *bgsave_cpulist;
+    int crash_memcheck_enabled;
+    int disable_thp;
+    int enable_module_command;
+    char *ignore_warnings;          /* sds or NULL */
+    int io_threads_do_reads;
+    int latency_tracking_enabled;
+    double *latency_tracking_info_percentiles;
+    int latency_tracking_info_percentiles_len;
+    long long maxmemory_clients;    /* bytes; negative: -percent of maxmemory */
+    int maxmemory_eviction_tenacity;
+    int oom_score_adj;              /* OOM_SCORE_ADJ_* */
+    int oom_score_adj_values[3];    /* master, replica, background child */
+    int set_proc_title;
+    char *proc_title_template;
+    int replica_ignore_disk_write_errors;
+    int sanitize_dump_payload;
+    int shutdown_on_sigint;         /* SHUTDOWN_* flags; 0 is "default" */
+    int shutdown_on_sigterm;
+    int shutdown_timeout;
+    unsigned int socket_mark_id;
+    long long tracking_table_max_keys;
+    volatile sig_atomic_t last_sig_received; /* SIGINT or SIGTERM */
     /* TLS settings (all tls-* directives; the TLS type gets a copy) */
     char *tls_cert_file;
     char *tls_key_file;
@@ -1165,6 +1209,11 @@ int prepareForShutdown(int flags);
 #define SHUTDOWN_NOSAVE 2
 #define SHUTDOWN_NOW 4
 #define SHUTDOWN_FORCE 8
+
+/* oom-score-adj modes. */
+#define OOM_SCORE_ADJ_NO 0
+#define OOM_SCORE_RELATIVE 1
+#define OOM_SCORE_ABSOLUTE 2
 int changeListener(connListener *l);
 void closeListener(connListener *l);
 int listenToPort(connListener *l);
