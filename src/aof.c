@@ -434,6 +434,13 @@ static void aofFeed(int dbid, robj **argv, int argc, int target) {
     aofState.buf = aofCatCommand(aofState.buf, argv, argc);
 }
 
+/* no-appendfsync-on-rewrite: while a child saves or rewrites, policy
+ * fsyncs wait (the data is written, only its fsync is postponed), so the
+ * main thread does not stall behind the child's disk traffic. */
+static int aofFsyncPostponed(void) {
+    return server.aof_no_fsync_on_rewrite && server.child_pid > 0;
+}
+
 static void aofFsyncNow(void) {
     if (aofState.fd == -1 || !aofState.unsynced) return;
     if (fdatasync(aofState.fd) == -1) {
@@ -479,7 +486,9 @@ static void aofFlush(int force_fsync) {
         aofState.unsynced = 1;
         aofState.last_write_ok = 1;
     }
-    if (force_fsync || server.aof_fsync == AOF_FSYNC_ALWAYS) aofFsyncNow();
+    if (force_fsync ||
+        (server.aof_fsync == AOF_FSYNC_ALWAYS && !aofFsyncPostponed()))
+        aofFsyncNow();
 }
 
 /* Before-sleep hook: runs after the commands of this event-loop turn
@@ -932,7 +941,7 @@ static void aofCron(void) {
         long long now = mstime();
         if (now - aofState.last_fsync_ms >= 1000) {
             aofFlush(0);
-            aofFsyncNow();
+            if (!aofFsyncPostponed()) aofFsyncNow();
         }
     }
     if (server.child_pid > 0) return;

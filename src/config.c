@@ -48,6 +48,7 @@ enum { NK_INT, NK_UINT, NK_LL, NK_ULL, NK_SIZE, NK_ULONG };
 #define CF_SPLIT_SET (1 << 6)  /* special: CONFIG SET value split into args */
 #define CF_FORCE_REWRITE (1 << 7) /* CONFIG REWRITE always writes it */
 #define CF_HIDDEN (1 << 8)     /* config file only: unknown to CONFIG GET/SET */
+#define CF_VERBATIM (1 << 9)   /* CONFIG REWRITE keeps its lines as they are */
 
 typedef struct configEnum {
     const char *name;
@@ -801,6 +802,18 @@ static int userSet(sds *argv, int argc, configSource src, char *err,
     return C_ERR;
 }
 
+/* rename-command <old> <new> (config file only): renames a command, or
+ * removes it when <new> is "". */
+static int renameCommandSet(sds *argv, int argc, configSource src, char *err,
+                            size_t errlen) {
+    if (src == SRC_INIT) return C_OK;
+    if (argc != 2) {
+        errSet(err, errlen, "wrong number of arguments");
+        return C_ERR;
+    }
+    return commandTableRename(argv[0], argv[1], err, errlen);
+}
+
 static sds emptyGet(void) {
     return sdsEmpty();
 }
@@ -1341,6 +1354,9 @@ static standardConfig configs[] = {
                 loadmoduleSet, emptyGet, "", NULL),
     SPECIAL_CFG("user", NULL, CF_IMMUTABLE | CF_SPLIT_SET | CF_HIDDEN, userSet,
                 emptyGet, "", NULL),
+    SPECIAL_CFG("rename-command", NULL,
+                CF_IMMUTABLE | CF_SPLIT_SET | CF_HIDDEN | CF_VERBATIM,
+                renameCommandSet, emptyGet, "", NULL),
     /* Sentinel's own directives and the state it writes back. */
     SPECIAL_CFG("sentinel", NULL, CF_IMMUTABLE | CF_SPLIT_SET | CF_HIDDEN,
                 sentinelDirectiveSet, sentinelDirectiveGet, "", NULL),
@@ -2151,7 +2167,7 @@ static sds configRewriteText(const char *old) {
             (t[0] == '#' || t[0] == '\0') ? NULL : sdsSplitArgs(t, &argc);
         standardConfig *c =
             (argv && argc > 0) ? configLookup(argv[0], NULL) : NULL;
-        if (c) {
+        if (c && !(c->flags & CF_VERBATIM)) {
             int k = (int)(c - configs);
             st.slots[k] = zrealloc(st.slots[k],
                                    sizeof(int) * (size_t)(st.numslots[k] + 1));
@@ -2162,6 +2178,7 @@ static sds configRewriteText(const char *old) {
     }
 
     for (int k = 0; k < NUM_CONFIGS; k++) {
+        if (configs[k].flags & CF_VERBATIM) continue;
         rewriteDirective(&st, &configs[k]);
         for (int j = st.usedslots[k]; j < st.numslots[k]; j++) {
             sdsFree(st.lines[st.slots[k][j]]);

@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -315,6 +316,35 @@ static void populateCommandTable(void) {
     for (struct redisCommand *cmd = redisCommandTable; cmd->declared_name;
          cmd++)
         registerCommand(server.commands, cmd, NULL);
+}
+
+/* rename-command: gives the top-level command <oldname> the name
+ * <newname>, or removes it when <newname> is empty. Returns C_OK, or C_ERR
+ * with Redis's reason in <err> (<errlen> bytes) when <oldname> is unknown
+ * or <newname> is taken; nothing changes then. */
+int commandTableRename(const char *oldname, const char *newname, char *err,
+                  size_t errlen) {
+    sds old = sdsNew(oldname);
+    struct redisCommand *cmd = dictFetchValue(server.commands, old);
+    if (cmd == NULL) {
+        snprintf(err, errlen, "No such command in rename-command");
+        sdsFree(old);
+        return C_ERR;
+    }
+    sds new = sdsNew(newname);
+    if (sdsLen(new) > 0 && dictFetchValue(server.commands, new) != NULL) {
+        snprintf(err, errlen, "Target command name already exists");
+        sdsFree(old);
+        sdsFree(new);
+        return C_ERR;
+    }
+    serverAssert(dictDelete(server.commands, old) == DICT_OK);
+    if (sdsLen(new) > 0)
+        serverAssert(dictAdd(server.commands, new, cmd) == DICT_OK);
+    else
+        sdsFree(new);
+    sdsFree(old);
+    return C_OK;
 }
 
 void registerExtraCommand(struct redisCommand *cmd) {
@@ -714,7 +744,11 @@ int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     if ((long long)used > server.stat_peak_memory)
         server.stat_peak_memory = used;
     if (server.shutdown_asap) {
-        if (prepareForShutdown(SHUTDOWN_NOFLAGS) == C_OK) exit(0);
+        /* shutdown-on-sigint / shutdown-on-sigterm choose the flags. */
+        int flags = server.last_sig_received == SIGINT
+                        ? server.shutdown_on_sigint
+                        : server.shutdown_on_sigterm;
+        if (prepareForShutdown(flags) == C_OK) exit(0);
         serverLog(LL_WARNING, "SIGTERM received but errors trying to shut "
                               "down the server, check the logs for more "
                               "information");
@@ -823,6 +857,7 @@ static void sigShutdownHandler(int sig) {
         serverLogRaw(LL_WARNING, "You insist... exiting now.");
         _exit(1);
     }
+    server.last_sig_received = sig;
     server.shutdown_asap = 1;
 }
 
@@ -1075,13 +1110,34 @@ static void usage(void) {
     exit(1);
 }
 
+/* disable-thp: when the kernel's transparent huge pages are "always",
+ * turn them off for this process (prctl(2), PR_SET_THP_DISABLE), since
+ * they make fork's copy-on-write costly and latency spiky. */
+static void disableThpIfAlways(void) {
+    if (!server.disable_thp) return;
+    FILE *fp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (fp == NULL) return;
+    char buf[128];
+    int always = fgets(buf, sizeof(buf), fp) && strstr(buf, "[always]");
+    fclose(fp);
+    if (!always) return;
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0)
+        serverLog(LL_NOTICE, "Transparent huge pages disabled for this "
+                             "process (disable-thp yes).");
+    else
+        serverLog(LL_WARNING, "Could not disable transparent huge pages: "
+                              "%s", strerror(errno));
+}
+
 static void logStartupBanner(void) {
     serverLog(LL_NOTICE, "Running mode=%s, port=%d, tls-port=%d.",
               server.sentinel_mode ? "sentinel"
               : server.cluster_enabled ? "cluster" : "standalone",
               server.port, server.tls_port);
-    if (server.logfile == NULL || server.logfile[0] == '\0') {
-        /* Scripts written for Redis look for these on standard output. */
+    if (server.logfile == NULL || server.logfile[0] == '\0' ||
+        server.always_show_logo) {
+        /* Scripts written for Redis look for these on standard output;
+         * always-show-logo puts them in the log file too. */
         char buf[512];
         snprintf(buf, sizeof(buf),
                  "\n    Redis-compatible server %s (native TLS) %d bit\n"
@@ -1186,6 +1242,7 @@ int main(int argc, char **argv) {
     else
         serverLog(LL_WARNING, "Configuration loaded");
     server.pid = getpid();
+    disableThpIfAlways();
     initServer();
     if (server.daemonize || server.pidfile) createPidFile();
     logStartupBanner();

@@ -1223,6 +1223,8 @@ sds genInfoString(sds *names, int count);
 /* Adds <cmd> (and its subcommands) to the command table (Sentinel's own
  * commands). */
 void registerExtraCommand(struct redisCommand *cmd);
+int commandTableRename(const char *oldname, const char *newname, char *err,
+                  size_t errlen) __attribute__((warn_unused_result));
 void bytesToHuman(char *s, size_t size, unsigned long long n);
 void registerInfoSection(const char *name, int is_default, sds (*gen)(sds));
 int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData);
