@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -1174,7 +1175,7 @@ static standardConfig configs[] = {
             latency_monitor_threshold, 0, LLONG_MAX, 0, NULL),
     /* Encodings */
     NUM_CFG("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, NK_SIZE,
-            hash_max_listpack_entries, 0, LLONG_MAX, 128, NULL),
+            hash_max_listpack_entries, 0, LLONG_MAX, 512, NULL),
     NUM_CFG("hash-max-listpack-value", "hash-max-ziplist-value", CF_MEMORY,
             NK_SIZE, hash_max_listpack_value, 0, LLONG_MAX, 64, NULL),
     NUM_CFG("hll-sparse-max-bytes", NULL, CF_MEMORY, NK_SIZE,
@@ -1653,9 +1654,27 @@ static sds configReadFile(const char *path) {
 }
 
 /* include <path>: parses the file (relative to the cwd) in place, refusing
- * loops and deep nesting. */
+ * loops and deep nesting. A <path> with glob characters (as Redis 7.0
+ * allows: "include conf.d/<glob>.conf") includes every match in
+ * sorted order; no match includes nothing. */
 static int configInclude(const char *path, configLoadError *e) {
     char real[PATH_MAX];
+    if (strpbrk(path, "*?[") != NULL) {
+        glob_t g;
+        int grc = glob(path, GLOB_ERR, NULL, &g);
+        if (grc == GLOB_NOMATCH) return C_OK;
+        if (grc != 0) {
+            errSet(e->reason, sizeof(e->reason),
+                   "Can't read included files '%s'", path);
+            return C_ERR;
+        }
+        int rc = C_OK;
+        for (size_t j = 0; j < g.gl_pathc && rc == C_OK; j++)
+            if (strpbrk(g.gl_pathv[j], "*?[") == NULL)
+                rc = configInclude(g.gl_pathv[j], e);
+        globfree(&g);
+        return rc;
+    }
     if (realpath(path, real) == NULL) {
         errSet(e->reason, sizeof(e->reason),
                "Can't open included file '%s': %s", path, strerror(errno));

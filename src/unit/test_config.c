@@ -648,6 +648,27 @@ TEST_CASE(testInclude) {
     ASSERT_EQ_STR(parse("include"), "line 1: 'include' Bad directive or wrong "
                                     "number of arguments");
 
+    /* A glob includes every match in sorted order; no match, nothing. */
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof(sub), "%s/d", dir);
+    ASSERT(mkdir(sub, 0700) == 0);
+    sds g1 = writeFile(sub, "10-a.conf", "port 7010\ntimeout 10\n");
+    sds g2 = writeFile(sub, "20-b.conf", "port 7020\n");
+    text = sdsCatPrintf(sdsEmpty(), "include %s/*.conf\n", sub);
+    ASSERT_EQ_STR(parse(text), "");
+    sdsFree(text);
+    ASSERT_EQ_INT(server.port, 7020);
+    ASSERT_EQ_INT(server.maxidletime, 10);
+    text = sdsCatPrintf(sdsEmpty(), "port 5\ninclude %s/*.none\n", sub);
+    ASSERT_EQ_STR(parse(text), "");
+    sdsFree(text);
+    ASSERT_EQ_INT(server.port, 5);
+    unlink(g1);
+    unlink(g2);
+    sdsFree(g1);
+    sdsFree(g2);
+    rmdir(sub);
+
     unlink(a);
     unlink(b);
     unlink(bad);
