@@ -130,8 +130,9 @@ static const configEnum maxmemoryPolicyEnum[] = {
     {"noeviction", MAXMEMORY_NO_EVICTION},
     {NULL, 0}};
 
-static const configEnum appendfsyncEnum[] = {{"always", AOF_FSYNC_ALWAYS},
-                                             {"everysec", AOF_FSYNC_EVERYSEC},
+/* In Redis 7.0's order, which its error text lists. */
+static const configEnum appendfsyncEnum[] = {{"everysec", AOF_FSYNC_EVERYSEC},
+                                             {"always", AOF_FSYNC_ALWAYS},
                                              {"no", AOF_FSYNC_NO},
                                              {NULL, 0}};
 

@@ -1,0 +1,358 @@
+# config-parity.tcl -- every Redis 7.0 directive is accepted here, checked
+# against Debian's Redis 7.0 (/usr/bin/redis-server) running side by side:
+# the CONFIG GET * names and default values, range errors and their texts,
+# parser quirks of the file (a bare "save", repeated directives, the old
+# slave*/ziplist names), Debian's own /etc/redis/redis.conf, and CONFIG
+# REWRITE of the directives added for issue 12.  docs/config.md lists what
+# each added directive does here.
+
+set ::parity_ref_bin /usr/bin/redis-server
+set ::parity_debian_conf /etc/redis/redis.conf
+
+# Parameters of Redis 7.0's CONFIG GET * that we may lack.  Empty: every
+# one is accepted.  An entry needs a reason beside it.
+set ::parity_excluded_names {}
+
+# Parameters whose values legitimately differ between two servers started
+# by this file: ports, paths and the TLS files differ per server, and a
+# few values are ours by design.
+set ::parity_value_exclusions {
+    port tls-port dir logfile pidfile unixsocket
+    tls-cert-file tls-key-file tls-ca-cert-file tls-client-cert-file
+    tls-client-key-file tls-dh-params-file tls-ca-cert-dir
+}
+
+# Writes <lines> (a list of config lines) plus the test settings (bind,
+# port, dir, logfile, TLS in --tls mode) to a new directory, starts <bin>
+# with it and waits until it accepts connections.  Returns {pid port dir}.
+proc parity_spawn {bin lines} {
+    set dir [file join $::tmp_root "parity.[pid].[incr ::server_counter]"]
+    file delete -force $dir
+    file mkdir $dir
+    set port [::next_port]
+    set d [list daemonize no bind 127.0.0.1 dir $dir \
+               logfile [file join $dir server.log] appendonly no]
+    if {$::tls} {
+        lappend d port 0 tls-port $port {*}[::tls_directives]
+    } else {
+        lappend d port $port
+    }
+    set conf [::write_server_config $dir $port $d $lines]
+    set pid [exec $bin $conf > [file join $dir stdout] 2> [file join $dir stderr] &]
+    ::report server-pid $pid
+    set log [file join $dir server.log]
+    set deadline [expr {[clock milliseconds] + 20000}]
+    while {[string first "Ready to accept" [::file_content $log]] < 0} {
+        if {![::process_alive $pid]} {
+            error "$bin exited: [::file_content $log][::file_content [file join $dir stderr]]"
+        }
+        if {[clock milliseconds] > $deadline} {error "$bin not ready in 20 s"}
+        after 10
+    }
+    return [list $pid $port $dir]
+}
+
+# Stops a server started by parity_spawn and removes its directory.
+proc parity_stop {pid dir} {
+    ::kill_server_process $pid
+    catch {file delete -force $dir}
+}
+
+# CONFIG GET * of client <c> as a dict name -> value.
+proc parity_config {c} {
+    set d {}
+    foreach {k v} [$c config get *] {dict set d $k $v}
+    return $d
+}
+
+# The error text of CONFIG SET <name> <value> on client <c> ("OK" if none).
+proc parity_set_error {c name value} {
+    if {[catch {$c config set $name $value} e]} {return $e}
+    return OK
+}
+
+# Runs <body> with <ours> and <ref> bound to clients of our server and of
+# Redis 7.0, both started from the config <lines>; stops both afterwards.
+proc parity_with_both {lines body} {
+    lassign [parity_spawn $::server_bin $lines] opid oport odir
+    if {[catch {parity_spawn $::parity_ref_bin $lines} r]} {
+        parity_stop $opid $odir
+        error $r
+    }
+    lassign $r rpid rport rdir
+    set code [catch {
+        uplevel 1 [list set ours [redis_client 127.0.0.1 $oport]]
+        uplevel 1 [list set ref [redis_client 127.0.0.1 $rport]]
+        uplevel 1 $body
+    } e opts]
+    catch {uplevel 1 {$ours close}}
+    catch {uplevel 1 {$ref close}}
+    parity_stop $opid $odir
+    parity_stop $rpid $rdir
+    if {$code} {return -options $opts $e}
+}
+
+if {![file executable $::parity_ref_bin]} {
+    ::report skip "config parity" "$::parity_ref_bin not installed"
+    return
+}
+
+tags {config external:skip} {
+
+test "CONFIG GET * names every Redis 7.0 parameter, defaults equal" {
+    parity_with_both {} {
+        set o [parity_config $ours]
+        set r [parity_config $ref]
+        set missing {}
+        foreach name [lsort [dict keys $r]] {
+            if {![dict exists $o $name] && $name ni $::parity_excluded_names} {
+                lappend missing $name
+            }
+        }
+        assert_equal {} $missing "parameters of Redis 7.0 missing here"
+        set differ {}
+        foreach name [lsort [dict keys $r]] {
+            if {$name in $::parity_value_exclusions || ![dict exists $o $name]} continue
+            if {[dict get $o $name] ne [dict get $r $name]} {
+                lappend differ "$name: ours '[dict get $o $name]' redis '[dict get $r $name]'"
+            }
+        }
+        assert_equal {} $differ "defaults that differ from Redis 7.0"
+    }
+}
+
+test "range and value errors read as Redis 7.0's" {
+    parity_with_both {} {
+        foreach {name value} {
+            active-defrag-cycle-max 100
+            active-defrag-cycle-min 0
+            active-defrag-threshold-upper 1001
+            active-defrag-ignore-bytes 0
+            maxmemory-eviction-tenacity 101
+            tracking-table-max-keys -1
+            acllog-max-len -1
+            shutdown-timeout -1
+            activedefrag yes
+            enable-module-command yes
+            set-proc-title no
+            io-threads-do-reads yes
+            socket-mark-id 5
+            bgsave_cpulist 0
+            aclfile /tmp/none
+            acl-pubsub-default bad
+            sanitize-dump-payload bad
+            oom-score-adj bad
+            oom-score-adj-values {0 200 3000}
+            oom-score-adj-values {1 2}
+            oom-score-adj-values {a b c}
+            latency-tracking-info-percentiles 101
+            latency-tracking-info-percentiles {50 abc}
+            shutdown-on-sigint bad
+            shutdown-on-sigterm {save nosave}
+            maxmemory-clients 200%
+            maxmemory-clients -5
+            maxmemory-clients abc
+            proc-title-template {{title} {bad}}
+            proc-title-template {}
+            maxmemory-samples 0
+            hz abc
+            appendfsync sometimes
+            loglevel loud
+            maxmemory-policy sometimes
+            repl-diskless-load maybe
+            propagation-error-behavior maybe
+            tls-auth-clients maybe
+            cluster-preferred-endpoint-type maybe
+            enable-debug-command maybe
+            enable-protected-configs maybe
+            supervised maybe
+            syslog-facility maybe
+            notify-keyspace-events Z
+            save {100}
+            client-output-buffer-limit {normal 1 2}
+            client-output-buffer-limit {fancy 1 2 3}
+            unixsocketperm 999
+            dbfilename a/b
+            appendfilename a/b
+            cluster-announce-hostname {a b}
+            maxmemory lots
+            proto-max-bulk-len 10
+            list-max-listpack-size abc
+            replica-announce-port 70000
+            repl-backlog-size 0
+            bind-source-addr {}
+            no-appendfsync-on-rewrite maybe
+        } {
+            assert_equal [parity_set_error $ref $name $value] \
+                [parity_set_error $ours $name $value] "CONFIG SET $name '$value'"
+        }
+    }
+}
+
+test "accepted values read back as Redis 7.0's" {
+    parity_with_both {} {
+        foreach {name value} {
+            shutdown-on-sigint {force now nosave}
+            shutdown-on-sigterm {default save}
+            maxmemory-clients 10%
+            maxmemory-clients 1gb
+            oom-score-adj relative
+            oom-score-adj-values {100 50 800}
+            latency-tracking-info-percentiles {50 99.99 0}
+            latency-tracking-info-percentiles {}
+            acl-pubsub-default allchannels
+            sanitize-dump-payload clients
+            proc-title-template {{title}{port}{tls-port}{unixsocket}{config-file}{server-mode}{listen-addr}}
+            no-appendfsync-on-rewrite yes
+            ignore-warnings ARM64-COW-BUG
+            tracking-table-max-keys 0
+            hash-max-ziplist-entries 77
+            slave-read-only no
+        } {
+            assert_equal OK [parity_set_error $ref $name $value]
+            assert_equal OK [parity_set_error $ours $name $value] "CONFIG SET $name '$value'"
+            assert_equal [$ref config get $name] [$ours config get $name]
+        }
+    }
+}
+
+test "file quirks: bare save, repeated directives, old names" {
+    foreach lines {
+        {save}
+        {{save 100 1} save}
+        {save {save 100 1}}
+        {{save 100 1} {save ""} {save 200 2} save}
+        {{save 100 1} {save 200 2}}
+    } {
+        parity_with_both $lines {
+            assert_equal [$ref config get save] [$ours config get save] "lines: $lines"
+        }
+    }
+    set lines {
+        {maxmemory-samples 3} {maxmemory-samples 7}
+        {slave-serve-stale-data no} {slave-priority 42} {slave-lazy-flush yes}
+        {hash-max-ziplist-entries 33} {hash-max-ziplist-value 20}
+        {zset-max-ziplist-entries 44} {zset-max-ziplist-value 21}
+        {list-max-ziplist-size 5} {min-slaves-to-write 0} {min-slaves-max-lag 9}
+        {lua-time-limit 4000} {slave-announce-port 1234}
+        {cluster-slave-validity-factor 3}
+    }
+    parity_with_both $lines {
+        set o [parity_config $ours]
+        set r [parity_config $ref]
+        foreach name {maxmemory-samples replica-serve-stale-data replica-priority
+                      replica-lazy-flush hash-max-listpack-entries
+                      hash-max-listpack-value zset-max-listpack-entries
+                      zset-max-listpack-value list-max-listpack-size
+                      min-replicas-max-lag busy-reply-threshold
+                      replica-announce-port cluster-replica-validity-factor} {
+            assert_equal [dict get $r $name] [dict get $o $name] $name
+        }
+    }
+}
+
+test "Debian's /etc/redis/redis.conf starts our server" {
+    if {![file readable $::parity_debian_conf]} {
+        ::report skip "Debian's redis.conf" "$::parity_debian_conf not readable"
+        return
+    }
+    # The file as installed, minus what must change for a test: where it
+    # listens, its directory, log and pid files, daemonizing.
+    set lines {}
+    foreach line [split [::file_content $::parity_debian_conf] "\n"] {
+        set word [lindex [split [string trim $line] " "] 0]
+        if {$word in {port bind dir logfile pidfile daemonize}} continue
+        lappend lines $line
+    }
+    lappend lines "pidfile redis.pid"
+    parity_with_both $lines {
+        assert_equal PONG [$ours ping]
+        set o [parity_config $ours]
+        set r [parity_config $ref]
+        foreach name [lsort [dict keys $r]] {
+            if {$name in $::parity_value_exclusions} continue
+            assert_equal [dict get $r $name] [dict get $o $name] $name
+        }
+    }
+}
+
+test "directives Redis 7.0 knows that cannot apply here stop start-up" {
+    foreach {line reason} {
+        "loadmodule /nonexistent/module.so" "Modules are not supported"
+        "user alice on >secret ~* +@all" "ACL users are not supported yet"
+        "rename-command nosuchcommand foo" "No such command in rename-command"
+    } {
+        set dir [file join $::tmp_root "parity.[pid].[incr ::server_counter]"]
+        file mkdir $dir
+        set conf [::write_server_config $dir 0 [list port 0 dir $dir] [list $line]]
+        set err [file join $dir stderr]
+        set pid [exec $::server_bin $conf > [file join $dir stdout] 2> $err &]
+        ::report server-pid $pid
+        set deadline [expr {[clock milliseconds] + 10000}]
+        while {[::process_alive $pid] && [clock milliseconds] < $deadline} {
+            after 10
+        }
+        if {[::process_alive $pid]} {
+            ::kill_server_process $pid
+            fail "'$line' did not stop start-up"
+        }
+        ::report server-gone $pid
+        assert_match "*FATAL CONFIG FILE ERROR*$reason*" [::file_content $err]
+        file delete -force $dir
+    }
+}
+
+}
+
+start_server {tags {config external:skip} config_lines {
+    {rename-command flushdb parityflushdb}
+    {rename-command debug ""}
+}} {
+    test "rename-command renames and removes commands" {
+        r set k v
+        assert_equal OK [r parityflushdb]
+        assert_equal 0 [r dbsize]
+        assert_error "*unknown command*" {r flushdb}
+        assert_error "*unknown command*" {r debug sleep 0}
+    }
+
+    test "CONFIG REWRITE round-trips the directives added for Redis 7.0" {
+        set values {
+            no-appendfsync-on-rewrite yes
+            shutdown-on-sigterm {nosave now}
+            oom-score-adj-values {1 2 3}
+            latency-tracking-info-percentiles {50 99.5}
+            maxmemory-clients 5%
+            proc-title-template {{title} {port}}
+            acl-pubsub-default allchannels
+            tracking-table-max-keys 5000
+            maxmemory-eviction-tenacity 50
+            active-defrag-cycle-max 30
+            shutdown-timeout 3
+            sanitize-dump-payload yes
+            aof-timestamp-enabled yes
+            hash-max-listpack-entries 100
+        }
+        foreach {k v} $values {r config set $k $v}
+        assert_equal OK [r config rewrite]
+        set text [::file_content [srv 0 config_file]]
+        assert_match "*rename-command flushdb parityflushdb*" $text
+        assert_match "*rename-command debug \"\"*" $text
+        restart_server
+        foreach {k v} $values {
+            assert_equal [list $k $v] [r config get $k] "after restart: $k"
+        }
+        assert_equal OK [r parityflushdb]
+        assert_error "*unknown command*" {r flushdb}
+    }
+
+    test "stored-only directives say so in the log" {
+        r config set tracking-table-max-keys 1234
+        wait_for_condition 100 20 {
+            [string first "tracking-table-max-keys 1234' is accepted but has no effect" \
+                 [::file_content [srv 0 stdout]]] >= 0
+        } else {
+            fail "no warning logged for a stored-only directive"
+        }
+    }
+}
