@@ -952,6 +952,16 @@ static int applyTls(char *err, size_t errlen) {
     return C_OK;
 }
 
+/* oom-score-adj and its values act at once, as Redis's do. */
+static int applyOomScoreAdj(char *err, size_t errlen) {
+    if (setOomScoreAdj(-1) != C_OK) {
+        errSet(err, errlen,
+               "Failed to set current oom_score_adj. Check server logs.");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* The table                                                           */
 /* ------------------------------------------------------------------ */
@@ -1328,9 +1338,9 @@ static standardConfig configs[] = {
     NUM_CFG("maxmemory-eviction-tenacity", NULL, 0, NK_INT,
             maxmemory_eviction_tenacity, 0, 100, 10, NULL),
     ENUM_CFG("oom-score-adj", NULL, 0, oom_score_adj, oomScoreAdjEnum,
-             OOM_SCORE_ADJ_NO, NULL),
+             OOM_SCORE_ADJ_NO, applyOomScoreAdj),
     SPECIAL_CFG("oom-score-adj-values", NULL, CF_SPLIT_SET, oomValuesSet,
-                oomValuesGet, "0 200 800", NULL),
+                oomValuesGet, "0 200 800", applyOomScoreAdj),
     BOOL_CFG("set-proc-title", NULL, CF_IMMUTABLE, set_proc_title, 1, NULL),
     {.name = "proc-title-template",
      .type = CT_STRING,
@@ -1391,8 +1401,6 @@ static const struct {
     {"maxmemory-clients", "client eviction comes with issue 12"},
     {"maxmemory-eviction-tenacity", "eviction's time budget comes with "
                                     "issue 12"},
-    {"oom-score-adj", "the OOM score is not changed (issue 12)"},
-    {"oom-score-adj-values", "the OOM score is not changed (issue 12)"},
     {"replica-ignore-disk-write-errors", "comes with issue 12"},
     {"shutdown-timeout", "shutdown does not wait for replicas yet "
                          "(issue 12)"},

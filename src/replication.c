@@ -1796,6 +1796,9 @@ static void replicationUnsetMaster(void) {
     if (!rs.backlog) backlogCreate();
     rs.seldb = -1;
     rs.no_slaves_since = server.unixtime;
+    /* The role changed: so does the oom-score-adj value. */
+    if (setOomScoreAdj(-1) != C_OK)
+        serverLog(LL_WARNING, "The OOM score keeps the replica's value.");
 }
 
 /* Follows <host>:<port> from now on. */
@@ -1810,6 +1813,8 @@ static void replicationSetMaster(const char *host, int port) {
     rs.state = LINK_CONNECT;
     rs.retry_after_ms = 0;
     rs.down_since = 0;
+    if (setOomScoreAdj(-1) != C_OK) /* a replica's value now */
+        serverLog(LL_WARNING, "The OOM score keeps the master's value.");
     connectWithMaster();
 }
 

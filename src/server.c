@@ -1005,6 +1005,50 @@ static void initServer(void) {
     if (server.cluster_enabled) clusterInit();
 }
 
+/* oom-score-adj: writes the kernel's OOM score adjustment of this process
+ * for <process_class> (OOM_CLASS_MASTER, _REPLICA, _CHILD; -1 picks master
+ * or replica from the role): one of oom-score-adj-values, added to the
+ * score the server started with when "relative", clamped to [-1000, 1000].
+ * With oom-score-adj "no" a score changed earlier is put back. Returns
+ * C_OK (also where the kernel has no such file), or C_ERR after logging
+ * why the write failed (lowering the score needs CAP_SYS_RESOURCE). */
+int setOomScoreAdj(int process_class) {
+    static int base, base_known, changed;
+    const char *path = "/proc/self/oom_score_adj";
+    if (process_class == -1)
+        process_class = server.masterhost ? OOM_CLASS_REPLICA : OOM_CLASS_MASTER;
+    if (!base_known) {
+        FILE *fp = fopen(path, "r");
+        if (fp == NULL) return C_OK;
+        int ok = fscanf(fp, "%d", &base) == 1;
+        fclose(fp);
+        if (!ok) return C_OK;
+        base_known = 1;
+    }
+    int val;
+    if (server.oom_score_adj == OOM_SCORE_ADJ_NO) {
+        if (!changed) return C_OK;
+        val = base;
+    } else {
+        val = server.oom_score_adj_values[process_class];
+        if (server.oom_score_adj == OOM_SCORE_RELATIVE) val += base;
+        if (val > 1000) val = 1000;
+        if (val < -1000) val = -1000;
+    }
+    int fd = open(path, O_WRONLY);
+    char buf[16];
+    int len = snprintf(buf, sizeof(buf), "%d", val);
+    if (fd == -1 || write(fd, buf, (size_t)len) != len) {
+        serverLog(LL_WARNING, "Unable to write oom_score_adj: %s",
+                  strerror(errno));
+        if (fd != -1) close(fd);
+        return C_ERR;
+    }
+    close(fd);
+    changed = server.oom_score_adj != OOM_SCORE_ADJ_NO;
+    return C_OK;
+}
+
 /* Forks a child for background work (RDB snapshot, AOF rewrite). In the
  * child, signals get their default actions and the inherited listening
  * sockets are closed, so that a server restarted after the parent died can
@@ -1019,6 +1063,10 @@ pid_t serverFork(void) {
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
+    /* A child is the first the kernel should kill under memory pressure;
+     * failing to say so (logged) must not stop the child's work. */
+    if (setOomScoreAdj(OOM_CLASS_CHILD) != C_OK)
+        serverLog(LL_WARNING, "The child keeps the parent's OOM score.");
     for (int i = 0; i < 3; i++) {
         connListener *l = &server.listeners[i];
         for (int j = 0; j < l->count; j++)
@@ -1243,6 +1291,8 @@ int main(int argc, char **argv) {
         serverLog(LL_WARNING, "Configuration loaded");
     server.pid = getpid();
     disableThpIfAlways();
+    if (setOomScoreAdj(-1) != C_OK)
+        serverLog(LL_WARNING, "Continuing with the OOM score unchanged.");
     initServer();
     if (server.daemonize || server.pidfile) createPidFile();
     logStartupBanner();

@@ -1214,6 +1214,10 @@ int prepareForShutdown(int flags);
 #define OOM_SCORE_ADJ_NO 0
 #define OOM_SCORE_RELATIVE 1
 #define OOM_SCORE_ABSOLUTE 2
+/* Which of the three oom-score-adj-values applies. */
+#define OOM_CLASS_MASTER 0
+#define OOM_CLASS_REPLICA 1
+#define OOM_CLASS_CHILD 2
 int changeListener(connListener *l);
 void closeListener(connListener *l);
 int listenToPort(connListener *l);
@@ -1236,6 +1240,7 @@ void registerBeforeSleepHook(void (*fn)(void));
 void registerShutdownHook(int (*fn)(int flags));
 void registerStartupHook(void (*fn)(void));
 pid_t serverFork(void);
+int setOomScoreAdj(int process_class) __attribute__((warn_unused_result));
 /* Persistence (rdb.c): registers its hooks; called from initServer. */
 void rdbInit(void);
 /* 1 when stop-writes-on-bgsave-error refuses writes (rdb.c). */

@@ -92,6 +92,12 @@ sds *sentinelRewriteLines(int *count) {
     return zmalloc(sizeof(sds));
 }
 
+/* oom-score-adj's apply (server.c): nothing to write here. */
+int setOomScoreAdj(int process_class) {
+    UNUSED(process_class);
+    return C_OK;
+}
+
 /* rename-command's table change (server.c): only "get" exists here. */
 static sds renamed_to; /* what "get" was renamed to; NULL if untouched */
 int commandTableRename(const char *oldname, const char *newname, char *err,

@@ -356,3 +356,45 @@ start_server {tags {config external:skip} config_lines {
         }
     }
 }
+
+start_server {tags {config external:skip}} {
+    test "oom-score-adj sets the process's OOM score" {
+        set path /proc/[srv 0 pid]/oom_score_adj
+        if {![file readable $path]} {
+            ::report skip "oom-score-adj" "$path not readable"
+            return
+        }
+        set base [string trim [::file_content $path]]
+        r config set oom-score-adj-values {10 20 30} oom-score-adj relative
+        assert_equal [expr {min(1000, $base + 10)}] [string trim [::file_content $path]]
+        r config set oom-score-adj-values {15 20 30}
+        assert_equal [expr {min(1000, $base + 15)}] [string trim [::file_content $path]]
+        if {$base <= 40} {
+            r config set oom-score-adj absolute oom-score-adj-values {40 50 60}
+            assert_equal 40 [string trim [::file_content $path]]
+        }
+        r config set oom-score-adj no
+        assert_equal $base [string trim [::file_content $path]]
+    }
+
+    test "shutdown-on-sigterm save makes SIGTERM save without save points" {
+        assert_equal {save {}} [r config get save]
+        r set parity-key parity-value
+        r config set shutdown-on-sigterm save
+        restart_server
+        assert_equal parity-value [r get parity-key]
+        assert_equal {shutdown-on-sigterm default} [r config get shutdown-on-sigterm]
+    }
+}
+
+start_server {tags {config external:skip} overrides {always-show-logo yes}} {
+    test "always-show-logo puts the banner in the log file" {
+        assert_match "*Running in standalone mode*" [::file_content [srv 0 stdout]]
+    }
+}
+
+start_server {tags {config external:skip}} {
+    test "without always-show-logo a log file has no banner" {
+        assert_no_match "*Running in standalone mode*" [::file_content [srv 0 stdout]]
+    }
+}
