@@ -1388,8 +1388,6 @@ static const struct {
     {"acl-pubsub-default", "ACL comes with the ACL part of issue 12"},
     {"aof-disable-auto-gc", "history AOF files are always deleted after a "
                             "rewrite"},
-    {"aof-timestamp-enabled", "timestamp annotations are not written to the "
-                              "AOF"},
     {"server_cpulist", "CPU affinity lists are not applied by this server"},
     {"bio_cpulist", "CPU affinity lists are not applied by this server"},
     {"aof_rewrite_cpulist", "CPU affinity lists are not applied by this "

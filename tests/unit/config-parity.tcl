@@ -23,9 +23,10 @@ set ::parity_value_exclusions {
 }
 
 # Writes <lines> (a list of config lines) plus the test settings (bind,
-# port, dir, logfile, TLS in --tls mode) to a new directory, starts <bin>
-# with it and waits until it accepts connections.  Returns {pid port dir}.
-proc parity_spawn {bin lines} {
+# port, dir, logfile, TLS in --tls mode) and then the directive/value pairs
+# <extra> (which win) to a new directory, starts <bin> with it and waits
+# until it accepts connections.  Returns {pid port dir}.
+proc parity_spawn {bin lines {extra {}}} {
     set dir [file join $::tmp_root "parity.[pid].[incr ::server_counter]"]
     file delete -force $dir
     file mkdir $dir
@@ -37,6 +38,7 @@ proc parity_spawn {bin lines} {
     } else {
         lappend d port $port
     }
+    lappend d {*}$extra
     set conf [::write_server_config $dir $port $d $lines]
     set pid [exec $bin $conf > [file join $dir stdout] 2> [file join $dir stderr] &]
     ::report server-pid $pid
@@ -397,4 +399,48 @@ start_server {tags {config external:skip}} {
     test "without always-show-logo a log file has no banner" {
         assert_no_match "*Running in standalone mode*" [::file_content [srv 0 stdout]]
     }
+}
+
+start_server {tags {config external:skip} overrides {appendonly yes aof-timestamp-enabled yes}} {
+    test "aof-timestamp-enabled writes #TS: annotations that load back" {
+        r set ts-a 1
+        r set ts-b 2
+        set files [glob -nocomplain [file join [srv 0 dir] appendonlydir *.incr.aof]]
+        assert {[llength $files] > 0}
+        set text {}
+        foreach f $files {append text [::file_content $f]}
+        assert_match "*#TS:*ts-a*" $text
+        restart_server
+        assert_equal {1 2} [list [r get ts-a] [r get ts-b]]
+    }
+}
+
+test "an AOF Redis 7.0 wrote with timestamps loads here" {
+    lassign [parity_spawn $::parity_ref_bin {}] rpid rport rdir
+    set ref [redis_client 127.0.0.1 $rport]
+    $ref config set aof-timestamp-enabled yes
+    $ref config set appendonly yes
+    wait_for_condition 500 20 {
+        [string match "*aof_rewrite_in_progress:0*" [$ref info persistence]] &&
+        [string match "*aof_rewrite_scheduled:0*" [$ref info persistence]] &&
+        [string match "*aof_enabled:1*" [$ref info persistence]]
+    } else {
+        fail "Redis 7.0's AOF rewrite did not finish"
+    }
+    $ref set ref-a x
+    $ref rpush ref-l 1 2 3
+    $ref close
+    ::kill_server_process $rpid
+    set text {}
+    foreach f [glob -nocomplain [file join $rdir appendonlydir *.incr.aof]] {
+        append text [::file_content $f]
+    }
+    assert_match "*#TS:*" $text
+    lassign [parity_spawn $::server_bin {} [list dir $rdir appendonly yes]] opid oport odir
+    set ours [redis_client 127.0.0.1 $oport]
+    set got [list [$ours get ref-a] [$ours lrange ref-l 0 -1]]
+    $ours close
+    parity_stop $opid $odir
+    catch {file delete -force $rdir}
+    assert_equal {x {1 2 3}} $got
 }
