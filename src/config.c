@@ -952,6 +952,16 @@ static int applyTls(char *err, size_t errlen) {
     return C_OK;
 }
 
+/* proc-title-template: the new title shows at once. */
+static int applyProcTitle(char *err, size_t errlen) {
+    if (serverUpdateProcTitle() != C_OK) {
+        errSet(err, errlen,
+               "template format is invalid or contains unknown variables");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
 /* oom-score-adj and its values act at once, as Redis's do. */
 static int applyOomScoreAdj(char *err, size_t errlen) {
     if (setOomScoreAdj(-1) != C_OK) {
@@ -1346,7 +1356,8 @@ static standardConfig configs[] = {
      .type = CT_STRING,
      .field = &server.proc_title_template,
      .defstr = "{title} {listen-addr} {server-mode}",
-     .check = checkProcTitle},
+     .check = checkProcTitle,
+     .apply = applyProcTitle},
     BOOL_CFG("replica-ignore-disk-write-errors", NULL, 0,
              replica_ignore_disk_write_errors, 0, NULL),
     ENUM_CFG("sanitize-dump-payload", NULL, 0, sanitize_dump_payload,
@@ -1404,8 +1415,6 @@ static const struct {
                          "(issue 12)"},
     {"socket-mark-id", "SO_MARK is not set on sockets by this server"},
     {"tracking-table-max-keys", "client-side caching comes with issue 12"},
-    {"set-proc-title", "the process title is not changed (issue 12)"},
-    {"proc-title-template", "the process title is not changed (issue 12)"},
     {"latency-tracking", "latency tracking comes with issue 12"},
     {"latency-tracking-info-percentiles", "latency tracking comes with "
                                           "issue 12"},

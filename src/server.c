@@ -25,6 +25,7 @@
 #include "cluster.h"
 #include "sentinel.h"
 #include "tls.h"
+#include "proctitle.h"
 
 struct redisServer server;
 struct sharedObjectsStruct shared;
@@ -1158,6 +1159,65 @@ static void usage(void) {
     exit(1);
 }
 
+/* Expands proc-title-template <tmpl> for this server: {title} (the
+ * executable as started), {listen-addr}, {server-mode}, {port},
+ * {tls-port}, {unixsocket}, {config-file}; trailing blanks dropped.
+ * Returns a new sds, or NULL when <tmpl> has an unknown variable or an
+ * unbalanced brace (config.c refuses such templates first). */
+sds expandProcTitleTemplate(const char *tmpl) {
+    sds out = sdsEmpty();
+    for (const char *p = tmpl; *p; p++) {
+        if (*p == '}') goto bad;
+        if (*p != '{') {
+            out = sdsCatLen(out, p, 1);
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        if (close == NULL) goto bad;
+        sds var = sdsNewLen(p + 1, (size_t)(close - p - 1));
+        int port = server.port ? server.port : server.tls_port;
+        if (!strcmp(var, "title")) {
+            out = sdsCat(out, server.exec_argv[0]);
+        } else if (!strcmp(var, "listen-addr")) {
+            out = sdsCatPrintf(out, "%s:%d",
+                               server.bindaddr_count ? server.bindaddr[0] : "*",
+                               port);
+        } else if (!strcmp(var, "server-mode")) {
+            out = sdsCat(out, server.sentinel_mode     ? "[sentinel]"
+                              : server.cluster_enabled ? "[cluster]"
+                                                       : "");
+        } else if (!strcmp(var, "port")) {
+            out = sdsCatPrintf(out, "%d", server.port);
+        } else if (!strcmp(var, "tls-port")) {
+            out = sdsCatPrintf(out, "%d", server.tls_port);
+        } else if (!strcmp(var, "unixsocket")) {
+            out = sdsCat(out, server.unixsocket ? server.unixsocket : "");
+        } else if (!strcmp(var, "config-file")) {
+            out = sdsCat(out, server.configfile ? server.configfile : "");
+        } else {
+            sdsFree(var);
+            goto bad;
+        }
+        sdsFree(var);
+        p = close;
+    }
+    return sdsTrim(out, " ");
+bad:
+    sdsFree(out);
+    return NULL;
+}
+
+/* set-proc-title: shows the expanded proc-title-template as the process
+ * title (ps, /proc/<pid>/cmdline). Returns C_ERR for a bad template. */
+int serverUpdateProcTitle(void) {
+    if (!server.set_proc_title) return C_OK;
+    sds title = expandProcTitleTemplate(server.proc_title_template);
+    if (title == NULL) return C_ERR;
+    procTitleSet(title);
+    sdsFree(title);
+    return C_OK;
+}
+
 /* disable-thp: when the kernel's transparent huge pages are "always",
  * turn them off for this process (prctl(2), PR_SET_THP_DISABLE), since
  * they make fork's copy-on-write costly and latency spiky. */
@@ -1232,6 +1292,7 @@ void registerStartupHook(void (*fn)(void)) {
 }
 
 int main(int argc, char **argv) {
+    procTitleInit(argc, argv); /* before anything keeps a pointer in argv */
     setlocale(LC_COLLATE, "");
     tzset();
     srand(time(NULL) ^ getpid());
@@ -1297,6 +1358,9 @@ int main(int argc, char **argv) {
     if (server.daemonize || server.pidfile) createPidFile();
     logStartupBanner();
     serverLog(LL_NOTICE, "Server initialized");
+    if (serverUpdateProcTitle() != C_OK)
+        serverLog(LL_WARNING, "proc-title-template is not valid; the "
+                              "process title is unchanged.");
     if (server.sentinel_mode) sentinelStart();
     for (int i = 0; i < startupHookCount; i++) startupHooks[i]();
     serverLog(LL_NOTICE, "Ready to accept connections");

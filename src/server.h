@@ -1241,6 +1241,8 @@ void registerShutdownHook(int (*fn)(int flags));
 void registerStartupHook(void (*fn)(void));
 pid_t serverFork(void);
 int setOomScoreAdj(int process_class) __attribute__((warn_unused_result));
+sds expandProcTitleTemplate(const char *tmpl);
+int serverUpdateProcTitle(void) __attribute__((warn_unused_result));
 /* Persistence (rdb.c): registers its hooks; called from initServer. */
 void rdbInit(void);
 /* 1 when stop-writes-on-bgsave-error refuses writes (rdb.c). */

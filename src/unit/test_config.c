@@ -92,6 +92,11 @@ sds *sentinelRewriteLines(int *count) {
     return zmalloc(sizeof(sds));
 }
 
+/* proc-title-template's apply (server.c): no title to show here. */
+int serverUpdateProcTitle(void) {
+    return C_OK;
+}
+
 /* oom-score-adj's apply (server.c): nothing to write here. */
 int setOomScoreAdj(int process_class) {
     UNUSED(process_class);

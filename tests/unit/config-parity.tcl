@@ -444,3 +444,31 @@ test "an AOF Redis 7.0 wrote with timestamps loads here" {
     catch {file delete -force $rdir}
     assert_equal {x {1 2 3}} $got
 }
+
+# The command line the kernel shows for <pid>, NULs as spaces, trimmed.
+proc parity_cmdline {pid} {
+    return [string trim [string map [list \0 " "] [::file_content /proc/$pid/cmdline]]]
+}
+
+start_server {tags {config external:skip}} {
+    test "set-proc-title shows proc-title-template as the process title" {
+        if {![file readable /proc/[srv 0 pid]/cmdline]} {
+            ::report skip "process title" "/proc not readable"
+            return
+        }
+        assert_equal "$::server_bin 127.0.0.1:[srv 0 port]" [parity_cmdline [srv 0 pid]]
+        r config set proc-title-template "{title} port={port} tls={tls-port} cfg={config-file} {server-mode}"
+        set port [lindex [r config get port] 1]
+        set tls_port [lindex [r config get tls-port] 1]
+        assert_equal "$::server_bin port=$port tls=$tls_port cfg=[srv 0 config_file]" \
+            [parity_cmdline [srv 0 pid]]
+        assert_error "*template format is invalid*" {r config set proc-title-template "{nope}"}
+    }
+}
+
+start_server {tags {config external:skip} overrides {set-proc-title no}} {
+    test "set-proc-title no leaves the command line alone" {
+        if {![file readable /proc/[srv 0 pid]/cmdline]} return
+        assert_equal "$::server_bin [srv 0 config_file]" [parity_cmdline [srv 0 pid]]
+    }
+}
