@@ -1420,7 +1420,6 @@ static const struct {
                                           "issue 12"},
     {"crash-memcheck-enabled", "no memory test runs after a crash "
                                "(issue 12)"},
-    {"sanitize-dump-payload", "comes with issue 12"},
 };
 
 static int configIsDefault(const standardConfig *c);

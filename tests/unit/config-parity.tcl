@@ -278,6 +278,26 @@ test "Debian's /etc/redis/redis.conf starts our server" {
     }
 }
 
+test "our redis.conf, its examples uncommented, starts our server" {
+    set lines {}
+    foreach line [split [::file_content [file join $::root redis.conf]] "\n"] {
+        # The examples of the last section, uncommented, except the two
+        # that name files or commands of a real installation.
+        if {[regexp {^# ((always-show-logo|set-proc-title|proc-title-template|oom-score-adj|oom-score-adj-values|disable-thp|shutdown-on-sigint|shutdown-on-sigterm|no-appendfsync-on-rewrite|aof-timestamp-enabled) .*)$} $line -> l]} {
+            set line $l
+        }
+        set word [lindex [split [string trim $line] " "] 0]
+        if {$word in {port bind dir logfile pidfile daemonize}} continue
+        lappend lines $line
+    }
+    lassign [parity_spawn $::server_bin $lines] opid oport odir
+    set c [redis_client 127.0.0.1 $oport]
+    set got [list [$c ping] [$c config get shutdown-on-sigterm] [$c config get oom-score-adj]]
+    $c close
+    parity_stop $opid $odir
+    assert_equal {PONG {shutdown-on-sigterm default} {oom-score-adj no}} $got
+}
+
 test "directives Redis 7.0 knows that cannot apply here stop start-up" {
     foreach {line reason} {
         "loadmodule /nonexistent/module.so" "Modules are not supported"
