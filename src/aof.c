@@ -752,7 +752,7 @@ int aofRewriteBackground(void) {
         aofSwitchFd(fd);
     }
     int preamble = server.aof_use_rdb_preamble;
-    pid_t pid = serverFork();
+    pid_t pid = serverFork(FORK_AOF_REWRITE);
     if (pid == 0) {
         /* The child: writes the base and leaves. */
         sds tmp = aofTempBasePath(getpid());

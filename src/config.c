@@ -765,6 +765,18 @@ bad:
     return C_ERR;
 }
 
+/* server_cpulist, bgsave_cpulist, aof_rewrite_cpulist, bio_cpulist: a
+ * list that cannot be applied stops start-up rather than being dropped. */
+static int checkCpuList(const char *val, char *err, size_t errlen) {
+    cpu_set_t set;
+    if (*val == '\0' || parseCpuList(val, &set) == 0) return C_OK;
+    errSet(err, errlen,
+           "Invalid CPU list '%s': use N, N-M or N-M:step items separated by "
+           "commas",
+           val);
+    return C_ERR;
+}
+
 /* activedefrag: Redis refuses "yes" without its patched jemalloc; we link
  * the system jemalloc, which lacks the defragmentation hints. */
 static int checkActiveDefrag(const char *val, char *err, size_t errlen) {
@@ -1324,14 +1336,15 @@ static standardConfig configs[] = {
              NULL),
     BOOL_CFG("rdb-save-incremental-fsync", NULL, 0, rdb_save_incremental_fsync,
              1, NULL),
-    STR_CFG("server_cpulist", NULL, CF_IMMUTABLE | CF_NULL_EMPTY,
-            server_cpulist, "", NULL),
-    STR_CFG("bio_cpulist", NULL, CF_IMMUTABLE | CF_NULL_EMPTY, bio_cpulist, "",
-            NULL),
-    STR_CFG("aof_rewrite_cpulist", NULL, CF_IMMUTABLE | CF_NULL_EMPTY,
-            aof_rewrite_cpulist, "", NULL),
-    STR_CFG("bgsave_cpulist", NULL, CF_IMMUTABLE | CF_NULL_EMPTY,
-            bgsave_cpulist, "", NULL),
+#define CPULIST_CFG(n, f)                                                 \
+    {                                                                     \
+        .name = n, .type = CT_STRING, .flags = CF_IMMUTABLE | CF_NULL_EMPTY, \
+        .field = &server.f, .defstr = "", .check = checkCpuList            \
+    }
+    CPULIST_CFG("server_cpulist", server_cpulist),
+    CPULIST_CFG("bio_cpulist", bio_cpulist),
+    CPULIST_CFG("aof_rewrite_cpulist", aof_rewrite_cpulist),
+    CPULIST_CFG("bgsave_cpulist", bgsave_cpulist),
     BOOL_CFG("crash-memcheck-enabled", NULL, 0, crash_memcheck_enabled, 1,
              NULL),
     BOOL_CFG("disable-thp", NULL, CF_IMMUTABLE, disable_thp, 1, NULL),
@@ -1399,11 +1412,7 @@ static const struct {
     {"acl-pubsub-default", "ACL comes with the ACL part of issue 12"},
     {"aof-disable-auto-gc", "history AOF files are always deleted after a "
                             "rewrite"},
-    {"server_cpulist", "CPU affinity lists are not applied by this server"},
-    {"bio_cpulist", "CPU affinity lists are not applied by this server"},
-    {"aof_rewrite_cpulist", "CPU affinity lists are not applied by this "
-                            "server"},
-    {"bgsave_cpulist", "CPU affinity lists are not applied by this server"},
+    {"bio_cpulist", "this server has no background I/O threads to bind"},
     {"enable-module-command", "modules are not supported, so there is no "
                               "MODULE command to enable"},
     {"io-threads-do-reads", "reads are done by the main thread"},

@@ -668,7 +668,7 @@ static int startDisklessSync(void) {
                   strerror(errno));
         return C_ERR;
     }
-    pid_t pid = serverFork();
+    pid_t pid = serverFork(FORK_RDB_TO_REPLICAS);
     if (pid == 0) {
         close(fds[0]);
         FILE *fp = fdopen(fds[1], "w");

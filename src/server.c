@@ -1050,17 +1050,40 @@ int setOomScoreAdj(int process_class) {
     return C_OK;
 }
 
+/* Binds the calling thread (or process) to the CPUs of <list> (a
+ * *_cpulist value, NULL for none; config.c checked its syntax). A refusal
+ * by the kernel is logged, never fatal. */
+static void applyCpuList(const char *list, const char *what) {
+    cpu_set_t set;
+    if (list == NULL || parseCpuList(list, &set) != 0) return;
+    if (sched_setaffinity(0, sizeof(set), &set) == -1)
+        serverLog(LL_WARNING, "Could not bind the %s to CPUs %s: %s", what,
+                  list, strerror(errno));
+}
+
 /* Forks a child for background work (RDB snapshot, AOF rewrite). In the
  * child, signals get their default actions and the inherited listening
  * sockets are closed, so that a server restarted after the parent died can
  * bind its ports while the child still runs. They are closed directly: the
  * epoll instance is shared with the parent and must not be changed. The
  * child must not touch client connections and must leave with _exit.
- * Returns fork's result. */
-pid_t serverFork(void) {
+ * <purpose> (FORK_*) gives the child Redis's process title for it and its
+ * CPU list (bgsave_cpulist, aof_rewrite_cpulist). Returns fork's result. */
+pid_t serverFork(int purpose) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid != 0) return pid;
+    static const char *titles[] = {"redis-rdb-bgsave", "redis-aof-rewrite",
+                                   "redis-rdb-to-slaves"};
+    if (server.set_proc_title) {
+        sds t = expandProcTitleTemplate(server.proc_title_template,
+                                        titles[purpose]);
+        if (t) procTitleSet(t);
+        sdsFree(t);
+    }
+    applyCpuList(purpose == FORK_AOF_REWRITE ? server.aof_rewrite_cpulist
+                                             : server.bgsave_cpulist,
+                 "background child");
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
@@ -1159,12 +1182,12 @@ static void usage(void) {
     exit(1);
 }
 
-/* Expands proc-title-template <tmpl> for this server: {title} (the
- * executable as started), {listen-addr}, {server-mode}, {port},
- * {tls-port}, {unixsocket}, {config-file}; trailing blanks dropped.
- * Returns a new sds, or NULL when <tmpl> has an unknown variable or an
- * unbalanced brace (config.c refuses such templates first). */
-sds expandProcTitleTemplate(const char *tmpl) {
+/* Expands proc-title-template <tmpl> for this server: {title} (<title>,
+ * or the executable as started when NULL), {listen-addr}, {server-mode},
+ * {port}, {tls-port}, {unixsocket}, {config-file}; trailing blanks
+ * dropped. Returns a new sds, or NULL when <tmpl> has an unknown variable
+ * or an unbalanced brace (config.c refuses such templates first). */
+sds expandProcTitleTemplate(const char *tmpl, const char *title) {
     sds out = sdsEmpty();
     for (const char *p = tmpl; *p; p++) {
         if (*p == '}') goto bad;
@@ -1177,7 +1200,7 @@ sds expandProcTitleTemplate(const char *tmpl) {
         sds var = sdsNewLen(p + 1, (size_t)(close - p - 1));
         int port = server.port ? server.port : server.tls_port;
         if (!strcmp(var, "title")) {
-            out = sdsCat(out, server.exec_argv[0]);
+            out = sdsCat(out, title ? title : server.exec_argv[0]);
         } else if (!strcmp(var, "listen-addr")) {
             out = sdsCatPrintf(out, "%s:%d",
                                server.bindaddr_count ? server.bindaddr[0] : "*",
@@ -1211,7 +1234,7 @@ bad:
  * title (ps, /proc/<pid>/cmdline). Returns C_ERR for a bad template. */
 int serverUpdateProcTitle(void) {
     if (!server.set_proc_title) return C_OK;
-    sds title = expandProcTitleTemplate(server.proc_title_template);
+    sds title = expandProcTitleTemplate(server.proc_title_template, NULL);
     if (title == NULL) return C_ERR;
     procTitleSet(title);
     sdsFree(title);
@@ -1352,6 +1375,7 @@ int main(int argc, char **argv) {
         serverLog(LL_WARNING, "Configuration loaded");
     server.pid = getpid();
     disableThpIfAlways();
+    applyCpuList(server.server_cpulist, "server");
     if (setOomScoreAdj(-1) != C_OK)
         serverLog(LL_WARNING, "Continuing with the OOM score unchanged.");
     initServer();

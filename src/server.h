@@ -7,6 +7,7 @@
 #define SERVER_H
 
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1239,9 +1240,13 @@ void registerCronHook(void (*fn)(void));
 void registerBeforeSleepHook(void (*fn)(void));
 void registerShutdownHook(int (*fn)(int flags));
 void registerStartupHook(void (*fn)(void));
-pid_t serverFork(void);
+/* What a forked child does: its process title and CPU list follow. */
+#define FORK_RDB_BGSAVE 0      /* "redis-rdb-bgsave", bgsave_cpulist */
+#define FORK_AOF_REWRITE 1     /* "redis-aof-rewrite", aof_rewrite_cpulist */
+#define FORK_RDB_TO_REPLICAS 2 /* "redis-rdb-to-slaves", bgsave_cpulist */
+pid_t serverFork(int purpose);
 int setOomScoreAdj(int process_class) __attribute__((warn_unused_result));
-sds expandProcTitleTemplate(const char *tmpl);
+sds expandProcTitleTemplate(const char *tmpl, const char *title);
 int serverUpdateProcTitle(void) __attribute__((warn_unused_result));
 /* Persistence (rdb.c): registers its hooks; called from initServer. */
 void rdbInit(void);

@@ -1230,6 +1230,13 @@ TEST_CASE(testParityDirectives) {
                   "OK"));
     ASSERT_EQ_STR(getValue("oom-score-adj"), "yes"); /* as Redis shows it */
 
+    /* CPU lists are checked when read. */
+    ASSERT_EQ_STR(parse("server_cpulist 0-1\nbgsave_cpulist 1,0\n"), "");
+    ASSERT_EQ_STR(getValue("server_cpulist"), "0-1");
+    ASSERT(strstr(parse("server_cpulist 0-x"), "Invalid CPU list '0-x'"));
+    ASSERT(strstr(runConfig(configSetCommand, "CONFIG SET bgsave_cpulist 0"),
+                  "can't set immutable config"));
+
     /* Hidden, config-file-only lines. */
     ASSERT(strstr(runConfig(configGetCommand, "CONFIG GET loadmodule"), "") &&
            !strstr(replies, "loadmodule"));

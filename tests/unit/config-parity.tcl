@@ -492,3 +492,22 @@ start_server {tags {config external:skip} overrides {set-proc-title no}} {
         assert_equal "$::server_bin [srv 0 config_file]" [parity_cmdline [srv 0 pid]]
     }
 }
+
+start_server {tags {config external:skip} overrides {server_cpulist 0 bgsave_cpulist 0}} {
+    test "server_cpulist binds the server; bgsave_cpulist's child saves" {
+        set status [::file_content /proc/[srv 0 pid]/status]
+        if {![regexp {Cpus_allowed_list:\s*(\S+)} $status -> cpus]} {
+            ::report skip "server_cpulist" "no Cpus_allowed_list in /proc"
+            return
+        }
+        assert_equal 0 $cpus
+        r set k v
+        r bgsave
+        wait_for_condition 500 20 {
+            [string match "*rdb_bgsave_in_progress:0*" [r info persistence]]
+        } else {
+            fail "BGSAVE did not finish"
+        }
+        assert_match "*rdb_last_bgsave_status:ok*" [r info persistence]
+    }
+}
