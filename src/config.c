@@ -1420,8 +1420,6 @@ static const struct {
     {"maxmemory-eviction-tenacity", "eviction's time budget comes with "
                                     "issue 12"},
     {"replica-ignore-disk-write-errors", "comes with issue 12"},
-    {"shutdown-timeout", "shutdown does not wait for replicas yet "
-                         "(issue 12)"},
     {"socket-mark-id", "SO_MARK is not set on sockets by this server"},
     {"tracking-table-max-keys", "client-side caching comes with issue 12"},
     {"latency-tracking", "latency tracking comes with issue 12"},

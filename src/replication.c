@@ -2094,6 +2094,31 @@ void failoverCommand(client *c) {
     addReply(c, shared.ok);
 }
 
+/* shutdown-timeout: 1 when every online replica acknowledged the whole
+ * replication stream (or there is none); otherwise asks the replicas for
+ * acknowledgements and returns 0, logging each lagging one when
+ * <log_lagging>. */
+int replicationReplicasCaughtUp(int log_lagging) {
+    int caught_up = 1;
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *s = listNodeValue(ln);
+        if (s->replstate != SLAVE_STATE_ONLINE ||
+            s->repl_ack_off == server.master_repl_offset)
+            continue;
+        caught_up = 0;
+        if (log_lagging)
+            serverLog(LL_WARNING, "Lagging replica %s:%d is %lld bytes behind "
+                      "the master.", s->slave_addr ? s->slave_addr : "?",
+                      s->slave_listening_port,
+                      server.master_repl_offset - s->repl_ack_off);
+    }
+    if (!caught_up) rs.getack_pending = 1;
+    return caught_up;
+}
+
 /* See server.h. */
 size_t replicationNotCountedMemory(void) {
     size_t total = 0;

@@ -729,6 +729,8 @@ void registerCronHook(void (*fn)(void)) {
     cronHooks[cronHookCount++] = fn;
 }
 
+static void shutdownWaitCron(void);
+
 /* The timer behind everything periodic; runs server.hz times a second. */
 int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     UNUSED(eventLoop);
@@ -744,17 +746,21 @@ int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     size_t used = zmallocUsedMemory();
     if ((long long)used > server.stat_peak_memory)
         server.stat_peak_memory = used;
-    if (server.shutdown_asap) {
+    if (server.shutdown_asap && !isShutdownWaiting()) {
         /* shutdown-on-sigint / shutdown-on-sigterm choose the flags. */
         int flags = server.last_sig_received == SIGINT
                         ? server.shutdown_on_sigint
                         : server.shutdown_on_sigterm;
-        if (prepareForShutdown(flags) == C_OK) exit(0);
-        serverLog(LL_WARNING, "SIGTERM received but errors trying to shut "
-                              "down the server, check the logs for more "
-                              "information");
-        server.shutdown_asap = 0;
+        int rc = startShutdown(flags);
+        if (rc == C_OK) exit(0);
+        if (rc == C_ERR) {
+            serverLog(LL_WARNING, "SIGTERM received but errors trying to "
+                                  "shut down the server, check the logs for "
+                                  "more information");
+            server.shutdown_asap = 0;
+        }
     }
+    shutdownWaitCron();
     clientsCron();
     databasesCron();
     for (int i = 0; i < cronHookCount; i++) cronHooks[i]();
@@ -1098,6 +1104,76 @@ pid_t serverFork(int purpose) {
         l->count = 0;
     }
     return 0;
+}
+
+/* shutdown-timeout: a shutdown waiting for the replicas to acknowledge
+ * the whole replication stream, with writes paused meanwhile. */
+static struct {
+    int active;
+    int flags;          /* SHUTDOWN_* of the shutdown that waits */
+    long long deadline; /* ms */
+} shutdownWait;
+
+/* 1 while a shutdown waits for replicas. */
+int isShutdownWaiting(void) {
+    return shutdownWait.active;
+}
+
+/* Ends a waiting shutdown: writes resume, and each SHUTDOWN caller still
+ * blocked gets Redis's error. */
+static void shutdownWaitEnd(void) {
+    shutdownWait.active = 0;
+    server.shutdown_asap = 0;
+    unpauseClients();
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.clients, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *c = listNodeValue(ln);
+        if (!(c->flags & CLIENT_BLOCKED) || c->btype != BLOCKED_SHUTDOWN)
+            continue;
+        addReplyError(c, "Errors trying to SHUTDOWN. Check logs.");
+        unblockClient(c);
+    }
+}
+
+/* Starts a shutdown with <flags> (SHUTDOWN_*). Unless SHUTDOWN_NOW is set
+ * or shutdown-timeout is 0, a master whose replicas have not acknowledged
+ * everything pauses writes and waits up to shutdown-timeout seconds for
+ * them (shutdownWaitCron finishes it). Returns C_OK when the caller may
+ * exit, C_ERR when shutting down failed, SHUTDOWN_WAITING when waiting. */
+int startShutdown(int flags) {
+    if (shutdownWait.active) return SHUTDOWN_WAITING;
+    if (!(flags & SHUTDOWN_NOW) && server.shutdown_timeout != 0 &&
+        !server.sentinel_mode && !replicationReplicasCaughtUp(0)) {
+        shutdownWait.active = 1;
+        shutdownWait.flags = flags;
+        shutdownWait.deadline =
+            mstime() + (long long)server.shutdown_timeout * 1000;
+        pauseClients(LLONG_MAX, 1);
+        serverLog(LL_NOTICE, "Waiting for replicas before shutting down.");
+        return SHUTDOWN_WAITING;
+    }
+    return prepareForShutdown(flags);
+}
+
+/* SHUTDOWN ABORT: stops a waiting shutdown. */
+void abortShutdown(void) {
+    if (!shutdownWait.active) return;
+    serverLog(LL_WARNING, "Shutdown manually aborted.");
+    shutdownWaitEnd();
+}
+
+/* Cron step: a waiting shutdown finishes once the replicas caught up or
+ * shutdown-timeout passed; if the shutdown then fails, the server goes on
+ * and the SHUTDOWN callers get an error. */
+static void shutdownWaitCron(void) {
+    if (!shutdownWait.active) return;
+    int ready = replicationReplicasCaughtUp(0);
+    if (!ready && mstime() < shutdownWait.deadline) return;
+    if (!ready) (void)replicationReplicasCaughtUp(1); /* logs the laggards */
+    if (prepareForShutdown(shutdownWait.flags) == C_OK) exit(0);
+    shutdownWaitEnd();
 }
 
 #define MAX_SHUTDOWN_HOOKS 8

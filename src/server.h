@@ -180,7 +180,8 @@ typedef struct redisDb {
 #define BLOCKED_POSTPONE 6
 #define BLOCKED_PAUSE 7
 #define BLOCKED_MIGRATE 8 /* MIGRATE waiting for its target */
-#define BLOCKED_NUM 9
+#define BLOCKED_SHUTDOWN 9 /* SHUTDOWN waiting for replicas to catch up */
+#define BLOCKED_NUM 10
 
 /* A chunk of reply bytes. Bytes in [0, used) are the reply; a block being
  * written has its first sentlen bytes already on the wire. */
@@ -1205,6 +1206,11 @@ void preventCommandPropagation(client *c);
 void updateCachedTime(int update_daylight_info);
 long long commandTimeSnapshot(void);
 int prepareForShutdown(int flags);
+#define SHUTDOWN_WAITING 2 /* startShutdown: waiting for replicas */
+int startShutdown(int flags);
+int isShutdownWaiting(void);
+void abortShutdown(void);
+int replicationReplicasCaughtUp(int log_lagging);
 #define SHUTDOWN_NOFLAGS 0
 #define SHUTDOWN_SAVE 1
 #define SHUTDOWN_NOSAVE 2

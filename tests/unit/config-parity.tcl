@@ -511,3 +511,79 @@ start_server {tags {config external:skip} overrides {server_cpulist 0 bgsave_cpu
         assert_match "*rdb_last_bgsave_status:ok*" [r info persistence]
     }
 }
+
+# Counts the occurrences of <text> in the log of the server at <level>.
+proc parity_log_count {level text} {
+    return [regexp -all -- [string map {. \\.} $text] [::file_content [srv $level stdout]]]
+}
+
+start_server {tags {config repl external:skip}} {
+    start_server {} {
+        test "SHUTDOWN waits for a lagging replica (shutdown-timeout), ABORT stops it" {
+            set master [srv -1 client]
+            set master_pid [srv -1 pid]
+            set replica_pid [srv 0 pid]
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_sync [srv 0 client]
+            $master set k1 v1
+            wait_for_condition 500 20 {[r get k1] eq "v1"} else {fail "k1 not replicated"}
+
+            # A replica that cannot acknowledge: the shutdown waits.
+            exec kill -STOP $replica_pid
+            $master config set shutdown-timeout 60
+            $master set k2 v2
+            set d [redis_deferring_client -1]
+            $d shutdown
+            wait_for_condition 500 20 {
+                [parity_log_count -1 "Waiting for replicas before shutting down"] == 1
+            } else {
+                fail "the master did not wait for its replica"
+            }
+            assert {[::process_alive $master_pid]}
+            assert_equal OK [$master shutdown abort]
+            assert_error "*Errors trying to SHUTDOWN*" {$d read}
+            assert_error "*No shutdown in progress*" {$master shutdown abort}
+            # Writes flow again after the abort.
+            assert_equal OK [$master set k3 v3]
+
+            # With a short time-out the shutdown goes ahead without it.
+            $master config set shutdown-timeout 1
+            $d shutdown
+            wait_for_condition 500 20 {![::process_alive $master_pid]} else {
+                fail "the master did not shut down after shutdown-timeout"
+            }
+            assert {[parity_log_count -1 "Lagging replica"] >= 1}
+            catch {$d close}
+            exec kill -CONT $replica_pid
+        }
+    }
+}
+
+start_server {tags {config repl external:skip}} {
+    start_server {} {
+        test "SIGTERM waits for the replica to catch up, then exits" {
+            set master [srv -1 client]
+            set master_pid [srv -1 pid]
+            set replica_pid [srv 0 pid]
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_sync [srv 0 client]
+            exec kill -STOP $replica_pid
+            $master config set shutdown-timeout 60
+            $master set k v
+            exec kill -TERM $master_pid
+            wait_for_condition 500 20 {
+                [parity_log_count -1 "Waiting for replicas before shutting down"] == 1
+            } else {
+                exec kill -CONT $replica_pid
+                fail "the master did not wait for its replica"
+            }
+            assert {[::process_alive $master_pid]}
+            exec kill -CONT $replica_pid
+            wait_for_condition 500 20 {![::process_alive $master_pid]} else {
+                fail "the master did not exit once the replica caught up"
+            }
+            assert_equal 0 [parity_log_count -1 "Lagging replica"]
+            assert_equal v [r get k]
+        }
+    }
+}
