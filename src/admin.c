@@ -60,10 +60,22 @@ void shutdownCommand(client *c) {
         return;
     }
     if (abort_shutdown) {
-        addReplyError(c, "No shutdown in progress.");
+        if (!isShutdownWaiting()) {
+            addReplyError(c, "No shutdown in progress.");
+            return;
+        }
+        abortShutdown();
+        addReply(c, shared.ok);
         return;
     }
-    if (prepareForShutdown(flags) == C_OK) exit(0);
+    /* A caller that cannot block does not wait for replicas. */
+    if (clientDeniesBlocking(c)) flags |= SHUTDOWN_NOW;
+    int rc = startShutdown(flags);
+    if (rc == C_OK) exit(0);
+    if (rc == SHUTDOWN_WAITING) {
+        blockForKeys(c, BLOCKED_SHUTDOWN, NULL, 0, 0);
+        return;
+    }
     addReplyError(c, "Errors trying to SHUTDOWN. Check logs.");
 }
 

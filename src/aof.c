@@ -67,6 +67,7 @@ static struct {
     int fd;                  /* incremental file being appended, or -1 */
     sds buf;                 /* bytes not yet written to fd */
     int selected_db;         /* last SELECT written to fd, -1 none */
+    time_t last_ts;          /* second of the last "#TS:" annotation */
     int unsynced;            /* bytes written and not fsynced */
     long long last_fsync_ms;
     int loading;             /* replaying: the sink ignores commands */
@@ -427,11 +428,26 @@ static void aofFeed(int dbid, robj **argv, int argc, int target) {
     if (aofState.state == AOF_OFF) return;
     /* Before the first rewrite forks, the snapshot will hold the write. */
     if (aofState.state == AOF_WAIT_REWRITE && aofState.fd == -1) return;
+    /* aof-timestamp-enabled: a "#TS:<unix time>" line whenever the second
+     * changed, as Redis 7.0 writes them (redis-check-aof
+     * --truncate-to-timestamp cuts at one; loaders skip them). */
+    if (server.aof_timestamp_enabled && server.unixtime > aofState.last_ts) {
+        aofState.buf = sdsCatPrintf(aofState.buf, "#TS:%lld\r\n",
+                                    (long long)server.unixtime);
+        aofState.last_ts = server.unixtime;
+    }
     if (!aofIsTxnMarker(argv, argc) && dbid != aofState.selected_db) {
         aofState.buf = aofCatSelect(aofState.buf, dbid);
         aofState.selected_db = dbid;
     }
     aofState.buf = aofCatCommand(aofState.buf, argv, argc);
+}
+
+/* no-appendfsync-on-rewrite: while a child saves or rewrites, policy
+ * fsyncs wait (the data is written, only its fsync is postponed), so the
+ * main thread does not stall behind the child's disk traffic. */
+static int aofFsyncPostponed(void) {
+    return server.aof_no_fsync_on_rewrite && server.child_pid > 0;
 }
 
 static void aofFsyncNow(void) {
@@ -479,7 +495,9 @@ static void aofFlush(int force_fsync) {
         aofState.unsynced = 1;
         aofState.last_write_ok = 1;
     }
-    if (force_fsync || server.aof_fsync == AOF_FSYNC_ALWAYS) aofFsyncNow();
+    if (force_fsync ||
+        (server.aof_fsync == AOF_FSYNC_ALWAYS && !aofFsyncPostponed()))
+        aofFsyncNow();
 }
 
 /* Before-sleep hook: runs after the commands of this event-loop turn
@@ -681,6 +699,7 @@ static void aofSwitchFd(int fd) {
     }
     aofState.fd = fd;
     aofState.selected_db = -1;
+    aofState.last_ts = 0; /* a new file starts with its own "#TS:" */
     aofState.unsynced = 0;
 }
 
@@ -733,7 +752,7 @@ int aofRewriteBackground(void) {
         aofSwitchFd(fd);
     }
     int preamble = server.aof_use_rdb_preamble;
-    pid_t pid = serverFork();
+    pid_t pid = serverFork(FORK_AOF_REWRITE);
     if (pid == 0) {
         /* The child: writes the base and leaves. */
         sds tmp = aofTempBasePath(getpid());
@@ -932,7 +951,7 @@ static void aofCron(void) {
         long long now = mstime();
         if (now - aofState.last_fsync_ms >= 1000) {
             aofFlush(0);
-            aofFsyncNow();
+            if (!aofFsyncPostponed()) aofFsyncNow();
         }
     }
     if (server.child_pid > 0) return;
@@ -993,6 +1012,20 @@ static int aofReadHeader(aofReader *rd, char prefix, long long *num) {
 /* Reads one command: *<argv> (new objects, caller owns) and *<argc>. */
 static int aofReadCommand(aofReader *rd, robj ***argvp, int *argcp) {
     long long argc, len;
+    /* Annotations (lines starting with '#', such as Redis 7.0's "#TS:"
+     * timestamps) carry no command: skipped, as Redis's loader does. */
+    int ch;
+    while ((ch = getc(rd->fp)) == '#') {
+        char line[AOF_LINE_MAX];
+        rd->pos++;
+        do {
+            if (fgets(line, sizeof(line), rd->fp) == NULL)
+                return ferror(rd->fp) ? AOF_READ_IOERR : AOF_READ_TRUNCATED;
+            rd->pos += (long long)strlen(line);
+        } while (line[strlen(line) - 1] != '\n');
+    }
+    if (ch == EOF) return ferror(rd->fp) ? AOF_READ_IOERR : AOF_READ_EOF;
+    ungetc(ch, rd->fp);
     int rc = aofReadHeader(rd, '*', &argc);
     if (rc != AOF_READ_OK) return rc;
     if (argc < 1 || argc > INT_MAX / 2) return AOF_READ_BADFORMAT;
@@ -1292,6 +1325,7 @@ void aofLoadAtStartup(void) {
     }
     aofState.fd = fd;
     aofState.selected_db = -1;
+    aofState.last_ts = 0; /* a new file starts with its own "#TS:" */
     aofState.state = AOF_ON;
     aofState.last_fsync_ms = mstime();
     aofState.base_size = mf->base ? aofFileSize(mf->base->name) : 0;
@@ -1323,6 +1357,7 @@ static void aofStop(void) {
     aofState.state = AOF_OFF;
     aofState.rewrite_scheduled = 0;
     aofState.selected_db = -1;
+    aofState.last_ts = 0; /* a new file starts with its own "#TS:" */
 }
 
 /* See aof.h. */

@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -48,6 +49,7 @@ enum { NK_INT, NK_UINT, NK_LL, NK_ULL, NK_SIZE, NK_ULONG };
 #define CF_SPLIT_SET (1 << 6)  /* special: CONFIG SET value split into args */
 #define CF_FORCE_REWRITE (1 << 7) /* CONFIG REWRITE always writes it */
 #define CF_HIDDEN (1 << 8)     /* config file only: unknown to CONFIG GET/SET */
+#define CF_VERBATIM (1 << 9)   /* CONFIG REWRITE keeps its lines as they are */
 
 typedef struct configEnum {
     const char *name;
@@ -86,6 +88,7 @@ struct standardConfig {
     configGetFn get;         /* specials */
     configRewriteFn rewrite; /* specials */
     sds defval;              /* CONFIG GET text of the default */
+    const char *note;        /* why a non-default value has no effect yet */
 };
 
 /* ------------------------------------------------------------------ */
@@ -127,8 +130,9 @@ static const configEnum maxmemoryPolicyEnum[] = {
     {"noeviction", MAXMEMORY_NO_EVICTION},
     {NULL, 0}};
 
-static const configEnum appendfsyncEnum[] = {{"always", AOF_FSYNC_ALWAYS},
-                                             {"everysec", AOF_FSYNC_EVERYSEC},
+/* In Redis 7.0's order, which its error text lists. */
+static const configEnum appendfsyncEnum[] = {{"everysec", AOF_FSYNC_EVERYSEC},
+                                             {"always", AOF_FSYNC_ALWAYS},
                                              {"no", AOF_FSYNC_NO},
                                              {NULL, 0}};
 
@@ -145,6 +149,26 @@ static const configEnum propagationErrorEnum[] = {
     {NULL, 0}};
 static const configEnum protectedEnum[] = {
     {"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
+
+static const configEnum aclPubsubEnum[] = {
+    {"allchannels", 1}, {"resetchannels", 0}, {NULL, 0}};
+
+static const configEnum sanitizeDumpEnum[] = {
+    {"no", 0}, {"yes", 1}, {"clients", 2}, {NULL, 0}};
+
+static const configEnum oomScoreAdjEnum[] = {{"no", OOM_SCORE_ADJ_NO},
+                                             {"yes", OOM_SCORE_RELATIVE},
+                                             {"relative", OOM_SCORE_RELATIVE},
+                                             {"absolute", OOM_SCORE_ABSOLUTE},
+                                             {NULL, 0}};
+
+/* shutdown-on-sigint / -sigterm: a set of these flags ("default" is 0). */
+static const configEnum shutdownOnSigEnum[] = {{"default", 0},
+                                               {"save", SHUTDOWN_SAVE},
+                                               {"nosave", SHUTDOWN_NOSAVE},
+                                               {"now", SHUTDOWN_NOW},
+                                               {"force", SHUTDOWN_FORCE},
+                                               {NULL, 0}};
 
 static const configEnum tlsAuthClientsEnum[] = {
     {"no", TLS_CLIENT_AUTH_NO},
@@ -268,8 +292,10 @@ static void stringStore(char **slot, const char *val, int null_empty) {
 /* ------------------------------------------------------------------ */
 
 /* save: pairs of <seconds> <changes>. In a file the first save line drops
- * the defaults and later lines add pairs; `save ""` clears. CONFIG SET
- * replaces the whole list. */
+ * the defaults and later lines add pairs; `save ""` clears. A bare `save`
+ * line (no arguments), which Redis 7.0 accepts, adds no pair: as the first
+ * save line it drops the defaults, after others it changes nothing. CONFIG
+ * SET replaces the whole list. */
 static int config_load_save_seen; /* a save line was read in this load */
 
 /* Parses save pairs from <argv> into a new array (*out, *outlen); caller
@@ -301,6 +327,16 @@ static int saveSet(sds *argv, int argc, configSource src, char *err,
                    size_t errlen) {
     struct saveparam *sp;
     int n;
+    if (argc == 0 && src == SRC_FILE) {
+        int first = !config_load_save_seen;
+        config_load_save_seen = 1;
+        if (first) {
+            zfree(server.saveparams);
+            server.saveparams = NULL;
+            server.saveparamslen = 0;
+        }
+        return C_OK;
+    }
     if (configParseSaveParams(argv, argc, &sp, &n) != C_OK) {
         errSet(err, errlen, "Invalid save parameters");
         return C_ERR;
@@ -531,6 +567,271 @@ static sds replicaofGet(void) {
                         server.masterport);
 }
 
+
+/* shutdown-on-sigint / shutdown-on-sigterm: any of default, save, nosave,
+ * now, force; save and nosave exclude each other. */
+static int shutdownOnSigParse(sds *argv, int argc, int *out, char *err,
+                              size_t errlen) {
+    int flags = 0;
+    if (argc == 0) {
+        errSet(err, errlen, "wrong number of arguments");
+        return C_ERR;
+    }
+    for (int j = 0; j < argc; j++) {
+        int f = 0;
+        if (configParseEnum(shutdownOnSigEnum, argv[j], &f, err, errlen) !=
+            C_OK)
+            return C_ERR;
+        flags |= f;
+    }
+    if ((flags & SHUTDOWN_SAVE) && (flags & SHUTDOWN_NOSAVE)) {
+        errSet(err, errlen, "shutdown options SAVE and NOSAVE can't be used "
+                            "simultaneously");
+        return C_ERR;
+    }
+    *out = flags;
+    return C_OK;
+}
+
+static sds shutdownOnSigFormat(int flags) {
+    if (flags == 0) return sdsNew("default");
+    sds s = sdsEmpty();
+    for (const configEnum *p = shutdownOnSigEnum; p->name; p++) {
+        if (p->value == 0 || !(flags & p->value)) continue;
+        if (sdsLen(s)) s = sdsCat(s, " ");
+        s = sdsCat(s, p->name);
+    }
+    return s;
+}
+
+static int sigintSet(sds *argv, int argc, configSource src, char *err,
+                     size_t errlen) {
+    UNUSED(src);
+    return shutdownOnSigParse(argv, argc, &server.shutdown_on_sigint, err,
+                              errlen);
+}
+
+static sds sigintGet(void) {
+    return shutdownOnSigFormat(server.shutdown_on_sigint);
+}
+
+static int sigtermSet(sds *argv, int argc, configSource src, char *err,
+                      size_t errlen) {
+    UNUSED(src);
+    return shutdownOnSigParse(argv, argc, &server.shutdown_on_sigterm, err,
+                              errlen);
+}
+
+static sds sigtermGet(void) {
+    return shutdownOnSigFormat(server.shutdown_on_sigterm);
+}
+
+/* oom-score-adj-values: three integers in [-2000, 2000] (master, replica,
+ * background child). */
+static int oomValuesSet(sds *argv, int argc, configSource src, char *err,
+                        size_t errlen) {
+    UNUSED(src);
+    int v[3];
+    if (argc != 3) {
+        errSet(err, errlen, "wrong number of arguments");
+        return C_ERR;
+    }
+    for (int j = 0; j < 3; j++) {
+        long long n;
+        if (!string2ll(argv[j], sdsLen(argv[j]), &n) || n < -2000 ||
+            n > 2000) {
+            errSet(err, errlen, "Invalid oom-score-adj-values, elements must "
+                                "be between -2000 and 2000.");
+            return C_ERR;
+        }
+        v[j] = (int)n;
+    }
+    memcpy(server.oom_score_adj_values, v, sizeof(v));
+    return C_OK;
+}
+
+static sds oomValuesGet(void) {
+    return sdsCatPrintf(sdsEmpty(), "%d %d %d", server.oom_score_adj_values[0],
+                        server.oom_score_adj_values[1],
+                        server.oom_score_adj_values[2]);
+}
+
+/* latency-tracking-info-percentiles: zero or more numbers in [0, 100]. */
+static int percentilesSet(sds *argv, int argc, configSource src, char *err,
+                          size_t errlen) {
+    UNUSED(src);
+    if (argc == 1 && argv[0][0] == '\0') argc = 0;
+    double *p = argc ? zmalloc(sizeof(double) * (size_t)argc) : NULL;
+    for (int j = 0; j < argc; j++) {
+        char *end;
+        errno = 0;
+        double d = strtod(argv[j], &end);
+        if (argv[j][0] == '\0' || *end != '\0' || errno || d != d) {
+            zfree(p);
+            errSet(err, errlen,
+                   "Invalid latency-tracking-info-percentiles parameters");
+            return C_ERR;
+        }
+        if (d < 0.0 || d > 100.0) {
+            zfree(p);
+            errSet(err, errlen, "latency-tracking-info-percentiles "
+                                "parameters should sit between [0.0,100.0]");
+            return C_ERR;
+        }
+        p[j] = d;
+    }
+    zfree(server.latency_tracking_info_percentiles);
+    server.latency_tracking_info_percentiles = p;
+    server.latency_tracking_info_percentiles_len = argc;
+    return C_OK;
+}
+
+static sds percentilesGet(void) {
+    sds s = sdsEmpty();
+    for (int j = 0; j < server.latency_tracking_info_percentiles_len; j++)
+        s = sdsCatPrintf(s, "%s%.*g", j ? " " : "", 15,
+                         server.latency_tracking_info_percentiles[j]);
+    return s;
+}
+
+/* maxmemory-clients: a memory value, or a percentage of maxmemory ("10%",
+ * kept as -10 the way Redis keeps it). */
+static int maxmemClientsSet(sds *argv, int argc, configSource src, char *err,
+                            size_t errlen) {
+    UNUSED(src);
+    if (argc != 1) {
+        errSet(err, errlen, "wrong number of arguments");
+        return C_ERR;
+    }
+    size_t len = sdsLen(argv[0]);
+    if (len > 1 && argv[0][len - 1] == '%') {
+        long long pct;
+        if (!string2ll(argv[0], len - 1, &pct) || pct < 0) {
+            errSet(err, errlen, "argument must be a memory or percent value");
+            return C_ERR;
+        }
+        if (pct > 100) {
+            errSet(err, errlen,
+                   "percentage argument must be less or equal to 100");
+            return C_ERR;
+        }
+        server.maxmemory_clients = -pct;
+        return C_OK;
+    }
+    int merr = 0;
+    unsigned long long v = len ? memtoull(argv[0], &merr) : 0;
+    if (len == 0 || merr || v > (unsigned long long)LLONG_MAX) {
+        errSet(err, errlen, "argument must be a memory or percent value");
+        return C_ERR;
+    }
+    server.maxmemory_clients = (long long)v;
+    return C_OK;
+}
+
+static sds maxmemClientsGet(void) {
+    if (server.maxmemory_clients < 0)
+        return sdsCatPrintf(sdsEmpty(), "%lld%%", -server.maxmemory_clients);
+    return sdsFromLongLong(server.maxmemory_clients);
+}
+
+/* proc-title-template: text with {title} {listen-addr} {server-mode}
+ * {port} {tls-port} {unixsocket} {config-file}; braces must pair and the
+ * expansion must not be blank. */
+static int checkProcTitle(const char *val, char *err, size_t errlen) {
+    static const char *vars[] = {"title",  "listen-addr", "server-mode",
+                                 "port",   "tls-port",    "unixsocket",
+                                 "config-file", NULL};
+    int visible = 0;
+    for (const char *p = val; *p; p++) {
+        if (*p == '}') goto bad;
+        if (*p != '{') {
+            if (*p != ' ') visible = 1;
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        if (close == NULL) goto bad;
+        size_t n = (size_t)(close - p - 1);
+        int known = 0;
+        for (int j = 0; vars[j]; j++)
+            if (strlen(vars[j]) == n && !strncmp(p + 1, vars[j], n)) known = 1;
+        if (!known) goto bad;
+        visible = 1;
+        p = close;
+    }
+    if (visible) return C_OK;
+bad:
+    errSet(err, errlen,
+           "template format is invalid or contains unknown variables");
+    return C_ERR;
+}
+
+/* server_cpulist, bgsave_cpulist, aof_rewrite_cpulist, bio_cpulist: a
+ * list that cannot be applied stops start-up rather than being dropped. */
+static int checkCpuList(const char *val, char *err, size_t errlen) {
+    cpu_set_t set;
+    if (*val == '\0' || parseCpuList(val, &set) == 0) return C_OK;
+    errSet(err, errlen,
+           "Invalid CPU list '%s': use N, N-M or N-M:step items separated by "
+           "commas",
+           val);
+    return C_ERR;
+}
+
+/* activedefrag: Redis refuses "yes" without its patched jemalloc; we link
+ * the system jemalloc, which lacks the defragmentation hints. */
+static int checkActiveDefrag(const char *val, char *err, size_t errlen) {
+    if (configParseBool(val) == 1) {
+        errSet(err, errlen,
+               "Active defragmentation cannot be enabled: it requires a "
+               "Redis server compiled with a modified Jemalloc like the one "
+               "shipped by default with the Redis source distribution");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* loadmodule (config file only): modules cannot be loaded here, and a
+ * module changes what the server does, so its line stops start-up. */
+static int loadmoduleSet(sds *argv, int argc, configSource src, char *err,
+                         size_t errlen) {
+    UNUSED(argv);
+    UNUSED(argc);
+    if (src == SRC_INIT) return C_OK;
+    errSet(err, errlen,
+           "Modules are not supported by this server: it has no module API, "
+           "so 'loadmodule' cannot be honoured; remove the line");
+    return C_ERR;
+}
+
+/* user (config file only): ACL users come with the ACL part of issue 12;
+ * ignoring one would change who may log in, so its line stops start-up. */
+static int userSet(sds *argv, int argc, configSource src, char *err,
+                   size_t errlen) {
+    UNUSED(argv);
+    UNUSED(argc);
+    if (src == SRC_INIT) return C_OK;
+    errSet(err, errlen,
+           "ACL users are not supported yet (issue 12): 'user' lines cannot "
+           "be honoured; use requirepass for the default user");
+    return C_ERR;
+}
+
+/* rename-command <old> <new> (config file only): renames a command, or
+ * removes it when <new> is "". */
+static int renameCommandSet(sds *argv, int argc, configSource src, char *err,
+                            size_t errlen) {
+    if (src == SRC_INIT) return C_OK;
+    if (argc != 2) {
+        errSet(err, errlen, "wrong number of arguments");
+        return C_ERR;
+    }
+    return commandTableRename(argv[0], argv[1], err, errlen);
+}
+
+static sds emptyGet(void) {
+    return sdsEmpty();
+}
+
 /* ------------------------------------------------------------------ */
 /* Checks, updates and apply functions                                 */
 /* ------------------------------------------------------------------ */
@@ -658,6 +959,26 @@ static int applyTls(char *err, size_t errlen) {
                   server.tls_port, server.neterr);
         errSet(err, errlen,
                "Unable to listen on this port. Check server logs.");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* proc-title-template: the new title shows at once. */
+static int applyProcTitle(char *err, size_t errlen) {
+    if (serverUpdateProcTitle() != C_OK) {
+        errSet(err, errlen,
+               "template format is invalid or contains unknown variables");
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* oom-score-adj and its values act at once, as Redis's do. */
+static int applyOomScoreAdj(char *err, size_t errlen) {
+    if (setOomScoreAdj(-1) != C_OK) {
+        errSet(err, errlen,
+               "Failed to set current oom_score_adj. Check server logs.");
         return C_ERR;
     }
     return C_OK;
@@ -887,7 +1208,7 @@ static standardConfig configs[] = {
             latency_monitor_threshold, 0, LLONG_MAX, 0, NULL),
     /* Encodings */
     NUM_CFG("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, NK_SIZE,
-            hash_max_listpack_entries, 0, LLONG_MAX, 128, NULL),
+            hash_max_listpack_entries, 0, LLONG_MAX, 512, NULL),
     NUM_CFG("hash-max-listpack-value", "hash-max-ziplist-value", CF_MEMORY,
             NK_SIZE, hash_max_listpack_value, 0, LLONG_MAX, 64, NULL),
     NUM_CFG("hll-sparse-max-bytes", NULL, CF_MEMORY, NK_SIZE,
@@ -982,12 +1303,144 @@ static standardConfig configs[] = {
             0, 3600000, 10000, applyTls),
     BOOL_CFG("tls-verify-peer-name", NULL, CF_TLS, tls_verify_peer_name, 0,
              applyTls),
+    /* Redis 7.0 directives added for parity; docs/config.md has the status
+     * of each, configNotes below the ones with no effect yet. */
+    STR_CFG("aclfile", NULL, CF_IMMUTABLE | CF_NULL_EMPTY, aclfile, "", NULL),
+    NUM_CFG("acllog-max-len", NULL, 0, NK_LL, acllog_max_len, 0, LLONG_MAX,
+            128, NULL),
+    ENUM_CFG("acl-pubsub-default", NULL, 0, acl_pubsub_default, aclPubsubEnum,
+             0, NULL),
+    {.name = "activedefrag",
+     .type = CT_BOOL,
+     .field = &server.active_defrag_enabled,
+     .defnum = 0,
+     .check = checkActiveDefrag},
+    NUM_CFG("active-defrag-ignore-bytes", NULL, CF_MEMORY, NK_LL,
+            active_defrag_ignore_bytes, 1, LLONG_MAX, 100 * MB, NULL),
+    NUM_CFG("active-defrag-threshold-lower", NULL, 0, NK_INT,
+            active_defrag_threshold_lower, 0, 1000, 10, NULL),
+    NUM_CFG("active-defrag-threshold-upper", NULL, 0, NK_INT,
+            active_defrag_threshold_upper, 0, 1000, 100, NULL),
+    NUM_CFG("active-defrag-cycle-min", NULL, 0, NK_INT, active_defrag_cycle_min,
+            1, 99, 1, NULL),
+    NUM_CFG("active-defrag-cycle-max", NULL, 0, NK_INT, active_defrag_cycle_max,
+            1, 99, 25, NULL),
+    NUM_CFG("active-defrag-max-scan-fields", NULL, 0, NK_LL,
+            active_defrag_max_scan_fields, 1, LLONG_MAX, 1000, NULL),
+    BOOL_CFG("always-show-logo", NULL, CF_IMMUTABLE, always_show_logo, 0, NULL),
+    BOOL_CFG("aof-disable-auto-gc", NULL, 0, aof_disable_auto_gc, 0, NULL),
+    BOOL_CFG("aof-rewrite-incremental-fsync", NULL, 0,
+             aof_rewrite_incremental_fsync, 1, NULL),
+    BOOL_CFG("aof-timestamp-enabled", NULL, 0, aof_timestamp_enabled, 0, NULL),
+    BOOL_CFG("no-appendfsync-on-rewrite", NULL, 0, aof_no_fsync_on_rewrite, 0,
+             NULL),
+    BOOL_CFG("rdb-save-incremental-fsync", NULL, 0, rdb_save_incremental_fsync,
+             1, NULL),
+#define CPULIST_CFG(n, f)                                                 \
+    {                                                                     \
+        .name = n, .type = CT_STRING, .flags = CF_IMMUTABLE | CF_NULL_EMPTY, \
+        .field = &server.f, .defstr = "", .check = checkCpuList            \
+    }
+    CPULIST_CFG("server_cpulist", server_cpulist),
+    CPULIST_CFG("bio_cpulist", bio_cpulist),
+    CPULIST_CFG("aof_rewrite_cpulist", aof_rewrite_cpulist),
+    CPULIST_CFG("bgsave_cpulist", bgsave_cpulist),
+    BOOL_CFG("crash-memcheck-enabled", NULL, 0, crash_memcheck_enabled, 1,
+             NULL),
+    BOOL_CFG("disable-thp", NULL, CF_IMMUTABLE, disable_thp, 1, NULL),
+    ENUM_CFG("enable-module-command", NULL, CF_IMMUTABLE, enable_module_command,
+             protectedEnum, 0, NULL),
+    STR_CFG("ignore-warnings", NULL, CF_NULL_EMPTY, ignore_warnings, "", NULL),
+    BOOL_CFG("io-threads-do-reads", NULL, CF_IMMUTABLE, io_threads_do_reads, 0,
+             NULL),
+    BOOL_CFG("latency-tracking", NULL, 0, latency_tracking_enabled, 1, NULL),
+    SPECIAL_CFG("latency-tracking-info-percentiles", NULL, CF_SPLIT_SET,
+                percentilesSet, percentilesGet, "50 99 99.9", NULL),
+    SPECIAL_CFG("maxmemory-clients", NULL, 0, maxmemClientsSet,
+                maxmemClientsGet, "0", NULL),
+    NUM_CFG("maxmemory-eviction-tenacity", NULL, 0, NK_INT,
+            maxmemory_eviction_tenacity, 0, 100, 10, NULL),
+    ENUM_CFG("oom-score-adj", NULL, 0, oom_score_adj, oomScoreAdjEnum,
+             OOM_SCORE_ADJ_NO, applyOomScoreAdj),
+    SPECIAL_CFG("oom-score-adj-values", NULL, CF_SPLIT_SET, oomValuesSet,
+                oomValuesGet, "0 200 800", applyOomScoreAdj),
+    BOOL_CFG("set-proc-title", NULL, CF_IMMUTABLE, set_proc_title, 1, NULL),
+    {.name = "proc-title-template",
+     .type = CT_STRING,
+     .field = &server.proc_title_template,
+     .defstr = "{title} {listen-addr} {server-mode}",
+     .check = checkProcTitle,
+     .apply = applyProcTitle},
+    BOOL_CFG("replica-ignore-disk-write-errors", NULL, 0,
+             replica_ignore_disk_write_errors, 0, NULL),
+    ENUM_CFG("sanitize-dump-payload", NULL, 0, sanitize_dump_payload,
+             sanitizeDumpEnum, 0, NULL),
+    SPECIAL_CFG("shutdown-on-sigint", NULL, CF_SPLIT_SET, sigintSet, sigintGet,
+                "default", NULL),
+    SPECIAL_CFG("shutdown-on-sigterm", NULL, CF_SPLIT_SET, sigtermSet,
+                sigtermGet, "default", NULL),
+    NUM_CFG("shutdown-timeout", NULL, 0, NK_INT, shutdown_timeout, 0, INT_MAX,
+            10, NULL),
+    NUM_CFG("socket-mark-id", NULL, CF_IMMUTABLE, NK_UINT, socket_mark_id, 0,
+            UINT_MAX, 0, NULL),
+    NUM_CFG("tracking-table-max-keys", NULL, 0, NK_LL, tracking_table_max_keys,
+            0, LLONG_MAX, 1000000, NULL),
+    /* Config-file-only lines that cannot be honoured here. */
+    SPECIAL_CFG("loadmodule", NULL, CF_IMMUTABLE | CF_SPLIT_SET | CF_HIDDEN,
+                loadmoduleSet, emptyGet, "", NULL),
+    SPECIAL_CFG("user", NULL, CF_IMMUTABLE | CF_SPLIT_SET | CF_HIDDEN, userSet,
+                emptyGet, "", NULL),
+    SPECIAL_CFG("rename-command", NULL,
+                CF_IMMUTABLE | CF_SPLIT_SET | CF_HIDDEN | CF_VERBATIM,
+                renameCommandSet, emptyGet, "", NULL),
     /* Sentinel's own directives and the state it writes back. */
     SPECIAL_CFG("sentinel", NULL, CF_IMMUTABLE | CF_SPLIT_SET | CF_HIDDEN,
                 sentinelDirectiveSet, sentinelDirectiveGet, "", NULL),
 };
 
 #define NUM_CONFIGS ((int)(sizeof(configs) / sizeof(configs[0])))
+
+/* Directives accepted and stored whose non-default value does not act yet:
+ * setting one logs this reason (at start-up and on CONFIG SET), so an
+ * operator is never silently ignored. docs/config.md keeps the same list. */
+static const struct {
+    const char *name;
+    const char *note;
+} configNotes[] = {
+    {"aclfile", "ACL files come with the ACL part of issue 12"},
+    {"acllog-max-len", "ACL LOG comes with the ACL part of issue 12"},
+    {"acl-pubsub-default", "ACL comes with the ACL part of issue 12"},
+    {"aof-disable-auto-gc", "history AOF files are always deleted after a "
+                            "rewrite"},
+    {"bio_cpulist", "this server has no background I/O threads to bind"},
+    {"enable-module-command", "modules are not supported, so there is no "
+                              "MODULE command to enable"},
+    {"io-threads-do-reads", "reads are done by the main thread"},
+    {"maxmemory-clients", "client eviction comes with issue 12"},
+    {"maxmemory-eviction-tenacity", "eviction's time budget comes with "
+                                    "issue 12"},
+    {"replica-ignore-disk-write-errors", "comes with issue 12"},
+    {"socket-mark-id", "SO_MARK is not set on sockets by this server"},
+    {"tracking-table-max-keys", "client-side caching comes with issue 12"},
+    {"latency-tracking", "latency tracking comes with issue 12"},
+    {"latency-tracking-info-percentiles", "latency tracking comes with "
+                                          "issue 12"},
+    {"crash-memcheck-enabled", "no memory test runs after a crash "
+                               "(issue 12)"},
+};
+
+static int configIsDefault(const standardConfig *c);
+static sds configGetValue(const standardConfig *c);
+
+/* Logs, for <c>, that its non-default value has no effect yet. */
+static void configWarnNoEffect(const standardConfig *c) {
+    if (c->note == NULL || configIsDefault(c)) return;
+    sds v = configGetValue(c);
+    serverLog(LL_WARNING, "WARNING: '%s %s' is accepted but has no effect "
+                          "here: %s.",
+              c->name, v, c->note);
+    sdsFree(v);
+}
 
 /* Finds the directive called <name> (or aliased so), any case; sets
  * *is_alias when it matched the alias. NULL if none. */
@@ -1043,6 +1496,7 @@ static int configSetArgs(standardConfig *c, sds *argv, int argc,
         return C_ERR;
     }
     const char *v = argv[0];
+    if (c->check && c->check(v, err, errlen) != C_OK) return C_ERR;
     switch (c->type) {
     case CT_BOOL: {
         int b = configParseBool(v);
@@ -1062,13 +1516,12 @@ static int configSetArgs(standardConfig *c, sds *argv, int argc,
         break;
     }
     case CT_ENUM: {
-        int e;
+        int e = 0;
         if (configParseEnum(c->enums, v, &e, err, errlen) != C_OK) return C_ERR;
         *(int *)c->field = e;
         break;
     }
     default:
-        if (c->check && c->check(v, err, errlen) != C_OK) return C_ERR;
         stringStore((char **)c->field, v, c->flags & CF_NULL_EMPTY);
         break;
     }
@@ -1108,6 +1561,11 @@ static int configSetString(standardConfig *c, const char *value,
 /* Sets every directive to its default; fills each entry's default text. */
 void initConfigValues(void) {
     char err[CONFIG_ERR_LEN];
+    for (size_t j = 0; j < sizeof(configNotes) / sizeof(configNotes[0]); j++) {
+        standardConfig *c = configLookup(configNotes[j].name, NULL);
+        serverAssert(c != NULL);
+        c->note = configNotes[j].note;
+    }
     for (int j = 0; j < NUM_CONFIGS; j++) {
         standardConfig *c = &configs[j];
         switch (c->type) {
@@ -1218,9 +1676,27 @@ static sds configReadFile(const char *path) {
 }
 
 /* include <path>: parses the file (relative to the cwd) in place, refusing
- * loops and deep nesting. */
+ * loops and deep nesting. A <path> with glob characters (as Redis 7.0
+ * allows: "include conf.d/<glob>.conf") includes every match in
+ * sorted order; no match includes nothing. */
 static int configInclude(const char *path, configLoadError *e) {
     char real[PATH_MAX];
+    if (strpbrk(path, "*?[") != NULL) {
+        glob_t g;
+        int grc = glob(path, GLOB_ERR, NULL, &g);
+        if (grc == GLOB_NOMATCH) return C_OK;
+        if (grc != 0) {
+            errSet(e->reason, sizeof(e->reason),
+                   "Can't read included files '%s'", path);
+            return C_ERR;
+        }
+        int rc = C_OK;
+        for (size_t j = 0; j < g.gl_pathc && rc == C_OK; j++)
+            if (strpbrk(g.gl_pathv[j], "*?[") == NULL)
+                rc = configInclude(g.gl_pathv[j], e);
+        globfree(&g);
+        return rc;
+    }
     if (realpath(path, real) == NULL) {
         errSet(e->reason, sizeof(e->reason),
                "Can't open included file '%s': %s", path, strerror(errno));
@@ -1297,7 +1773,8 @@ static int configParseText(const char *text, configLoadError *e) {
         } else if ((c->flags & CF_TLS) && !tlsIsBuilt()) {
             errSet(e->reason, sizeof(e->reason), CONFIG_TLS_NOT_BUILT);
             rc = C_ERR;
-        } else if (argc < 2) {
+        } else if (argc < 2 && c->set != saveSet) {
+            /* A bare "save" is Redis 7.0's too (see saveSet). */
             errSet(e->reason, sizeof(e->reason), "wrong number of arguments");
             rc = C_ERR;
         } else {
@@ -1358,6 +1835,7 @@ void loadServerConfig(char *filename, char config_from_stdin, char *options) {
         exit(1);
     }
     sdsFree(config);
+    for (int j = 0; j < NUM_CONFIGS; j++) configWarnNoEffect(&configs[j]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1526,6 +2004,7 @@ void configSetCommand(client *c) {
                       ignored);
         goto fail;
     }
+    for (int j = 0; j < n; j++) configWarnNoEffect(cfgs[j]);
     addReply(c, shared.ok);
     goto done;
 
@@ -1729,7 +2208,7 @@ static sds configRewriteText(const char *old) {
             (t[0] == '#' || t[0] == '\0') ? NULL : sdsSplitArgs(t, &argc);
         standardConfig *c =
             (argv && argc > 0) ? configLookup(argv[0], NULL) : NULL;
-        if (c) {
+        if (c && !(c->flags & CF_VERBATIM)) {
             int k = (int)(c - configs);
             st.slots[k] = zrealloc(st.slots[k],
                                    sizeof(int) * (size_t)(st.numslots[k] + 1));
@@ -1740,6 +2219,7 @@ static sds configRewriteText(const char *old) {
     }
 
     for (int k = 0; k < NUM_CONFIGS; k++) {
+        if (configs[k].flags & CF_VERBATIM) continue;
         rewriteDirective(&st, &configs[k]);
         for (int j = st.usedslots[k]; j < st.numslots[k]; j++) {
             sdsFree(st.lines[st.slots[k][j]]);

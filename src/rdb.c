@@ -439,7 +439,7 @@ int rdbSaveBackground(void) {
     if (server.child_pid > 0) return C_ERR;
     rdbState.dirty_before_bgsave = server.dirty;
     server.lastbgsave_try = time(NULL);
-    pid_t pid = serverFork();
+    pid_t pid = serverFork(FORK_RDB_BGSAVE);
     if (pid == 0) {
         /* The child: writes the snapshot and leaves. */
         char tmpfile[256];

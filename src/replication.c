@@ -668,7 +668,7 @@ static int startDisklessSync(void) {
                   strerror(errno));
         return C_ERR;
     }
-    pid_t pid = serverFork();
+    pid_t pid = serverFork(FORK_RDB_TO_REPLICAS);
     if (pid == 0) {
         close(fds[0]);
         FILE *fp = fdopen(fds[1], "w");
@@ -1796,6 +1796,9 @@ static void replicationUnsetMaster(void) {
     if (!rs.backlog) backlogCreate();
     rs.seldb = -1;
     rs.no_slaves_since = server.unixtime;
+    /* The role changed: so does the oom-score-adj value. */
+    if (setOomScoreAdj(-1) != C_OK)
+        serverLog(LL_WARNING, "The OOM score keeps the replica's value.");
 }
 
 /* Follows <host>:<port> from now on. */
@@ -1810,6 +1813,8 @@ static void replicationSetMaster(const char *host, int port) {
     rs.state = LINK_CONNECT;
     rs.retry_after_ms = 0;
     rs.down_since = 0;
+    if (setOomScoreAdj(-1) != C_OK) /* a replica's value now */
+        serverLog(LL_WARNING, "The OOM score keeps the master's value.");
     connectWithMaster();
 }
 
@@ -2087,6 +2092,31 @@ void failoverCommand(client *c) {
     serverLog(LL_NOTICE, "FAILOVER requested to %s:%d.", host ? host : "any",
               host ? (int)port : 0);
     addReply(c, shared.ok);
+}
+
+/* shutdown-timeout: 1 when every online replica acknowledged the whole
+ * replication stream (or there is none); otherwise asks the replicas for
+ * acknowledgements and returns 0, logging each lagging one when
+ * <log_lagging>. */
+int replicationReplicasCaughtUp(int log_lagging) {
+    int caught_up = 1;
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *s = listNodeValue(ln);
+        if (s->replstate != SLAVE_STATE_ONLINE ||
+            s->repl_ack_off == server.master_repl_offset)
+            continue;
+        caught_up = 0;
+        if (log_lagging)
+            serverLog(LL_WARNING, "Lagging replica %s:%d is %lld bytes behind "
+                      "the master.", s->slave_addr ? s->slave_addr : "?",
+                      s->slave_listening_port,
+                      server.master_repl_offset - s->repl_ack_off);
+    }
+    if (!caught_up) rs.getack_pending = 1;
+    return caught_up;
 }
 
 /* See server.h. */

@@ -12,6 +12,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -24,6 +25,7 @@
 #include "cluster.h"
 #include "sentinel.h"
 #include "tls.h"
+#include "proctitle.h"
 
 struct redisServer server;
 struct sharedObjectsStruct shared;
@@ -315,6 +317,35 @@ static void populateCommandTable(void) {
     for (struct redisCommand *cmd = redisCommandTable; cmd->declared_name;
          cmd++)
         registerCommand(server.commands, cmd, NULL);
+}
+
+/* rename-command: gives the top-level command <oldname> the name
+ * <newname>, or removes it when <newname> is empty. Returns C_OK, or C_ERR
+ * with Redis's reason in <err> (<errlen> bytes) when <oldname> is unknown
+ * or <newname> is taken; nothing changes then. */
+int commandTableRename(const char *oldname, const char *newname, char *err,
+                  size_t errlen) {
+    sds old = sdsNew(oldname);
+    struct redisCommand *cmd = dictFetchValue(server.commands, old);
+    if (cmd == NULL) {
+        snprintf(err, errlen, "No such command in rename-command");
+        sdsFree(old);
+        return C_ERR;
+    }
+    sds new = sdsNew(newname);
+    if (sdsLen(new) > 0 && dictFetchValue(server.commands, new) != NULL) {
+        snprintf(err, errlen, "Target command name already exists");
+        sdsFree(old);
+        sdsFree(new);
+        return C_ERR;
+    }
+    serverAssert(dictDelete(server.commands, old) == DICT_OK);
+    if (sdsLen(new) > 0)
+        serverAssert(dictAdd(server.commands, new, cmd) == DICT_OK);
+    else
+        sdsFree(new);
+    sdsFree(old);
+    return C_OK;
 }
 
 void registerExtraCommand(struct redisCommand *cmd) {
@@ -698,6 +729,8 @@ void registerCronHook(void (*fn)(void)) {
     cronHooks[cronHookCount++] = fn;
 }
 
+static void shutdownWaitCron(void);
+
 /* The timer behind everything periodic; runs server.hz times a second. */
 int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     UNUSED(eventLoop);
@@ -713,13 +746,21 @@ int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     size_t used = zmallocUsedMemory();
     if ((long long)used > server.stat_peak_memory)
         server.stat_peak_memory = used;
-    if (server.shutdown_asap) {
-        if (prepareForShutdown(SHUTDOWN_NOFLAGS) == C_OK) exit(0);
-        serverLog(LL_WARNING, "SIGTERM received but errors trying to shut "
-                              "down the server, check the logs for more "
-                              "information");
-        server.shutdown_asap = 0;
+    if (server.shutdown_asap && !isShutdownWaiting()) {
+        /* shutdown-on-sigint / shutdown-on-sigterm choose the flags. */
+        int flags = server.last_sig_received == SIGINT
+                        ? server.shutdown_on_sigint
+                        : server.shutdown_on_sigterm;
+        int rc = startShutdown(flags);
+        if (rc == C_OK) exit(0);
+        if (rc == C_ERR) {
+            serverLog(LL_WARNING, "SIGTERM received but errors trying to "
+                                  "shut down the server, check the logs for "
+                                  "more information");
+            server.shutdown_asap = 0;
+        }
     }
+    shutdownWaitCron();
     clientsCron();
     databasesCron();
     for (int i = 0; i < cronHookCount; i++) cronHooks[i]();
@@ -823,6 +864,7 @@ static void sigShutdownHandler(int sig) {
         serverLogRaw(LL_WARNING, "You insist... exiting now.");
         _exit(1);
     }
+    server.last_sig_received = sig;
     server.shutdown_asap = 1;
 }
 
@@ -970,20 +1012,91 @@ static void initServer(void) {
     if (server.cluster_enabled) clusterInit();
 }
 
+/* oom-score-adj: writes the kernel's OOM score adjustment of this process
+ * for <process_class> (OOM_CLASS_MASTER, _REPLICA, _CHILD; -1 picks master
+ * or replica from the role): one of oom-score-adj-values, added to the
+ * score the server started with when "relative", clamped to [-1000, 1000].
+ * With oom-score-adj "no" a score changed earlier is put back. Returns
+ * C_OK (also where the kernel has no such file), or C_ERR after logging
+ * why the write failed (lowering the score needs CAP_SYS_RESOURCE). */
+int setOomScoreAdj(int process_class) {
+    static int base, base_known, changed;
+    const char *path = "/proc/self/oom_score_adj";
+    if (process_class == -1)
+        process_class = server.masterhost ? OOM_CLASS_REPLICA : OOM_CLASS_MASTER;
+    if (!base_known) {
+        FILE *fp = fopen(path, "r");
+        if (fp == NULL) return C_OK;
+        int ok = fscanf(fp, "%d", &base) == 1;
+        fclose(fp);
+        if (!ok) return C_OK;
+        base_known = 1;
+    }
+    int val;
+    if (server.oom_score_adj == OOM_SCORE_ADJ_NO) {
+        if (!changed) return C_OK;
+        val = base;
+    } else {
+        val = server.oom_score_adj_values[process_class];
+        if (server.oom_score_adj == OOM_SCORE_RELATIVE) val += base;
+        if (val > 1000) val = 1000;
+        if (val < -1000) val = -1000;
+    }
+    int fd = open(path, O_WRONLY);
+    char buf[16];
+    int len = snprintf(buf, sizeof(buf), "%d", val);
+    if (fd == -1 || write(fd, buf, (size_t)len) != len) {
+        serverLog(LL_WARNING, "Unable to write oom_score_adj: %s",
+                  strerror(errno));
+        if (fd != -1) close(fd);
+        return C_ERR;
+    }
+    close(fd);
+    changed = server.oom_score_adj != OOM_SCORE_ADJ_NO;
+    return C_OK;
+}
+
+/* Binds the calling thread (or process) to the CPUs of <list> (a
+ * *_cpulist value, NULL for none; config.c checked its syntax). A refusal
+ * by the kernel is logged, never fatal. */
+static void applyCpuList(const char *list, const char *what) {
+    cpu_set_t set;
+    if (list == NULL || parseCpuList(list, &set) != 0) return;
+    if (sched_setaffinity(0, sizeof(set), &set) == -1)
+        serverLog(LL_WARNING, "Could not bind the %s to CPUs %s: %s", what,
+                  list, strerror(errno));
+}
+
 /* Forks a child for background work (RDB snapshot, AOF rewrite). In the
  * child, signals get their default actions and the inherited listening
  * sockets are closed, so that a server restarted after the parent died can
  * bind its ports while the child still runs. They are closed directly: the
  * epoll instance is shared with the parent and must not be changed. The
  * child must not touch client connections and must leave with _exit.
- * Returns fork's result. */
-pid_t serverFork(void) {
+ * <purpose> (FORK_*) gives the child Redis's process title for it and its
+ * CPU list (bgsave_cpulist, aof_rewrite_cpulist). Returns fork's result. */
+pid_t serverFork(int purpose) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid != 0) return pid;
+    static const char *titles[] = {"redis-rdb-bgsave", "redis-aof-rewrite",
+                                   "redis-rdb-to-slaves"};
+    if (server.set_proc_title) {
+        sds t = expandProcTitleTemplate(server.proc_title_template,
+                                        titles[purpose]);
+        if (t) procTitleSet(t);
+        sdsFree(t);
+    }
+    applyCpuList(purpose == FORK_AOF_REWRITE ? server.aof_rewrite_cpulist
+                                             : server.bgsave_cpulist,
+                 "background child");
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
+    /* A child is the first the kernel should kill under memory pressure;
+     * failing to say so (logged) must not stop the child's work. */
+    if (setOomScoreAdj(OOM_CLASS_CHILD) != C_OK)
+        serverLog(LL_WARNING, "The child keeps the parent's OOM score.");
     for (int i = 0; i < 3; i++) {
         connListener *l = &server.listeners[i];
         for (int j = 0; j < l->count; j++)
@@ -991,6 +1104,76 @@ pid_t serverFork(void) {
         l->count = 0;
     }
     return 0;
+}
+
+/* shutdown-timeout: a shutdown waiting for the replicas to acknowledge
+ * the whole replication stream, with writes paused meanwhile. */
+static struct {
+    int active;
+    int flags;          /* SHUTDOWN_* of the shutdown that waits */
+    long long deadline; /* ms */
+} shutdownWait;
+
+/* 1 while a shutdown waits for replicas. */
+int isShutdownWaiting(void) {
+    return shutdownWait.active;
+}
+
+/* Ends a waiting shutdown: writes resume, and each SHUTDOWN caller still
+ * blocked gets Redis's error. */
+static void shutdownWaitEnd(void) {
+    shutdownWait.active = 0;
+    server.shutdown_asap = 0;
+    unpauseClients();
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.clients, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *c = listNodeValue(ln);
+        if (!(c->flags & CLIENT_BLOCKED) || c->btype != BLOCKED_SHUTDOWN)
+            continue;
+        addReplyError(c, "Errors trying to SHUTDOWN. Check logs.");
+        unblockClient(c);
+    }
+}
+
+/* Starts a shutdown with <flags> (SHUTDOWN_*). Unless SHUTDOWN_NOW is set
+ * or shutdown-timeout is 0, a master whose replicas have not acknowledged
+ * everything pauses writes and waits up to shutdown-timeout seconds for
+ * them (shutdownWaitCron finishes it). Returns C_OK when the caller may
+ * exit, C_ERR when shutting down failed, SHUTDOWN_WAITING when waiting. */
+int startShutdown(int flags) {
+    if (shutdownWait.active) return SHUTDOWN_WAITING;
+    if (!(flags & SHUTDOWN_NOW) && server.shutdown_timeout != 0 &&
+        !server.sentinel_mode && !replicationReplicasCaughtUp(0)) {
+        shutdownWait.active = 1;
+        shutdownWait.flags = flags;
+        shutdownWait.deadline =
+            mstime() + (long long)server.shutdown_timeout * 1000;
+        pauseClients(LLONG_MAX, 1);
+        serverLog(LL_NOTICE, "Waiting for replicas before shutting down.");
+        return SHUTDOWN_WAITING;
+    }
+    return prepareForShutdown(flags);
+}
+
+/* SHUTDOWN ABORT: stops a waiting shutdown. */
+void abortShutdown(void) {
+    if (!shutdownWait.active) return;
+    serverLog(LL_WARNING, "Shutdown manually aborted.");
+    shutdownWaitEnd();
+}
+
+/* Cron step: a waiting shutdown finishes once the replicas caught up or
+ * shutdown-timeout passed; if the shutdown then fails, the server goes on
+ * and the SHUTDOWN callers get an error. */
+static void shutdownWaitCron(void) {
+    if (!shutdownWait.active) return;
+    int ready = replicationReplicasCaughtUp(0);
+    if (!ready && mstime() < shutdownWait.deadline) return;
+    if (!ready) (void)replicationReplicasCaughtUp(1); /* logs the laggards */
+    if (prepareForShutdown(shutdownWait.flags) == C_OK) exit(0);
+    shutdownWaitEnd();
 }
 
 #define MAX_SHUTDOWN_HOOKS 8
@@ -1075,13 +1258,93 @@ static void usage(void) {
     exit(1);
 }
 
+/* Expands proc-title-template <tmpl> for this server: {title} (<title>,
+ * or the executable as started when NULL), {listen-addr}, {server-mode},
+ * {port}, {tls-port}, {unixsocket}, {config-file}; trailing blanks
+ * dropped. Returns a new sds, or NULL when <tmpl> has an unknown variable
+ * or an unbalanced brace (config.c refuses such templates first). */
+sds expandProcTitleTemplate(const char *tmpl, const char *title) {
+    sds out = sdsEmpty();
+    for (const char *p = tmpl; *p; p++) {
+        if (*p == '}') goto bad;
+        if (*p != '{') {
+            out = sdsCatLen(out, p, 1);
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        if (close == NULL) goto bad;
+        sds var = sdsNewLen(p + 1, (size_t)(close - p - 1));
+        int port = server.port ? server.port : server.tls_port;
+        if (!strcmp(var, "title")) {
+            out = sdsCat(out, title ? title : server.exec_argv[0]);
+        } else if (!strcmp(var, "listen-addr")) {
+            out = sdsCatPrintf(out, "%s:%d",
+                               server.bindaddr_count ? server.bindaddr[0] : "*",
+                               port);
+        } else if (!strcmp(var, "server-mode")) {
+            out = sdsCat(out, server.sentinel_mode     ? "[sentinel]"
+                              : server.cluster_enabled ? "[cluster]"
+                                                       : "");
+        } else if (!strcmp(var, "port")) {
+            out = sdsCatPrintf(out, "%d", server.port);
+        } else if (!strcmp(var, "tls-port")) {
+            out = sdsCatPrintf(out, "%d", server.tls_port);
+        } else if (!strcmp(var, "unixsocket")) {
+            out = sdsCat(out, server.unixsocket ? server.unixsocket : "");
+        } else if (!strcmp(var, "config-file")) {
+            out = sdsCat(out, server.configfile ? server.configfile : "");
+        } else {
+            sdsFree(var);
+            goto bad;
+        }
+        sdsFree(var);
+        p = close;
+    }
+    return sdsTrim(out, " ");
+bad:
+    sdsFree(out);
+    return NULL;
+}
+
+/* set-proc-title: shows the expanded proc-title-template as the process
+ * title (ps, /proc/<pid>/cmdline). Returns C_ERR for a bad template. */
+int serverUpdateProcTitle(void) {
+    if (!server.set_proc_title) return C_OK;
+    sds title = expandProcTitleTemplate(server.proc_title_template, NULL);
+    if (title == NULL) return C_ERR;
+    procTitleSet(title);
+    sdsFree(title);
+    return C_OK;
+}
+
+/* disable-thp: when the kernel's transparent huge pages are "always",
+ * turn them off for this process (prctl(2), PR_SET_THP_DISABLE), since
+ * they make fork's copy-on-write costly and latency spiky. */
+static void disableThpIfAlways(void) {
+    if (!server.disable_thp) return;
+    FILE *fp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (fp == NULL) return;
+    char buf[128];
+    int always = fgets(buf, sizeof(buf), fp) && strstr(buf, "[always]");
+    fclose(fp);
+    if (!always) return;
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0)
+        serverLog(LL_NOTICE, "Transparent huge pages disabled for this "
+                             "process (disable-thp yes).");
+    else
+        serverLog(LL_WARNING, "Could not disable transparent huge pages: "
+                              "%s", strerror(errno));
+}
+
 static void logStartupBanner(void) {
     serverLog(LL_NOTICE, "Running mode=%s, port=%d, tls-port=%d.",
               server.sentinel_mode ? "sentinel"
               : server.cluster_enabled ? "cluster" : "standalone",
               server.port, server.tls_port);
-    if (server.logfile == NULL || server.logfile[0] == '\0') {
-        /* Scripts written for Redis look for these on standard output. */
+    if (server.logfile == NULL || server.logfile[0] == '\0' ||
+        server.always_show_logo) {
+        /* Scripts written for Redis look for these on standard output;
+         * always-show-logo puts them in the log file too. */
         char buf[512];
         snprintf(buf, sizeof(buf),
                  "\n    Redis-compatible server %s (native TLS) %d bit\n"
@@ -1128,6 +1391,7 @@ void registerStartupHook(void (*fn)(void)) {
 }
 
 int main(int argc, char **argv) {
+    procTitleInit(argc, argv); /* before anything keeps a pointer in argv */
     setlocale(LC_COLLATE, "");
     tzset();
     srand(time(NULL) ^ getpid());
@@ -1186,10 +1450,17 @@ int main(int argc, char **argv) {
     else
         serverLog(LL_WARNING, "Configuration loaded");
     server.pid = getpid();
+    disableThpIfAlways();
+    applyCpuList(server.server_cpulist, "server");
+    if (setOomScoreAdj(-1) != C_OK)
+        serverLog(LL_WARNING, "Continuing with the OOM score unchanged.");
     initServer();
     if (server.daemonize || server.pidfile) createPidFile();
     logStartupBanner();
     serverLog(LL_NOTICE, "Server initialized");
+    if (serverUpdateProcTitle() != C_OK)
+        serverLog(LL_WARNING, "proc-title-template is not valid; the "
+                              "process title is unchanged.");
     if (server.sentinel_mode) sentinelStart();
     for (int i = 0; i < startupHookCount; i++) startupHooks[i]();
     serverLog(LL_NOTICE, "Ready to accept connections");

@@ -7,6 +7,7 @@
 #define SERVER_H
 
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -179,7 +180,8 @@ typedef struct redisDb {
 #define BLOCKED_POSTPONE 6
 #define BLOCKED_PAUSE 7
 #define BLOCKED_MIGRATE 8 /* MIGRATE waiting for its target */
-#define BLOCKED_NUM 9
+#define BLOCKED_SHUTDOWN 9 /* SHUTDOWN waiting for replicas to catch up */
+#define BLOCKED_NUM 10
 
 /* A chunk of reply bytes. Bytes in [0, used) are the reply; a block being
  * written has its first sentlen bytes already on the wire. */
@@ -643,6 +645,50 @@ struct redisServer {
     char replid2[CONFIG_RUN_ID_SIZE + 1];
     long long master_repl_offset;
     long long second_replid_offset;
+    /* Redis 7.0 directives added for parity (config.c); docs/config.md
+     * says which act and which are stored pending their issue. */
+    char *aclfile;                  /* sds or NULL */
+    long long acllog_max_len;
+    int acl_pubsub_default;         /* 0 resetchannels, 1 allchannels */
+    int active_defrag_enabled;      /* only "no": no defrag-capable jemalloc */
+    long long active_defrag_ignore_bytes;
+    int active_defrag_threshold_lower;
+    int active_defrag_threshold_upper;
+    int active_defrag_cycle_min;
+    int active_defrag_cycle_max;
+    long long active_defrag_max_scan_fields;
+    int always_show_logo;
+    int aof_disable_auto_gc;
+    int aof_rewrite_incremental_fsync;
+    int aof_timestamp_enabled;
+    int aof_no_fsync_on_rewrite;    /* no-appendfsync-on-rewrite */
+    int rdb_save_incremental_fsync;
+    char *server_cpulist;           /* the four *_cpulist: sds or NULL */
+    char *bio_cpulist;
+    char *aof_rewrite_cpulist;
+    char *bgsave_cpulist;
+    int crash_memcheck_enabled;
+    int disable_thp;
+    int enable_module_command;
+    char *ignore_warnings;          /* sds or NULL */
+    int io_threads_do_reads;
+    int latency_tracking_enabled;
+    double *latency_tracking_info_percentiles;
+    int latency_tracking_info_percentiles_len;
+    long long maxmemory_clients;    /* bytes; negative: -percent of maxmemory */
+    int maxmemory_eviction_tenacity;
+    int oom_score_adj;              /* OOM_SCORE_ADJ_* */
+    int oom_score_adj_values[3];    /* master, replica, background child */
+    int set_proc_title;
+    char *proc_title_template;
+    int replica_ignore_disk_write_errors;
+    int sanitize_dump_payload;
+    int shutdown_on_sigint;         /* SHUTDOWN_* flags; 0 is "default" */
+    int shutdown_on_sigterm;
+    int shutdown_timeout;
+    unsigned int socket_mark_id;
+    long long tracking_table_max_keys;
+    volatile sig_atomic_t last_sig_received; /* SIGINT or SIGTERM */
     /* TLS settings (all tls-* directives; the TLS type gets a copy) */
     char *tls_cert_file;
     char *tls_key_file;
@@ -1160,11 +1206,25 @@ void preventCommandPropagation(client *c);
 void updateCachedTime(int update_daylight_info);
 long long commandTimeSnapshot(void);
 int prepareForShutdown(int flags);
+#define SHUTDOWN_WAITING 2 /* startShutdown: waiting for replicas */
+int startShutdown(int flags);
+int isShutdownWaiting(void);
+void abortShutdown(void);
+int replicationReplicasCaughtUp(int log_lagging);
 #define SHUTDOWN_NOFLAGS 0
 #define SHUTDOWN_SAVE 1
 #define SHUTDOWN_NOSAVE 2
 #define SHUTDOWN_NOW 4
 #define SHUTDOWN_FORCE 8
+
+/* oom-score-adj modes. */
+#define OOM_SCORE_ADJ_NO 0
+#define OOM_SCORE_RELATIVE 1
+#define OOM_SCORE_ABSOLUTE 2
+/* Which of the three oom-score-adj-values applies. */
+#define OOM_CLASS_MASTER 0
+#define OOM_CLASS_REPLICA 1
+#define OOM_CLASS_CHILD 2
 int changeListener(connListener *l);
 void closeListener(connListener *l);
 int listenToPort(connListener *l);
@@ -1174,6 +1234,8 @@ sds genInfoString(sds *names, int count);
 /* Adds <cmd> (and its subcommands) to the command table (Sentinel's own
  * commands). */
 void registerExtraCommand(struct redisCommand *cmd);
+int commandTableRename(const char *oldname, const char *newname, char *err,
+                  size_t errlen) __attribute__((warn_unused_result));
 void bytesToHuman(char *s, size_t size, unsigned long long n);
 void registerInfoSection(const char *name, int is_default, sds (*gen)(sds));
 int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData);
@@ -1184,7 +1246,14 @@ void registerCronHook(void (*fn)(void));
 void registerBeforeSleepHook(void (*fn)(void));
 void registerShutdownHook(int (*fn)(int flags));
 void registerStartupHook(void (*fn)(void));
-pid_t serverFork(void);
+/* What a forked child does: its process title and CPU list follow. */
+#define FORK_RDB_BGSAVE 0      /* "redis-rdb-bgsave", bgsave_cpulist */
+#define FORK_AOF_REWRITE 1     /* "redis-aof-rewrite", aof_rewrite_cpulist */
+#define FORK_RDB_TO_REPLICAS 2 /* "redis-rdb-to-slaves", bgsave_cpulist */
+pid_t serverFork(int purpose);
+int setOomScoreAdj(int process_class) __attribute__((warn_unused_result));
+sds expandProcTitleTemplate(const char *tmpl, const char *title);
+int serverUpdateProcTitle(void) __attribute__((warn_unused_result));
 /* Persistence (rdb.c): registers its hooks; called from initServer. */
 void rdbInit(void);
 /* 1 when stop-writes-on-bgsave-error refuses writes (rdb.c). */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -560,4 +561,36 @@ void sanitizeForLog(char *s, size_t len) {
     for (size_t j = 0; j < len; j++) {
         if (!isprint((unsigned char)s[j])) s[j] = '?';
     }
+}
+
+/* Parses a CPU list as the *_cpulist directives take it: comma-separated
+ * items "N", "N-M" or "N-M:step" (taskset(1)'s list format). Fills <set>;
+ * returns 0, or -1 on anything else or a CPU past CPU_SETSIZE. */
+int parseCpuList(const char *list, cpu_set_t *set) {
+    CPU_ZERO(set);
+    const char *p = list;
+    if (*p == '\0') return -1;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long a = strtol(p, &end, 10), b, step = 1;
+        if (end == p || errno || a < 0) return -1;
+        b = a;
+        p = end;
+        if (*p == '-') {
+            b = strtol(p + 1, &end, 10);
+            if (end == p + 1 || errno || b < a) return -1;
+            p = end;
+            if (*p == ':') {
+                step = strtol(p + 1, &end, 10);
+                if (end == p + 1 || errno || step < 1) return -1;
+                p = end;
+            }
+        }
+        if (b >= CPU_SETSIZE) return -1;
+        for (long cpu = a; cpu <= b; cpu += step) CPU_SET((int)cpu, set);
+        if (*p == ',') p++;
+        else if (*p != '\0') return -1;
+    }
+    return 0;
 }

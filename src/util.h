@@ -2,6 +2,7 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,8 @@ char *getAbsolutePath(char *filename);
 int pathIsBaseName(char *path);
 /* Replaces characters that are not printable with '?' in place (for logs). */
 void sanitizeForLog(char *s, size_t len);
+/* Parses a CPU list ("0-3,8,10-14:2") into <set>; 0, or -1 if malformed. */
+int parseCpuList(const char *list, cpu_set_t *set)
+    __attribute__((warn_unused_result));
 
 #endif

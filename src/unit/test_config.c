@@ -92,6 +92,30 @@ sds *sentinelRewriteLines(int *count) {
     return zmalloc(sizeof(sds));
 }
 
+/* proc-title-template's apply (server.c): no title to show here. */
+int serverUpdateProcTitle(void) {
+    return C_OK;
+}
+
+/* oom-score-adj's apply (server.c): nothing to write here. */
+int setOomScoreAdj(int process_class) {
+    UNUSED(process_class);
+    return C_OK;
+}
+
+/* rename-command's table change (server.c): only "get" exists here. */
+static sds renamed_to; /* what "get" was renamed to; NULL if untouched */
+int commandTableRename(const char *oldname, const char *newname, char *err,
+                       size_t errlen) {
+    if (strcasecmp(oldname, renamed_to ? renamed_to : "get") != 0) {
+        snprintf(err, errlen, "No such command in rename-command");
+        return C_ERR;
+    }
+    sdsFree(renamed_to);
+    renamed_to = sdsNew(newname);
+    return C_OK;
+}
+
 int keyspaceEventsStringToFlags(char *classes) {
     int flags = 0;
     for (char *p = classes; *p; p++) {
@@ -399,6 +423,18 @@ TEST_CASE(testSaveParsing) {
     ASSERT_EQ_STR(getValue("save"), "5 5");
     ASSERT_EQ_STR(parse("save ''"), "");
     ASSERT_EQ_STR(getValue("save"), "");
+    /* A bare save, as Redis 7.0 takes it: first, it drops the defaults;
+     * later, it changes nothing. */
+    freshServer();
+    ASSERT_EQ_STR(parse("save\n"), "");
+    ASSERT_EQ_STR(getValue("save"), "");
+    freshServer();
+    ASSERT_EQ_STR(parse("save 100 1\nsave\n"), "");
+    ASSERT_EQ_STR(getValue("save"), "100 1");
+    ASSERT_EQ_STR(parse("save\nsave 100 1\n"), "");
+    ASSERT_EQ_STR(getValue("save"), "100 1");
+    ASSERT_EQ_STR(parse("save 100 1\nsave \"\"\nsave 200 2\nsave\n"), "");
+    ASSERT_EQ_STR(getValue("save"), "200 2");
     ASSERT_EQ_STR(parse("port 1\nsave 10"),
                   "line 2: 'save 10' Invalid save parameters");
     /* CONFIG SET replaces the list. */
@@ -622,6 +658,27 @@ TEST_CASE(testInclude) {
                                                         "file") != NULL);
     ASSERT_EQ_STR(parse("include"), "line 1: 'include' Bad directive or wrong "
                                     "number of arguments");
+
+    /* A glob includes every match in sorted order; no match, nothing. */
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof(sub), "%s/d", dir);
+    ASSERT(mkdir(sub, 0700) == 0);
+    sds g1 = writeFile(sub, "10-a.conf", "port 7010\ntimeout 10\n");
+    sds g2 = writeFile(sub, "20-b.conf", "port 7020\n");
+    text = sdsCatPrintf(sdsEmpty(), "include %s/*.conf\n", sub);
+    ASSERT_EQ_STR(parse(text), "");
+    sdsFree(text);
+    ASSERT_EQ_INT(server.port, 7020);
+    ASSERT_EQ_INT(server.maxidletime, 10);
+    text = sdsCatPrintf(sdsEmpty(), "port 5\ninclude %s/*.none\n", sub);
+    ASSERT_EQ_STR(parse(text), "");
+    sdsFree(text);
+    ASSERT_EQ_INT(server.port, 5);
+    unlink(g1);
+    unlink(g2);
+    sdsFree(g1);
+    sdsFree(g2);
+    rmdir(sub);
 
     unlink(a);
     unlink(b);
@@ -1065,6 +1122,160 @@ TEST_CASE(testLoadServerConfig) {
     rmdir(dir);
 }
 
+
+/* The directives added for Redis 7.0 parity: defaults as Redis 7.0's
+ * CONFIG GET shows them, range checks and error texts, the specials. */
+TEST_CASE(testParityDirectives) {
+    freshServer();
+    ASSERT_EQ_STR(getValue("acllog-max-len"), "128");
+    ASSERT_EQ_STR(getValue("acl-pubsub-default"), "resetchannels");
+    ASSERT_EQ_STR(getValue("active-defrag-ignore-bytes"), "104857600");
+    ASSERT_EQ_STR(getValue("active-defrag-cycle-max"), "25");
+    ASSERT_EQ_STR(getValue("latency-tracking-info-percentiles"), "50 99 99.9");
+    ASSERT_EQ_STR(getValue("oom-score-adj-values"), "0 200 800");
+    ASSERT_EQ_STR(getValue("proc-title-template"),
+                  "{title} {listen-addr} {server-mode}");
+    ASSERT_EQ_STR(getValue("shutdown-on-sigterm"), "default");
+    ASSERT_EQ_STR(getValue("maxmemory-clients"), "0");
+    ASSERT_EQ_STR(getValue("tracking-table-max-keys"), "1000000");
+    ASSERT_EQ_STR(getValue("disable-thp"), "yes");
+    ASSERT_EQ_STR(getValue("enable-module-command"), "no");
+
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET active-defrag-cycle-max 100"),
+                  "argument must be between 1 and 99 inclusive"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET maxmemory-eviction-tenacity 101"),
+                  "argument must be between 0 and 100 inclusive"));
+    ASSERT(strstr(runConfig(configSetCommand, "CONFIG SET activedefrag yes"),
+                  "Active defragmentation cannot be enabled"));
+    ASSERT(strstr(runConfig(configSetCommand, "CONFIG SET activedefrag no"),
+                  "OK"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET enable-module-command yes"),
+                  "can't set immutable config"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET oom-score-adj-values \"0 200 3000\""),
+                  "elements must be between -2000 and 2000."));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET oom-score-adj-values \"1 2\""),
+                  "wrong number of arguments"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET oom-score-adj-values \"-5 50 900\""),
+                  "OK"));
+    ASSERT_EQ_STR(getValue("oom-score-adj-values"), "-5 50 900");
+
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET shutdown-on-sigint \"save nosave\""),
+                  "SAVE and NOSAVE can't be used simultaneously"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET shutdown-on-sigint bad"),
+                  "one of the following: default, save, nosave, now, force"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET shutdown-on-sigint \"force now "
+                            "nosave\""),
+                  "OK"));
+    ASSERT_EQ_STR(getValue("shutdown-on-sigint"), "nosave now force");
+    ASSERT_EQ_INT(server.shutdown_on_sigint,
+                  SHUTDOWN_NOSAVE | SHUTDOWN_NOW | SHUTDOWN_FORCE);
+    runConfig(configSetCommand, "CONFIG SET shutdown-on-sigint \"default "
+                                "save\"");
+    ASSERT_EQ_STR(getValue("shutdown-on-sigint"), "save");
+
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET latency-tracking-info-percentiles "
+                            "101"),
+                  "should sit between [0.0,100.0]"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET latency-tracking-info-percentiles "
+                            "\"50 abc\""),
+                  "Invalid latency-tracking-info-percentiles parameters"));
+    ASSERT_EQ_STR(getValue("latency-tracking-info-percentiles"), "50 99 99.9");
+    runConfig(configSetCommand,
+              "CONFIG SET latency-tracking-info-percentiles \"\"");
+    ASSERT_EQ_STR(getValue("latency-tracking-info-percentiles"), "");
+    runConfig(configSetCommand,
+              "CONFIG SET latency-tracking-info-percentiles \"50 99.99 0\"");
+    ASSERT_EQ_STR(getValue("latency-tracking-info-percentiles"), "50 99.99 0");
+
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET maxmemory-clients 10%"),
+                  "OK"));
+    ASSERT_EQ_STR(getValue("maxmemory-clients"), "10%");
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET maxmemory-clients 200%"),
+                  "percentage argument must be less or equal to 100"));
+    ASSERT(strstr(runConfig(configSetCommand, "CONFIG SET maxmemory-clients -5"),
+                  "argument must be a memory or percent value"));
+    runConfig(configSetCommand, "CONFIG SET maxmemory-clients 1gb");
+    ASSERT_EQ_STR(getValue("maxmemory-clients"), "1073741824");
+
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET proc-title-template \"{title} "
+                            "{bad}\""),
+                  "template format is invalid or contains unknown "
+                  "variables"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET proc-title-template \"\""),
+                  "template format is invalid"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET proc-title-template "
+                            "\"{title}{port}{tls-port}{unixsocket}"
+                            "{config-file}{server-mode}{listen-addr}\""),
+                  "OK"));
+    ASSERT(strstr(runConfig(configSetCommand,
+                            "CONFIG SET sanitize-dump-payload bad"),
+                  "one of the following: no, yes, clients"));
+    ASSERT(strstr(runConfig(configSetCommand, "CONFIG SET oom-score-adj yes"),
+                  "OK"));
+    ASSERT_EQ_STR(getValue("oom-score-adj"), "yes"); /* as Redis shows it */
+
+    /* CPU lists are checked when read. */
+    ASSERT_EQ_STR(parse("server_cpulist 0-1\nbgsave_cpulist 1,0\n"), "");
+    ASSERT_EQ_STR(getValue("server_cpulist"), "0-1");
+    ASSERT(strstr(parse("server_cpulist 0-x"), "Invalid CPU list '0-x'"));
+    ASSERT(strstr(runConfig(configSetCommand, "CONFIG SET bgsave_cpulist 0"),
+                  "can't set immutable config"));
+
+    /* Hidden, config-file-only lines. */
+    ASSERT(strstr(runConfig(configGetCommand, "CONFIG GET loadmodule"), "") &&
+           !strstr(replies, "loadmodule"));
+    ASSERT(strstr(parse("loadmodule /x/m.so"), "Modules are not supported"));
+    ASSERT(strstr(parse("user default on nopass ~* +@all"),
+                  "ACL users are not supported yet"));
+    ASSERT_EQ_STR(parse("rename-command get mything"), "");
+    ASSERT_EQ_STR(renamed_to, "mything");
+    ASSERT(strstr(parse("rename-command get other"),
+                  "No such command in rename-command"));
+    ASSERT(strstr(parse("rename-command mything"),
+                  "wrong number of arguments"));
+    sdsFree(renamed_to);
+    renamed_to = NULL;
+
+    /* Notes are attached and refer to real directives. */
+    ASSERT(configLookup("tracking-table-max-keys", NULL)->note != NULL);
+    ASSERT(configLookup("no-appendfsync-on-rewrite", NULL)->note == NULL);
+    freshServer();
+}
+
+/* The old slave and ziplist names work in files and CONFIG GET/SET. */
+TEST_CASE(testAliases) {
+    freshServer();
+    ASSERT_EQ_STR(parse("slave-read-only no\nhash-max-ziplist-entries 7\n"
+                        "list-max-ziplist-size 9\nslave-priority 3\n"
+                        "zset-max-ziplist-value 11\n"),
+                  "");
+    ASSERT_EQ_STR(getValue("replica-read-only"), "no");
+    ASSERT_EQ_STR(getValue("hash-max-listpack-entries"), "7");
+    ASSERT_EQ_STR(getValue("list-max-listpack-size"), "9");
+    ASSERT_EQ_STR(getValue("replica-priority"), "3");
+    ASSERT_EQ_STR(getValue("zset-max-listpack-value"), "11");
+    /* Repeated directives: the last wins. */
+    ASSERT_EQ_STR(parse("port 1\nport 2\nport 3\n"), "");
+    ASSERT_EQ_INT(server.port, 3);
+    freshServer();
+}
+
 int main(void) {
     RUN_TEST(testDefaults);
     RUN_TEST(testValueParsers);
@@ -1081,5 +1292,7 @@ int main(void) {
     RUN_TEST(testRewriteFile);
     RUN_TEST(testMiscCommands);
     RUN_TEST(testLoadServerConfig);
+    RUN_TEST(testParityDirectives);
+    RUN_TEST(testAliases);
     return TEST_REPORT();
 }

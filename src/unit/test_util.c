@@ -560,6 +560,27 @@ TEST_CASE(testSanitizeForLog) {
     ASSERT(memcmp(t, "a?b", 3) == 0);
 }
 
+TEST_CASE(testParseCpuList) {
+    cpu_set_t set;
+    ASSERT_EQ_INT(parseCpuList("0", &set), 0);
+    ASSERT_EQ_INT(CPU_COUNT(&set), 1);
+    ASSERT(CPU_ISSET(0, &set));
+    ASSERT_EQ_INT(parseCpuList("0-3,8,10-14:2", &set), 0);
+    ASSERT_EQ_INT(CPU_COUNT(&set), 8);
+    ASSERT(CPU_ISSET(3, &set) && CPU_ISSET(8, &set) && CPU_ISSET(12, &set));
+    ASSERT(!CPU_ISSET(11, &set) && !CPU_ISSET(4, &set));
+    const char *bad[] = {"", "a", "1-", "3-1", "1-4:0", "1-4:", "1,,2",
+                         "-1", "1 2", "99999", "0-99999", "1,"};
+    for (size_t j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+        if (!strcmp(bad[j], "1,")) {
+            /* A trailing comma is tolerated, as taskset does. */
+            ASSERT_EQ_INT(parseCpuList(bad[j], &set), 0);
+            continue;
+        }
+        ASSERT_EQ_INT(parseCpuList(bad[j], &set), -1);
+    }
+}
+
 int main(void) {
     RUN_TEST(testString2ll);
     RUN_TEST(testString2ull);
@@ -578,5 +599,6 @@ int main(void) {
     RUN_TEST(testAbsolutePath);
     RUN_TEST(testPathIsBaseName);
     RUN_TEST(testSanitizeForLog);
+    RUN_TEST(testParseCpuList);
     return TEST_REPORT();
 }
