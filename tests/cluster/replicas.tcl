@@ -278,3 +278,42 @@ start_cluster_with_replicas 3 1 {cluster-replica-no-failover yes repl-diskless-s
 }
 
 }
+
+tags {cluster} {
+
+# cluster-link-sendbuf-limit: a peer that stops reading (SIGSTOP) has its
+# link freed once the unsent bytes pass the limit.
+start_cluster 3 {
+    test "cluster-link-sendbuf-limit frees the link of a peer that stopped reading" {
+        set stopped [r 0 cluster myid]
+        assert_equal 0 [cluster_info_field -1 total_cluster_links_buffer_limit_exceeded]
+        r -1 config set cluster-link-sendbuf-limit [expr {256 * 1024}]
+        exec kill -STOP [srv 0 pid]
+        set payload [string repeat x [expr {512 * 1024}]]
+        # The kernel's socket buffers take the first megabytes; keep
+        # publishing until the link is freed.
+        set freed 0
+        for {set i 0} {$i < 200 && !$freed} {incr i} {
+            r -1 publish big $payload
+            after 20
+            set freed [expr {[cluster_info_field -1 total_cluster_links_buffer_limit_exceeded] > 0}]
+        }
+        exec kill -CONT [srv 0 pid]
+        assert_equal 1 $freed
+        assert_match "*Freeing cluster link(*node $stopped*due to exceeding send buffer memory limit*" \
+            [::file_content [srv -1 stdout]]
+        # The link comes back and the node is healthy again.
+        r -1 config set cluster-link-sendbuf-limit 0
+        wait_for_condition 200 50 {
+            ![string match "*fail*" [lindex [cluster_node_line -1 $stopped] 2]] &&
+            [cluster_info_field -1 cluster_state] eq "ok"
+        } else {
+            fail "the stopped node did not recover: [cluster_node_line -1 $stopped]"
+        }
+        foreach link [r -1 cluster links] {
+            assert {[dict exists $link send-buffer-allocated]}
+        }
+    }
+}
+
+}
