@@ -106,6 +106,7 @@
 #define FAIL_REPORT_VALIDITY_MULT 2
 #define FAIL_UNDO_TIME_MULT 2
 #define CLUSTER_BLACKLIST_TTL 60
+#define CLUSTER_SLAVE_MIGRATION_DELAY 5000 /* ms an orphan waits */
 #define CLUSTER_MF_TIMEOUT 5000    /* ms a manual failover may take */
 #define CLUSTER_MF_PAUSE_MULT 2    /* the master pauses writes this long */
 
@@ -146,6 +147,7 @@ typedef struct clusterNode {
     long long ping_sent, pong_received, data_received, fail_time;
     long long repl_offset;
     long long voted_time;       /* when we last voted for a replica of it */
+    long long orphaned_time;    /* since when a master lacks working replicas */
     char ip[NET_IP_STR_LEN];
     sds hostname;
     int port;                   /* clients' port (TLS when tls-cluster) */
@@ -351,6 +353,9 @@ static void clusterNodeAddSlave(clusterNode *master, clusterNode *slave) {
     master->slaves = zrealloc(master->slaves,
                               sizeof(clusterNode *) * (master->numslaves + 1));
     master->slaves[master->numslaves++] = slave;
+    /* A master that had replicas is a target of replica migration once it
+     * has none left that work. */
+    master->flags |= NODE_MIGRATE_TO;
 }
 
 static int clusterNodeDelFailureReport(clusterNode *n, clusterNode *sender) {
@@ -2162,6 +2167,38 @@ static void clusterHandleManualFailover(void) {
     }
 }
 
+static int clusterCountNonFailingSlaves(clusterNode *n) {
+    int ok = 0;
+    for (int j = 0; j < n->numslaves; j++)
+        if (!(n->slaves[j]->flags & (NODE_FAIL | NODE_PFAIL))) ok++;
+    return ok;
+}
+
+/* Replica migration ("Replica migration" in the cluster specification):
+ * when a master with slots has had no working replica for a while, one
+ * replica of the master with the most working replicas moves to it -- the
+ * one with the smallest node ID, and only if its master keeps more than
+ * cluster-migration-barrier working replicas. <max_slaves> is the largest
+ * count of working replicas of a master; <target> an orphaned master. */
+static void clusterHandleReplicaMigration(int max_slaves, clusterNode *target) {
+    clusterNode *mymaster = myself->slaveof;
+    if (cluster->state != CLUSTER_OK || !mymaster || !target) return;
+    if (!server.cluster_allow_replica_migration) return;
+    int okslaves = clusterCountNonFailingSlaves(mymaster);
+    if (okslaves <= server.cluster_migration_barrier) return;
+    if (okslaves < max_slaves) return;
+    clusterNode *candidate = myself;
+    for (int j = 0; j < mymaster->numslaves; j++) {
+        clusterNode *r = mymaster->slaves[j];
+        if (r->flags & (NODE_FAIL | NODE_PFAIL)) continue;
+        if (memcmp(r->name, candidate->name, CLUSTER_NAMELEN) < 0) candidate = r;
+    }
+    if (candidate != myself) return;
+    if (mstime() - target->orphaned_time < CLUSTER_SLAVE_MIGRATION_DELAY) return;
+    serverLog(LL_NOTICE, "Migrating to orphaned master %.40s", target->name);
+    clusterSetMaster(target);
+}
+
 /* Frees the links whose unsent bytes exceed cluster-link-sendbuf-limit (a
  * peer that stopped reading); the cron reconnects outbound ones. */
 static void clusterFreeLinkIfOverLimit(clusterLink *link) {
@@ -2288,8 +2325,28 @@ static void clusterCron(void) {
         clusterFreeLinkIfOverLimit(n->link);
         clusterFreeLinkIfOverLimit(n->inbound_link);
     }
+    /* Orphaned masters, for replica migration. */
+    int max_slaves = 0;
+    clusterNode *orphan = NULL;
+    for (int j = 0; j < cluster->numnodes; j++) {
+        clusterNode *n = cluster->nodes[j];
+        if (!nodeIsMaster(n) || (n->flags & (NODE_FAIL | NODE_PFAIL |
+                                             NODE_HANDSHAKE)))
+            continue;
+        int okslaves = clusterCountNonFailingSlaves(n);
+        if (okslaves == 0 && n->numslots > 0 && (n->flags & NODE_MIGRATE_TO)) {
+            if (n->orphaned_time == 0) n->orphaned_time = now;
+            if (!orphan || n->orphaned_time < orphan->orphaned_time) orphan = n;
+        } else {
+            n->orphaned_time = 0;
+        }
+        if (okslaves > max_slaves) max_slaves = okslaves;
+    }
     clusterHandleManualFailover();
-    if (nodeIsSlave(myself)) clusterHandleReplicaFailover();
+    if (nodeIsSlave(myself)) {
+        clusterHandleReplicaFailover();
+        if (nodeIsSlave(myself)) clusterHandleReplicaMigration(max_slaves, orphan);
+    }
     clusterUpdateState();
 }
 

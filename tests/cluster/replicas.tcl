@@ -10,8 +10,9 @@ tags {cluster} {
 
 # Three masters; level -1 replicates the first master (level -4, slots
 # 0-5460, where "hello" -- slot 866 -- lives), level 0 the second until the
-# first test moves it to the first master as well.
-start_cluster_with_replicas 3 2 {repl-diskless-sync-delay 0} {
+# first test moves it to the first master as well. (A high migration
+# barrier keeps replica migration out of these tests.)
+start_cluster_with_replicas 3 2 {repl-diskless-sync-delay 0 cluster-migration-barrier 99} {
     set m0 [r -4 cluster myid]
     set r1 [r -1 cluster myid]
     set r2 [r 0 cluster myid]
@@ -280,6 +281,43 @@ start_cluster_with_replicas 3 1 {cluster-replica-no-failover yes repl-diskless-s
 }
 
 tags {cluster} {
+
+# Replica migration: a master that lost its only replica gets one of the
+# replicas of the master that has two.
+start_cluster_with_replicas 3 2 {repl-diskless-sync-delay 0} {
+    test "Replica migration: an orphaned master gets a replica back" {
+        set m0 [r -4 cluster myid]
+        set m1 [r -3 cluster myid]
+        assert_equal $m1 [lindex [cluster_node_line 0 [r 0 cluster myid]] 3]
+        # Level 0 leaves m1 for m0: m1 is orphaned, m0 has two replicas.
+        set t0 [clock milliseconds]
+        assert_equal OK [r 0 cluster replicate $m0]
+        wait_for_condition 200 50 {
+            [llength [r -3 cluster replicas $m1]] == 0 &&
+            [llength [r -4 cluster replicas $m0]] == 2
+        } else {
+            fail "the replica did not leave $m1"
+        }
+        wait_for_condition 300 50 {
+            [llength [r -3 cluster replicas $m1]] == 1 &&
+            [llength [r -4 cluster replicas $m0]] == 1
+        } else {
+            fail "no replica migrated to the orphaned master"
+        }
+        puts "replica migration after [expr {[clock milliseconds] - $t0}] ms"
+        # The replica with the smaller id moved.
+        set ids [lsort [list [r -1 cluster myid] [r 0 cluster myid]]]
+        set moved [lindex [r -3 cluster replicas $m1] 0 0]
+        assert_equal [lindex $ids 0] $moved
+        set level [expr {[r -1 cluster myid] eq $moved ? -1 : 0}]
+        assert_match "*Migrating to orphaned master $m1*" [::file_content [srv $level stdout]]
+        wait_for_condition 200 50 {
+            [string match "*master_link_status:up*" [r $level info replication]]
+        } else {
+            fail "the migrated replica did not sync"
+        }
+    }
+}
 
 # cluster-link-sendbuf-limit: a peer that stops reading (SIGSTOP) has its
 # link freed once the unsent bytes pass the limit.
