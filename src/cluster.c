@@ -1860,6 +1860,9 @@ static void clusterLinkConnectHandler(connection *conn) {
     if (connGetState(conn) != CONN_STATE_CONNECTED) {
         serverLog(LL_VERBOSE, "Connection with Node %.40s at %s:%d failed: %s",
                   n->name, n->ip, n->cport, connGetLastError(conn));
+        /* A node we cannot reach counts as pinged now: without a ping in
+         * flight when it died, it would never time out otherwise. */
+        if (!n->ping_sent) n->ping_sent = mstime();
         clusterFreeLink(link);
         return;
     }

@@ -248,8 +248,9 @@ start_cluster_with_replicas 3 2 {repl-diskless-sync-delay 0 cluster-migration-ba
     }
 }
 
-# cluster-replica-no-failover: the replica of a killed master stays one.
-start_cluster_with_replicas 3 1 {cluster-replica-no-failover yes repl-diskless-sync-delay 0} {
+# cluster-replica-no-failover and cluster-replica-validity-factor: the
+# replica of a killed master stays one while either forbids the election.
+start_cluster_with_replicas 3 1 {cluster-replica-no-failover yes repl-diskless-sync-delay 0 cluster-replica-validity-factor 1 repl-ping-replica-period 1} {
     set m0 [r -3 cluster myid]
     set r1 [r 0 cluster myid]
     test "cluster-replica-no-failover: no election, nofailover flag" {
@@ -263,24 +264,38 @@ start_cluster_with_replicas 3 1 {cluster-replica-no-failover yes repl-diskless-s
         } else {
             fail "the master was not marked failing"
         }
-        # Three election delays' worth of time: still a replica.
+        # Longer than the election delays: still a replica.
         set deadline [expr {[clock milliseconds] + 3000}]
         while {[clock milliseconds] < $deadline} {
             assert_equal slave [cluster_node_role 0 $r1]
             after 100
         }
         assert_no_match "*Starting a failover election*" [::file_content [srv 0 stdout]]
-        # Once allowed again, the election runs.
+    }
+
+    test "cluster-replica-validity-factor: too old data, no election" {
+        # Allowed age: 1 s (ping period) + 1 * 1 s (node timeout), past
+        # the node timeout.
+        wait_for_condition 200 50 {
+            [regexp {master_link_down_since_seconds:(\d+)} [r 0 info replication] -> s] && $s >= 4
+        } else {
+            fail "the link to the killed master is not down"
+        }
         r 0 config set cluster-replica-no-failover no
+        wait_for_condition 200 50 {
+            [string match "*Currently unable to failover: Disconnected from master for longer than allowed*" \
+                 [::file_content [srv 0 stdout]]]
+        } else {
+            fail "no refusal logged"
+        }
+        assert_equal slave [cluster_node_role 0 $r1]
+        # Without the validity check the election runs.
+        r 0 config set cluster-replica-validity-factor 0
         wait_for_condition 200 50 {[cluster_node_role 0 $r1] eq "master"} else {
-            fail "no failover after clearing cluster-replica-no-failover"
+            fail "no failover with cluster-replica-validity-factor 0"
         }
     }
 }
-
-}
-
-tags {cluster} {
 
 # Replica migration: a master that lost its only replica gets one of the
 # replicas of the master that has two.
