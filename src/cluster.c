@@ -20,8 +20,10 @@
  * The bus speaks the binary format described in Redis's public cluster
  * specification (header "RCmb", version 1, big-endian integers), so that
  * Redis 7.0 nodes and ours can exchange PING/PONG/MEET, gossip, FAIL,
- * UPDATE and PUBLISH messages. Replication-dependent parts (replica
- * election, failover, replica migration) wait for the replication module. */
+ * UPDATE, PUBLISH, FAILOVER_AUTH_REQUEST/ACK and MFSTART messages. A
+ * replica follows its master through replication.c (replicationFollowMaster
+ * and replicationBecomeMaster are the only calls into it); elections,
+ * manual failover and replica migration live here. */
 #include "server.h"
 #include "cluster.h"
 
