@@ -20,8 +20,10 @@
  * The bus speaks the binary format described in Redis's public cluster
  * specification (header "RCmb", version 1, big-endian integers), so that
  * Redis 7.0 nodes and ours can exchange PING/PONG/MEET, gossip, FAIL,
- * UPDATE and PUBLISH messages. Replication-dependent parts (replica
- * election, failover, replica migration) wait for the replication module. */
+ * UPDATE, PUBLISH, FAILOVER_AUTH_REQUEST/ACK and MFSTART messages. A
+ * replica follows its master through replication.c (replicationFollowMaster
+ * and replicationBecomeMaster are the only calls into it); elections,
+ * manual failover and replica migration live here. */
 #include "server.h"
 #include "cluster.h"
 
@@ -106,6 +108,9 @@
 #define FAIL_REPORT_VALIDITY_MULT 2
 #define FAIL_UNDO_TIME_MULT 2
 #define CLUSTER_BLACKLIST_TTL 60
+#define CLUSTER_SLAVE_MIGRATION_DELAY 5000 /* ms an orphan waits */
+#define CLUSTER_MF_TIMEOUT 5000    /* ms a manual failover may take */
+#define CLUSTER_MF_PAUSE_MULT 2    /* the master pauses writes this long */
 
 #define CLUSTER_OK 0
 #define CLUSTER_FAIL 1
@@ -143,6 +148,8 @@ typedef struct clusterNode {
     int numslaves;
     long long ping_sent, pong_received, data_received, fail_time;
     long long repl_offset;
+    long long voted_time;       /* when we last voted for a replica of it */
+    long long orphaned_time;    /* since when a master lacks working replicas */
     char ip[NET_IP_STR_LEN];
     sds hostname;
     int port;                   /* clients' port (TLS when tls-cluster) */
@@ -166,13 +173,26 @@ typedef struct clusterState {
     clusterNode *importing_slots_from[CLUSTER_SLOTS];
     list *inbound;              /* inbound links not yet bound to a node */
     dict *blacklist;            /* forgotten names -> expire time */
-    int todo_save, todo_update_state;
+    int todo_save, todo_update_state, todo_handle_failover;
     long long stats_sent[CLUSTERMSG_TYPE_COUNT];
     long long stats_received[CLUSTERMSG_TYPE_COUNT];
     long long stats_pfail_nodes;
     long long links_buffer_limit_exceeded;
     long long cron_iteration;
     connListener listener;
+    /* Replica election (this node a replica of a failed master). */
+    long long failover_auth_time; /* when the election may start / started */
+    int failover_auth_count;    /* votes received */
+    int failover_auth_sent;     /* the request went out */
+    int failover_auth_rank;
+    uint64_t failover_auth_epoch;
+    /* Manual failover (CLUSTER FAILOVER): on the master, the replica that
+     * asked and the pause's end; on the replica, the master's offset to
+     * reach and whether the election may start. mf_end 0: none. */
+    long long mf_end;
+    clusterNode *mf_slave;
+    long long mf_master_offset;
+    int mf_can_start;
 } clusterState;
 
 static clusterState *cluster;
@@ -187,6 +207,11 @@ static void clusterSaveConfigOrDie(void);
 static void clusterFreeLink(clusterLink *link);
 static void clusterSendPing(clusterLink *link, int type);
 static void clusterUpdateState(void);
+static void clusterSetMaster(clusterNode *n);
+static void clusterSendFailoverAuthIfNeeded(clusterNode *node,
+                                            const unsigned char *msg);
+static void clusterResetManualFailover(void);
+static void clusterBroadcastPong(void);
 
 /* ---------------------------------------------------------------------
  * CRC16 and key slots
@@ -330,6 +355,9 @@ static void clusterNodeAddSlave(clusterNode *master, clusterNode *slave) {
     master->slaves = zrealloc(master->slaves,
                               sizeof(clusterNode *) * (master->numslaves + 1));
     master->slaves[master->numslaves++] = slave;
+    /* A master that had replicas is a target of replica migration once it
+     * has none left that work. */
+    master->flags |= NODE_MIGRATE_TO;
 }
 
 static int clusterNodeDelFailureReport(clusterNode *n, clusterNode *sender) {
@@ -384,6 +412,7 @@ static int clusterNodeFailureReportsCount(clusterNode *n) {
 static int clusterDelSlot(int slot);
 
 static void freeClusterNode(clusterNode *n) {
+    if (cluster->mf_slave == n) clusterResetManualFailover();
     for (int j = 0; j < n->numslaves; j++) n->slaves[j]->slaveof = NULL;
     if (nodeIsSlave(n) && n->slaveof) clusterNodeRemoveSlave(n->slaveof, n);
     if (n->link) clusterFreeLink(n->link);
@@ -1001,6 +1030,10 @@ static void clusterBuildHeader(unsigned char *buf, int type, size_t totlen) {
     put16(buf + HDR_CPORT, (uint16_t)myself->cport);
     put16(buf + HDR_FLAGS, (uint16_t)myself->flags);
     buf[HDR_STATE] = (unsigned char)cluster->state;
+    /* A master paused for a manual failover says so: its offset in this
+     * header is the one its replica must reach. */
+    if (nodeIsMaster(myself) && cluster->mf_end)
+        buf[HDR_MFLAGS] |= CLUSTERMSG_FLAG0_PAUSED;
 }
 
 static void clusterSetGossipEntry(unsigned char *g, clusterNode *n) {
@@ -1251,14 +1284,22 @@ static void clusterUpdateSlotsConfigWith(clusterNode *sender, uint64_t epoch,
     if (sender == myself) return;
     int dirtycount = 0;
     int changed = 0;
+    int sender_slots = 0, migrated_our_slots = 0;
     static int dirty_slots[CLUSTER_SLOTS];
+    clusterNode *curmaster = nodeIsMaster(myself) ? myself : myself->slaveof;
+    clusterNode *newmaster = NULL;
     for (int j = 0; j < CLUSTER_SLOTS; j++) {
         if (!bitmapTest(slots, j)) continue;
+        sender_slots++;
         if (cluster->slots[j] == sender) continue;
         if (cluster->importing_slots_from[j]) continue;
         clusterNode *owner = cluster->slots[j];
         if (owner && owner->configEpoch >= epoch) continue;
         if (owner == myself && countKeysInSlot(j)) dirty_slots[dirtycount++] = j;
+        if (owner && owner == curmaster) {
+            newmaster = sender;
+            migrated_our_slots++;
+        }
         if (owner) clusterDelSlot(j);
         clusterAddSlot(sender, j);
         if (cluster->migrating_slots_to[j] == sender)
@@ -1267,6 +1308,17 @@ static void clusterUpdateSlotsConfigWith(clusterNode *sender, uint64_t epoch,
     }
     if (!changed) return;
     cluster->todo_save = cluster->todo_update_state = 1;
+    /* Our master (or we) lost its last slot to <sender>: a failover
+     * happened, so we follow the new master -- the old master rejoins as a
+     * replica and its keys come from the new master. */
+    if (newmaster && curmaster && curmaster->numslots == 0 &&
+        (server.cluster_allow_replica_migration ||
+         sender_slots == migrated_our_slots)) {
+        serverLog(LL_NOTICE, "Configuration change detected. Reconfiguring "
+                  "myself as a replica of %.40s", sender->name);
+        clusterSetMaster(sender);
+        return;
+    }
     for (int j = 0; j < dirtycount; j++) {
         unsigned int n = delKeysInSlot(dirty_slots[j]);
         serverLog(LL_NOTICE, "Deleted %u keys of slot %d, now served by "
@@ -1518,6 +1570,16 @@ static int clusterProcessPacket(clusterLink *link) {
             cluster->todo_save = cluster->todo_update_state = 1;
         }
         sender->repl_offset = (long long)get64(msg + HDR_OFFSET);
+        /* Our master paused for our manual failover: its offset is the one
+         * to reach before the election. */
+        if (nodeIsSlave(myself) && myself->slaveof == sender &&
+            (msg[HDR_MFLAGS] & CLUSTERMSG_FLAG0_PAUSED) && cluster->mf_end &&
+            cluster->mf_master_offset == -1) {
+            cluster->mf_master_offset = sender->repl_offset;
+            serverLog(LL_NOTICE, "Received replication offset for paused "
+                      "master manual failover: %lld",
+                      cluster->mf_master_offset);
+        }
     }
 
     if (type == CLUSTERMSG_TYPE_PING || type == CLUSTERMSG_TYPE_MEET) {
@@ -1599,6 +1661,11 @@ static int clusterProcessPacket(clusterLink *link) {
         }
 
         if (sender) {
+            int nofailover = flags & NODE_NOFAILOVER;
+            if ((sender->flags & NODE_NOFAILOVER) != nofailover) {
+                sender->flags = (sender->flags & ~NODE_NOFAILOVER) | nofailover;
+                cluster->todo_save = 1;
+            }
             /* Role of the sender. */
             if (!memcmp(msg + HDR_SLAVEOF, nullName, CLUSTER_NAMELEN)) {
                 clusterSetNodeAsMaster(sender);
@@ -1687,9 +1754,31 @@ static int clusterProcessPacket(clusterLink *link) {
                 cluster->todo_save = 1;
             }
         }
+    } else if (type == CLUSTERMSG_TYPE_FAILOVER_AUTH_REQUEST) {
+        if (sender) clusterSendFailoverAuthIfNeeded(sender, msg);
+    } else if (type == CLUSTERMSG_TYPE_FAILOVER_AUTH_ACK) {
+        /* A vote counts if it comes from a master serving slots, for the
+         * epoch of our election (or a later one). */
+        if (sender && nodeIsMaster(sender) && sender->numslots > 0 &&
+            senderCurrentEpoch >= cluster->failover_auth_epoch) {
+            cluster->failover_auth_count++;
+            cluster->todo_handle_failover = 1;
+        }
+    } else if (type == CLUSTERMSG_TYPE_MFSTART) {
+        /* One of our replicas asks for a manual failover: pause writers
+         * and tell it the offset to reach. */
+        if (sender && sender->slaveof == myself && nodeIsMaster(myself)) {
+            clusterResetManualFailover();
+            cluster->mf_end = now + CLUSTER_MF_TIMEOUT;
+            cluster->mf_slave = sender;
+            pauseClients(now + CLUSTER_MF_TIMEOUT * CLUSTER_MF_PAUSE_MULT, 1);
+            serverLog(LL_NOTICE, "Manual failover requested by replica "
+                      "%.40s.", sender->name);
+            clusterSendPing(sender->link, CLUSTERMSG_TYPE_PING);
+        }
     } else {
-        serverLog(LL_DEBUG, "Cluster bus message of type %s ignored (needs "
-                  "replication support)", msgTypeNames[type]);
+        serverLog(LL_DEBUG, "Cluster bus message of type %s ignored",
+                  msgTypeNames[type]);
     }
     return 1;
 }
@@ -1773,6 +1862,9 @@ static void clusterLinkConnectHandler(connection *conn) {
     if (connGetState(conn) != CONN_STATE_CONNECTED) {
         serverLog(LL_VERBOSE, "Connection with Node %.40s at %s:%d failed: %s",
                   n->name, n->ip, n->cport, connGetLastError(conn));
+        /* A node we cannot reach counts as pinged now: without a ping in
+         * flight when it died, it would never time out otherwise. */
+        if (!n->ping_sent) n->ping_sent = mstime();
         clusterFreeLink(link);
         return;
     }
@@ -1807,6 +1899,323 @@ static void clusterConnectNode(clusterNode *n) {
         clusterFreeLink(link);
         if (!n->ping_sent) n->ping_sent = mstime();
     }
+}
+
+/* ---------------------------------------------------------------------
+ * Replicas and failover
+ *
+ * Follows the "Replica election and promotion" and "Manual failover"
+ * sections of Redis's public cluster specification: a replica of a FAIL
+ * master waits 500 ms + a random part + rank * 1000 ms, asks every master
+ * for its vote (FAILOVER_AUTH_REQUEST) in a new current epoch, and with a
+ * majority of the masters' votes takes the epoch as its config epoch and
+ * the slots of its master. A master votes once per epoch and once per
+ * 2 * node timeout for the replicas of one master.
+ * ------------------------------------------------------------------ */
+
+
+/* The port <n>'s replicas connect to: its TLS port with tls-replication
+ * (as Redis 7.0 chooses), its plain one otherwise. */
+static int clusterNodeReplicationPort(clusterNode *n) {
+    int tlsport = server.tls_cluster ? n->port : n->pport;
+    int plainport = server.tls_cluster ? n->pport : n->port;
+    int p = server.tls_replication ? tlsport : plainport;
+    return p ? p : n->port;
+}
+
+/* Ends a manual failover in either role; a master that paused its
+ * writers for it lets them go. */
+static void clusterResetManualFailover(void) {
+    if (cluster->mf_slave) unpauseClients();
+    cluster->mf_end = 0;
+    cluster->mf_slave = NULL;
+    cluster->mf_master_offset = -1;
+    cluster->mf_can_start = 0;
+}
+
+/* Makes myself a replica of <n>: any slots of ours are released and
+ * replication follows <n>'s address (over TLS with tls-replication). */
+static void clusterSetMaster(clusterNode *n) {
+    if (n == myself) return;
+    clusterResetManualFailover();
+    if (nodeIsMaster(myself)) {
+        clusterDelNodeSlots(myself);
+        for (int j = 0; j < CLUSTER_SLOTS; j++) {
+            cluster->migrating_slots_to[j] = NULL;
+            cluster->importing_slots_from[j] = NULL;
+        }
+        myself->flags &= ~(NODE_MASTER | NODE_MIGRATE_TO);
+        myself->flags |= NODE_SLAVE;
+    } else if (myself->slaveof) {
+        clusterNodeRemoveSlave(myself->slaveof, myself);
+    }
+    myself->slaveof = n;
+    clusterNodeAddSlave(n, myself);
+    serverLog(LL_NOTICE, "Configured to replicate node %.40s (%s:%d)",
+              n->name, n->ip, clusterNodeReplicationPort(n));
+    if (n->ip[0] && !(n->flags & NODE_NOADDR))
+        replicationFollowMaster(n->ip, clusterNodeReplicationPort(n));
+    cluster->failover_auth_time = 0;
+    cluster->todo_save = cluster->todo_update_state = 1;
+}
+
+/* How many other replicas of our master have a larger replication offset
+ * (the best replica gets rank 0 and the shortest delay). */
+static int clusterGetReplicaRank(void) {
+    clusterNode *m = myself->slaveof;
+    if (!m) return 0;
+    int rank = 0;
+    for (int j = 0; j < m->numslaves; j++) {
+        clusterNode *r = m->slaves[j];
+        if (r == myself || (r->flags & NODE_NOFAILOVER)) continue;
+        if (r->repl_offset > server.master_repl_offset) rank++;
+    }
+    return rank;
+}
+
+/* Tells the other replicas of our master our offset, so that their ranks
+ * are computed from fresh values. */
+static void clusterBroadcastPongToShard(void) {
+    clusterNode *m = myself->slaveof;
+    if (!m) return;
+    for (int j = 0; j < m->numslaves; j++) {
+        clusterNode *r = m->slaves[j];
+        if (r != myself && r->link)
+            clusterSendPing(r->link, CLUSTERMSG_TYPE_PONG);
+    }
+}
+
+/* The election won (or TAKEOVER): myself becomes a master serving the
+ * slots of its former master, and tells everybody at once. */
+static void clusterFailoverReplaceYourMaster(void) {
+    clusterNode *old = myself->slaveof;
+    if (nodeIsMaster(myself) || !old) return;
+    clusterSetNodeAsMaster(myself);
+    replicationBecomeMaster();
+    for (int j = 0; j < CLUSTER_SLOTS; j++) {
+        if (!bitmapTest(old->slots, j)) continue;
+        clusterDelSlot(j);
+        clusterAddSlot(myself, j);
+    }
+    clusterResetManualFailover();
+    cluster->failover_auth_time = 0;
+    clusterUpdateState();
+    clusterSaveConfigOrDie();
+    clusterBroadcastPong();
+}
+
+static void clusterRequestFailoverAuth(void) {
+    unsigned char buf[HDR_LEN];
+    clusterBuildHeader(buf, CLUSTERMSG_TYPE_FAILOVER_AUTH_REQUEST, HDR_LEN);
+    /* A manual failover asks for votes although the master is not FAIL. */
+    if (cluster->mf_end) buf[HDR_MFLAGS] |= CLUSTERMSG_FLAG0_FORCEACK;
+    clusterBroadcastMessage(buf, HDR_LEN);
+}
+
+/* On a master: <node> asks for our vote with the request at <msg>. The
+ * vote is saved to cluster-config-file before the ACK goes out. */
+static void clusterSendFailoverAuthIfNeeded(clusterNode *node,
+                                            const unsigned char *msg) {
+    clusterNode *master = node->slaveof;
+    uint64_t reqCurrentEpoch = get64(msg + HDR_CURRENT_EPOCH);
+    uint64_t reqConfigEpoch = get64(msg + HDR_CONFIG_EPOCH);
+    const unsigned char *claimed = msg + HDR_MYSLOTS;
+    int force_ack = msg[HDR_MFLAGS] & CLUSTERMSG_FLAG0_FORCEACK;
+    long long now = mstime();
+
+    if (nodeIsSlave(myself) || myself->numslots == 0) return;
+    if (reqCurrentEpoch < cluster->currentEpoch) {
+        serverLog(LL_WARNING, "Failover auth denied to %.40s: reqEpoch (%llu) "
+                  "< curEpoch(%llu)", node->name,
+                  (unsigned long long)reqCurrentEpoch,
+                  (unsigned long long)cluster->currentEpoch);
+        return;
+    }
+    if (cluster->lastVoteEpoch == cluster->currentEpoch) {
+        serverLog(LL_WARNING, "Failover auth denied to %.40s: already voted "
+                  "for epoch %llu", node->name,
+                  (unsigned long long)cluster->currentEpoch);
+        return;
+    }
+    if (nodeIsMaster(node) || master == NULL ||
+        (!nodeFailed(master) && !force_ack)) {
+        serverLog(LL_WARNING, "Failover auth denied to %.40s: %s", node->name,
+                  nodeIsMaster(node) ? "it is a master node"
+                  : master == NULL   ? "I don't know its master"
+                                     : "its master is up");
+        return;
+    }
+    if (now - master->voted_time < server.cluster_node_timeout * 2) {
+        serverLog(LL_WARNING, "Failover auth denied to %.40s: can't vote about "
+                  "this master before %lld milliseconds", node->name,
+                  server.cluster_node_timeout * 2 - (now - master->voted_time));
+        return;
+    }
+    for (int j = 0; j < CLUSTER_SLOTS; j++) {
+        if (!bitmapTest(claimed, j)) continue;
+        clusterNode *owner = cluster->slots[j];
+        if (!owner || owner->configEpoch <= reqConfigEpoch) continue;
+        serverLog(LL_WARNING, "Failover auth denied to %.40s: slot %d epoch "
+                  "(%llu) > reqEpoch (%llu)", node->name, j,
+                  (unsigned long long)owner->configEpoch,
+                  (unsigned long long)reqConfigEpoch);
+        return;
+    }
+    cluster->lastVoteEpoch = cluster->currentEpoch;
+    master->voted_time = now;
+    clusterSaveConfigOrDie();
+    unsigned char buf[HDR_LEN];
+    clusterBuildHeader(buf, CLUSTERMSG_TYPE_FAILOVER_AUTH_ACK, HDR_LEN);
+    clusterSendMessage(node->link, buf, HDR_LEN);
+    serverLog(LL_NOTICE, "Failover auth granted to %.40s for epoch %llu",
+              node->name, (unsigned long long)cluster->currentEpoch);
+}
+
+/* On a replica, from the cron and before sleeping: runs the election
+ * when our master is FAIL (or a manual failover may start). */
+static void clusterHandleReplicaFailover(void) {
+    static long long last_refusal_log;
+    clusterNode *m = myself->slaveof;
+    long long now = mstime();
+    int needed = cluster->size / 2 + 1;
+    int manual = cluster->mf_end && cluster->mf_can_start;
+    long long auth_timeout = server.cluster_node_timeout * 2;
+    if (auth_timeout < 2000) auth_timeout = 2000;
+    long long auth_retry = auth_timeout * 2;
+
+    if (nodeIsMaster(myself) || m == NULL || m->numslots == 0) return;
+    if (!nodeFailed(m) && !manual) return;
+    if (server.cluster_slave_no_failover && !manual) return;
+
+    long long data_age = replicationMasterDataAgeMs();
+    if (data_age > server.cluster_node_timeout)
+        data_age -= server.cluster_node_timeout;
+    if (server.cluster_slave_validity_factor && !manual &&
+        data_age > (long long)server.repl_ping_slave_period * 1000 +
+                       server.cluster_node_timeout *
+                           server.cluster_slave_validity_factor) {
+        if (now - last_refusal_log > 10000) {
+            serverLog(LL_NOTICE, "Currently unable to failover: Disconnected "
+                      "from master for longer than allowed. Please check the "
+                      "'cluster-replica-validity-factor' configuration "
+                      "option.");
+            last_refusal_log = now;
+        }
+        return;
+    }
+
+    if (now - cluster->failover_auth_time > auth_retry) {
+        cluster->failover_auth_count = 0;
+        cluster->failover_auth_sent = 0;
+        cluster->failover_auth_rank = clusterGetReplicaRank();
+        cluster->failover_auth_time = now + 500 + random() % 500 +
+                                      cluster->failover_auth_rank * 1000LL;
+        if (cluster->mf_end) {
+            cluster->failover_auth_time = now;
+            cluster->failover_auth_rank = 0;
+        }
+        serverLog(LL_NOTICE, "Start of election delayed for %lld milliseconds "
+                  "(rank #%d, offset %lld).", cluster->failover_auth_time - now,
+                  cluster->failover_auth_rank, server.master_repl_offset);
+        clusterBroadcastPongToShard();
+        return;
+    }
+    if (!cluster->failover_auth_sent && !cluster->mf_end) {
+        int rank = clusterGetReplicaRank();
+        if (rank > cluster->failover_auth_rank) {
+            long long added = (rank - cluster->failover_auth_rank) * 1000LL;
+            cluster->failover_auth_time += added;
+            cluster->failover_auth_rank = rank;
+            serverLog(LL_NOTICE, "Replica rank updated to #%d, added %lld "
+                      "milliseconds of delay.", rank, added);
+        }
+    }
+    if (now < cluster->failover_auth_time) return;
+    if (now - cluster->failover_auth_time > auth_timeout) return; /* expired */
+    if (!cluster->failover_auth_sent) {
+        cluster->currentEpoch++;
+        cluster->failover_auth_epoch = cluster->currentEpoch;
+        serverLog(LL_NOTICE, "Starting a failover election for epoch %llu.",
+                  (unsigned long long)cluster->currentEpoch);
+        clusterSaveConfigOrDie();
+        clusterRequestFailoverAuth();
+        cluster->failover_auth_sent = 1;
+        return;
+    }
+    if (cluster->failover_auth_count >= needed) {
+        serverLog(LL_NOTICE, "Failover election won: I'm the new master.");
+        if (myself->configEpoch < cluster->failover_auth_epoch) {
+            myself->configEpoch = cluster->failover_auth_epoch;
+            serverLog(LL_NOTICE, "configEpoch set to %llu after successful "
+                      "failover", (unsigned long long)myself->configEpoch);
+        }
+        clusterFailoverReplaceYourMaster();
+    }
+}
+
+/* Manual failover bookkeeping, from the cron and before sleeping: the
+ * time-out in either role and, on the replica, the moment it has applied
+ * everything its paused master sent. */
+static void clusterHandleManualFailover(void) {
+    if (!cluster->mf_end) return;
+    if (cluster->mf_end < mstime()) {
+        serverLog(LL_WARNING, "Manual failover timed out.");
+        clusterResetManualFailover();
+        return;
+    }
+    if (cluster->mf_can_start || nodeIsMaster(myself)) return;
+    if (cluster->mf_master_offset == -1) return;
+    if (cluster->mf_master_offset == server.master_repl_offset) {
+        cluster->mf_can_start = 1;
+        serverLog(LL_NOTICE, "All master replication stream processed, "
+                  "manual failover can start.");
+    }
+}
+
+static int clusterCountNonFailingSlaves(clusterNode *n) {
+    int ok = 0;
+    for (int j = 0; j < n->numslaves; j++)
+        if (!(n->slaves[j]->flags & (NODE_FAIL | NODE_PFAIL))) ok++;
+    return ok;
+}
+
+/* Replica migration ("Replica migration" in the cluster specification):
+ * when a master with slots has had no working replica for a while, one
+ * replica of the master with the most working replicas moves to it -- the
+ * one with the smallest node ID, and only if its master keeps more than
+ * cluster-migration-barrier working replicas. <max_slaves> is the largest
+ * count of working replicas of a master; <target> an orphaned master. */
+static void clusterHandleReplicaMigration(int max_slaves, clusterNode *target) {
+    clusterNode *mymaster = myself->slaveof;
+    if (cluster->state != CLUSTER_OK || !mymaster || !target) return;
+    if (!server.cluster_allow_replica_migration) return;
+    int okslaves = clusterCountNonFailingSlaves(mymaster);
+    if (okslaves <= server.cluster_migration_barrier) return;
+    if (okslaves < max_slaves) return;
+    clusterNode *candidate = myself;
+    for (int j = 0; j < mymaster->numslaves; j++) {
+        clusterNode *r = mymaster->slaves[j];
+        if (r->flags & (NODE_FAIL | NODE_PFAIL)) continue;
+        if (memcmp(r->name, candidate->name, CLUSTER_NAMELEN) < 0) candidate = r;
+    }
+    if (candidate != myself) return;
+    if (mstime() - target->orphaned_time < CLUSTER_SLAVE_MIGRATION_DELAY) return;
+    serverLog(LL_NOTICE, "Migrating to orphaned master %.40s", target->name);
+    clusterSetMaster(target);
+}
+
+/* Frees the links whose unsent bytes exceed cluster-link-sendbuf-limit (a
+ * peer that stopped reading); the cron reconnects outbound ones. */
+static void clusterFreeLinkIfOverLimit(clusterLink *link) {
+    if (!link || !server.cluster_link_sendbuf_limit_bytes) return;
+    size_t used = sdsLen(link->sndbuf) - link->sndpos;
+    if (used <= server.cluster_link_sendbuf_limit_bytes) return;
+    serverLog(LL_WARNING, "Freeing cluster link(%s node %.40s, used memory: "
+              "%zu) due to exceeding send buffer memory limit.",
+              link->inbound ? "from" : "to",
+              link->node ? link->node->name : "unknown", used);
+    cluster->links_buffer_limit_exceeded++;
+    clusterFreeLink(link);
 }
 
 /* ---------------------------------------------------------------------
@@ -1847,6 +2256,11 @@ static void clusterCron(void) {
     long long handshake_timeout = timeout < 1000 ? 1000 : timeout;
     cluster->cron_iteration++;
     clusterUpdateMyselfAnnouncedPorts();
+    int nofailover = server.cluster_slave_no_failover ? NODE_NOFAILOVER : 0;
+    if ((myself->flags & NODE_NOFAILOVER) != nofailover) {
+        myself->flags = (myself->flags & ~NODE_NOFAILOVER) | nofailover;
+        cluster->todo_save = 1;
+    }
 
     cluster->stats_pfail_nodes = 0;
     for (int j = 0; j < cluster->numnodes; j++) {
@@ -1904,10 +2318,53 @@ static void clusterCron(void) {
     }
     for (int j = 0; j < cluster->numnodes; j++)
         clusterSetNodeFailIfNeeded(cluster->nodes[j]);
+
+    /* A replica keeps following its master's current address (also after
+     * a restart with a nodes.conf that says we are a replica). */
+    if (nodeIsSlave(myself) && myself->slaveof && myself->slaveof->ip[0] &&
+        !(myself->slaveof->flags & NODE_NOADDR))
+        replicationFollowMaster(myself->slaveof->ip,
+                                clusterNodeReplicationPort(myself->slaveof));
+    for (int j = 0; j < cluster->numnodes; j++) {
+        clusterNode *n = cluster->nodes[j];
+        clusterFreeLinkIfOverLimit(n->link);
+        clusterFreeLinkIfOverLimit(n->inbound_link);
+    }
+    /* Orphaned masters, for replica migration. */
+    int max_slaves = 0;
+    clusterNode *orphan = NULL;
+    for (int j = 0; j < cluster->numnodes; j++) {
+        clusterNode *n = cluster->nodes[j];
+        if (!nodeIsMaster(n) || (n->flags & (NODE_FAIL | NODE_PFAIL |
+                                             NODE_HANDSHAKE)))
+            continue;
+        int okslaves = clusterCountNonFailingSlaves(n);
+        if (okslaves == 0 && n->numslots > 0 && (n->flags & NODE_MIGRATE_TO)) {
+            if (n->orphaned_time == 0) n->orphaned_time = now;
+            if (!orphan || n->orphaned_time < orphan->orphaned_time) orphan = n;
+        } else {
+            n->orphaned_time = 0;
+        }
+        if (okslaves > max_slaves) max_slaves = okslaves;
+    }
+    clusterHandleManualFailover();
+    if (nodeIsSlave(myself)) {
+        clusterHandleReplicaFailover();
+        if (nodeIsSlave(myself)) clusterHandleReplicaMigration(max_slaves, orphan);
+    }
     clusterUpdateState();
 }
 
 static void clusterBeforeSleep(void) {
+    if (cluster->todo_handle_failover) {
+        cluster->todo_handle_failover = 0;
+        clusterHandleManualFailover();
+        if (nodeIsSlave(myself)) clusterHandleReplicaFailover();
+    } else if (cluster->mf_end) {
+        clusterHandleManualFailover();
+        if (cluster->mf_can_start && nodeIsSlave(myself))
+            clusterHandleReplicaFailover();
+    }
     if (cluster->todo_update_state) clusterUpdateState();
     if (cluster->todo_save) clusterSaveConfigOrDie();
 }
@@ -1918,6 +2375,7 @@ void clusterInit(void) {
     cluster->state = CLUSTER_FAIL;
     cluster->inbound = listCreate();
     cluster->blacklist = dictCreate(&clusterBlacklistDictType);
+    cluster->mf_master_offset = -1;
     if (clusterLoadConfig(server.cluster_configfile) == C_ERR) {
         myself = createClusterNode(NULL, NODE_MYSELF | NODE_MASTER);
         serverLog(LL_NOTICE, "No cluster configuration found, I'm %.40s",
@@ -2487,6 +2945,54 @@ static void clusterReset(int hard) {
     clusterUpdateState();
 }
 
+/* CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica: the default asks the
+ * master to pause (MFSTART) and starts the election once every byte it
+ * sent is applied; FORCE skips the master; TAKEOVER skips the election
+ * too and takes a new config epoch without consensus. */
+static void clusterManualFailoverCommand(client *c) {
+    int force = 0, takeover = 0;
+    if (c->argc == 3) {
+        if (!strcasecmp(c->argv[2]->ptr, "force"))
+            force = 1;
+        else
+            takeover = 1;
+    }
+    if (nodeIsMaster(myself)) {
+        addReplyError(c, "You should send CLUSTER FAILOVER to a replica");
+        return;
+    }
+    if (myself->slaveof == NULL) {
+        addReplyError(c, "I'm a replica but my master is unknown to me");
+        return;
+    }
+    if (!force && !takeover &&
+        (nodeFailed(myself->slaveof) || myself->slaveof->link == NULL)) {
+        addReplyError(c, "Master is down or failed, please use CLUSTER "
+                         "FAILOVER FORCE");
+        return;
+    }
+    clusterResetManualFailover();
+    cluster->mf_end = mstime() + CLUSTER_MF_TIMEOUT;
+    if (takeover) {
+        serverLog(LL_NOTICE, "Taking over the master (user request).");
+        cluster->currentEpoch++;
+        myself->configEpoch = cluster->currentEpoch;
+        serverLog(LL_WARNING, "New configEpoch set to %llu",
+                  (unsigned long long)myself->configEpoch);
+        clusterFailoverReplaceYourMaster();
+    } else if (force) {
+        serverLog(LL_NOTICE, "Forced failover user request accepted.");
+        cluster->mf_can_start = 1;
+        cluster->todo_handle_failover = 1;
+    } else {
+        serverLog(LL_NOTICE, "Manual failover user request accepted.");
+        unsigned char buf[HDR_LEN];
+        clusterBuildHeader(buf, CLUSTERMSG_TYPE_MFSTART, HDR_LEN);
+        clusterSendMessage(myself->slaveof->link, buf, HDR_LEN);
+    }
+    addReply(c, shared.ok);
+}
+
 static void getKeysInSlotReply(client *c, int slot, long long max) {
     void *lenp = addReplyDeferredLen(c);
     long long n = 0;
@@ -2756,18 +3262,17 @@ void clusterCommand(client *c) {
             addReplyError(c, "To set a master the node must be empty and "
                              "without assigned slots.");
         } else {
-            addReplyError(c, "CLUSTER REPLICATE needs replication, which this "
-                             "build does not have yet");
+            clusterSetMaster(n);
+            clusterSaveConfigOrDie();
+            clusterUpdateState();
+            addReply(c, shared.ok);
         }
     } else if (!strcasecmp(sub, "failover") && (c->argc == 2 || c->argc == 3)) {
         if (c->argc == 3 && strcasecmp(c->argv[2]->ptr, "force") &&
             strcasecmp(c->argv[2]->ptr, "takeover")) {
             addReplyErrorObject(c, shared.syntaxerr);
-        } else if (nodeIsMaster(myself)) {
-            addReplyError(c, "You should send CLUSTER FAILOVER to a replica");
         } else {
-            addReplyError(c, "CLUSTER FAILOVER needs replication, which this "
-                             "build does not have yet");
+            clusterManualFailoverCommand(c);
         }
     } else {
         addReplySubcommandSyntaxError(c);

@@ -1818,8 +1818,38 @@ static void replicationSetMaster(const char *host, int port) {
     connectWithMaster();
 }
 
+/* See server.h. */
+void replicationFollowMaster(const char *host, int port) {
+    if (server.masterhost && !strcasecmp(server.masterhost, host) &&
+        server.masterport == port)
+        return;
+    replicationSetMaster(host, port);
+}
+
+/* See server.h. */
+void replicationBecomeMaster(void) {
+    replicationUnsetMaster();
+}
+
+/* See server.h. */
+long long replicationMasterDataAgeMs(void) {
+    if (!server.masterhost) return 0;
+    if (rs.master) return mstime() - rs.master->last_io_ms;
+    if (rs.down_since) return (long long)(server.unixtime - rs.down_since) * 1000;
+    return LLONG_MAX / 4; /* never synchronized */
+}
+
+/* See server.h. */
+int replicationLinkIsUp(void) {
+    return server.masterhost && rs.master && rs.state == LINK_CONNECTED;
+}
+
 /* REPLICAOF host port | REPLICAOF NO ONE (also SLAVEOF). */
 void replicaofCommand(client *c) {
+    if (server.cluster_enabled) {
+        addReplyError(c, "REPLICAOF not allowed in cluster mode.");
+        return;
+    }
     if (rs.fo_state != FO_NONE) {
         addReplyError(c, "REPLICAOF not allowed while failing over.");
         return;
@@ -2010,6 +2040,10 @@ static void failoverCron(void) {
 
 /* FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms] */
 void failoverCommand(client *c) {
+    if (server.cluster_enabled) {
+        addReplyError(c, "FAILOVER not allowed in cluster mode.");
+        return;
+    }
     const char *host = NULL;
     long port = 0;
     long long timeout = 0;

@@ -1297,6 +1297,18 @@ sds replicationCatMasterCommand(client *c);
 void replicationMasterApplied(client *c, sds raw);
 /* Bytes held in replicas' output buffers, which maxmemory does not count. */
 size_t replicationNotCountedMemory(void);
+/* Cluster mode's way to make this server a replica of <host>:<port>
+ * (nothing happens if it already follows that address): the link to the
+ * master starts in the event loop as REPLICAOF would start it. */
+void replicationFollowMaster(const char *host, int port);
+/* Stops following a master (as REPLICAOF NO ONE): a new replication ID,
+ * the old one kept as the second so that replicas can continue. */
+void replicationBecomeMaster(void);
+/* Milliseconds since this replica last heard from its master (0 for a
+ * master; very large if it never synchronized). */
+long long replicationMasterDataAgeMs(void);
+/* 1 if this server is a replica whose master link is up and streaming. */
+int replicationLinkIsUp(void);
 /* Queues <c> for writing its pending replies (a replica that just went
  * online). */
 void clientQueueForWrite(client *c);
