@@ -432,7 +432,10 @@ def drill(tls, nodes, sentinels, sports, args):
         timeline.append("  %7.3fs  clients back: first acknowledged write on 127.0.0.1:%d"
                         % (w.back - t0, new))
     # In order of time; events never seen (n/a) last.
-    timeline.sort(key=lambda l: float(l.split("s", 1)[0]) if "n/a" not in l.split("  ")[1] else 1e9)
+    def when(line):
+        head = line.split()[0]
+        return 1e9 if head == "n/a" else float(head.rstrip("s"))
+    timeline.sort(key=when)
     lines = ["", "Timeline (seconds after SIGKILL to the master 127.0.0.1:%d)" % old]
     lines += timeline
     lines += [
