@@ -5,7 +5,11 @@
 #   make test            install what is missing, build with TLS, run the C
 #                        unit tests and the Tcl suite in plain and TLS modes
 #   make demo            install what is missing, build with TLS, make
-#                        certificates, start a TLS-only server
+#                        certificates, start a TLS-only, mutual-TLS group on
+#                        127.0.0.1 (one master, two replicas, three
+#                        sentinels) until Ctrl-C (utils/demo.py)
+#   make demo ARGS=--failover-drill   the same group, then kill the master
+#                        under load and check every acknowledged write
 #   make fuzz            build the libFuzzer target of the RESP parser
 #   make SANITIZER=address|undefined   sanitizer builds
 
@@ -25,9 +29,11 @@ test: deps
 	$(MAKE) -C src BUILD_TLS=yes unit-tests
 	bash utils/run-tests.sh
 
+ARGS ?=
+
 demo: deps
 	$(MAKE) -C src BUILD_TLS=yes
-	bash utils/demo.sh
+	/usr/bin/python3 utils/demo.py $(ARGS)
 
 fuzz:
 	$(MAKE) -C src fuzz

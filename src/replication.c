@@ -140,6 +140,7 @@ static struct {
     char eofmark[REPL_EOF_MARK_SIZE];
     char lastbytes[REPL_EOF_MARK_SIZE];
     long long last_ack_ms;
+    int ack_pending; /* our master sent GETACK: ACK before sleeping */
 } rs = {.seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0,
         .dl_pid = -1, .pipefd = -1};
 
@@ -1035,8 +1036,10 @@ void replconfCommand(client *c) {
             }
             return;
         } else if (!strcasecmp(opt, "getack")) {
-            /* From our master: acknowledge at once. */
-            if (c == rs.master) rs.last_ack_ms = 0;
+            /* From our master: acknowledge before the event loop sleeps,
+             * once every command read with it is applied, so that a WAIT
+             * on the master returns without waiting for the cron. */
+            if (c == rs.master) rs.ack_pending = 1;
             return;
         } else if (!strcasecmp(opt, "rdb-filter-only")) {
             /* redis-cli asks for an RDB with only some kinds of data
@@ -2265,6 +2268,10 @@ static void replicationCron(void) {
 }
 
 static void replicationBeforeSleep(void) {
+    if (rs.ack_pending) {
+        rs.ack_pending = 0;
+        if (rs.state == LINK_CONNECTED && rs.master) sendAck();
+    }
     if (rs.getack_pending) {
         rs.getack_pending = 0;
         if (!server.masterhost && listLength(server.slaves)) {

@@ -147,6 +147,17 @@ foreach diskless {no yes} {
                 assert_error "*WAIT cannot be used with replica*" {r wait 1 100}
             }
 
+            test "A replica answers REPLCONF GETACK at once, not on its cron" {
+                # With hz 1 the replica's cron runs once a second: a WAIT
+                # that waited for it would often pass 900 ms.
+                r config set hz 1
+                for {set i 0} {$i < 10} {incr i} {
+                    r -1 incr getack-counter
+                    assert_equal 1 [r -1 wait 1 900]
+                }
+                r config set hz 10
+            }
+
             test "min-replicas-to-write refuses writes without enough replicas" {
                 r -1 config set min-replicas-to-write 2
                 r -1 config set min-replicas-max-lag 10
