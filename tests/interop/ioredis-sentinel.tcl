@@ -1,7 +1,8 @@
 # ioredis-sentinel.tcl -- ioredis' Sentinel mode (`sentinels`, `name`, and
 # under --tls `enableTLSForSentinelMode` with `sentinelTLS`) finds the
 # master through three of our sentinels and keeps writing across a
-# SENTINEL FAILOVER; the writes go on on the new master. Data nodes are
+# SENTINEL FAILOVER and then across the SIGKILL of the new master; the
+# writes go on on each new master. Data nodes are
 # Debian's Redis 7.0 (tests/helpers/sentinel.tcl).
 source [file join $::tests_dir helpers sentinel.tcl]
 source [file join $::tests_dir helpers node.tcl]
@@ -54,9 +55,26 @@ try {
                                    [::io_cmd $rport get io:seq] > $at + 100} else {
             fail "writes did not go on on the new master:\n[::file_content $log]"
         }
+    }
+
+    test "ioredis keeps writing when the new master is killed (SIGKILL)" {
+        # The old master must be a replica in sync before it can be promoted.
+        wait_for_condition 600 50 {
+            [string match "*master_link_status:up*" [::io_cmd $mport info replication]]
+        } else {fail "the old master did not become a replica"}
+        exec kill -KILL [dict get $rep pid]
+        wait_for_condition 800 50 {
+            [$s1 sentinel get-master-addr-by-name mymaster] eq [list 127.0.0.1 $mport]
+        } else {fail "no failover after SIGKILL"}
+        set at [::io_cmd $mport get io:seq]
+        if {$at eq ""} {set at 0}
+        wait_for_condition 600 50 {[::io_cmd $mport get io:seq] ne "" &&
+                                   [::io_cmd $mport get io:seq] > $at + 100} else {
+            fail "writes did not go on after SIGKILL:\n[::file_content $log]"
+        }
         close [open $stop w]
         set last [::node_wait_log $log {^final [0-9]+ errors [0-9]+}]
-        assert_equal [lindex $last 1] [::io_cmd $rport get io:seq]
+        assert_equal [lindex $last 1] [::io_cmd $mport get io:seq]
         assert_match "*ALL OK*" [::file_content $log]
     }
 } finally {
