@@ -7,6 +7,10 @@
 # index refresh, no root needed). Otherwise the apt index is refreshed once
 # and the missing packages are installed without questions.
 #
+# When the interop group is asked for, it also installs the Node.js packages
+# of the interop tests (ioredis, pinned in tests/interop/node/package.json)
+# with tests/interop/node/install.sh, which does nothing when they are there.
+#
 # Installing Debian's redis-server or redis-sentinel makes Debian start them
 # as services on 6379 and 26379, ports our tests and demo want. When this
 # script installed either package, it stops and disables those services
@@ -47,10 +51,29 @@ for g in "${groups[@]}"; do
     done < <(awk -v g="$g" '!/^[[:space:]]*(#|$)/ && $1 == g { print $2 }' "$list")
 done
 
+# 0 when <pkg> is installed, or is a virtual package that an installed
+# package provides (Node.js builds that bundle npm provide "npm" and
+# conflict with Debian's npm package, which must not be forced on them).
 is_installed() {
     local status
     status="$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)"
-    [ "$status" = "installed" ]
+    [ "$status" = "installed" ] && return 0
+    dpkg-query -W -f='${db:Status-Status} ${Provides}\n' 2>/dev/null |
+        awk -v p="$1" '$1 == "installed" {
+            for (i = 2; i <= NF; i++) { w = $i; sub(/,$/, "", w); if (w == p) found = 1 }
+        } END { exit !found }'
+}
+
+# Installs the Node.js packages of the interop tests when the interop group
+# was asked for (after the Debian packages, which bring node and npm).
+node_packages() {
+    local g
+    for g in "${groups[@]}"; do
+        if [ "$g" = interop ]; then
+            bash "$here/../tests/interop/node/install.sh" ||
+                die "the Node.js packages of the interop tests could not be installed"
+        fi
+    done
 }
 
 missing=()
@@ -60,6 +83,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all ${#wanted[@]} packages of groups [${groups[*]}] are installed"
+    node_packages
     exit 0
 fi
 
@@ -132,3 +156,4 @@ for pkg in "${missing[@]}"; do
 done
 
 echo "deps: installed ${missing[*]}"
+node_packages
