@@ -59,7 +59,7 @@ proc interop_fill {c types} {
     for {set i 0} {$i < 1000} {incr i} {$c rpush list:large "item-$i-[string repeat x [expr {$i % 50}]]"}
     $c rpush list:huge [string repeat L 10000] small
     $c hset hash:small f1 v1 f2 2 f3 [string repeat v 30]
-    for {set i 0} {$i < 300} {incr i} {$c hset hash:large "field:$i" "value:$i"}
+    for {set i 0} {$i < 600} {incr i} {$c hset hash:large "field:$i" "value:$i"}
     $c hset hash:bigval f [string repeat V 100]
     $c sadd set:intset 1 2 3 -4 100000 70000000000
     for {set i 0} {$i < 600} {incr i} {$c sadd set:intlarge $i}
