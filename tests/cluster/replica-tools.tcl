@@ -76,15 +76,8 @@ start_plain_cluster_servers 7 {repl-diskless-sync-delay 0} {
     }
 
     test "python3-redis RedisCluster keeps working across a failover" {
-        set py {
-import sys, time, redis
-from redis.cluster import RedisCluster
-kw = {}
-if sys.argv[2] == "1":
-    d = sys.argv[3]
-    kw = dict(ssl=True, ssl_ca_certs=d + "/ca.crt", ssl_certfile=d + "/client.crt",
-              ssl_keyfile=d + "/client.key")
-rc = RedisCluster(host="127.0.0.1", port=int(sys.argv[1]), **kw)
+        set py [py_cluster_client]
+        append py {
 for i in range(200):
     rc.set("py%d" % i, i)
 print("loaded", flush=True)

@@ -104,15 +104,8 @@ start_server [list overrides [cluster_overrides {}]] {
     }
 
     test "python3-redis RedisCluster works against the cluster" {
-        set py {
-import sys, redis
-from redis.cluster import RedisCluster
-kw = {}
-if sys.argv[2] == "1":
-    d = sys.argv[3]
-    kw = dict(ssl=True, ssl_ca_certs=d + "/ca.crt", ssl_certfile=d + "/client.crt",
-              ssl_keyfile=d + "/client.key")
-rc = RedisCluster(host="127.0.0.1", port=int(sys.argv[1]), **kw)
+        set py [py_cluster_client]
+        append py {
 for i in range(100):
     rc.set("py%d" % i, i)
 assert all(int(rc.get("py%d" % i)) == i for i in range(100))

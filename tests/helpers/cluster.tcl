@@ -44,21 +44,7 @@ proc cluster_wait_ready {n} {
 
 # Slots, epochs and MEETs for the <n> innermost servers.
 proc cluster_join {n} {
-    set per [expr {16384 / $n}]
-    for {set i 0} {$i < $n} {incr i} {
-        set level [expr {-($n - 1) + $i}]
-        set first [expr {$i * $per}]
-        set last [expr {$i == $n - 1 ? 16383 : ($i + 1) * $per - 1}]
-        r $level cluster addslotsrange $first $last
-        r $level cluster set-config-epoch [expr {$i + 1}]
-    }
-    set first_level [expr {-($n - 1)}]
-    for {set i 1} {$i < $n} {incr i} {
-        set level [expr {-($n - 1) + $i}]
-        r $first_level cluster meet 127.0.0.1 [srv $level port] \
-            [lindex [r $level config get cluster-port] 1]
-    }
-    cluster_wait_ready $n
+    cluster_join_with_replicas $n 0
 }
 
 proc cluster_node_ids {n} {
@@ -194,4 +180,20 @@ proc cluster_slot_owner {level slot} {
         }
     }
     return ""
+}
+
+# The start of a python3-redis script that connects a RedisCluster client
+# as "rc": argv[1] is a node's port, argv[2] "1" for TLS with the test
+# certificates in the directory argv[3].
+proc py_cluster_client {} {
+    return {
+import sys, time, redis
+from redis.cluster import RedisCluster
+kw = {}
+if sys.argv[2] == "1":
+    d = sys.argv[3]
+    kw = dict(ssl=True, ssl_ca_certs=d + "/ca.crt", ssl_certfile=d + "/client.crt",
+              ssl_keyfile=d + "/client.key")
+rc = RedisCluster(host="127.0.0.1", port=int(sys.argv[1]), **kw)
+}
 }
