@@ -875,6 +875,55 @@ start_tls_server {maxclients 4} {
     }
 }
 
+# A burst of connections that is already waiting in the listen backlog when
+# the server next looks (it is stopped with SIGSTOP while they connect) is
+# taken at most max-new-*-connections-per-cycle per turn, so a command from
+# an established client that arrived after the burst is answered before
+# the whole burst has been accepted.
+proc accept_burst_seen_by_command {port n} {
+    set pid [srv 0 pid]
+    set c [socket 127.0.0.1 $::plain_port]
+    fconfigure $c -translation binary -buffering none
+    puts -nonewline $c "PING\r\n"
+    assert_equal "+PONG" [string trimright [gets $c] "\r"]
+    exec kill -STOP $pid
+    set socks {}
+    if {[catch {
+        for {set i 0} {$i < $n} {incr i} {lappend socks [socket 127.0.0.1 $port]}
+        puts -nonewline $c "INFO clients\r\n"
+    } err]} {
+        exec kill -CONT $pid
+        error $err
+    }
+    exec kill -CONT $pid
+    set len [string range [string trimright [gets $c] "\r"] 1 end]
+    set info [read $c [expr {$len + 2}]]
+    close $c
+    regexp {connected_clients:(\d+)} $info -> seen
+    foreach s $socks {close $s}
+    return $seen
+}
+
+start_tls_server {} {
+    test "TLS: a burst of new TLS connections is taken one per turn; an established client is served in between" {
+        # 1 (the test's client) + 1 (the probe) + at most a few accepted
+        # turns; without the limit all 60 are accepted in the first turn.
+        set seen [accept_burst_seen_by_command $::tls_port 60]
+        assert {$seen <= 6}
+        wait_for_condition 200 20 {[s connected_clients] == 1} else {
+            fail "the burst's connections were not released"
+        }
+    }
+
+    test "A burst on the plain port is taken max-new-connections-per-cycle (10) per turn" {
+        set seen [accept_burst_seen_by_command $::plain_port 60]
+        assert {$seen <= 2 + 3 * 10}
+        wait_for_condition 200 20 {[s connected_clients] == 1} else {
+            fail "the burst's connections were not released"
+        }
+    }
+}
+
 # --------------------------------------------------------------- logging
 
 start_tls_server {loglevel verbose} {
