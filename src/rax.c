@@ -272,6 +272,14 @@ int raxFind(const rax *r, const void *key, size_t len, void **val) {
     return 1;
 }
 
+/* See rax.h. */
+int raxReplace(rax *r, const void *key, size_t len, void *val) {
+    raxNode *n = raxWalk(r, key, len, NULL, NULL);
+    if (!n || !n->haskey) return 0;
+    n->val = val;
+    return 1;
+}
+
 /* See rax.h. A path is at most one node per key byte plus the root. */
 int raxRemove(rax *r, const void *key, size_t len, void **old) {
     raxNode **local[66];
@@ -322,6 +330,21 @@ void raxIterInit(raxIter *it, rax *r) {
     it->stack = it->inline_stack;
     it->depth = 0;
     it->stack_cap = RAX_ITER_INLINE_DEPTH;
+}
+
+static int iterEnd(raxIter *it) {
+    it->valid = 0;
+    it->key_len = 0;
+    it->val = NULL;
+    return 0;
+}
+
+/* See rax.h. */
+raxIter *raxIterRetarget(raxIter *it, rax *r) {
+    it->tree = r;
+    it->depth = 0;
+    iterEnd(it);
+    return it;
 }
 
 /* See rax.h. */
@@ -377,13 +400,6 @@ static int iterLand(raxIter *it) {
     it->val = f->node->val;
     it->valid = 1;
     return 1;
-}
-
-static int iterEnd(raxIter *it) {
-    it->valid = 0;
-    it->key_len = 0;
-    it->val = NULL;
-    return 0;
 }
 
 static void iterReset(raxIter *it) {

@@ -71,6 +71,9 @@ size_t raxAllocSize(const rax *r);
 /* Adds <key>/<len> -> <val>. Returns 1 when added, 0 (tree unchanged)
  * when the key was already present. */
 int raxInsert(rax *r, const void *key, size_t len, void *val);
+/* Sets the value of <key> when present (returns 1; the tree's shape is
+ * unchanged, so iterators stay valid); 0 when absent. */
+int raxReplace(rax *r, const void *key, size_t len, void *val);
 /* Returns 1 and sets *<val> (when not NULL) if <key> is present. */
 int raxFind(const rax *r, const void *key, size_t len, void **val);
 /* Removes <key>; returns 1 (old value in *<old> when not NULL) or 0. */
@@ -78,6 +81,9 @@ int raxRemove(rax *r, const void *key, size_t len, void **old);
 
 /* Prepares <it> over <r>; it points nowhere until positioned. */
 void raxIterInit(raxIter *it, rax *r);
+/* Points <it> at the tree <r> (positioned nowhere), keeping its buffers;
+ * returns <it>. */
+raxIter *raxIterRetarget(raxIter *it, rax *r);
 /* Releases what <it> allocated (the iterator itself is the caller's). */
 void raxIterRelease(raxIter *it);
 /* Positions on the smallest / largest key; 0 when the tree is empty. */
