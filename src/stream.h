@@ -80,9 +80,10 @@ void streamDecodeID(const void *buf, streamID *id);
 int streamCompareID(const streamID *a, const streamID *b);
 
 /* Checks the listpack node <lp> (already validated as a listpack) whose
- * master ID is <master>: every entry well formed, IDs increasing and above
- * <*prev> (updated to the node's last ID), counters consistent. Adds the
- * node's live entries to *<live>. Returns 1 valid, 0 corrupt. */
+ * master ID is <master>: every entry well formed, live entries' IDs
+ * increasing and above <*prev> (updated to the node's last live ID),
+ * counters consistent. Adds the node's live entries to *<live>. Returns
+ * 1 valid, 0 corrupt. */
 int streamValidateNode(unsigned char *lp, const streamID *master,
                        streamID *prev, int *has_prev, uint64_t *live);
 
