@@ -70,10 +70,12 @@ static int hllSpValValue(const unsigned char *p) {
 }
 static int hllSpValLen(const unsigned char *p) { return (*p & 0x3) + 1; }
 
-/* Length of the XZERO opcode at <p>; its second byte is taken as zero
- * when the value ends after the first (<end>). */
+/* Length of the XZERO opcode at <p>. When the value (ending at <end>)
+ * is cut after its first byte, the second is the byte just past the end:
+ * the sds terminator slot, always allocated, normally zero. Redis 7.0
+ * reads the same byte, so a cut value counts and decodes the same. */
 static int hllSpXZeroLen(const unsigned char *p, const unsigned char *end) {
-    int lo = p + 1 < end ? p[1] : 0;
+    int lo = p + 1 < end ? p[1] : *end;
     return (((*p & 0x3f) << 8) | lo) + 1;
 }
 
@@ -195,25 +197,29 @@ static int hllSparseToDense(robj *o) {
     const unsigned char *p = (unsigned char *)s + HLL_HDR_SIZE;
     const unsigned char *end = (unsigned char *)s + sdsLen(s);
     long idx = 0;
-    while (p < end) {
+    int overflow = 0;
+    /* Any opcode reaching past the last register makes the value corrupt
+     * (as Redis 7.0.15 judges it), even after exactly 16384. */
+    while (p < end && !overflow) {
         if (hllSpIsZero(p)) {
             int run = hllSpZeroLen(p);
-            if (idx + run > HLL_REGISTERS) break;
+            overflow = idx + run > HLL_REGISTERS;
             idx += run;
             p++;
         } else if (hllSpIsXZero(p)) {
             int run = hllSpXZeroLen(p, end);
-            if (idx + run > HLL_REGISTERS) break;
+            overflow = idx + run > HLL_REGISTERS;
             idx += run;
             p += 2;
         } else {
             int run = hllSpValLen(p), val = hllSpValValue(p);
-            if (idx + run > HLL_REGISTERS) break;
+            overflow = idx + run > HLL_REGISTERS;
+            if (overflow) break;
             while (run--) hllDenseSet(regs, idx++, val);
             p++;
         }
     }
-    if (idx != HLL_REGISTERS) {
+    if (overflow || idx != HLL_REGISTERS) {
         sdsFree(d);
         return C_ERR;
     }
@@ -245,7 +251,8 @@ static int hllSparseSet(robj *o, long index, int count) {
             span = hllSpZeroLen(p);
             oplen = 1;
         } else if (hllSpIsXZero(p)) {
-            if (p + 1 >= end) return -1;
+            /* Cut after its first byte, an XZERO reads its second as zero
+             * (the string's terminator), as Redis 7.0 does. */
             span = hllSpXZeroLen(p, end);
             oplen = 2;
         } else {
@@ -297,6 +304,9 @@ static int hllSparseSet(robj *o, long index, int count) {
     if (delta != 0 && next) memmove(next + delta, next, (size_t)(end - next));
     sdsIncrLen(o->ptr, delta);
     end += delta;
+    /* For a cut XZERO the last byte of <seq> lands on the terminator
+     * slot (room was reserved above) and is dropped from the value, as in
+     * Redis 7.0 (which then reads it as that XZERO's second byte). */
     memcpy(p, seq, (size_t)n);
 
 updated:
@@ -385,6 +395,7 @@ static int hllHistogram(const unsigned char *s, size_t len, int encoding,
             p += 2;
         } else {
             run = hllSpValLen(p);
+            if (idx + run > HLL_REGISTERS) return C_ERR;
             histo[hllSpValValue(p)] += run;
             p++;
         }
@@ -455,7 +466,7 @@ static int hllMergeInto(unsigned char *max, robj *o) {
             p += 2;
         } else {
             int run = hllSpValLen(p), val = hllSpValValue(p);
-            if (idx + run > HLL_REGISTERS) break; /* as Redis: stop here */
+            if (idx + run > HLL_REGISTERS) return C_ERR;
             while (run--) {
                 if (val > max[idx]) max[idx] = (unsigned char)val;
                 idx++;

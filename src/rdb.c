@@ -186,43 +186,51 @@ static void wStreamID(rdbWriter *w, const streamID *id) {
  * then each group with its PEL (raw IDs, delivery time, count) and its
  * consumers (name, seen time, raw IDs of their pending entries). */
 static void wStream(rdbWriter *w, stream *s) {
-    wLen(w, omapSize(s->nodes));
-    for (size_t i = 0; i < omapSize(s->nodes); i++) {
-        omapEntry *e = omapAt(s->nodes, i);
-        wString(w, e->key, e->len);
-        wString(w, e->val, lpBytes(e->val));
+    raxIter it, pi;
+    raxIterInit(&it, s->nodes);
+    raxIterInit(&pi, NULL);
+    wLen(w, raxSize(s->nodes));
+    for (int ok = raxIterFirst(&it); ok; ok = raxIterNext(&it)) {
+        wString(w, it.key, it.key_len);
+        wString(w, it.val, lpBytes(it.val));
     }
     wLen(w, s->length);
     wStreamID(w, &s->last_id);
     wStreamID(w, &s->first_id);
     wStreamID(w, &s->max_deleted_entry_id);
     wLen(w, s->entries_added);
-    size_t ng = s->cgroups ? omapSize(s->cgroups) : 0;
+    size_t ng = s->cgroups ? raxSize(s->cgroups) : 0;
     wLen(w, ng);
-    for (size_t g = 0; g < ng; g++) {
-        omapEntry *ge = omapAt(s->cgroups, g);
-        streamCG *cg = ge->val;
-        wString(w, ge->key, ge->len);
+    for (int gok = ng ? raxIterFirst(raxIterRetarget(&it, s->cgroups)) : 0;
+         gok; gok = raxIterNext(&it)) {
+        streamCG *cg = it.val;
+        wString(w, it.key, it.key_len);
         wStreamID(w, &cg->last_id);
         wLen(w, (uint64_t)cg->entries_read);
-        wLen(w, omapSize(cg->pel));
-        for (size_t k = 0; k < omapSize(cg->pel); k++) {
-            omapEntry *pe = omapAt(cg->pel, k);
-            streamNACK *nack = pe->val;
-            wBytes(w, pe->key, STREAM_ID_LEN);
+        wLen(w, raxSize(cg->pel));
+        raxIterRetarget(&pi, cg->pel);
+        for (int ok = raxIterFirst(&pi); ok; ok = raxIterNext(&pi)) {
+            streamNACK *nack = pi.val;
+            wBytes(w, pi.key, STREAM_ID_LEN);
             wLittle(w, (uint64_t)nack->delivery_time, 8);
             wLen(w, nack->delivery_count);
         }
-        wLen(w, omapSize(cg->consumers));
-        for (size_t k = 0; k < omapSize(cg->consumers); k++) {
-            streamConsumer *sc = omapAt(cg->consumers, k)->val;
+        wLen(w, raxSize(cg->consumers));
+        raxIter ci;
+        raxIterInit(&ci, cg->consumers);
+        for (int cok = raxIterFirst(&ci); cok; cok = raxIterNext(&ci)) {
+            streamConsumer *sc = ci.val;
             wString(w, sc->name, sdsLen(sc->name));
             wLittle(w, (uint64_t)sc->seen_time, 8);
-            wLen(w, omapSize(sc->pel));
-            for (size_t m = 0; m < omapSize(sc->pel); m++)
-                wBytes(w, omapAt(sc->pel, m)->key, STREAM_ID_LEN);
+            wLen(w, raxSize(sc->pel));
+            raxIterRetarget(&pi, sc->pel);
+            for (int ok = raxIterFirst(&pi); ok; ok = raxIterNext(&pi))
+                wBytes(w, pi.key, STREAM_ID_LEN);
         }
+        raxIterRelease(&ci);
     }
+    raxIterRelease(&it);
+    raxIterRelease(&pi);
 }
 
 /* Writes the value of <o> (without its type byte). */
@@ -1107,7 +1115,7 @@ static robj *rStream(rdbReader *r, int type) {
             rFail(r, "invalid listpack node in a stream");
             goto fail;
         }
-        if (!omapInsert(s->nodes, key, STREAM_ID_LEN, lp)) {
+        if (!raxInsert(s->nodes, key, STREAM_ID_LEN, lp)) {
             sdsFree(key);
             zfree(lp);
             rFail(r, "duplicate stream node");
@@ -1178,7 +1186,7 @@ static robj *rStream(rdbReader *r, int type) {
             streamNACK *nack = streamCreateNACK(NULL);
             nack->delivery_time = (long long)dtime;
             nack->delivery_count = dcount;
-            if (!omapInsert(cg->pel, raw, STREAM_ID_LEN, nack)) {
+            if (!raxInsert(cg->pel, raw, STREAM_ID_LEN, nack)) {
                 streamFreeNACK(nack);
                 rFail(r, "duplicate pending entry in a stream group");
                 goto fail;
@@ -1207,21 +1215,25 @@ static robj *rStream(rdbReader *r, int type) {
                 unsigned char raw[STREAM_ID_LEN];
                 if (rBytes(r, raw, STREAM_ID_LEN) != C_OK) goto fail;
                 void *v = NULL;
-                if (!omapFind(cg->pel, raw, STREAM_ID_LEN, &v) ||
+                if (!raxFind(cg->pel, raw, STREAM_ID_LEN, &v) ||
                     ((streamNACK *)v)->consumer != NULL) {
                     rFail(r, "consumer pending entry not in its group's PEL "
                              "or owned twice");
                     goto fail;
                 }
                 ((streamNACK *)v)->consumer = sc;
-                omapInsert(sc->pel, raw, STREAM_ID_LEN, v);
+                raxInsert(sc->pel, raw, STREAM_ID_LEN, v);
             }
         }
-        for (size_t k = 0; k < omapSize(cg->pel); k++) {
-            if (((streamNACK *)omapAt(cg->pel, k)->val)->consumer == NULL) {
-                rFail(r, "stream group pending entry without a consumer");
-                goto fail;
-            }
+        raxIter pi;
+        raxIterInit(&pi, cg->pel);
+        int orphan = 0;
+        for (int ok = raxIterFirst(&pi); ok && !orphan; ok = raxIterNext(&pi))
+            orphan = ((streamNACK *)pi.val)->consumer == NULL;
+        raxIterRelease(&pi);
+        if (orphan) {
+            rFail(r, "stream group pending entry without a consumer");
+            goto fail;
         }
     }
     return o;

@@ -1,7 +1,7 @@
 /* stream: the stream data type (XADD and friends, consumer groups).
  *
  * A stream value (OBJ_STREAM, encoding OBJ_ENCODING_STREAM) is a stream*:
- * entries live in listpack nodes kept in an ordered map (omap.h) keyed by
+ * entries live in listpack nodes kept in a radix tree (rax.h) keyed by
  * the 16-byte big-endian ID of each node's master entry. The node layout is
  * the one Redis 7.0 writes in RDB files (type STREAM_LISTPACKS_2), so nodes
  * travel unchanged through RDB and DUMP/RESTORE:
@@ -15,15 +15,15 @@
  * number of elements of the entry before it (so a reader can walk back).
  *
  * Consumer groups (name -> streamCG), their consumers (name ->
- * streamConsumer) and pending entries lists (ID -> streamNACK) are omaps
- * too; a NACK is owned by its group's PEL and shared with the owning
+ * streamConsumer) and pending entries lists (ID -> streamNACK) are radix
+ * trees too; a NACK is owned by its group's PEL and shared with the owning
  * consumer's PEL. */
 #ifndef STREAM_H
 #define STREAM_H
 
 #include <stdint.h>
 
-#include "omap.h"
+#include "rax.h"
 #include "server.h"
 
 #define STREAM_ITEM_FLAG_NONE 0
@@ -39,19 +39,19 @@ typedef struct streamID {
 } streamID;
 
 typedef struct stream {
-    omap *nodes;                  /* master ID (16 bytes BE) -> listpack */
+    rax *nodes;                   /* master ID (16 bytes BE) -> listpack */
     uint64_t length;              /* live entries */
     streamID last_id;             /* last ID ever added (or XSETID) */
     streamID first_id;            /* first live entry, 0-0 when empty */
     streamID max_deleted_entry_id;
     uint64_t entries_added;       /* entries ever added */
-    omap *cgroups;                /* name -> streamCG, NULL when none */
+    rax *cgroups;                 /* name -> streamCG, NULL when none */
 } stream;
 
 typedef struct streamConsumer {
     long long seen_time;          /* ms, last time it read or claimed */
     sds name;
-    omap *pel;                    /* ID -> streamNACK (owned by the group) */
+    rax *pel;                     /* ID -> streamNACK (owned by the group) */
 } streamConsumer;
 
 typedef struct streamNACK {
@@ -63,8 +63,8 @@ typedef struct streamNACK {
 typedef struct streamCG {
     streamID last_id;             /* last delivered ID */
     long long entries_read;       /* or SCG_INVALID_ENTRIES_READ */
-    omap *pel;                    /* ID -> streamNACK (owned) */
-    omap *consumers;              /* name -> streamConsumer (owned) */
+    rax *pel;                     /* ID -> streamNACK (owned) */
+    rax *consumers;               /* name -> streamConsumer (owned) */
 } streamCG;
 
 /* Registers the type's object methods and blocking serve function;
@@ -74,15 +74,16 @@ void streamTypeInit(void);
 /* Creates an empty stream object (refcount 1). */
 robj *createStreamObject(void);
 
-/* IDs as 16 big-endian bytes (omap keys, RDB PEL entries). */
+/* IDs as 16 big-endian bytes (rax keys, RDB PEL entries). */
 void streamEncodeID(void *buf, const streamID *id);
 void streamDecodeID(const void *buf, streamID *id);
 int streamCompareID(const streamID *a, const streamID *b);
 
 /* Checks the listpack node <lp> (already validated as a listpack) whose
- * master ID is <master>: every entry well formed, IDs increasing and above
- * <*prev> (updated to the node's last ID), counters consistent. Adds the
- * node's live entries to *<live>. Returns 1 valid, 0 corrupt. */
+ * master ID is <master>: every entry well formed, live entries' IDs
+ * increasing and above <*prev> (updated to the node's last live ID),
+ * counters consistent. Adds the node's live entries to *<live>. Returns
+ * 1 valid, 0 corrupt. */
 int streamValidateNode(unsigned char *lp, const streamID *master,
                        streamID *prev, int *has_prev, uint64_t *live);
 

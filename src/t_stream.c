@@ -250,6 +250,7 @@ static int nodeParse(unsigned char *lp, const streamID *master, nodeView *v) {
     if (cap > lpBytes(lp)) return C_ERR;
     v->ents = zmalloc(sizeof(nodeEntry) * (cap ? cap : 1));
     int64_t live = 0, dead = 0;
+    streamID last_live = {0, 0};
     while (p) {
         if (v->n == cap) goto bad;
         nodeEntry *e = &v->ents[v->n];
@@ -283,15 +284,17 @@ static int nodeParse(unsigned char *lp, const streamID *master, nodeView *v) {
         if (!lpInt(p, &lpcount) || lpcount != expect) goto bad;
         p = lpNext(lp, p);
         e->nfields = (uint64_t)nf;
-        if (v->n == 0) {
-            if (streamCompareID(&e->id, master) < 0) goto bad;
-        } else if (streamCompareID(&e->id, &v->ents[v->n - 1].id) <= 0) {
-            goto bad;
-        }
-        if (flags & STREAM_ITEM_FLAG_DELETED)
+        /* Live entries are in increasing ID order. Tombstones need not
+         * be: XSETID may go below a deleted entry's ID (Redis 7.0 only
+         * checks the last live one), and the next XADD then lands after
+         * the tombstone in the same node. */
+        if (flags & STREAM_ITEM_FLAG_DELETED) {
             dead++;
-        else
+        } else {
+            if (live && streamCompareID(&e->id, &last_live) <= 0) goto bad;
+            last_live = e->id;
             live++;
+        }
         v->n++;
     }
     if (live != v->count || dead != v->deleted) goto bad;
@@ -308,10 +311,10 @@ static void nodeRelease(nodeView *v) {
 }
 
 /* Reads a node that this module wrote (or the loader checked). */
-static void nodeLoad(omapEntry *ne, nodeView *v) {
+static void nodeLoad(const raxIter *ni, nodeView *v) {
     streamID master;
-    streamDecodeID(ne->key, &master);
-    int rc = nodeParse(ne->val, &master, v);
+    streamDecodeID(ni->key, &master);
+    int rc = nodeParse(ni->val, &master, v);
     serverAssert(rc == C_OK);
 }
 
@@ -320,13 +323,17 @@ int streamValidateNode(unsigned char *lp, const streamID *master,
                        streamID *prev, int *has_prev, uint64_t *live) {
     nodeView v;
     if (nodeParse(lp, master, &v) != C_OK) return 0;
-    int ok = v.count > 0;
-    if (ok && *has_prev && streamCompareID(&v.ents[0].id, prev) <= 0) ok = 0;
-    if (ok) {
-        *prev = v.ents[v.n - 1].id;
+    /* A node may hold only tombstones: an exact MINID trim marks the live
+     * entries of a node whose last entry is a tombstone above the
+     * threshold, and Redis 7.0 keeps, dumps and loads such a node. */
+    int ok = v.n > 0;
+    for (size_t k = 0; ok && k < v.n; k++) {
+        if (v.ents[k].flags & STREAM_ITEM_FLAG_DELETED) continue;
+        if (*has_prev && streamCompareID(&v.ents[k].id, prev) <= 0) ok = 0;
+        *prev = v.ents[k].id;
         *has_prev = 1;
-        *live += (uint64_t)v.count;
     }
+    if (ok) *live += (uint64_t)v.count;
     nodeRelease(&v);
     return ok;
 }
@@ -403,59 +410,53 @@ typedef int streamEntryFn(nodeView *v, nodeEntry *e, void *priv);
 
 static void streamWalk(stream *s, const streamID *start, const streamID *end,
                        int rev, streamEntryFn *fn, void *priv) {
-    if (streamCompareID(start, end) > 0 || omapSize(s->nodes) == 0) return;
+    if (streamCompareID(start, end) > 0 || raxSize(s->nodes) == 0) return;
     unsigned char key[STREAM_ID_LEN];
-    size_t n = omapSize(s->nodes);
+    raxIter ni;
+    raxIterInit(&ni, s->nodes);
     if (!rev) {
         /* The node holding <start> is the last one whose master <= start. */
         streamEncodeID(key, start);
-        size_t i = omapLowerBound(s->nodes, key, STREAM_ID_LEN, 1);
-        if (i > 0) i--;
-        for (; i < n; i++) {
+        int ok = raxIterSeekLE(&ni, key, STREAM_ID_LEN, 0);
+        if (!ok) ok = raxIterFirst(&ni);
+        for (; ok; ok = raxIterNext(&ni)) {
             nodeView v;
-            nodeLoad(omapAt(s->nodes, i), &v);
+            nodeLoad(&ni, &v);
             if (streamCompareID(&v.master, end) > 0) {
                 nodeRelease(&v);
-                return;
+                goto done;
             }
             for (size_t k = 0; k < v.n; k++) {
                 nodeEntry *e = &v.ents[k];
                 if (e->flags & STREAM_ITEM_FLAG_DELETED) continue;
                 if (streamCompareID(&e->id, start) < 0) continue;
-                if (streamCompareID(&e->id, end) > 0) {
+                if (streamCompareID(&e->id, end) > 0 || !fn(&v, e, priv)) {
                     nodeRelease(&v);
-                    return;
-                }
-                if (!fn(&v, e, priv)) {
-                    nodeRelease(&v);
-                    return;
+                    goto done;
                 }
             }
             nodeRelease(&v);
         }
     } else {
         streamEncodeID(key, end);
-        size_t i = omapLowerBound(s->nodes, key, STREAM_ID_LEN, 1);
-        while (i > 0) {
-            i--;
+        for (int ok = raxIterSeekLE(&ni, key, STREAM_ID_LEN, 0); ok;
+             ok = raxIterPrev(&ni)) {
             nodeView v;
-            nodeLoad(omapAt(s->nodes, i), &v);
+            nodeLoad(&ni, &v);
             for (size_t k = v.n; k > 0; k--) {
                 nodeEntry *e = &v.ents[k - 1];
                 if (e->flags & STREAM_ITEM_FLAG_DELETED) continue;
                 if (streamCompareID(&e->id, end) > 0) continue;
-                if (streamCompareID(&e->id, start) < 0) {
+                if (streamCompareID(&e->id, start) < 0 || !fn(&v, e, priv)) {
                     nodeRelease(&v);
-                    return;
-                }
-                if (!fn(&v, e, priv)) {
-                    nodeRelease(&v);
-                    return;
+                    goto done;
                 }
             }
             nodeRelease(&v);
         }
     }
+done:
+    raxIterRelease(&ni);
 }
 
 static int streamFindFn(nodeView *v, nodeEntry *e, void *priv) {
@@ -498,7 +499,7 @@ static int streamEntryExists(stream *s, const streamID *id) {
 
 static stream *streamNew(void) {
     stream *s = zcalloc(sizeof(*s));
-    s->nodes = omapNew();
+    s->nodes = raxNew();
     return s;
 }
 
@@ -509,28 +510,28 @@ robj *createStreamObject(void) {
     return o;
 }
 
-/* Frees a NACK (the omap value callback of group PELs). */
+/* Frees a NACK (the rax value callback of group PELs). */
 void streamFreeNACK(void *nack) { zfree(nack); }
 
 static void streamFreeConsumer(void *p) {
     streamConsumer *sc = p;
-    omapFree(sc->pel, NULL); /* NACKs belong to the group */
+    raxFree(sc->pel, NULL); /* NACKs belong to the group */
     sdsFree(sc->name);
     zfree(sc);
 }
 
 static void streamFreeCG(void *p) {
     streamCG *cg = p;
-    omapFree(cg->pel, streamFreeNACK);
-    omapFree(cg->consumers, streamFreeConsumer);
+    raxFree(cg->pel, streamFreeNACK);
+    raxFree(cg->consumers, streamFreeConsumer);
     zfree(cg);
 }
 
 static void streamFreeNode(void *lp) { lpFree(lp); }
 
 static void streamFree(stream *s) {
-    omapFree(s->nodes, streamFreeNode);
-    if (s->cgroups) omapFree(s->cgroups, streamFreeCG);
+    raxFree(s->nodes, streamFreeNode);
+    if (s->cgroups) raxFree(s->cgroups, streamFreeCG);
     zfree(s);
 }
 
@@ -551,96 +552,119 @@ streamNACK *streamCreateNACK(streamConsumer *consumer) {
  * exists already. */
 streamCG *streamCreateCG(stream *s, const char *name, size_t len,
                          const streamID *id, long long entries_read) {
-    if (!s->cgroups) s->cgroups = omapNew();
-    if (omapFind(s->cgroups, name, len, NULL)) return NULL;
+    if (!s->cgroups) s->cgroups = raxNew();
+    if (raxFind(s->cgroups, name, len, NULL)) return NULL;
     streamCG *cg = zmalloc(sizeof(*cg));
-    cg->pel = omapNew();
-    cg->consumers = omapNew();
+    cg->pel = raxNew();
+    cg->consumers = raxNew();
     cg->last_id = *id;
     cg->entries_read = entries_read;
-    omapInsert(s->cgroups, name, len, cg);
+    raxInsert(s->cgroups, name, len, cg);
     return cg;
 }
 
 /* Adds consumer <name> to <cg>; NULL when it exists already. */
 streamConsumer *streamAddConsumer(streamCG *cg, const char *name, size_t len,
                                   long long seen_time) {
-    if (omapFind(cg->consumers, name, len, NULL)) return NULL;
+    if (raxFind(cg->consumers, name, len, NULL)) return NULL;
     streamConsumer *sc = zmalloc(sizeof(*sc));
     sc->name = sdsNewLen(name, len);
-    sc->pel = omapNew();
+    sc->pel = raxNew();
     sc->seen_time = seen_time;
-    omapInsert(cg->consumers, name, len, sc);
+    raxInsert(cg->consumers, name, len, sc);
     return sc;
 }
 
 static streamCG *streamLookupCG(stream *s, sds name) {
     void *v;
     if (!s || !s->cgroups) return NULL;
-    return omapFind(s->cgroups, name, sdsLen(name), &v) ? v : NULL;
+    return raxFind(s->cgroups, name, sdsLen(name), &v) ? v : NULL;
 }
 
 static streamConsumer *streamLookupConsumer(streamCG *cg, sds name) {
     void *v;
-    return omapFind(cg->consumers, name, sdsLen(name), &v) ? v : NULL;
+    return raxFind(cg->consumers, name, sdsLen(name), &v) ? v : NULL;
 }
 
 static robj *streamDup(robj *o) {
     stream *s = o->ptr;
     robj *no = createStreamObject();
     stream *d = no->ptr;
-    for (size_t i = 0; i < omapSize(s->nodes); i++) {
-        omapEntry *e = omapAt(s->nodes, i);
-        omapInsert(d->nodes, e->key, e->len, lpDup(e->val));
-    }
+    raxIter it;
+    raxIterInit(&it, s->nodes);
+    for (int ok = raxIterFirst(&it); ok; ok = raxIterNext(&it))
+        raxInsert(d->nodes, it.key, it.key_len, lpDup(it.val));
     d->length = s->length;
     d->last_id = s->last_id;
     d->first_id = s->first_id;
     d->max_deleted_entry_id = s->max_deleted_entry_id;
     d->entries_added = s->entries_added;
-    if (!s->cgroups) return no;
-    for (size_t g = 0; g < omapSize(s->cgroups); g++) {
-        omapEntry *ge = omapAt(s->cgroups, g);
-        streamCG *cg = ge->val;
-        streamCG *ncg = streamCreateCG(d, (char *)ge->key, ge->len,
+    if (!s->cgroups) {
+        raxIterRelease(&it);
+        return no;
+    }
+    raxIter pi;
+    raxIterInit(&pi, NULL);
+    for (int ok = raxIterFirst(raxIterRetarget(&it, s->cgroups)); ok;
+         ok = raxIterNext(&it)) {
+        streamCG *cg = it.val;
+        streamCG *ncg = streamCreateCG(d, (char *)it.key, it.key_len,
                                        &cg->last_id, cg->entries_read);
-        for (size_t k = 0; k < omapSize(cg->pel); k++) {
-            omapEntry *pe = omapAt(cg->pel, k);
-            streamNACK *nack = pe->val, *nn = streamCreateNACK(NULL);
+        raxIterRetarget(&pi, cg->pel);
+        for (int pk = raxIterFirst(&pi); pk; pk = raxIterNext(&pi)) {
+            streamNACK *nack = pi.val, *nn = streamCreateNACK(NULL);
             nn->delivery_time = nack->delivery_time;
             nn->delivery_count = nack->delivery_count;
-            omapInsert(ncg->pel, pe->key, pe->len, nn);
+            raxInsert(ncg->pel, pi.key, pi.key_len, nn);
         }
-        for (size_t k = 0; k < omapSize(cg->consumers); k++) {
-            streamConsumer *sc = omapAt(cg->consumers, k)->val;
+        raxIter ci;
+        raxIterInit(&ci, cg->consumers);
+        for (int ck = raxIterFirst(&ci); ck; ck = raxIterNext(&ci)) {
+            streamConsumer *sc = ci.val;
             streamConsumer *nc = streamAddConsumer(
                 ncg, sc->name, sdsLen(sc->name), sc->seen_time);
-            for (size_t m = 0; m < omapSize(sc->pel); m++) {
-                omapEntry *pe = omapAt(sc->pel, m);
+            raxIterRetarget(&pi, sc->pel);
+            for (int pk = raxIterFirst(&pi); pk; pk = raxIterNext(&pi)) {
                 void *nn = NULL;
-                omapFind(ncg->pel, pe->key, pe->len, &nn);
+                raxFind(ncg->pel, pi.key, pi.key_len, &nn);
                 ((streamNACK *)nn)->consumer = nc;
-                omapInsert(nc->pel, pe->key, pe->len, nn);
+                raxInsert(nc->pel, pi.key, pi.key_len, nn);
             }
         }
+        raxIterRelease(&ci);
     }
+    raxIterRelease(&pi);
+    raxIterRelease(&it);
     return no;
 }
 
 static size_t streamComputeSize(robj *o, size_t samples) {
     UNUSED(samples);
     stream *s = o->ptr;
-    size_t size = sizeof(*o) + sizeof(*s) + sizeof(omap);
-    for (size_t i = 0; i < omapSize(s->nodes); i++)
-        size += lpBytes(omapAt(s->nodes, i)->val) + sizeof(omapEntry) + 16;
+    size_t size = sizeof(*o) + sizeof(*s) + raxAllocSize(s->nodes);
+    raxIter it;
+    raxIterInit(&it, s->nodes);
+    for (int ok = raxIterFirst(&it); ok; ok = raxIterNext(&it))
+        size += lpBytes(it.val);
     if (s->cgroups) {
-        for (size_t g = 0; g < omapSize(s->cgroups); g++) {
-            streamCG *cg = omapAt(s->cgroups, g)->val;
-            size += sizeof(*cg) + omapSize(cg->pel) *
-                                      (sizeof(streamNACK) + 2 * sizeof(omapEntry) + 32);
-            size += omapSize(cg->consumers) * (sizeof(streamConsumer) + 64);
+        size += raxAllocSize(s->cgroups);
+        raxIterRetarget(&it, s->cgroups);
+        for (int ok = raxIterFirst(&it); ok; ok = raxIterNext(&it)) {
+            streamCG *cg = it.val;
+            size += sizeof(*cg) + raxAllocSize(cg->pel) +
+                    raxSize(cg->pel) * sizeof(streamNACK) +
+                    raxAllocSize(cg->consumers);
+            raxIter ci;
+            raxIterInit(&ci, cg->consumers);
+            for (int ck = raxIterFirst(&ci); ck; ck = raxIterNext(&ci)) {
+                streamConsumer *sc = ci.val;
+                size += sizeof(*sc) + sdsAllocSize(sc->name) +
+                        raxAllocSize(sc->pel);
+            }
+            raxIterRelease(&ci);
         }
     }
+    raxIterRelease(&it);
     return size;
 }
 
@@ -721,11 +745,13 @@ static int streamAppendItem(stream *s, robj **argv, int64_t numfields,
     /* The last node, if it has room. */
     unsigned char *lp = NULL;
     streamID master = {0, 0};
-    size_t nidx = omapSize(s->nodes);
-    if (nidx) {
-        omapEntry *ne = omapAt(s->nodes, nidx - 1);
-        lp = ne->val;
-        streamDecodeID(ne->key, &master);
+    unsigned char nkey[STREAM_ID_LEN];
+    raxIter ni;
+    raxIterInit(&ni, s->nodes);
+    if (raxIterLast(&ni)) {
+        lp = ni.val;
+        memcpy(nkey, ni.key, STREAM_ID_LEN);
+        streamDecodeID(ni.key, &master);
         size_t max_bytes = server.stream_node_max_bytes;
         if (max_bytes == 0 || max_bytes > STREAM_LISTPACK_MAX_SIZE)
             max_bytes = STREAM_LISTPACK_MAX_SIZE;
@@ -750,10 +776,8 @@ static int streamAppendItem(stream *s, robj **argv, int64_t numfields,
         for (int64_t i = 0; i < numfields; i++)
             lp = lpAppendObject(lp, argv[i * 2]);
         lp = lpAppendInteger(lp, 0); /* master entry terminator */
-        unsigned char key[STREAM_ID_LEN];
-        streamEncodeID(key, &id);
-        omapInsert(s->nodes, key, STREAM_ID_LEN, lp);
-        nidx = omapSize(s->nodes);
+        streamEncodeID(nkey, &id);
+        raxInsert(s->nodes, nkey, STREAM_ID_LEN, lp);
         flags |= STREAM_ITEM_FLAG_SAMEFIELDS;
     } else {
         unsigned char *p = lpFirst(lp);
@@ -789,7 +813,8 @@ static int streamAppendItem(stream *s, robj **argv, int64_t numfields,
     lp = lpAppendInteger(lp, (flags & STREAM_ITEM_FLAG_SAMEFIELDS)
                                  ? numfields + 3
                                  : numfields * 2 + 4);
-    omapAt(s->nodes, nidx - 1)->val = lp;
+    raxReplace(s->nodes, nkey, STREAM_ID_LEN, lp);
+    raxIterRelease(&ni);
     s->length++;
     s->entries_added++;
     s->last_id = id;
@@ -798,14 +823,16 @@ static int streamAppendItem(stream *s, robj **argv, int64_t numfields,
     return C_OK;
 }
 
-/* Marks entry <e> of node number <idx> (view <v>) deleted, dropping the
- * node when it was its last live entry. <v> is stale afterwards. */
-static void streamNodeDeleteEntry(stream *s, size_t idx, nodeView *v,
-                                  nodeEntry *e) {
+/* Marks entry <e> of the node of view <v> deleted, dropping the node
+ * when it was its last live entry. <v> is stale afterwards, and so are
+ * the iterators of the stream's nodes. */
+static void streamNodeDeleteEntry(stream *s, nodeView *v, nodeEntry *e) {
     unsigned char *lp = v->lp;
+    unsigned char key[STREAM_ID_LEN];
+    streamEncodeID(key, &v->master);
     if (v->count == 1) {
         lpFree(lp);
-        omapRemoveAt(s->nodes, idx);
+        raxRemove(s->nodes, key, STREAM_ID_LEN, NULL);
     } else {
         unsigned char *p = lp + e->off;
         lp = lpReplaceInteger(lp, &p, e->flags | STREAM_ITEM_FLAG_DELETED);
@@ -813,7 +840,7 @@ static void streamNodeDeleteEntry(stream *s, size_t idx, nodeView *v,
         lp = lpReplaceInteger(lp, &p, v->count - 1);
         p = lpNext(lp, p);
         lp = lpReplaceInteger(lp, &p, v->deleted + 1);
-        omapAt(s->nodes, idx)->val = lp;
+        raxReplace(s->nodes, key, STREAM_ID_LEN, lp);
     }
     s->length--;
 }
@@ -822,17 +849,22 @@ static void streamNodeDeleteEntry(stream *s, size_t idx, nodeView *v,
 static int streamDeleteItem(stream *s, const streamID *id) {
     unsigned char key[STREAM_ID_LEN];
     streamEncodeID(key, id);
-    size_t i = omapLowerBound(s->nodes, key, STREAM_ID_LEN, 1);
-    if (i == 0) return 0;
-    i--;
+    raxIter ni;
+    raxIterInit(&ni, s->nodes);
+    int ok = raxIterSeekLE(&ni, key, STREAM_ID_LEN, 0);
+    if (!ok) {
+        raxIterRelease(&ni);
+        return 0;
+    }
     nodeView v;
-    nodeLoad(omapAt(s->nodes, i), &v);
+    nodeLoad(&ni, &v);
+    raxIterRelease(&ni);
     int found = 0;
     for (size_t k = 0; k < v.n; k++) {
         nodeEntry *e = &v.ents[k];
         if (streamCompareID(&e->id, id) != 0) continue;
         if (!(e->flags & STREAM_ITEM_FLAG_DELETED)) {
-            streamNodeDeleteEntry(s, i, &v, e);
+            streamNodeDeleteEntry(s, &v, e);
             found = 1;
         }
         break;
@@ -857,13 +889,14 @@ typedef struct streamTrimArgs {
 static long long streamTrim(stream *s, streamTrimArgs *args) {
     if (args->strategy == STREAM_TRIM_STRATEGY_NONE) return 0;
     long long deleted = 0;
-    while (omapSize(s->nodes)) {
+    raxIter ni;
+    raxIterInit(&ni, s->nodes);
+    while (raxIterFirst(&ni)) {
         if (args->strategy == STREAM_TRIM_STRATEGY_MAXLEN &&
             s->length <= (uint64_t)args->maxlen)
             break;
-        omapEntry *ne = omapAt(s->nodes, 0);
         nodeView v;
-        nodeLoad(ne, &v);
+        nodeLoad(&ni, &v);
         int64_t entries = v.count;
         if (args->limit && deleted + entries > args->limit) {
             nodeRelease(&v);
@@ -875,9 +908,11 @@ static long long streamTrim(stream *s, streamTrimArgs *args) {
         else
             remove_node = streamCompareID(&v.ents[v.n - 1].id, &args->minid) < 0;
         if (remove_node) {
+            unsigned char key[STREAM_ID_LEN];
+            memcpy(key, ni.key, STREAM_ID_LEN);
             lpFree(v.lp);
             nodeRelease(&v);
-            omapRemoveAt(s->nodes, 0);
+            raxRemove(s->nodes, key, STREAM_ID_LEN, NULL);
             s->length -= (uint64_t)entries;
             deleted += entries;
             continue;
@@ -905,11 +940,12 @@ static long long streamTrim(stream *s, streamTrimArgs *args) {
         lp = lpReplaceInteger(lp, &p, v.count - marked);
         p = lpNext(lp, p);
         lp = lpReplaceInteger(lp, &p, v.deleted + marked);
-        ne->val = lp;
+        raxIterSetValue(&ni, lp);
         deleted += marked;
         nodeRelease(&v);
         break;
     }
+    raxIterRelease(&ni);
     if (s->length == 0)
         s->first_id.ms = s->first_id.seq = 0;
     else
@@ -1091,18 +1127,18 @@ static int rangeReplyFn(nodeView *v, nodeEntry *e, void *priv) {
         streamEncodeID(buf, &e->id);
         void *old = NULL;
         streamNACK *nack;
-        if (omapFind(group->pel, buf, STREAM_ID_LEN, &old)) {
+        if (raxFind(group->pel, buf, STREAM_ID_LEN, &old)) {
             nack = old;
             if (nack->consumer)
-                omapRemove(nack->consumer->pel, buf, STREAM_ID_LEN, NULL);
+                raxRemove(nack->consumer->pel, buf, STREAM_ID_LEN, NULL);
             nack->consumer = rc->consumer;
             nack->delivery_time = commandTimeSnapshot();
             nack->delivery_count = 1;
-            omapInsert(rc->consumer->pel, buf, STREAM_ID_LEN, nack);
+            raxInsert(rc->consumer->pel, buf, STREAM_ID_LEN, nack);
         } else {
             nack = streamCreateNACK(rc->consumer);
-            omapInsert(group->pel, buf, STREAM_ID_LEN, nack);
-            omapInsert(rc->consumer->pel, buf, STREAM_ID_LEN, nack);
+            raxInsert(group->pel, buf, STREAM_ID_LEN, nack);
+            raxInsert(rc->consumer->pel, buf, STREAM_ID_LEN, nack);
         }
         robj *idarg = createObjectFromStreamID(&e->id);
         streamPropagateXCLAIM(rc->dbid, rc->key, group, rc->groupname, idarg,
@@ -1158,24 +1194,26 @@ static void streamReplyFromConsumerPEL(client *c, stream *s, streamID *start,
                                        streamConsumer *consumer) {
     unsigned char buf[STREAM_ID_LEN];
     streamEncodeID(buf, start);
-    size_t i = omapLowerBound(consumer->pel, buf, STREAM_ID_LEN, 0);
+    raxIter pi;
+    raxIterInit(&pi, consumer->pel);
     long long emitted = 0;
     void *deferred = addReplyDeferredLen(c);
-    for (; i < omapSize(consumer->pel) && (!count || emitted < count); i++) {
-        omapEntry *pe = omapAt(consumer->pel, i);
+    for (int ok = raxIterSeekGE(&pi, buf, STREAM_ID_LEN, 0);
+         ok && (!count || emitted < count); ok = raxIterNext(&pi)) {
         streamID id;
-        streamDecodeID(pe->key, &id);
+        streamDecodeID(pi.key, &id);
         if (!addReplyEntryByID(c, s, &id)) {
             addReplyArrayLen(c, 2);
             addReplyStreamID(c, &id);
             addReplyNullArray(c);
         } else {
-            streamNACK *nack = pe->val;
+            streamNACK *nack = pi.val;
             nack->delivery_time = commandTimeSnapshot();
             nack->delivery_count++;
         }
         emitted++;
     }
+    raxIterRelease(&pi);
     setDeferredArrayLen(c, deferred, emitted);
 }
 
@@ -1989,7 +2027,7 @@ static void xgroupGeneric(client *c) {
                             c->db->id);
     } else if (!strcasecmp(opt, "DESTROY")) {
         if (cg) {
-            omapRemove(s->cgroups, grpname, sdsLen(grpname), NULL);
+            raxRemove(s->cgroups, grpname, sdsLen(grpname), NULL);
             streamFreeCG(cg);
             addReply(c, shared.cone);
             server.dirty++;
@@ -2009,13 +2047,15 @@ static void xgroupGeneric(client *c) {
         streamConsumer *sc = streamLookupConsumer(cg, name);
         long long pending = 0;
         if (sc) {
-            pending = (long long)omapSize(sc->pel);
-            for (size_t k = 0; k < omapSize(sc->pel); k++) {
-                omapEntry *pe = omapAt(sc->pel, k);
-                omapRemove(cg->pel, pe->key, pe->len, NULL);
-                streamFreeNACK(pe->val);
+            pending = (long long)raxSize(sc->pel);
+            raxIter pi;
+            raxIterInit(&pi, sc->pel);
+            for (int ok = raxIterFirst(&pi); ok; ok = raxIterNext(&pi)) {
+                raxRemove(cg->pel, pi.key, pi.key_len, NULL);
+                streamFreeNACK(pi.val);
             }
-            omapRemove(cg->consumers, name, sdsLen(name), NULL);
+            raxIterRelease(&pi);
+            raxRemove(cg->consumers, name, sdsLen(name), NULL);
             streamFreeConsumer(sc);
             server.dirty++;
             notifyKeyspaceEvent(NOTIFY_STREAM, "xgroup-delconsumer",
@@ -2084,10 +2124,10 @@ void xackCommand(client *c) {
         unsigned char buf[STREAM_ID_LEN];
         streamEncodeID(buf, &ids[j - 3]);
         void *v;
-        if (omapFind(group->pel, buf, STREAM_ID_LEN, &v)) {
+        if (raxFind(group->pel, buf, STREAM_ID_LEN, &v)) {
             streamNACK *nack = v;
-            omapRemove(group->pel, buf, STREAM_ID_LEN, NULL);
-            omapRemove(nack->consumer->pel, buf, STREAM_ID_LEN, NULL);
+            raxRemove(group->pel, buf, STREAM_ID_LEN, NULL);
+            raxRemove(nack->consumer->pel, buf, STREAM_ID_LEN, NULL);
             streamFreeNACK(nack);
             acked++;
             server.dirty++;
@@ -2151,7 +2191,7 @@ void xpendingCommand(client *c) {
         return;
     }
     if (justinfo) {
-        size_t n = omapSize(group->pel);
+        size_t n = raxSize(group->pel);
         addReplyArrayLen(c, 4);
         addReplyLongLong(c, (long long)n);
         if (n == 0) {
@@ -2161,24 +2201,30 @@ void xpendingCommand(client *c) {
             return;
         }
         streamID first, last;
-        streamDecodeID(omapAt(group->pel, 0)->key, &first);
-        streamDecodeID(omapAt(group->pel, n - 1)->key, &last);
+        raxIter pi;
+        raxIterInit(&pi, group->pel);
+        raxIterFirst(&pi);
+        streamDecodeID(pi.key, &first);
+        raxIterLast(&pi);
+        streamDecodeID(pi.key, &last);
         addReplyStreamID(c, &first);
         addReplyStreamID(c, &last);
         void *deferred = addReplyDeferredLen(c);
         long len = 0;
-        for (size_t k = 0; k < omapSize(group->consumers); k++) {
-            streamConsumer *sc = omapAt(group->consumers, k)->val;
-            if (omapSize(sc->pel) == 0) continue;
+        raxIterRetarget(&pi, group->consumers);
+        for (int ok = raxIterFirst(&pi); ok; ok = raxIterNext(&pi)) {
+            streamConsumer *sc = pi.val;
+            if (raxSize(sc->pel) == 0) continue;
             addReplyArrayLen(c, 2);
             addReplyBulkCBuffer(c, sc->name, sdsLen(sc->name));
-            addReplyBulkLongLong(c, (long long)omapSize(sc->pel));
+            addReplyBulkLongLong(c, (long long)raxSize(sc->pel));
             len++;
         }
+        raxIterRelease(&pi);
         setDeferredArrayLen(c, deferred, len);
         return;
     }
-    omap *pel = group->pel;
+    rax *pel = group->pel;
     if (consumername) {
         streamConsumer *sc = streamLookupConsumer(group, consumername->ptr);
         if (!sc) {
@@ -2193,16 +2239,17 @@ void xpendingCommand(client *c) {
     long long now = commandTimeSnapshot();
     void *deferred = addReplyDeferredLen(c);
     long len = 0;
-    for (size_t k = omapLowerBound(pel, sk, STREAM_ID_LEN, 0);
-         count && k < omapSize(pel); k++) {
-        omapEntry *pe = omapAt(pel, k);
-        if (memcmp(pe->key, ek, STREAM_ID_LEN) > 0) break;
-        streamNACK *nack = pe->val;
+    raxIter pi;
+    raxIterInit(&pi, pel);
+    for (int ok = raxIterSeekGE(&pi, sk, STREAM_ID_LEN, 0); count && ok;
+         ok = raxIterNext(&pi)) {
+        if (memcmp(pi.key, ek, STREAM_ID_LEN) > 0) break;
+        streamNACK *nack = pi.val;
         if (minidle && now - nack->delivery_time < minidle) continue;
         len++;
         count--;
         streamID id;
-        streamDecodeID(pe->key, &id);
+        streamDecodeID(pi.key, &id);
         addReplyArrayLen(c, 4);
         addReplyStreamID(c, &id);
         addReplyBulkCBuffer(c, nack->consumer->name,
@@ -2211,6 +2258,7 @@ void xpendingCommand(client *c) {
         addReplyLongLong(c, elapsed < 0 ? 0 : elapsed);
         addReplyLongLong(c, (long long)nack->delivery_count);
     }
+    raxIterRelease(&pi);
     setDeferredArrayLen(c, deferred, len);
 }
 
@@ -2220,8 +2268,8 @@ static void streamClaimNACK(streamNACK *nack, const unsigned char *buf,
                             streamConsumer *consumer) {
     if (nack->consumer != consumer) {
         if (nack->consumer)
-            omapRemove(nack->consumer->pel, buf, STREAM_ID_LEN, NULL);
-        omapInsert(consumer->pel, buf, STREAM_ID_LEN, nack);
+            raxRemove(nack->consumer->pel, buf, STREAM_ID_LEN, NULL);
+        raxInsert(consumer->pel, buf, STREAM_ID_LEN, nack);
         nack->consumer = consumer;
     }
 }
@@ -2317,7 +2365,7 @@ void xclaimCommand(client *c) {
         streamEncodeID(buf, &id);
         void *v = NULL;
         streamNACK *nack =
-            omapFind(group->pel, buf, STREAM_ID_LEN, &v) ? v : NULL;
+            raxFind(group->pel, buf, STREAM_ID_LEN, &v) ? v : NULL;
         if (!streamEntryExists(s, &id)) {
             if (nack) {
                 if (!nack->consumer)
@@ -2327,15 +2375,15 @@ void xclaimCommand(client *c) {
                                       c->argv[j], nack);
                 propagate_last_id = 0;
                 server.dirty++;
-                omapRemove(group->pel, buf, STREAM_ID_LEN, NULL);
-                omapRemove(nack->consumer->pel, buf, STREAM_ID_LEN, NULL);
+                raxRemove(group->pel, buf, STREAM_ID_LEN, NULL);
+                raxRemove(nack->consumer->pel, buf, STREAM_ID_LEN, NULL);
                 streamFreeNACK(nack);
             }
             continue;
         }
         if (force && !nack) {
             nack = streamCreateNACK(NULL);
-            omapInsert(group->pel, buf, STREAM_ID_LEN, nack);
+            raxInsert(group->pel, buf, STREAM_ID_LEN, nack);
         }
         if (!nack) continue;
         if (nack->consumer && minidle) {
@@ -2430,13 +2478,14 @@ void xautoclaimCommand(client *c) {
     long nclaimed = 0, ndeleted = 0;
     unsigned char buf[STREAM_ID_LEN];
     streamEncodeID(buf, &startid);
-    size_t k = omapLowerBound(group->pel, buf, STREAM_ID_LEN, 0);
-    while (attempts-- && count && k < omapSize(group->pel)) {
-        omapEntry *pe = omapAt(group->pel, k);
-        streamNACK *nack = pe->val;
+    raxIter pi;
+    raxIterInit(&pi, group->pel);
+    int ok = raxIterSeekGE(&pi, buf, STREAM_ID_LEN, 0);
+    while (attempts-- && count && ok) {
+        streamNACK *nack = pi.val;
         streamID id;
         unsigned char key[STREAM_ID_LEN];
-        memcpy(key, pe->key, STREAM_ID_LEN);
+        memcpy(key, pi.key, STREAM_ID_LEN);
         streamDecodeID(key, &id);
         if (!streamEntryExists(s, &id)) {
             robj *idstr = createObjectFromStreamID(&id);
@@ -2444,14 +2493,15 @@ void xautoclaimCommand(client *c) {
                                   idstr, nack);
             decrRefCount(idstr);
             server.dirty++;
-            omapRemoveAt(group->pel, k);
-            omapRemove(nack->consumer->pel, key, STREAM_ID_LEN, NULL);
+            raxRemove(group->pel, key, STREAM_ID_LEN, NULL);
+            raxRemove(nack->consumer->pel, key, STREAM_ID_LEN, NULL);
             streamFreeNACK(nack);
             deleted[ndeleted++] = id;
             count--;
+            ok = raxIterSeekGE(&pi, key, STREAM_ID_LEN, 1);
             continue;
         }
-        k++;
+        ok = raxIterNext(&pi);
         if (minidle && now - nack->delivery_time < minidle) continue;
         if (!consumer) {
             consumer = streamLookupOrCreateConsumer(group, c->argv[3]->ptr,
@@ -2470,8 +2520,8 @@ void xautoclaimCommand(client *c) {
         server.dirty++;
     }
     streamID endid = {0, 0};
-    if (k < omapSize(group->pel))
-        streamDecodeID(omapAt(group->pel, k)->key, &endid);
+    if (ok) streamDecodeID(pi.key, &endid);
+    raxIterRelease(&pi);
     addReplyArrayLen(c, 3);
     addReplyStreamID(c, &endid);
     addReplyArrayLen(c, nclaimed);
@@ -2501,15 +2551,17 @@ static void addReplyStreamEntryOrNull(client *c, stream *s, int last) {
 }
 
 /* The node count of a compressed radix tree (Redis's rax) holding the
- * 16-byte keys [lo, hi) of <m> from byte <d> on: a leaf ends each key, a
- * lone suffix is one compressed node, a shared prefix is one compressed
- * node, and a fork is one node plus its children. XINFO STREAM reports it
- * as radix-tree-nodes, where Redis reports its tree's size. */
-static long long radixNodeCount(omap *m, size_t lo, size_t hi, int d) {
+ * sorted 16-byte keys [lo, hi) of <m> from byte <d> on: a leaf ends each
+ * key, a lone suffix is one compressed node, a shared prefix is one
+ * compressed node, and a fork is one node plus its children. XINFO STREAM
+ * reports it as radix-tree-nodes, where Redis reports its tree's size
+ * (our tree, which keeps fewer nodes, is counted by raxNodeCount). */
+static long long radixNodeCount(unsigned char (*m)[STREAM_ID_LEN], size_t lo,
+                                size_t hi, int d) {
     if (d == STREAM_ID_LEN) return 1;
     if (hi - lo == 1) return 2;
-    const unsigned char *first = omapAt(m, lo)->key;
-    const unsigned char *last = omapAt(m, hi - 1)->key;
+    const unsigned char *first = m[lo];
+    const unsigned char *last = m[hi - 1];
     int p = d;
     while (p < STREAM_ID_LEN && first[p] == last[p]) p++;
     if (p > d) return 1 + radixNodeCount(m, lo, hi, p);
@@ -2517,8 +2569,8 @@ static long long radixNodeCount(omap *m, size_t lo, size_t hi, int d) {
     size_t i = lo;
     while (i < hi) {
         size_t j = i;
-        unsigned char b0 = omapAt(m, i)->key[d];
-        while (j < hi && omapAt(m, j)->key[d] == b0) j++;
+        unsigned char b0 = m[i][d];
+        while (j < hi && m[j][d] == b0) j++;
         n += radixNodeCount(m, i, j, d + 1);
         i = j;
     }
@@ -2526,8 +2578,17 @@ static long long radixNodeCount(omap *m, size_t lo, size_t hi, int d) {
 }
 
 static long long streamRadixNodesEstimate(stream *s) {
-    if (omapSize(s->nodes) == 0) return 1;
-    return radixNodeCount(s->nodes, 0, omapSize(s->nodes), 0);
+    size_t n = (size_t)raxSize(s->nodes), i = 0;
+    if (n == 0) return 1;
+    unsigned char (*keys)[STREAM_ID_LEN] = zmalloc(n * STREAM_ID_LEN);
+    raxIter ni;
+    raxIterInit(&ni, s->nodes);
+    for (int ok = raxIterFirst(&ni); ok; ok = raxIterNext(&ni))
+        memcpy(keys[i++], ni.key, STREAM_ID_LEN);
+    raxIterRelease(&ni);
+    long long count = radixNodeCount(keys, 0, n, 0);
+    zfree(keys);
+    return count;
 }
 
 static void xinfoStreamFull(client *c, stream *s, long long count) {
@@ -2535,7 +2596,7 @@ static void xinfoStreamFull(client *c, stream *s, long long count) {
     addReplyBulkCString(c, "length");
     addReplyLongLong(c, (long long)s->length);
     addReplyBulkCString(c, "radix-tree-keys");
-    addReplyLongLong(c, (long long)omapSize(s->nodes));
+    addReplyLongLong(c, (long long)raxSize(s->nodes));
     addReplyBulkCString(c, "radix-tree-nodes");
     addReplyLongLong(c, streamRadixNodesEstimate(s));
     addReplyBulkCString(c, "last-generated-id");
@@ -2551,15 +2612,18 @@ static void xinfoStreamFull(client *c, stream *s, long long count) {
     streamReplyWithRange(c, s, &lo, NULL, count, 0, NULL, NULL, 0, NULL, NULL,
                          c->db->id);
     addReplyBulkCString(c, "groups");
-    size_t ng = s->cgroups ? omapSize(s->cgroups) : 0;
+    size_t ng = s->cgroups ? raxSize(s->cgroups) : 0;
     addReplyArrayLen(c, (long)ng);
     long long now = commandTimeSnapshot();
-    for (size_t g = 0; g < ng; g++) {
-        omapEntry *ge = omapAt(s->cgroups, g);
-        streamCG *cg = ge->val;
+    raxIter gi, pi, ci;
+    raxIterInit(&gi, s->cgroups);
+    raxIterInit(&pi, NULL);
+    raxIterInit(&ci, NULL);
+    for (int gok = ng ? raxIterFirst(&gi) : 0; gok; gok = raxIterNext(&gi)) {
+        streamCG *cg = gi.val;
         addReplyMapLen(c, 7);
         addReplyBulkCString(c, "name");
-        addReplyBulkCBuffer(c, ge->key, ge->len);
+        addReplyBulkCBuffer(c, gi.key, gi.key_len);
         addReplyBulkCString(c, "last-delivered-id");
         addReplyStreamID(c, &cg->last_id);
         addReplyBulkCString(c, "entries-read");
@@ -2570,16 +2634,17 @@ static void xinfoStreamFull(client *c, stream *s, long long count) {
         addReplyBulkCString(c, "lag");
         addReplyGroupLag(c, s, cg);
         addReplyBulkCString(c, "pel-count");
-        addReplyLongLong(c, (long long)omapSize(cg->pel));
+        addReplyLongLong(c, (long long)raxSize(cg->pel));
         addReplyBulkCString(c, "pending");
-        size_t np = omapSize(cg->pel);
+        size_t np = raxSize(cg->pel);
         if (count && (size_t)count < np) np = (size_t)count;
         addReplyArrayLen(c, (long)np);
-        for (size_t k = 0; k < np; k++) {
-            omapEntry *pe = omapAt(cg->pel, k);
-            streamNACK *nack = pe->val;
+        raxIterRetarget(&pi, cg->pel);
+        raxIterFirst(&pi);
+        for (size_t k = 0; k < np; k++, raxIterNext(&pi)) {
+            streamNACK *nack = pi.val;
             streamID id;
-            streamDecodeID(pe->key, &id);
+            streamDecodeID(pi.key, &id);
             addReplyArrayLen(c, 4);
             addReplyStreamID(c, &id);
             addReplyBulkCBuffer(c, nack->consumer->name,
@@ -2588,25 +2653,27 @@ static void xinfoStreamFull(client *c, stream *s, long long count) {
             addReplyLongLong(c, (long long)nack->delivery_count);
         }
         addReplyBulkCString(c, "consumers");
-        addReplyArrayLen(c, (long)omapSize(cg->consumers));
-        for (size_t k = 0; k < omapSize(cg->consumers); k++) {
-            streamConsumer *sc = omapAt(cg->consumers, k)->val;
+        addReplyArrayLen(c, (long)raxSize(cg->consumers));
+        raxIterRetarget(&ci, cg->consumers);
+        for (int cok = raxIterFirst(&ci); cok; cok = raxIterNext(&ci)) {
+            streamConsumer *sc = ci.val;
             addReplyMapLen(c, 4);
             addReplyBulkCString(c, "name");
             addReplyBulkCBuffer(c, sc->name, sdsLen(sc->name));
             addReplyBulkCString(c, "seen-time");
             addReplyLongLong(c, sc->seen_time);
             addReplyBulkCString(c, "pel-count");
-            addReplyLongLong(c, (long long)omapSize(sc->pel));
+            addReplyLongLong(c, (long long)raxSize(sc->pel));
             addReplyBulkCString(c, "pending");
-            size_t cp = omapSize(sc->pel);
+            size_t cp = raxSize(sc->pel);
             if (count && (size_t)count < cp) cp = (size_t)count;
             addReplyArrayLen(c, (long)cp);
-            for (size_t m = 0; m < cp; m++) {
-                omapEntry *pe = omapAt(sc->pel, m);
-                streamNACK *nack = pe->val;
+            raxIterRetarget(&pi, sc->pel);
+            raxIterFirst(&pi);
+            for (size_t m = 0; m < cp; m++, raxIterNext(&pi)) {
+                streamNACK *nack = pi.val;
                 streamID id;
-                streamDecodeID(pe->key, &id);
+                streamDecodeID(pi.key, &id);
                 addReplyArrayLen(c, 3);
                 addReplyStreamID(c, &id);
                 addReplyLongLong(c, nack->delivery_time);
@@ -2614,6 +2681,9 @@ static void xinfoStreamFull(client *c, stream *s, long long count) {
             }
         }
     }
+    raxIterRelease(&gi);
+    raxIterRelease(&pi);
+    raxIterRelease(&ci);
     UNUSED(now);
 }
 
@@ -2648,7 +2718,7 @@ void xinfoStreamCommand(client *c) {
     addReplyBulkCString(c, "length");
     addReplyLongLong(c, (long long)s->length);
     addReplyBulkCString(c, "radix-tree-keys");
-    addReplyLongLong(c, (long long)omapSize(s->nodes));
+    addReplyLongLong(c, (long long)raxSize(s->nodes));
     addReplyBulkCString(c, "radix-tree-nodes");
     addReplyLongLong(c, streamRadixNodesEstimate(s));
     addReplyBulkCString(c, "last-generated-id");
@@ -2660,7 +2730,7 @@ void xinfoStreamCommand(client *c) {
     addReplyBulkCString(c, "recorded-first-entry-id");
     addReplyStreamID(c, &s->first_id);
     addReplyBulkCString(c, "groups");
-    addReplyLongLong(c, s->cgroups ? (long long)omapSize(s->cgroups) : 0);
+    addReplyLongLong(c, s->cgroups ? (long long)raxSize(s->cgroups) : 0);
     addReplyBulkCString(c, "first-entry");
     addReplyStreamEntryOrNull(c, s, 0);
     addReplyBulkCString(c, "last-entry");
@@ -2672,18 +2742,19 @@ void xinfoGroupsCommand(client *c) {
     robj *o = lookupKeyReadOrReply(c, c->argv[2], shared.nokeyerr);
     if (!o || checkType(c, o, OBJ_STREAM)) return;
     stream *s = o->ptr;
-    size_t ng = s->cgroups ? omapSize(s->cgroups) : 0;
+    size_t ng = s->cgroups ? raxSize(s->cgroups) : 0;
     addReplyArrayLen(c, (long)ng);
-    for (size_t g = 0; g < ng; g++) {
-        omapEntry *ge = omapAt(s->cgroups, g);
-        streamCG *cg = ge->val;
+    raxIter gi;
+    raxIterInit(&gi, s->cgroups);
+    for (int ok = ng ? raxIterFirst(&gi) : 0; ok; ok = raxIterNext(&gi)) {
+        streamCG *cg = gi.val;
         addReplyMapLen(c, 6);
         addReplyBulkCString(c, "name");
-        addReplyBulkCBuffer(c, ge->key, ge->len);
+        addReplyBulkCBuffer(c, gi.key, gi.key_len);
         addReplyBulkCString(c, "consumers");
-        addReplyLongLong(c, (long long)omapSize(cg->consumers));
+        addReplyLongLong(c, (long long)raxSize(cg->consumers));
         addReplyBulkCString(c, "pending");
-        addReplyLongLong(c, (long long)omapSize(cg->pel));
+        addReplyLongLong(c, (long long)raxSize(cg->pel));
         addReplyBulkCString(c, "last-delivered-id");
         addReplyStreamID(c, &cg->last_id);
         addReplyBulkCString(c, "entries-read");
@@ -2694,6 +2765,7 @@ void xinfoGroupsCommand(client *c) {
         addReplyBulkCString(c, "lag");
         addReplyGroupLag(c, s, cg);
     }
+    raxIterRelease(&gi);
 }
 
 /* XINFO CONSUMERS key group */
@@ -2708,18 +2780,21 @@ void xinfoConsumersCommand(client *c) {
         return;
     }
     long long now = commandTimeSnapshot();
-    addReplyArrayLen(c, (long)omapSize(cg->consumers));
-    for (size_t k = 0; k < omapSize(cg->consumers); k++) {
-        streamConsumer *sc = omapAt(cg->consumers, k)->val;
+    addReplyArrayLen(c, (long)raxSize(cg->consumers));
+    raxIter ci;
+    raxIterInit(&ci, cg->consumers);
+    for (int ok = raxIterFirst(&ci); ok; ok = raxIterNext(&ci)) {
+        streamConsumer *sc = ci.val;
         addReplyMapLen(c, 3);
         addReplyBulkCString(c, "name");
         addReplyBulkCBuffer(c, sc->name, sdsLen(sc->name));
         addReplyBulkCString(c, "pending");
-        addReplyLongLong(c, (long long)omapSize(sc->pel));
+        addReplyLongLong(c, (long long)raxSize(sc->pel));
         addReplyBulkCString(c, "idle");
         long long idle = now - sc->seen_time;
         addReplyLongLong(c, idle < 0 ? 0 : idle);
     }
+    raxIterRelease(&ci);
 }
 
 /* XINFO HELP */
@@ -2813,27 +2888,31 @@ sds streamCatRewriteCommands(sds s, const char *key, size_t klen, robj *o) {
     rc.s = catBulkLL(rc.s, (long long)st->entries_added);
     rc.s = catBulk(rc.s, "MAXDELETEDID", 12);
     rc.s = catBulkID(rc.s, &st->max_deleted_entry_id);
-    size_t ng = st->cgroups ? omapSize(st->cgroups) : 0;
-    for (size_t g = 0; g < ng; g++) {
-        omapEntry *ge = omapAt(st->cgroups, g);
-        streamCG *cg = ge->val;
+    size_t ng = st->cgroups ? raxSize(st->cgroups) : 0;
+    raxIter gi, ei;
+    raxIterInit(&gi, st->cgroups);
+    raxIterInit(&ei, NULL);
+    for (int gok = ng ? raxIterFirst(&gi) : 0; gok; gok = raxIterNext(&gi)) {
+        streamCG *cg = gi.val;
+        const unsigned char *gname = gi.key;
+        size_t glen = gi.key_len;
         rc.s = sdsCat(rc.s, "*7\r\n");
         rc.s = catBulk(rc.s, "XGROUP", 6);
         rc.s = catBulk(rc.s, "CREATE", 6);
         rc.s = catBulk(rc.s, key, klen);
-        rc.s = catBulk(rc.s, ge->key, ge->len);
+        rc.s = catBulk(rc.s, gname, glen);
         rc.s = catBulkID(rc.s, &cg->last_id);
         rc.s = catBulk(rc.s, "ENTRIESREAD", 11);
         rc.s = catBulkLL(rc.s, cg->entries_read);
-        for (size_t k = 0; k < omapSize(cg->pel); k++) {
-            omapEntry *pe = omapAt(cg->pel, k);
-            streamNACK *nack = pe->val;
+        raxIterRetarget(&ei, cg->pel);
+        for (int ok = raxIterFirst(&ei); ok; ok = raxIterNext(&ei)) {
+            streamNACK *nack = ei.val;
             streamID id;
-            streamDecodeID(pe->key, &id);
+            streamDecodeID(ei.key, &id);
             rc.s = sdsCat(rc.s, "*12\r\n");
             rc.s = catBulk(rc.s, "XCLAIM", 6);
             rc.s = catBulk(rc.s, key, klen);
-            rc.s = catBulk(rc.s, ge->key, ge->len);
+            rc.s = catBulk(rc.s, gname, glen);
             rc.s = catBulk(rc.s, nack->consumer->name,
                            sdsLen(nack->consumer->name));
             rc.s = catBulk(rc.s, "0", 1);
@@ -2845,17 +2924,20 @@ sds streamCatRewriteCommands(sds s, const char *key, size_t klen, robj *o) {
             rc.s = catBulk(rc.s, "JUSTID", 6);
             rc.s = catBulk(rc.s, "FORCE", 5);
         }
-        for (size_t k = 0; k < omapSize(cg->consumers); k++) {
-            streamConsumer *sc = omapAt(cg->consumers, k)->val;
-            if (omapSize(sc->pel)) continue;
+        raxIterRetarget(&ei, cg->consumers);
+        for (int ok = raxIterFirst(&ei); ok; ok = raxIterNext(&ei)) {
+            streamConsumer *sc = ei.val;
+            if (raxSize(sc->pel)) continue;
             rc.s = sdsCat(rc.s, "*5\r\n");
             rc.s = catBulk(rc.s, "XGROUP", 6);
             rc.s = catBulk(rc.s, "CREATECONSUMER", 14);
             rc.s = catBulk(rc.s, key, klen);
-            rc.s = catBulk(rc.s, ge->key, ge->len);
+            rc.s = catBulk(rc.s, gname, glen);
             rc.s = catBulk(rc.s, sc->name, sdsLen(sc->name));
         }
     }
+    raxIterRelease(&gi);
+    raxIterRelease(&ei);
     return rc.s;
 }
 

@@ -104,6 +104,31 @@ start_server {tags {hll}} {
         assert_equal PONG [r ping]
     }
 
+    test "Any sparse opcode past the last register is corrupt, even after exactly 16384 (Redis 7.0.15)" {
+        set hdr "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80"
+        # XZERO of 16384, then a ZERO, a VAL, an XZERO; then a VAL and a
+        # ZERO overflowing a run that stops short of 16384.
+        foreach tail {"\x7f\xff\x00" "\x7f\xff\x80" "\x7f\xff\x40\x00"
+                      "\x7f\xfe\x83" "\x7f\xfe\x01"} {
+            r del good m
+            r pfadd good x
+            r set bad "$hdr$tail"
+            assert_error "INVALIDOBJ*" {r pfcount bad}
+            assert_error "INVALIDOBJ*" {r pfcount bad good}
+            assert_error "INVALIDOBJ*" {r pfmerge m bad}
+            assert_error "INVALIDOBJ*" {r pfdebug getreg bad}
+            # PFADD only walks to the register it changes, as Redis does.
+            r set bad "$hdr$tail"
+            assert_equal 1 [r pfadd bad zz]
+        }
+        # An XZERO cut after its first byte reads the terminator as its
+        # second byte: PFADD splits it and drops the last opcode byte.
+        r set cut "$hdr\x7f"
+        assert_equal 1 [r pfadd cut a]
+        assert_error "INVALIDOBJ*" {r pfcount cut}
+        assert_equal PONG [r ping]
+    }
+
     test "Random corruption of HLL values never crashes the server" {
         r del src
         r pfadd src a b c d e f g h

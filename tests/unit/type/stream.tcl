@@ -400,6 +400,40 @@ start_server {tags {stream}} {
         assert_equal 29 [r xlen s]
     }
 
+    test "XSETID below a tombstone, then XADD: ranges, DUMP / RESTORE and reload (Redis 7.0 allows it)" {
+        # The new entry lands after the deleted 2-1 in the same node, so
+        # the node's IDs are no longer increasing; this crashed before.
+        r del s s2
+        r xadd s 1-1 a 1
+        r xadd s 2-1 a 2
+        r xdel s 2-1
+        r xsetid s 1-5
+        r xadd s 1-6 a 3
+        assert_equal {{1-1 {a 1}} {1-6 {a 3}}} [r xrange s - +]
+        assert_equal {{1-6 {a 3}} {1-1 {a 1}}} [r xrevrange s + -]
+        assert_equal {{1-6 {a 3}}} [r xrange s 1-2 +]
+        r restore s2 0 [r dump s]
+        assert_equal [r xrange s - +] [r xrange s2 - +]
+        # A node holding only tombstones (an exact MINID trim below a
+        # tombstone keeps it) also round-trips.
+        r del t
+        r config set stream-node-max-entries 3
+        r xadd t 1-0 a 1
+        r xadd t 2-0 a 2
+        r xadd t 3-0 a 3
+        r xadd t 4-0 a 4
+        r xdel t 3-0
+        r xtrim t minid = 2-5
+        assert_equal {{4-0 {a 4}}} [r xrange t - +]
+        r restore t2 0 [r dump t]
+        assert_equal [r xinfo stream t full] [r xinfo stream t2 full]
+        r debug reload
+        assert_equal {{1-1 {a 1}} {1-6 {a 3}}} [r xrange s - +]
+        assert_equal {{4-0 {a 4}}} [r xrange t2 - +]
+        r config set stream-node-max-entries 100
+        r del t t2 s2
+    }
+
     test "DUMP / RESTORE of a stream, and corrupt payloads are refused" {
         r del s s2
         for {set i 1} {$i <= 20} {incr i} {r xadd s $i-0 f $i}

@@ -1,0 +1,573 @@
+/* rax: the compressed prefix tree of rax.h.
+ *
+ * A node is one allocation: a small header, then its edge label, then the
+ * first byte of each child's label (sorted, so a child is found by a
+ * search of that short array without touching the children), padding to
+ * pointer alignment, then the child pointers in the same order. Adding or
+ * removing a child, or changing a label, builds the node anew and the
+ * caller stores it in the parent's slot; no node points to its parent.
+ *
+ * Invariants (checked by the unit test through the public API):
+ *   - the root has an empty label; every other node a non-empty one;
+ *   - the first bytes of a node's children are distinct and increasing;
+ *   - every node but the root holds a key or has at least two children;
+ *   - numele, numnodes and bytes count keys, nodes and node allocations.
+ * It never looks at values; it does not depend on anything but zmalloc. */
+#include "rax.h"
+
+#include <string.h>
+
+#include "zmalloc.h"
+
+struct raxNode {
+    void *val;        /* meaningful when haskey */
+    uint32_t plen;    /* label bytes */
+    uint16_t nchild;  /* 0 .. 256 */
+    uint8_t haskey;
+    uint8_t unused;
+    unsigned char data[]; /* label, first bytes, pad, child pointers */
+};
+
+#define RAX_ALIGN(n) (((n) + sizeof(void *) - 1) & ~(sizeof(void *) - 1))
+
+static size_t nodeAllocSize(size_t plen, size_t nchild) {
+    return sizeof(raxNode) + RAX_ALIGN(plen + nchild) + nchild * sizeof(raxNode *);
+}
+
+static unsigned char *nodeFirst(raxNode *n) { return n->data + n->plen; }
+
+static raxNode **nodeKids(raxNode *n) {
+    return (raxNode **)(void *)(n->data + RAX_ALIGN((size_t)n->plen + n->nchild));
+}
+
+/* A node with <label>/<plen>, no key, room for <nchild> children whose
+ * first bytes and pointers the caller fills. */
+static raxNode *nodeCreate(rax *r, const unsigned char *label, size_t plen,
+                           size_t nchild) {
+    size_t sz = nodeAllocSize(plen, nchild);
+    raxNode *n = zmalloc(sz);
+    n->val = NULL;
+    n->plen = (uint32_t)plen;
+    n->nchild = (uint16_t)nchild;
+    n->haskey = 0;
+    n->unused = 0;
+    if (plen) memcpy(n->data, label, plen);
+    r->bytes += sz;
+    return n;
+}
+
+static void nodeDestroy(rax *r, raxNode *n) {
+    r->bytes -= nodeAllocSize(n->plen, n->nchild);
+    zfree(n);
+}
+
+/* Index of the child whose label starts with <c> (returns 1), or where
+ * such a child would go (returns 0). */
+static int nodeFindChild(raxNode *n, unsigned char c, int *idx) {
+    const unsigned char *f = nodeFirst(n);
+    int lo = 0, hi = n->nchild;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (f[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *idx = lo;
+    return lo < n->nchild && f[lo] == c;
+}
+
+/* A copy of <n> with <label>/<plen> as its label (may point inside <n>'s
+ * own label) and <n>'s key, value and children; <n> is freed. */
+static raxNode *nodeRelabel(rax *r, raxNode *n, const unsigned char *label,
+                            size_t plen) {
+    raxNode *m = nodeCreate(r, label, plen, n->nchild);
+    m->haskey = n->haskey;
+    m->val = n->val;
+    memcpy(nodeFirst(m), nodeFirst(n), n->nchild);
+    memcpy(nodeKids(m), nodeKids(n), n->nchild * sizeof(raxNode *));
+    nodeDestroy(r, n);
+    return m;
+}
+
+/* A copy of <n> with <child> added at position <idx>; <n> is freed. */
+static raxNode *nodeAddChild(rax *r, raxNode *n, int idx, raxNode *child) {
+    raxNode *m = nodeCreate(r, n->data, n->plen, (size_t)n->nchild + 1);
+    m->haskey = n->haskey;
+    m->val = n->val;
+    unsigned char *of = nodeFirst(n), *nf = nodeFirst(m);
+    raxNode **ok = nodeKids(n), **nk = nodeKids(m);
+    memcpy(nf, of, (size_t)idx);
+    memcpy(nk, ok, (size_t)idx * sizeof(raxNode *));
+    nf[idx] = child->data[0];
+    nk[idx] = child;
+    memcpy(nf + idx + 1, of + idx, (size_t)(n->nchild - idx));
+    memcpy(nk + idx + 1, ok + idx, (size_t)(n->nchild - idx) * sizeof(raxNode *));
+    nodeDestroy(r, n);
+    return m;
+}
+
+/* A copy of <n> without its child at <idx>; <n> is freed (the child is
+ * not). */
+static raxNode *nodeDropChild(rax *r, raxNode *n, int idx) {
+    raxNode *m = nodeCreate(r, n->data, n->plen, (size_t)n->nchild - 1);
+    m->haskey = n->haskey;
+    m->val = n->val;
+    unsigned char *of = nodeFirst(n), *nf = nodeFirst(m);
+    raxNode **ok = nodeKids(n), **nk = nodeKids(m);
+    memcpy(nf, of, (size_t)idx);
+    memcpy(nk, ok, (size_t)idx * sizeof(raxNode *));
+    memcpy(nf + idx, of + idx + 1, (size_t)(n->nchild - idx - 1));
+    memcpy(nk + idx, ok + idx + 1,
+           (size_t)(n->nchild - idx - 1) * sizeof(raxNode *));
+    nodeDestroy(r, n);
+    return m;
+}
+
+/* Replaces the keyless single-child node in *<slot> by one node with the
+ * two labels joined. */
+static void nodeMergeWithChild(rax *r, raxNode **slot) {
+    raxNode *n = *slot, *c = nodeKids(n)[0];
+    size_t plen = (size_t)n->plen + c->plen;
+    raxNode *m = nodeCreate(r, n->data, plen, c->nchild);
+    memcpy(m->data + n->plen, c->data, c->plen);
+    m->haskey = c->haskey;
+    m->val = c->val;
+    memcpy(nodeFirst(m), nodeFirst(c), c->nchild);
+    memcpy(nodeKids(m), nodeKids(c), c->nchild * sizeof(raxNode *));
+    nodeDestroy(r, n);
+    nodeDestroy(r, c);
+    r->numnodes--;
+    *slot = m;
+}
+
+static size_t commonPrefix(const unsigned char *a, size_t alen,
+                           const unsigned char *b, size_t blen) {
+    size_t n = alen < blen ? alen : blen, i = 0;
+    while (i < n && a[i] == b[i]) i++;
+    return i;
+}
+
+/* See rax.h. */
+rax *raxNew(void) {
+    rax *r = zmalloc(sizeof(*r));
+    r->numele = 0;
+    r->numnodes = 1;
+    r->bytes = 0;
+    r->head = nodeCreate(r, NULL, 0, 0);
+    return r;
+}
+
+/* See rax.h: walks the tree with an explicit stack, since a path can be
+ * as deep as the longest key is long. */
+void raxFree(rax *r, void (*freeval)(void *)) {
+    if (!r) return;
+    size_t cap = 64, top = 0;
+    raxNode **st = zmalloc(cap * sizeof(*st));
+    st[top++] = r->head;
+    while (top) {
+        raxNode *n = st[--top];
+        if (top + n->nchild > cap) {
+            while (top + n->nchild > cap) cap *= 2;
+            st = zrealloc(st, cap * sizeof(*st));
+        }
+        memcpy(st + top, nodeKids(n), n->nchild * sizeof(raxNode *));
+        top += n->nchild;
+        if (n->haskey && freeval) freeval(n->val);
+        zfree(n);
+    }
+    zfree(st);
+    zfree(r);
+}
+
+uint64_t raxSize(const rax *r) { return r->numele; }
+uint64_t raxNodeCount(const rax *r) { return r->numnodes; }
+size_t raxAllocSize(const rax *r) { return r->bytes + sizeof(*r); }
+
+/* See rax.h. */
+int raxInsert(rax *r, const void *keyp, size_t len, void *val) {
+    const unsigned char *key = keyp;
+    raxNode **slot = &r->head;
+    size_t pos = 0;
+    for (;;) {
+        raxNode *n = *slot;
+        if (pos == len) {
+            if (n->haskey) return 0;
+            n->haskey = 1;
+            n->val = val;
+            r->numele++;
+            return 1;
+        }
+        int idx;
+        if (!nodeFindChild(n, key[pos], &idx)) {
+            raxNode *leaf = nodeCreate(r, key + pos, len - pos, 0);
+            leaf->haskey = 1;
+            leaf->val = val;
+            *slot = nodeAddChild(r, n, idx, leaf);
+            r->numnodes++;
+            r->numele++;
+            return 1;
+        }
+        raxNode **cslot = &nodeKids(n)[idx];
+        raxNode *c = *cslot;
+        size_t m = commonPrefix(c->data, c->plen, key + pos, len - pos);
+        if (m == c->plen) {
+            slot = cslot;
+            pos += m;
+            continue;
+        }
+        /* The key leaves (or ends inside) the child's label after <m>
+         * bytes (m >= 1: the first byte matched): split the label. */
+        raxNode *mid = nodeCreate(r, c->data, m, 0);
+        raxNode *rest = nodeRelabel(r, c, c->data + m, c->plen - m);
+        r->numnodes++;
+        if (pos + m == len) {
+            mid = nodeAddChild(r, mid, 0, rest);
+            mid->haskey = 1;
+            mid->val = val;
+        } else {
+            raxNode *leaf = nodeCreate(r, key + pos + m, len - pos - m, 0);
+            leaf->haskey = 1;
+            leaf->val = val;
+            r->numnodes++;
+            mid = nodeAddChild(r, mid, 0, rest);
+            mid = nodeAddChild(r, mid, leaf->data[0] < rest->data[0] ? 0 : 1,
+                               leaf);
+        }
+        *cslot = mid;
+        r->numele++;
+        return 1;
+    }
+}
+
+/* The node that holds <key> exactly (key or not), or NULL. When <path>
+ * is not NULL it receives the slots from the root's down to the node's
+ * (*<depth> of them). */
+static raxNode *raxWalk(const rax *r, const unsigned char *key, size_t len,
+                        raxNode ***path, size_t *depth) {
+    raxNode **slot = (raxNode **)&r->head;
+    size_t pos = 0, d = 0;
+    for (;;) {
+        if (path) path[d++] = slot;
+        raxNode *n = *slot;
+        if (pos == len) {
+            if (depth) *depth = d;
+            return n;
+        }
+        int idx;
+        if (!nodeFindChild(n, key[pos], &idx)) return NULL;
+        raxNode *c = nodeKids(n)[idx];
+        if (len - pos < c->plen || memcmp(c->data, key + pos, c->plen) != 0)
+            return NULL;
+        slot = &nodeKids(n)[idx];
+        pos += c->plen;
+    }
+}
+
+/* See rax.h. */
+int raxFind(const rax *r, const void *key, size_t len, void **val) {
+    raxNode *n = raxWalk(r, key, len, NULL, NULL);
+    if (!n || !n->haskey) return 0;
+    if (val) *val = n->val;
+    return 1;
+}
+
+/* See rax.h. */
+int raxReplace(rax *r, const void *key, size_t len, void *val) {
+    raxNode *n = raxWalk(r, key, len, NULL, NULL);
+    if (!n || !n->haskey) return 0;
+    n->val = val;
+    return 1;
+}
+
+/* See rax.h. A path is at most one node per key byte plus the root. */
+int raxRemove(rax *r, const void *key, size_t len, void **old) {
+    raxNode **local[66];
+    raxNode ***path = len + 2 <= 66 ? local : zmalloc((len + 2) * sizeof(*path));
+    size_t d = 0;
+    raxNode *n = raxWalk(r, key, len, path, &d);
+    int found = n && n->haskey;
+    if (found) {
+        if (old) *old = n->val;
+        n->haskey = 0;
+        n->val = NULL;
+        r->numele--;
+        if (d > 1) {
+            if (n->nchild == 0) {
+                /* Drop the leaf; its parent may be left keyless with a
+                 * single child, and then absorbs it. */
+                raxNode **pslot = path[d - 2];
+                raxNode *p = *pslot;
+                int idx;
+                nodeFindChild(p, n->data[0], &idx);
+                nodeDestroy(r, n);
+                r->numnodes--;
+                p = nodeDropChild(r, p, idx);
+                *pslot = p;
+                if (d - 1 > 1 && !p->haskey && p->nchild == 1)
+                    nodeMergeWithChild(r, pslot);
+            } else if (n->nchild == 1) {
+                nodeMergeWithChild(r, path[d - 1]);
+            }
+        }
+    }
+    if (path != local) zfree(path);
+    return found;
+}
+
+/* ------------------------------------------------------------------------
+ * Iterators
+ * --------------------------------------------------------------------- */
+
+/* See rax.h. */
+void raxIterInit(raxIter *it, rax *r) {
+    it->tree = r;
+    it->key = it->inline_key;
+    it->key_len = 0;
+    it->key_cap = RAX_ITER_INLINE_KEY;
+    it->val = NULL;
+    it->valid = 0;
+    it->stack = it->inline_stack;
+    it->depth = 0;
+    it->stack_cap = RAX_ITER_INLINE_DEPTH;
+}
+
+static int iterEnd(raxIter *it) {
+    it->valid = 0;
+    it->key_len = 0;
+    it->val = NULL;
+    return 0;
+}
+
+/* See rax.h. */
+raxIter *raxIterRetarget(raxIter *it, rax *r) {
+    it->tree = r;
+    it->depth = 0;
+    iterEnd(it);
+    return it;
+}
+
+/* See rax.h. */
+void raxIterRelease(raxIter *it) {
+    if (it->key != it->inline_key) zfree(it->key);
+    if (it->stack != it->inline_stack) zfree(it->stack);
+    it->key = it->inline_key;
+    it->stack = it->inline_stack;
+    it->valid = 0;
+}
+
+static raxFrame *iterTop(raxIter *it) { return &it->stack[it->depth - 1]; }
+
+/* Goes down into <n>: appends its label to the key and stacks it. */
+static void iterPush(raxIter *it, raxNode *n) {
+    size_t base = it->depth ? iterTop(it)->keylen : 0;
+    size_t need = base + n->plen;
+    if (need > it->key_cap) {
+        size_t cap = it->key_cap * 2;
+        if (cap < need) cap = need;
+        if (it->key == it->inline_key) {
+            unsigned char *k = zmalloc(cap);
+            memcpy(k, it->key, base);
+            it->key = k;
+        } else {
+            it->key = zrealloc(it->key, cap);
+        }
+        it->key_cap = cap;
+    }
+    memcpy(it->key + base, n->data, n->plen);
+    if (it->depth == it->stack_cap) {
+        size_t cap = it->stack_cap * 2;
+        if (it->stack == it->inline_stack) {
+            raxFrame *s = zmalloc(cap * sizeof(*s));
+            memcpy(s, it->stack, it->depth * sizeof(*s));
+            it->stack = s;
+        } else {
+            it->stack = zrealloc(it->stack, cap * sizeof(*it->stack));
+        }
+        it->stack_cap = cap;
+    }
+    raxFrame *f = &it->stack[it->depth++];
+    f->node = n;
+    f->keylen = need;
+    f->child = -1;
+}
+
+/* Makes the node on top of the stack (which holds a key) current. */
+static int iterLand(raxIter *it) {
+    raxFrame *f = iterTop(it);
+    f->child = -1;
+    it->key_len = f->keylen;
+    it->val = f->node->val;
+    it->valid = 1;
+    return 1;
+}
+
+static void iterReset(raxIter *it) {
+    it->depth = 0;
+    iterPush(it, it->tree->head);
+}
+
+/* The smallest key of the subtree on top of the stack. */
+static int iterDescendFirst(raxIter *it) {
+    for (;;) {
+        raxFrame *f = iterTop(it);
+        raxNode *n = f->node;
+        if (n->haskey) return iterLand(it);
+        if (n->nchild == 0) return iterEnd(it); /* the empty root */
+        f->child = 0;
+        iterPush(it, nodeKids(n)[0]);
+    }
+}
+
+/* The largest key of the subtree on top of the stack. */
+static int iterDescendLast(raxIter *it) {
+    for (;;) {
+        raxFrame *f = iterTop(it);
+        raxNode *n = f->node;
+        if (n->nchild == 0) return n->haskey ? iterLand(it) : iterEnd(it);
+        f->child = n->nchild - 1;
+        iterPush(it, nodeKids(n)[n->nchild - 1]);
+    }
+}
+
+/* The smallest key after the whole subtree on top of the stack. */
+static int iterClimbNext(raxIter *it) {
+    while (it->depth > 1) {
+        it->depth--;
+        raxFrame *f = iterTop(it);
+        if (f->child + 1 < f->node->nchild) {
+            f->child++;
+            iterPush(it, nodeKids(f->node)[f->child]);
+            return iterDescendFirst(it);
+        }
+    }
+    return iterEnd(it);
+}
+
+/* The largest key before the node on top of the stack (whose own key,
+ * if any, is the smallest of its subtree). */
+static int iterClimbPrev(raxIter *it) {
+    while (it->depth > 1) {
+        it->depth--;
+        raxFrame *f = iterTop(it);
+        if (f->child > 0) {
+            f->child--;
+            iterPush(it, nodeKids(f->node)[f->child]);
+            return iterDescendLast(it);
+        }
+        if (f->node->haskey) return iterLand(it);
+    }
+    return iterEnd(it);
+}
+
+/* See rax.h. */
+int raxIterFirst(raxIter *it) {
+    iterReset(it);
+    return iterDescendFirst(it);
+}
+
+/* See rax.h. */
+int raxIterLast(raxIter *it) {
+    iterReset(it);
+    return iterDescendLast(it);
+}
+
+/* See rax.h. */
+int raxIterNext(raxIter *it) {
+    if (!it->valid) return 0;
+    raxFrame *f = iterTop(it);
+    if (f->node->nchild) {
+        f->child = 0;
+        iterPush(it, nodeKids(f->node)[0]);
+        return iterDescendFirst(it);
+    }
+    return iterClimbNext(it);
+}
+
+/* See rax.h. */
+int raxIterPrev(raxIter *it) {
+    if (!it->valid) return 0;
+    return iterClimbPrev(it);
+}
+
+/* See rax.h. */
+void raxIterSetValue(raxIter *it, void *val) {
+    raxNode *n = iterTop(it)->node;
+    n->val = val;
+    it->val = val;
+}
+
+/* See rax.h: descends while the key matches whole labels; where it
+ * leaves the tree, the answer is the first key of the subtree entered
+ * (all greater) or the first one after it (all smaller). */
+int raxIterSeekGE(raxIter *it, const void *keyp, size_t len, int strict) {
+    const unsigned char *key = keyp;
+    size_t pos = 0;
+    iterReset(it);
+    for (;;) {
+        raxFrame *f = iterTop(it);
+        raxNode *n = f->node;
+        if (pos == len) {
+            if (n->haskey && !strict) return iterLand(it);
+            if (n->nchild) {
+                f->child = 0;
+                iterPush(it, nodeKids(n)[0]);
+                return iterDescendFirst(it);
+            }
+            return iterClimbNext(it);
+        }
+        int idx;
+        int exact = nodeFindChild(n, key[pos], &idx);
+        if (idx == n->nchild) return iterClimbNext(it);
+        raxNode *c = nodeKids(n)[idx];
+        f->child = idx;
+        iterPush(it, c);
+        if (!exact) return iterDescendFirst(it);
+        size_t m = commonPrefix(c->data, c->plen, key + pos, len - pos);
+        if (m == c->plen) {
+            pos += m;
+            continue;
+        }
+        if (pos + m == len || c->data[m] > key[pos + m])
+            return iterDescendFirst(it);
+        return iterClimbNext(it);
+    }
+}
+
+/* See rax.h: the mirror image of raxIterSeekGE. */
+int raxIterSeekLE(raxIter *it, const void *keyp, size_t len, int strict) {
+    const unsigned char *key = keyp;
+    size_t pos = 0;
+    iterReset(it);
+    for (;;) {
+        raxFrame *f = iterTop(it);
+        raxNode *n = f->node;
+        if (pos == len) {
+            if (n->haskey && !strict) return iterLand(it);
+            return iterClimbPrev(it);
+        }
+        int idx;
+        int exact = nodeFindChild(n, key[pos], &idx);
+        /* idx: the first child >= key[pos]; the candidate is the last
+         * child <= key[pos]. */
+        if (!exact) idx--;
+        if (idx < 0) {
+            /* Every child is greater; the node's own key is a proper
+             * prefix of <key>, hence smaller. */
+            if (n->haskey) return iterLand(it);
+            return iterClimbPrev(it);
+        }
+        raxNode *c = nodeKids(n)[idx];
+        f->child = idx;
+        iterPush(it, c);
+        if (!exact) return iterDescendLast(it);
+        size_t m = commonPrefix(c->data, c->plen, key + pos, len - pos);
+        if (m == c->plen) {
+            pos += m;
+            continue;
+        }
+        if (pos + m < len && c->data[m] < key[pos + m])
+            return iterDescendLast(it);
+        return iterClimbPrev(it);
+    }
+}
