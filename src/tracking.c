@@ -791,7 +791,7 @@ void clientTrackingCommand(client *c) {
             err = "OPTIN and OPTOUT are not compatible with BCAST";
         } else if ((options & CLIENT_TRACKING_OPTIN) &&
                    (options & CLIENT_TRACKING_OPTOUT)) {
-            err = "You can't use both OPTIN and OPTOUT";
+            err = "You can't specify both OPTIN mode and OPTOUT mode";
         } else if (((options & CLIENT_TRACKING_OPTIN) &&
                     (c->flags & CLIENT_TRACKING_OPTOUT)) ||
                    ((options & CLIENT_TRACKING_OPTOUT) &&
