@@ -464,16 +464,30 @@ static sds trkBuildKeyArray(trkBcastKey *keys, size_t n, uint64_t skip) {
     return proto;
 }
 
-/* Before the event loop sleeps: each prefix sends the keys changed under
- * it since the last turn to its clients. */
+static int trkPrefixEntryCmp(const void *x, const void *y) {
+    sds a = dictGetKey(*(dictEntry *const *)x);
+    sds b = dictGetKey(*(dictEntry *const *)y);
+    return trkSdsOrder(a, sdsLen(a), b, sdsLen(b));
+}
+
+/* Before the event loop sleeps: each prefix, in Redis's (sorted) order,
+ * sends the keys changed under it since the last turn to its clients. */
 static void trkBroadcastInvalidations(void) {
     if (PrefixTable == NULL || dictSize(PrefixTable) == 0) return;
-    dictIterator *di = dictGetSafeIterator(PrefixTable);
+    size_t np = 0, cap = dictSize(PrefixTable);
+    dictEntry **prefixes = zmalloc(sizeof(*prefixes) * cap);
+    dictIterator *di = dictGetIterator(PrefixTable);
     dictEntry *de;
     while ((de = dictNext(di)) != NULL) {
         bcastState *bs = dictGetVal(de);
+        if (dictSize(bs->keys)) prefixes[np++] = de;
+    }
+    dictReleaseIterator(di);
+    if (np > 1) qsort(prefixes, np, sizeof(*prefixes), trkPrefixEntryCmp);
+    /* Sending touches no table, so the entries stay valid. */
+    for (size_t p = 0; p < np; p++) {
+        bcastState *bs = dictGetVal(prefixes[p]);
         size_t n = dictSize(bs->keys);
-        if (n == 0) continue;
         trkBcastKey *keys = zmalloc(sizeof(*keys) * n);
         size_t k = 0;
         dictIterator *ki = dictGetIterator(bs->keys);
@@ -503,7 +517,7 @@ static void trkBroadcastInvalidations(void) {
         zfree(keys);
         dictEmpty(bs->keys, NULL);
     }
-    dictReleaseIterator(di);
+    zfree(prefixes);
 }
 
 /* Registers <c> for the keys starting with <p>/<len>. */

@@ -70,6 +70,21 @@ proc dtrk_exec {side name argv} {
     return $out
 }
 
+# Sends the commands of <cmds> on connection <name> of both sides at once
+# and compares what comes back up to the reply of the last one (for
+# sequences like CLIENT REPLY OFF ... ON, whose middle has no replies).
+proc dtrk_batch {name cmds} {
+    if {$::diff_failed} return
+    incr ::diff_count
+    lappend ::diff_history "$name: $cmds"
+    foreach side {our ref} {
+        set f [dtrk_f $side $name]
+        foreach argv [lrange $cmds 0 end-1] {::redis::send_command $f $argv}
+        set out($side) "$name> [dtrk_mask $side [dtrk_exec $side $name [lindex $cmds end]]]"
+    }
+    dtrk_compare "$name: $cmds" $out(our) $out(ref)
+}
+
 # PINGs connection <name> of <side> and returns what came before the PONG.
 proc dtrk_drain {side name} {
     set f [dtrk_f $side $name]
@@ -447,6 +462,11 @@ start_server {tags {interop differential tracking external:skip}} {
         dtrk_step A {set k:3 x}
         dtrk_step A {client trackinginfo}
         dtrk_info
+        dtrk_step A {client tracking off}
+        # Under CLIENT REPLY OFF the client's own invalidation still comes.
+        dtrk_step_ids A {client tracking on}
+        dtrk_step A {get k:0}
+        dtrk_batch A {{client reply off} {set k:0 off} {client reply on}}
         dtrk_step A {client tracking off}
         dtrk_new_e
 
