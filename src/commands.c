@@ -254,6 +254,20 @@ static struct redisCommand clientSubcommands[] = {
         "connection"),
     CMD("help", clientHelpCommand, 2, L | S, SL | CN, 0, 0, 0, "connection",
         "5.0.0", "Show helpful text about the different subcommands"),
+    /* Client-side caching (tracking.c). */
+    CMD("tracking", clientTrackingCommand, -3, NS | L | S, SL | CN, 0, 0, 0,
+        "connection", "6.0.0",
+        "Enable or disable server assisted client side caching support"),
+    CMD("caching", clientCachingCommand, 3, NS | L | S, SL | CN, 0, 0, 0,
+        "connection", "6.0.0",
+        "Instruct the server about tracking or not keys in the next request"),
+    CMD("getredir", clientGetredirCommand, 2, NS | L | S, SL | CN, 0, 0, 0,
+        "connection", "6.0.0",
+        "Get tracking notifications redirection client ID if any"),
+    CMD("trackinginfo", clientTrackingInfoCommand, 2, NS | L | S, SL | CN, 0,
+        0, 0, "connection", "6.2.0",
+        "Return information about server assisted client side caching for "
+        "the current connection"),
     END};
 
 static struct redisCommand objectSubcommands[] = {

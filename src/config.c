@@ -1421,7 +1421,6 @@ static const struct {
                                     "issue 12"},
     {"replica-ignore-disk-write-errors", "comes with issue 12"},
     {"socket-mark-id", "SO_MARK is not set on sockets by this server"},
-    {"tracking-table-max-keys", "client-side caching comes with issue 12"},
     {"latency-tracking", "latency tracking comes with issue 12"},
     {"latency-tracking-info-percentiles", "latency tracking comes with "
                                           "issue 12"},

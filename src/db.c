@@ -15,6 +15,7 @@
  * internals of non-string types. */
 #include "server.h"
 #include "rdb.h"
+#include "tracking.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -402,19 +403,20 @@ robj *dbRandomKey(redisDb *db) {
 }
 
 /* Hook called on every change of <key> in <db> by client <c> (NULL for the
- * server itself): invalidates WATCHes of the key. */
+ * server itself): invalidates WATCHes of the key and the copies that
+ * tracking clients cache. */
 void signalModifiedKey(client *c, redisDb *db, robj *key) {
-    UNUSED(c);
     touchWatchedKey(db, key);
+    trackingInvalidateKey(c, key, 1);
 }
 
 /* Hook called before database <dbid> (-1: all) is flushed: invalidates
- * WATCHes of keys that exist there. */
+ * WATCHes of keys that exist there, and every tracking client's cache. */
 void signalFlushedDb(int dbid, int async) {
-    UNUSED(async);
     int start = dbid == -1 ? 0 : dbid;
     int end = dbid == -1 ? server.dbnum - 1 : dbid;
     for (int j = start; j <= end; j++) touchAllWatchedKeysInDb(&server.db[j], NULL);
+    trackingInvalidateKeysOnFlush(async);
 }
 
 /* ------------------------------ key extraction --------------------------- */

@@ -9,6 +9,7 @@
 
 #include "server.h"
 #include "tls.h"
+#include "tracking.h"
 
 #define MAX_INFO_SECTIONS 24
 
@@ -110,7 +111,7 @@ static sds genServerSection(sds info) {
 
 static sds genClientsSection(sds info) {
     size_t maxin = 0, maxout = 0;
-    unsigned long tracking = 0;
+    unsigned long tracking = trackingClientCount();
     listIter li;
     listNode *ln;
     listGetIterator(server.clients, &li, AL_START_HEAD);
@@ -207,6 +208,9 @@ static sds genStatsSection(sds info) {
         "total_forks:0\r\n"
         "client_query_buffer_limit_disconnections:%lld\r\n"
         "client_output_buffer_limit_disconnections:%lld\r\n"
+        "tracking_total_keys:%llu\r\n"
+        "tracking_total_items:%llu\r\n"
+        "tracking_total_prefixes:%llu\r\n"
         "total_error_replies:%lld\r\n"
         "unexpected_error_replies:%lld\r\n"
         "total_reads_processed:%lld\r\n"
@@ -222,6 +226,7 @@ static sds genStatsSection(sds info) {
         server.pubsub_patterns ? dictSize(server.pubsub_patterns) : 0UL,
         server.stat_client_qbuf_limit_disconnections,
         server.stat_client_outbuf_limit_disconnections,
+        trackingTotalKeys(), trackingTotalItems(), trackingTotalPrefixes(),
         server.stat_total_error_replies, server.stat_unexpected_error_replies,
         server.stat_total_reads_processed, server.stat_total_writes_processed);
     return info;

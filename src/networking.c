@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 
 #include "server.h"
+#include "tracking.h"
 #include "tls.h"
 
 static void sendReplyToClient(connection *conn);
@@ -195,6 +196,7 @@ void freeClientArgv(client *c) {
 /* Prepares <c> for its next command. */
 void resetClient(client *c) {
     redisCommandProc *prev = c->cmd ? c->cmd->proc : NULL;
+    trackingClientCommandReset(c);
     freeClientArgv(c);
     /* CLIENT REPLY SKIP affects exactly the command after it. */
     if (c->flags & CLIENT_REPLY_SKIP) {
@@ -233,7 +235,10 @@ int clientHasPendingReplies(client *c) {
 /* Decides whether bytes for <c> should be buffered at all, and queues the
  * client for writing. C_ERR means: drop the bytes. */
 static int prepareClientToWrite(client *c) {
-    if (c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) return C_ERR;
+    /* Push messages (tracking invalidations) bypass CLIENT REPLY. */
+    if ((c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) &&
+        !(c->flags & CLIENT_PUSHING))
+        return C_ERR;
     if (c->flags & CLIENT_CLOSE_ASAP) return C_ERR;
     if (c->flags & CLIENT_MASTER && !(c->flags & CLIENT_MASTER_FORCE_REPLY))
         return C_ERR;
@@ -1230,6 +1235,9 @@ static sds catClientFlags(sds s, client *c) {
     if (c->flags & CLIENT_PUBSUB) *p++ = 'P';
     if (c->flags & CLIENT_MULTI) *p++ = 'x';
     if (c->flags & CLIENT_BLOCKED) *p++ = 'b';
+    if (c->flags & CLIENT_TRACKING) *p++ = 't';
+    if (c->flags & CLIENT_TRACKING_BROKEN_REDIR) *p++ = 'R';
+    if (c->flags & CLIENT_TRACKING_BCAST) *p++ = 'B';
     if (c->flags & CLIENT_DIRTY_CAS) *p++ = 'd';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *p++ = 'c';
     if (c->flags & CLIENT_UNBLOCKED) *p++ = 'u';
@@ -1272,7 +1280,7 @@ sds catClientInfoString(sds s, client *c) {
     s = sdsCatPrintf(s, " db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%zu "
                      "qbuf-free=%zu argv-mem=%zu multi-mem=%zu obl=%zu "
                      "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=%s "
-                     "redir=-1 resp=%d tls=%d",
+                     "redir=%lld resp=%d tls=%d",
                      c->db->id,
                      c->pubsub_channels ? (int)dictSize(c->pubsub_channels) : 0,
                      c->pubsub_patterns ? (int)dictSize(c->pubsub_patterns) : 0,
@@ -1282,6 +1290,8 @@ sds catClientInfoString(sds s, client *c) {
                      qbuf_free, c->argv_len_sum, c->mstate.argv_len_sums, obl,
                      oll, obufmem, totmem, events,
                      c->lastcmd ? c->lastcmd->fullname : "NULL", c->user,
+                     (c->flags & CLIENT_TRACKING)
+                         ? (long long)c->client_tracking_redirection : -1LL,
                      c->resp, c->conn ? connIsTLS(c->conn) : 0);
     return s;
 }

@@ -26,6 +26,7 @@
 #include "sentinel.h"
 #include "tls.h"
 #include "proctitle.h"
+#include "tracking.h"
 
 struct redisServer server;
 struct sharedObjectsStruct shared;
@@ -485,6 +486,8 @@ void call(client *c, int flags) {
     struct redisCommand *real_cmd = c->cmd;
     long long dirty = server.dirty;
     client *prev_client = server.executing_client;
+    /* Client-side caching keeps its table under tracking-table-max-keys. */
+    if (!prev_client) trackingLimitUsedSlots();
     server.executing_client = c;
     c->flags &= ~(CLIENT_FORCE_AOF | CLIENT_FORCE_REPL |
                   CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP);
@@ -498,6 +501,7 @@ void call(client *c, int flags) {
     long long start = ustime();
     c->cmd->proc(c);
     long long duration = ustime() - start;
+    trackingCommandDone(c, prev_client);
     dirty = server.dirty - dirty;
     if (dirty < 0) dirty = 0;
 
@@ -527,6 +531,9 @@ void call(client *c, int flags) {
     server.executing_client = prev_client;
     /* Propagate once the outermost command is over (EXEC runs others). */
     if (!server.executing_client && !server.in_exec) propagatePendingCommands();
+    /* Invalidations for this client follow its reply. */
+    if (!server.executing_client && !server.in_exec)
+        trackingHandlePendingInvalidations();
 }
 
 static void rejectCommand(client *c, robj *reply) {
@@ -968,6 +975,7 @@ static void initServer(void) {
     scriptingInit();
     replicationInit();
     migrateInit();
+    trackingInit();
 
     server.listeners[0].ct = connTypeOfSocket();
     server.listeners[1].ct = connTypeOfTls();

@@ -155,6 +155,16 @@ typedef struct redisDb {
 #define CLIENT_REJECT_MAXCLIENTS (1ULL << 34) /* over maxclients when accepted:
                                                * answered and closed once
                                                * its handshake is done */
+/* Client-side caching (tracking.c). */
+#define CLIENT_TRACKING (1ULL << 35)              /* CLIENT TRACKING on */
+#define CLIENT_TRACKING_BROKEN_REDIR (1ULL << 36) /* redirect target gone */
+#define CLIENT_TRACKING_BCAST (1ULL << 37)
+#define CLIENT_TRACKING_OPTIN (1ULL << 38)
+#define CLIENT_TRACKING_OPTOUT (1ULL << 39)
+#define CLIENT_TRACKING_CACHING (1ULL << 40) /* CLIENT CACHING yes/no given */
+#define CLIENT_TRACKING_NOLOOP (1ULL << 41)
+#define CLIENT_PUSHING (1ULL << 42) /* a push message goes out even under
+                                     * CLIENT REPLY OFF/SKIP */
 
 /* Client types for output buffer limits and CLIENT LIST/KILL TYPE. */
 #define CLIENT_TYPE_NORMAL 0
@@ -272,6 +282,9 @@ typedef struct client {
     long long psync_initial_offset;
     char replid[CONFIG_RUN_ID_SIZE + 1];
     void *repl_priv;         /* replication.c's per-client state */
+    /* Client-side caching (tracking.c). */
+    uint64_t client_tracking_redirection; /* client id, 0 for none */
+    dict *client_tracking_prefixes;       /* BCAST prefixes (sds -> NULL) */
 } client;
 
 /* Shared objects created at start-up. */
