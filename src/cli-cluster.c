@@ -826,26 +826,32 @@ static int cmFixOpenSlot(int slot) {
             if (importing[i] == owner) importing[i] = importing[--nimp];
     }
     if (nmig == 1 && nimp == 1 && migrating[0] == owner) {
-        printf(">>> Case 1: Moving slot %d from %s:%d to %s:%d\n", slot,
+        cmInfo(">>> Case 1: Moving slot %d from %s:%d to %s:%d\n", slot,
                owner->ip, owner->port, importing[0]->ip, importing[0]->port);
+        printf("Moving slot %d from %s:%d to %s:%d: ", slot, owner->ip,
+               owner->port, importing[0]->ip, importing[0]->port);
         ok = cmMoveSlot(owner, importing[0], slot, CM_MOVE_DOTS | CM_MOVE_FIX);
         if (ok) printf("\n");
     } else if (nmig == 0 && nimp > 0) {
-        printf(">>> Case 2: Moving all the %d slot keys to its owner %s:%d\n",
+        cmInfo(">>> Case 2: Moving all the %d slot keys to its owner %s:%d\n",
                slot, owner->ip, owner->port);
         for (int i = 0; i < nimp && ok; i++) {
             cmNode *n = importing[i];
             if (n == owner) continue;
-            ok = cmMigrateKeys(n, owner, slot, CM_MOVE_DOTS | CM_MOVE_FIX) &&
-                 cmSetSlot(n, slot, "STABLE", NULL);
-            if (ok) printf("\n");
+            printf("Moving slot %d from %s:%d to %s:%d: ", slot, n->ip, n->port,
+                   owner->ip, owner->port);
+            ok = cmMigrateKeys(n, owner, slot, CM_MOVE_DOTS | CM_MOVE_FIX);
+            if (!ok) break;
+            printf("\n");
+            cmInfo(">>> Setting %d as STABLE in %s:%d\n", slot, n->ip, n->port);
+            ok = cmSetSlot(n, slot, "STABLE", NULL);
         }
         if (ok) ok = cmSetSlot(owner, slot, "STABLE", NULL);
     } else if (nmig == 1 && nimp == 0 && migrating[0] == owner) {
-        printf(">>> Case 3: Closing slot %d on %s:%d\n", slot, owner->ip, owner->port);
+        cmInfo(">>> Case 3: Closing slot %d on %s:%d\n", slot, owner->ip, owner->port);
         ok = cmSetSlot(owner, slot, "STABLE", NULL);
     } else if (nmig == 1 && nimp > 1 && migrating[0] == owner) {
-        printf(">>> Case 4: Moving slot %d to %s:%d, closing it elsewhere\n",
+        cmInfo(">>> Case 4: Moving slot %d to %s:%d, closing it elsewhere\n",
                slot, importing[0]->ip, importing[0]->port);
         for (int i = 1; i < nimp && ok; i++)
             ok = cmMigrateKeys(importing[i], importing[0], slot, CM_MOVE_FIX) &&
@@ -855,7 +861,7 @@ static int cmFixOpenSlot(int slot) {
     } else {
         /* Several migrating nodes, or migrating away from a node that does
          * not own it: close every mark and keep the keys on the owner. */
-        printf(">>> Closing slot %d on every node, keys to %s:%d\n", slot,
+        cmInfo(">>> Closing slot %d on every node, keys to %s:%d\n", slot,
                owner->ip, owner->port);
         for (int i = 0; i < cm.count && ok; i++) {
             cmNode *n = cm.nodes[i];
@@ -989,17 +995,20 @@ static int cmCheckCluster(int quiet, int fix) {
                     open++;
                 }
             }
-            cmWarn("[WARNING] Node %s:%d has slots in %s state %s.\n", n->ip,
+            cmErr("[WARNING] Node %s:%d has slots in %s state %s.\n", n->ip,
                    n->port, pass ? "importing" : "migrating", list);
             sdsFree(list);
         }
     }
     if (open) {
-        ok = 0;
-        cmWarn("[WARNING] The following slots are open: %s.\n", open_list);
-        if (fix) {
-            for (int s = 0; s < CM_SLOTS; s++)
-                if (listed[s] && !cmFixOpenSlot(s)) break;
+        cmErr("[WARNING] The following slots are open: %s.\n", open_list);
+        /* "fix" succeeds when it closed them all. */
+        if (!fix) ok = 0;
+        for (int s = 0; fix && s < CM_SLOTS; s++) {
+            if (listed[s] && !cmFixOpenSlot(s)) {
+                ok = 0;
+                break;
+            }
         }
     }
     cmInfo(">>> Check slots coverage...\n");
@@ -1012,14 +1021,14 @@ static int cmCheckCluster(int quiet, int fix) {
         if (n == CM_SLOTS) {
             cmOk("[OK] All %d slots covered.\n", CM_SLOTS);
         } else {
-            ok = 0;
             cmErr("[ERR] Not all %d slots are covered by nodes.\n", CM_SLOTS);
-            if (fix && !cm.unreachable_masters) {
-                cmFixCoverage(covered);
-            } else if (fix) {
-                if (cm.o.fix_with_unreachable_masters) cmFixCoverage(covered);
-                else
-                    cmWarn("[WARNING] Some slots are served by unreachable masters: "
+            if (!fix) {
+                ok = 0;
+            } else if (!cm.unreachable_masters || cm.o.fix_with_unreachable_masters) {
+                if (!cmFixCoverage(covered)) ok = 0;
+            } else {
+                ok = 0;
+                cmWarn("[WARNING] Some slots are served by unreachable masters: "
                            "use --cluster-fix-with-unreachable-masters to cover them "
                            "with other nodes.\n");
             }
