@@ -2171,7 +2171,8 @@ static sds cmClusterJson(void) {
             int on = s < CM_SLOTS && n->slots[s];
             if (on && start < 0) start = s;
             if (!on && start >= 0) {
-                j = sdsCatPrintf(j, "%s[%d,%d]", first ? "" : ",", start, s - 1);
+                if (start == s - 1) j = sdsCatPrintf(j, "%s[%d]", first ? "" : ",", start);
+                else j = sdsCatPrintf(j, "%s[%d,%d]", first ? "" : ",", start, s - 1);
                 first = 0;
                 start = -1;
             }
@@ -2233,7 +2234,7 @@ static int cmCmdBackup(int argc, char **argv) {
         return 1;
     }
     fclose(f);
-    printf("Saving cluster configuration to: %s\n", path);
+    cmInfo("Saving cluster configuration to: %s\n", path);
     sdsFree(path);
     sdsFree(json);
     cmOk("[OK] Backup created into: %s\n", dir);

@@ -2364,6 +2364,7 @@ int main(int argc, char **argv) {
     config.mb_delim = sdsNew("\n");
     config.cmd_delim = sdsNew("\n");
     config.pipe_timeout = 30;
+    config.cm.threshold = 2; /* percent, Redis's default for rebalance */
     config.output = isatty(fileno(stdout)) ? OUTPUT_STANDARD : OUTPUT_RAW;
     config.show_pushes = isatty(fileno(stdout));
     signal(SIGPIPE, SIG_IGN);
