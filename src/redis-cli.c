@@ -26,6 +26,7 @@
 #include <editline/readline.h>
 
 #include "ae.h"
+#include "cli-cluster.h"
 #include "cliclient.h"
 #include "connection.h"
 #include "util.h"
@@ -88,6 +89,8 @@ static struct config {
     int monitor_mode;
     int pubsub_mode;
     int interval_given;
+    int cluster_manager;     /* --cluster <command> given */
+    cliClusterOptions cm;    /* its arguments and --cluster-* options */
 } config;
 
 static cliClient *ctx = NULL;
@@ -1916,7 +1919,10 @@ static void cliUsage(int code) {
 "  --replica          Show the commands a replica would receive.\n"
 "  --eval <file>      EVAL the script in <file>: keys , args.\n"
 "  --ldb              With --eval: the Lua debugger (not available).\n"
-"  --cluster <command> [args...]  Cluster manager (not available yet).\n"
+"  --cluster <command> [args...] [opts...]  Cluster manager: create, check,\n"
+"                     info, fix, reshard, rebalance, add-node, del-node, call,\n"
+"                     set-timeout, import, backup (--cluster help lists them\n"
+"                     with their --cluster-* options).\n"
 "  --help             This help.\n"
 "  --version          The version.\n"
 "\n"
@@ -2041,6 +2047,84 @@ static long cliNumArg(const char *s, const char *opt) {
     return v;
 }
 
+static void cliClusterAddArg(char *arg) {
+    config.cm.argv = zrealloc(config.cm.argv,
+                              sizeof(char *) * (size_t)(config.cm.argc + 1));
+    config.cm.argv[config.cm.argc++] = arg;
+}
+
+/* One --cluster-* option at argv[*i] (with its value, when it takes one). */
+static void cliParseClusterOption(const char *a, int argc, char **argv, int *i) {
+    cliClusterOptions *o = &config.cm;
+#define CNEXT() (cliNeedArg(*i, argc, a), argv[++*i])
+    if (!strcmp(a, "--cluster-replicas")) {
+        o->replicas = (int)cliNumArg(CNEXT(), a);
+        if (o->replicas < 0) o->replicas = 0;
+    } else if (!strcmp(a, "--cluster-yes")) {
+        o->yes = 1;
+    } else if (!strcmp(a, "--cluster-from")) {
+        o->from = CNEXT();
+    } else if (!strcmp(a, "--cluster-to")) {
+        o->to = CNEXT();
+    } else if (!strcmp(a, "--cluster-slots")) {
+        o->slots = (int)cliNumArg(CNEXT(), a);
+    } else if (!strcmp(a, "--cluster-weight")) {
+        /* Every following word without a leading dash is a node=weight. */
+        while (*i + 1 < argc && argv[*i + 1][0] != '-') {
+            o->weights = zrealloc(o->weights,
+                                  sizeof(char *) * (size_t)(o->weights_count + 1));
+            o->weights[o->weights_count++] = argv[++*i];
+        }
+    } else if (!strcmp(a, "--cluster-use-empty-masters")) {
+        o->use_empty_masters = 1;
+    } else if (!strcmp(a, "--cluster-threshold")) {
+        o->threshold = strtod(CNEXT(), NULL);
+    } else if (!strcmp(a, "--cluster-simulate")) {
+        o->simulate = 1;
+    } else if (!strcmp(a, "--cluster-timeout")) {
+        o->timeout = cliNumArg(CNEXT(), a);
+    } else if (!strcmp(a, "--cluster-pipeline")) {
+        o->pipeline = cliNumArg(CNEXT(), a);
+    } else if (!strcmp(a, "--cluster-search-multiple-owners")) {
+        o->search_multiple_owners = 1;
+    } else if (!strcmp(a, "--cluster-fix-with-unreachable-masters")) {
+        o->fix_with_unreachable_masters = 1;
+    } else if (!strcmp(a, "--cluster-copy")) {
+        o->copy = 1;
+    } else if (!strcmp(a, "--cluster-replace")) {
+        o->replace = 1;
+    } else if (!strcmp(a, "--cluster-slave") || !strcmp(a, "--cluster-replica")) {
+        o->slave = 1;
+    } else if (!strcmp(a, "--cluster-master-id")) {
+        o->master_id = CNEXT();
+    } else if (!strcmp(a, "--cluster-only-masters")) {
+        o->only_masters = 1;
+    } else if (!strcmp(a, "--cluster-only-replicas")) {
+        o->only_replicas = 1;
+    } else if (!strcmp(a, "--cluster-from-user")) {
+        o->from_user = CNEXT();
+    } else if (!strcmp(a, "--cluster-from-pass")) {
+        o->from_pass = CNEXT();
+    } else if (!strcmp(a, "--cluster-from-askpass")) {
+        o->from_pass = cliAskPassword();
+    } else {
+        fprintf(stderr, "Unrecognized option or bad number of args for: '%s'\n", a);
+        exit(1);
+    }
+#undef CNEXT
+}
+
+/* The --rdb code for the cluster manager's backup: saves the RDB of the
+ * server behind <c> into <filename>. */
+static int cliGetRdbFrom(cliClient *c, const char *filename) {
+    cliClient *saved = ctx;
+    int ret;
+    ctx = c;
+    ret = cliGetRdb(filename);
+    ctx = saved;
+    return ret;
+}
+
 /* Parses the options; returns the index of the first command word. */
 static int cliParseOptions(int argc, char **argv) {
     int i;
@@ -2049,7 +2133,12 @@ static int cliParseOptions(int argc, char **argv) {
         const char *a = argv[i];
         int more = i + 1 < argc;
 #define NEXT() (cliNeedArg(i, argc, a), argv[++i])
-        if (a[0] != '-') break;
+        if (a[0] != '-' || !strcmp(a, "-")) {
+            /* After --cluster <command>, words are its arguments. */
+            if (!config.cluster_manager) break;
+            cliClusterAddArg(argv[i]);
+            continue;
+        }
         if (!strcmp(a, "-h") && more) {
             zfree(config.host);
             config.host = zstrdup(NEXT());
@@ -2201,11 +2290,10 @@ static int cliParseOptions(int argc, char **argv) {
         } else if (!strcmp(a, "--ldb") || !strcmp(a, "--ldb-sync-mode")) {
             config.eval_ldb = 1;
         } else if (!strcmp(a, "--cluster")) {
-            fprintf(stderr,
-                    "--cluster is not available in this redis-cli yet: use "
-                    "Redis 7.0's redis-cli --cluster, which manages our "
-                    "cluster nodes.\n");
-            exit(1);
+            config.cluster_manager = 1;
+            cliClusterAddArg(NEXT());
+        } else if (!strncmp(a, "--cluster-", 10)) {
+            cliParseClusterOption(a, argc, argv, &i);
         } else {
             fprintf(stderr, "Unrecognized option or bad number of args for: '%s'\n", a);
             exit(1);
@@ -2276,6 +2364,7 @@ int main(int argc, char **argv) {
     config.mb_delim = sdsNew("\n");
     config.cmd_delim = sdsNew("\n");
     config.pipe_timeout = 30;
+    config.cm.threshold = 2; /* percent, Redis's default for rebalance */
     config.output = isatty(fileno(stdout)) ? OUTPUT_STANDARD : OUTPUT_RAW;
     config.show_pushes = isatty(fileno(stdout));
     signal(SIGPIPE, SIG_IGN);
@@ -2295,6 +2384,14 @@ int main(int argc, char **argv) {
     } else if (config.auth && !config.no_auth_warning) {
         fprintf(stderr, "Warning: Using a password with '-a' or '-u' option on "
                         "the command line interface may not be safe.\n");
+    }
+    if (config.cluster_manager) {
+        config.cm.co = config.co;
+        config.cm.user = config.user;
+        config.cm.auth = config.auth;
+        config.cm.get_rdb = cliGetRdbFrom;
+        if (getenv("REDISCLI_CLUSTER_YES")) config.cm.yes = 1;
+        exit(cliClusterManager(&config.cm));
     }
     if (cliConnectServer(0) != C_OK) {
         /* The interactive loop keeps going without a connection. */
