@@ -2628,7 +2628,13 @@ static void clusterReplyInfo(client *c) {
 static void addNodeReplyForClusterSlots(client *c, clusterNode *n) {
     int extra = 0;
     addReplyArrayLen(c, 4);
-    addReplyBulkCString(c, clusterNodePreferredEndpoint(n));
+    /* Redis 7.0 sends a null endpoint for unknown-endpoint here (and an
+     * empty one in CLUSTER SHARDS). */
+    if (server.cluster_preferred_endpoint_type ==
+        CLUSTER_ENDPOINT_TYPE_UNKNOWN_ENDPOINT)
+        addReplyNull(c);
+    else
+        addReplyBulkCString(c, clusterNodePreferredEndpoint(n));
     addReplyLongLong(c, clusterNodeClientPort(n, c));
     addReplyBulkCBuffer(c, n->name, CLUSTER_NAMELEN);
     if (server.cluster_preferred_endpoint_type != CLUSTER_ENDPOINT_TYPE_IP &&
@@ -2652,31 +2658,41 @@ static void addNodeReplyForClusterSlots(client *c, clusterNode *n) {
     }
 }
 
+/* 1 if clients may be sent to <n>: not failed and, for a replica, with
+ * some replicated data (a replication offset above 0), as Redis 7.0
+ * decides for CLUSTER SLOTS and the health in CLUSTER SHARDS. */
+static int clusterReplicaAvailable(clusterNode *n) {
+    if (nodeFailed(n)) return 0;
+    if (!nodeIsSlave(n)) return 1;
+    long long off = n == myself ? server.master_repl_offset : n->repl_offset;
+    return off != 0;
+}
+
+/* CLUSTER SLOTS: one entry per run of consecutive slots with the same
+ * owner, in slot order (as Redis 7.0 replies), the owner first, then its
+ * replicas that are not failed. */
 static void clusterReplySlots(client *c) {
     void *lenp = addReplyDeferredLen(c);
     int ranges = 0;
-    for (int j = 0; j < cluster->numnodes; j++) {
-        clusterNode *n = cluster->nodes[j];
-        if (!nodeIsMaster(n) || n->numslots == 0) continue;
-        int start = -1;
-        for (int s = 0; s <= CLUSTER_SLOTS; s++) {
-            int bit = s < CLUSTER_SLOTS && bitmapTest(n->slots, s);
-            if (bit && start == -1) start = s;
-            if (!bit && start != -1) {
-                int nreplicas = 0;
-                for (int r = 0; r < n->numslaves; r++)
-                    if (!nodeFailed(n->slaves[r])) nreplicas++;
-                addReplyArrayLen(c, 3 + nreplicas);
-                addReplyLongLong(c, start);
-                addReplyLongLong(c, s - 1);
-                addNodeReplyForClusterSlots(c, n);
-                for (int r = 0; r < n->numslaves; r++)
-                    if (!nodeFailed(n->slaves[r]))
-                        addNodeReplyForClusterSlots(c, n->slaves[r]);
-                ranges++;
-                start = -1;
-            }
+    int start = -1;
+    for (int s = 0; s <= CLUSTER_SLOTS; s++) {
+        clusterNode *owner = s < CLUSTER_SLOTS ? cluster->slots[s] : NULL;
+        if (start != -1 && owner != cluster->slots[start]) {
+            clusterNode *n = cluster->slots[start];
+            int nreplicas = 0;
+            for (int r = 0; r < n->numslaves; r++)
+                if (clusterReplicaAvailable(n->slaves[r])) nreplicas++;
+            addReplyArrayLen(c, 3 + nreplicas);
+            addReplyLongLong(c, start);
+            addReplyLongLong(c, s - 1);
+            addNodeReplyForClusterSlots(c, n);
+            for (int r = 0; r < n->numslaves; r++)
+                if (clusterReplicaAvailable(n->slaves[r]))
+                    addNodeReplyForClusterSlots(c, n->slaves[r]);
+            ranges++;
+            start = -1;
         }
+        if (owner && start == -1) start = s;
     }
     setDeferredArrayLen(c, lenp, ranges);
 }
@@ -2708,7 +2724,9 @@ static void addShardNodeReply(client *c, clusterNode *n) {
     addReplyBulkCString(c, "replication-offset");
     addReplyLongLong(c, n == myself ? server.master_repl_offset : n->repl_offset);
     addReplyBulkCString(c, "health");
-    addReplyBulkCString(c, nodeFailed(n) ? "fail" : "online");
+    addReplyBulkCString(c, nodeFailed(n)                 ? "fail"
+                           : clusterReplicaAvailable(n) ? "online"
+                                                        : "loading");
 }
 
 static void clusterReplyShards(client *c) {
@@ -2919,7 +2937,14 @@ static void clusterReplySetSlot(client *c) {
 /* Forgets every other node and, with <hard>, takes a new name and zero
  * epochs. Our own slots are released. */
 static void clusterReset(int hard) {
-    if (nodeIsSlave(myself)) clusterSetNodeAsMaster(myself);
+    /* A replica becomes an empty master, as Redis 7.0 does: it stops
+     * replicating and drops the data it had from its master. */
+    if (nodeIsSlave(myself)) {
+        clusterSetNodeAsMaster(myself);
+        replicationBecomeMaster();
+        emptyData(-1, 0, NULL);
+    }
+    clusterResetManualFailover();
     for (int j = 0; j < CLUSTER_SLOTS; j++) {
         cluster->migrating_slots_to[j] = NULL;
         cluster->importing_slots_from[j] = NULL;

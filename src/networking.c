@@ -1799,7 +1799,8 @@ void helloCommand(client *c) {
     if (clientname && clientSetNameOrReply(c, clientname) == C_ERR) return;
     if (ver) c->resp = (int)ver;
 
-    addReplyMapLen(c, 7);
+    /* Redis 7.0's Sentinel leaves the role out. */
+    addReplyMapLen(c, server.sentinel_mode ? 6 : 7);
     addReplyBulkCString(c, "server");
     addReplyBulkCString(c, "redis");
     addReplyBulkCString(c, "version");
@@ -1811,8 +1812,10 @@ void helloCommand(client *c) {
     addReplyBulkCString(c, "mode");
     addReplyBulkCString(c, server.sentinel_mode ? "sentinel"
                            : server.cluster_enabled ? "cluster" : "standalone");
-    addReplyBulkCString(c, "role");
-    addReplyBulkCString(c, server.masterhost ? "replica" : "master");
+    if (!server.sentinel_mode) {
+        addReplyBulkCString(c, "role");
+        addReplyBulkCString(c, server.masterhost ? "replica" : "master");
+    }
     addReplyBulkCString(c, "modules");
     addReplyArrayLen(c, 0);
 }

@@ -39,30 +39,53 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "resolve.h"
 #include "server.h"
 
 #define SENTINEL_DEFAULT_PORT 26379
 #define SENTINEL_HELLO_CHANNEL "__sentinel__:hello"
-#define SENTINEL_INFO_PERIOD 10000
-#define SENTINEL_PING_PERIOD 1000
-#define SENTINEL_ASK_PERIOD 1000
-#define SENTINEL_PUBLISH_PERIOD 2000
-#define SENTINEL_DEFAULT_DOWN_AFTER 30000
-#define SENTINEL_DEFAULT_FAILOVER_TIMEOUT (60 * 3 * 1000)
+/* The time parameters SENTINEL DEBUG shows and changes (milliseconds),
+ * with Redis 7.0's names and defaults; the code reads them through the
+ * macros below. */
+static struct sentinelTiming {
+    const char *name;
+    long long value;
+} sentinelTimings[] = {
+    {"INFO-PERIOD", 10000},
+    {"PING-PERIOD", 1000},
+    {"ASK-PERIOD", 1000},
+    {"PUBLISH-PERIOD", 2000},
+    {"DEFAULT-DOWN-AFTER", 30000},
+    {"DEFAULT-FAILOVER-TIMEOUT", 60 * 3 * 1000},
+    {"TILT-TRIGGER", 2000},
+    {"TILT-PERIOD", 1000 * 30},
+    {"SLAVE-RECONF-TIMEOUT", 10000},
+    {"MIN-LINK-RECONNECT-PERIOD", 15000},
+    {"ELECTION-TIMEOUT", 10000},
+    {"SCRIPT-MAX-RUNTIME", 60000},
+    {"SCRIPT-RETRY-DELAY", 30000},
+    {NULL, 0}};
+
+#define SENTINEL_INFO_PERIOD (sentinelTimings[0].value)
+#define SENTINEL_PING_PERIOD (sentinelTimings[1].value)
+#define SENTINEL_ASK_PERIOD (sentinelTimings[2].value)
+#define SENTINEL_PUBLISH_PERIOD (sentinelTimings[3].value)
+#define SENTINEL_DEFAULT_DOWN_AFTER (sentinelTimings[4].value)
+#define SENTINEL_DEFAULT_FAILOVER_TIMEOUT (sentinelTimings[5].value)
+#define SENTINEL_TILT_TRIGGER (sentinelTimings[6].value)
+#define SENTINEL_TILT_PERIOD (sentinelTimings[7].value)
+#define SENTINEL_SLAVE_RECONF_TIMEOUT (sentinelTimings[8].value)
+#define SENTINEL_MIN_LINK_RECONNECT_PERIOD (sentinelTimings[9].value)
+#define SENTINEL_ELECTION_TIMEOUT (sentinelTimings[10].value)
+#define SENTINEL_SCRIPT_MAX_RUNTIME (sentinelTimings[11].value)
+#define SENTINEL_SCRIPT_RETRY_DELAY (sentinelTimings[12].value)
 #define SENTINEL_DEFAULT_PARALLEL_SYNCS 1
 #define SENTINEL_MAX_PENDING_COMMANDS 100
-#define SENTINEL_ELECTION_TIMEOUT 10000
 #define SENTINEL_MAX_DESYNC 1000
-#define SENTINEL_SLAVE_RECONF_TIMEOUT 10000
-#define SENTINEL_MIN_LINK_RECONNECT_PERIOD 15000
-#define SENTINEL_TILT_TRIGGER 2000
-#define SENTINEL_TILT_PERIOD (SENTINEL_PING_PERIOD * 30)
 #define SENTINEL_DEFAULT_SLAVE_PRIORITY 100
 #define SENTINEL_SCRIPT_MAX_QUEUE 256
 #define SENTINEL_SCRIPT_MAX_RUNNING 16
-#define SENTINEL_SCRIPT_MAX_RUNTIME 60000
 #define SENTINEL_SCRIPT_MAX_RETRY 10
-#define SENTINEL_SCRIPT_RETRY_DELAY 30000
 #define SENTINEL_LEADER_LEN 40
 
 /* Instance flags, as SENTINEL MASTERS shows them (names below). */
@@ -204,6 +227,8 @@ static struct sentinelState {
     unsigned long simfailure_flags;
     int started;
     int loading;              /* reading the config file */
+    list *resolved;           /* sentinelResolved, the name cache */
+    list *monitor_ops;        /* sentinelMonitorOp, blocked MONITORs */
 } sentinel;
 
 static void sentinelEvent(int level, const char *type, sentinelInstance *ri,
@@ -220,32 +245,131 @@ static int sentinelSendReplicaOf(sentinelInstance *ri, const char *host,
 /* Addresses and instances                                             */
 /* ------------------------------------------------------------------ */
 
-/* Resolves <host> to a numeric address in <ip> (<len> bytes); 0 or -1.
- * Only used when an instance is created (configuration, commands, hello
- * messages); the links themselves resolve on the connection layer's
- * resolver thread. */
-static int sentinelResolve(const char *host, char *ip, size_t len) {
-    if (connIsIpLiteral(host)) {
-        snprintf(ip, len, "%s", host);
-        return 0;
+/* Host names are resolved on the connection layer's resolver threads
+ * (resolve.c), never in the event loop; answers are kept for
+ * SENTINEL_RESOLVE_TTL ms (failures for SENTINEL_RESOLVE_NEG_TTL ms), and a
+ * stale answer is still used while its refresh runs. Only reading the
+ * config file at start-up, before the loop runs, resolves in place. */
+#define SENTINEL_RESOLVE_TTL 30000
+#define SENTINEL_RESOLVE_NEG_TTL 1000
+#define SENTINEL_RESOLVE_MAX 1024
+
+#define SENTINEL_RESOLVE_OK 0
+#define SENTINEL_RESOLVE_FAIL -1
+#define SENTINEL_RESOLVE_PENDING 1
+
+typedef struct sentinelResolved {
+    sds host;
+    char ip[NET_IP_STR_LEN];
+    int ok;               /* ip holds an answer */
+    mstime_t when;        /* time of the last answer, 0 before the first */
+    connResolveReq *req;  /* lookup in flight, NULL if none */
+} sentinelResolved;
+
+/* A SENTINEL MONITOR whose host name is being resolved; its client is
+ * blocked (BLOCKED_RESOLVE) until the answer comes. */
+typedef struct sentinelMonitorOp {
+    client *c;
+    sds name;
+    sds host;
+    int port;
+    unsigned int quorum;
+} sentinelMonitorOp;
+
+static void sentinelMonitorResolved(const char *host);
+
+static sentinelResolved *resolvedFind(const char *host) {
+    listIter it;
+    listNode *ln;
+    listGetIterator(sentinel.resolved, &it, AL_START_HEAD);
+    while ((ln = listNext(&it))) {
+        sentinelResolved *e = listNodeValue(ln);
+        if (!strcasecmp(e->host, host)) return e;
     }
-    if (!sentinel.resolve_hostnames) return -1;
+    return NULL;
+}
+
+/* Drops the oldest answers with no lookup in flight while the cache is
+ * over its size. */
+static void resolvedTrim(void) {
+    listIter it;
+    listNode *ln;
+    listGetIterator(sentinel.resolved, &it, AL_START_HEAD);
+    while (listLength(sentinel.resolved) > SENTINEL_RESOLVE_MAX &&
+           (ln = listNext(&it))) {
+        sentinelResolved *e = listNodeValue(ln);
+        if (e->req) continue;
+        sdsFree(e->host);
+        zfree(e);
+        listDelNode(sentinel.resolved, ln);
+    }
+}
+
+/* A resolver thread answered for <privdata> (a sentinelResolved). */
+static void sentinelResolveDone(void *privdata, int ok, const char *text) {
+    sentinelResolved *e = privdata;
+    e->req = NULL;
+    e->when = mstime();
+    if (ok && strlen(text) < sizeof(e->ip)) {
+        e->ok = 1;
+        snprintf(e->ip, sizeof(e->ip), "%s", text);
+    } else {
+        e->ok = 0;
+        serverLog(LL_NOTICE, "Can't resolve instance hostname %s: %s",
+                  e->host, text);
+    }
+    sentinelMonitorResolved(e->host);
+}
+
+/* Looks <host> up in place with getaddrinfo(3): for the config file only,
+ * read before the event loop runs. */
+static int sentinelResolveNow(const char *host, char *ip, size_t len) {
     struct addrinfo hints, *res;
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     if (getaddrinfo(host, NULL, &hints, &res) != 0) return -1;
-    int rc = -1;
-    if (res->ai_family == AF_INET) {
-        rc = inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr,
-                       ip, len) ? 0 : -1;
-    } else if (res->ai_family == AF_INET6) {
-        rc = inet_ntop(AF_INET6,
-                       &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, ip,
-                       len) ? 0 : -1;
-    }
+    int rc = getnameinfo(res->ai_addr, res->ai_addrlen, ip, (socklen_t)len,
+                         NULL, 0, NI_NUMERICHOST);
     freeaddrinfo(res);
-    return rc;
+    return rc == 0 ? 0 : -1;
+}
+
+/* Resolves <host> to a numeric address in <ip> (<len> bytes). Returns
+ * SENTINEL_RESOLVE_OK, SENTINEL_RESOLVE_FAIL (not resolvable, or host names
+ * not allowed), or SENTINEL_RESOLVE_PENDING: a lookup runs and the caller
+ * tries again later (the next INFO or hello) or waits for
+ * sentinelMonitorResolved. */
+static int sentinelResolve(const char *host, char *ip, size_t len) {
+    if (connIsIpLiteral(host)) {
+        snprintf(ip, len, "%s", host);
+        return SENTINEL_RESOLVE_OK;
+    }
+    if (!sentinel.resolve_hostnames) return SENTINEL_RESOLVE_FAIL;
+    sentinelResolved *e = resolvedFind(host);
+    if (!e) {
+        e = zcalloc(sizeof(*e));
+        e->host = sdsNew(host);
+        resolvedTrim();
+        listAddNodeTail(sentinel.resolved, e);
+    }
+    mstime_t now = mstime();
+    if (sentinel.loading) {
+        e->ok = sentinelResolveNow(host, e->ip, sizeof(e->ip)) == 0;
+        e->when = now;
+    }
+    int fresh = e->when &&
+                now - e->when < (e->ok ? SENTINEL_RESOLVE_TTL
+                                       : SENTINEL_RESOLVE_NEG_TTL);
+    if (!fresh && !e->req) {
+        e->req = connResolveStart(server.el, host, sentinelResolveDone, e);
+        if (!e->req && !e->ok) return SENTINEL_RESOLVE_FAIL;
+    }
+    if (e->ok) {
+        snprintf(ip, len, "%s", e->ip);
+        return SENTINEL_RESOLVE_OK;
+    }
+    return fresh ? SENTINEL_RESOLVE_FAIL : SENTINEL_RESOLVE_PENDING;
 }
 
 /* The address Sentinel reports for <ri>: the name it was given when
@@ -271,7 +395,8 @@ static void sentinelLinkInit(sentinelLink *l, sentinelInstance *ri,
 
 /* Makes an instance of type <flags> at <host>:<port>; <master> for
  * replicas and sentinels. Returns NULL with errno EINVAL (bad port),
- * ENOENT (unresolvable) or EBUSY (duplicate). */
+ * ENOENT (unresolvable), EAGAIN (being resolved: try again later) or
+ * EBUSY (duplicate). */
 static sentinelInstance *sentinelCreateInstance(const char *name, int flags,
                                                 const char *host, int port,
                                                 unsigned int quorum,
@@ -281,8 +406,9 @@ static sentinelInstance *sentinelCreateInstance(const char *name, int flags,
         errno = EINVAL;
         return NULL;
     }
-    if (sentinelResolve(host, ip, sizeof(ip)) != 0) {
-        errno = ENOENT;
+    int rc = sentinelResolve(host, ip, sizeof(ip));
+    if (rc != SENTINEL_RESOLVE_OK) {
+        errno = rc == SENTINEL_RESOLVE_PENDING ? EAGAIN : ENOENT;
         return NULL;
     }
     sds myname = name ? sdsNew(name) : NULL;
@@ -1223,13 +1349,24 @@ static void sentinelResetMasterAndChangeAddress(sentinelInstance *master,
     sentinelFlushConfig();
 }
 
+/* Logs that the hello message <hello> (<len> bytes) was ignored and why;
+ * the message is quoted, cut at 128 bytes, so that a peer's bytes never
+ * reach the log raw. */
+static void sentinelLogBadHello(const char *hello, size_t len,
+                                const char *why) {
+    sds q = sdsCatRepr(sdsEmpty(), hello, len > 128 ? 128 : len);
+    serverLog(LL_NOTICE, "Malformed hello message ignored (%s): %s%s", why, q,
+              len > 128 ? "..." : "");
+    sdsFree(q);
+}
+
 /* Handles one hello message (from a pub/sub link or a PUBLISH sent to us):
  * learns or updates the sender, the epoch, and a newer master address. */
 static void sentinelProcessHelloMessage(const char *hello, size_t len) {
     int n;
     sds *tok = sdsSplitLen(hello, (ssize_t)len, ",", 1, &n);
     if (n != 8) {
-        serverLog(LL_VERBOSE, "Malformed hello message ignored (%d fields)", n);
+        sentinelLogBadHello(hello, len, "8 comma-separated fields expected");
         sdsFreeSplitRes(tok, n);
         return;
     }
@@ -1240,7 +1377,7 @@ static void sentinelProcessHelloMessage(const char *hello, size_t len) {
         !string2ll(tok[3], sdsLen(tok[3]), &cur_epoch) || cur_epoch < 0 ||
         !string2ll(tok[7], sdsLen(tok[7]), &cfg_epoch) || cfg_epoch < 0 ||
         sdsLen(tok[2]) != CONFIG_RUN_ID_SIZE) {
-        serverLog(LL_VERBOSE, "Malformed hello message ignored");
+        sentinelLogBadHello(hello, len, "bad port, epoch or run id");
         sdsFreeSplitRes(tok, n);
         return;
     }
@@ -1297,9 +1434,19 @@ static void sentinelProcessHelloMessage(const char *hello, size_t len) {
                       (unsigned long long)sentinel.current_epoch);
     }
     if ((uint64_t)cfg_epoch > master->config_epoch) {
+        int moved = (int)mport != master->port ||
+                    (strcasecmp(tok[5], master->ip) &&
+                     strcasecmp(tok[5], master->host));
+        char mip[NET_IP_STR_LEN];
+        if (moved && sentinelResolve(tok[5], mip, sizeof(mip)) ==
+                         SENTINEL_RESOLVE_PENDING) {
+            /* Learn the new epoch with the address, from a later hello. */
+            if (si) si->last_hello_time = mstime();
+            sdsFreeSplitRes(tok, n);
+            return;
+        }
         master->config_epoch = (uint64_t)cfg_epoch;
-        if ((int)mport != master->port ||
-            (strcasecmp(tok[5], master->ip) && strcasecmp(tok[5], master->host))) {
+        if (moved) {
             sentinelEvent(LL_WARNING, "+config-update-from", si ? si : master,
                           "%@");
             sentinelEvent(LL_WARNING, "+switch-master", master,
@@ -1348,6 +1495,9 @@ int sentinelHandleDirective(sds *argv, int argc, char *err, size_t errlen) {
     if (argc < 1) return setErr(err, errlen, "wrong number of arguments");
     const char *opt = argv[0];
     sentinelInstance *ri = NULL;
+    if (!strcasecmp(opt, "monitor") && argc != 5)
+        return setErr(err, errlen, "Unrecognized sentinel configuration "
+                                   "statement.");
     if (!strcasecmp(opt, "monitor") && argc == 5) {
         int quorum = atoi(argv[4]);
         if (quorum <= 0) return setErr(err, errlen, "Quorum must be 1 or greater.");
@@ -2418,6 +2568,7 @@ static const char *sentinelHelp[] = {
     "    Get global Sentinel configuration parameter.",
     "DEBUG [<param> <value> ...]",
     "    Show a list of configurable time parameters and their values (milliseconds).",
+    "    Or update current configurable parameters values (one or more).",
     "GET-MASTER-ADDR-BY-NAME <master-name>",
     "    Return the ip and port number of the master with that name.",
     "FAILOVER <master-name>",
@@ -2630,6 +2781,110 @@ static void sentinelConfigCommand(client *c) {
     addReplySubcommandSyntaxError(c);
 }
 
+/* Adds master <name> at <host>:<port> with <quorum> for SENTINEL MONITOR
+ * and replies to <c>; <host> is resolved or known not to resolve. */
+static void sentinelMonitorFinish(client *c, const char *name,
+                                  const char *host, int port,
+                                  unsigned int quorum) {
+    sentinelInstance *ri =
+        sentinelCreateInstance(name, SRI_MASTER, host, port, quorum, NULL);
+    if (!ri) {
+        addReplyError(c, errno == EBUSY ? "Duplicated master name"
+                         : errno == EINVAL ? "Invalid port number"
+                                           : "Invalid IP address or "
+                                             "hostname specified");
+        return;
+    }
+    sentinelFlushConfig();
+    sentinelEvent(LL_WARNING, "+monitor", ri, "%@ quorum %u", ri->quorum);
+    addReply(c, shared.ok);
+}
+
+static void sentinelMonitorOpFree(sentinelMonitorOp *op) {
+    sdsFree(op->name);
+    sdsFree(op->host);
+    zfree(op);
+}
+
+/* The lookup of <host> ended: every MONITOR waiting for it is answered and
+ * its client unblocked. */
+static void sentinelMonitorResolved(const char *host) {
+    listIter it;
+    listNode *ln;
+    listGetIterator(sentinel.monitor_ops, &it, AL_START_HEAD);
+    while ((ln = listNext(&it))) {
+        sentinelMonitorOp *op = listNodeValue(ln);
+        if (strcasecmp(op->host, host) != 0) continue;
+        listDelNode(sentinel.monitor_ops, ln);
+        char ip[NET_IP_STR_LEN];
+        if (sentinelResolve(op->host, ip, sizeof(ip)) ==
+            SENTINEL_RESOLVE_PENDING) {
+            /* Cannot be: the answer was just stored. Fail rather than wait. */
+            addReplyError(op->c, "Invalid IP address or hostname specified");
+        } else {
+            sentinelMonitorFinish(op->c, op->name, op->host, op->port,
+                                  op->quorum);
+        }
+        client *c = op->c;
+        sentinelMonitorOpFree(op);
+        unblockClient(c);
+    }
+}
+
+/* A client blocked in SENTINEL MONITOR is unblocked or freed: forget its
+ * pending operation (the lookup itself goes on and feeds the cache). */
+static void sentinelMonitorCleanup(client *c) {
+    listIter it;
+    listNode *ln;
+    listGetIterator(sentinel.monitor_ops, &it, AL_START_HEAD);
+    while ((ln = listNext(&it))) {
+        sentinelMonitorOp *op = listNodeValue(ln);
+        if (op->c != c) continue;
+        listDelNode(sentinel.monitor_ops, ln);
+        sentinelMonitorOpFree(op);
+    }
+}
+
+/* SENTINEL DEBUG: with no argument, the time parameters and their values
+ * (a map of bulk strings, as Redis 7.0 replies); with <name> <ms> pairs,
+ * sets each in turn (names in any case, values > 0). As in Redis, the
+ * pairs before a bad one stay applied. The values are not persisted. */
+static void sentinelDebugCommand(client *c) {
+    if (c->argc == 2) {
+        int n = 0;
+        while (sentinelTimings[n].name) n++;
+        addReplyMapLen(c, n);
+        for (int j = 0; j < n; j++) {
+            addReplyBulkCString(c, sentinelTimings[j].name);
+            char buf[32];
+            snprintf(buf, sizeof(buf), "%lld", sentinelTimings[j].value);
+            addReplyBulkCString(c, buf);
+        }
+        return;
+    }
+    for (int j = 2; j < c->argc; j += 2) {
+        const char *name = c->argv[j]->ptr;
+        struct sentinelTiming *t = NULL;
+        for (int k = 0; sentinelTimings[k].name; k++)
+            if (!strcasecmp(sentinelTimings[k].name, name))
+                t = &sentinelTimings[k];
+        if (!t || j + 1 >= c->argc) {
+            addReplyErrorFormat(c, "Unknown option or number of arguments for "
+                                   "SENTINEL DEBUG '%s'", name);
+            return;
+        }
+        const char *val = c->argv[j + 1]->ptr;
+        long long ll;
+        if (!string2ll(val, strlen(val), &ll) || ll <= 0) {
+            addReplyErrorFormat(c, "Invalid argument '%s' for SENTINEL DEBUG "
+                                   "'%s'", val, name);
+            return;
+        }
+        t->value = ll;
+    }
+    addReply(c, shared.ok);
+}
+
 /* SENTINEL <subcommand> ...: every subcommand of Redis 7.0's Sentinel. */
 void sentinelCommand(client *c) {
     const char *sub = c->argv[1]->ptr;
@@ -2766,28 +3021,33 @@ void sentinelCommand(client *c) {
         long long port;
         if (getLongLongFromObjectOrReply(c, c->argv[4], &port, NULL) != C_OK)
             return;
-        char ip[NET_IP_STR_LEN];
         if (!sentinel.resolve_hostnames && !connIsIpLiteral(c->argv[3]->ptr)) {
             addReplyError(c, "Invalid IP address or hostname specified");
             return;
         }
-        if (sentinelResolve(c->argv[3]->ptr, ip, sizeof(ip)) != 0) {
-            addReplyError(c, "Invalid IP address or hostname specified");
+        if (sentinelGetMasterByName(c->argv[2]->ptr)) {
+            addReplyError(c, "Duplicated master name");
             return;
         }
-        sentinelInstance *ri = sentinelCreateInstance(
-            c->argv[2]->ptr, SRI_MASTER, c->argv[3]->ptr, (int)port,
-            (unsigned)quorum, NULL);
-        if (!ri) {
-            addReplyError(c, errno == EBUSY ? "Duplicated master name"
-                             : errno == EINVAL ? "Invalid port number"
-                                               : "Invalid IP address or "
-                                                 "hostname specified");
+        if (port <= 0 || port > 65535) {
+            addReplyError(c, "Invalid port number");
             return;
         }
-        sentinelFlushConfig();
-        sentinelEvent(LL_WARNING, "+monitor", ri, "%@ quorum %u", ri->quorum);
-        addReply(c, shared.ok);
+        char ip[NET_IP_STR_LEN];
+        if (sentinelResolve(c->argv[3]->ptr, ip, sizeof(ip)) ==
+            SENTINEL_RESOLVE_PENDING) {
+            sentinelMonitorOp *op = zcalloc(sizeof(*op));
+            op->c = c;
+            op->name = sdsNew(c->argv[2]->ptr);
+            op->host = sdsNew(c->argv[3]->ptr);
+            op->port = (int)port;
+            op->quorum = (unsigned)quorum;
+            listAddNodeTail(sentinel.monitor_ops, op);
+            blockForKeys(c, BLOCKED_RESOLVE, NULL, 0, 0);
+            return;
+        }
+        sentinelMonitorFinish(c, c->argv[2]->ptr, c->argv[3]->ptr, (int)port,
+                              (unsigned)quorum);
     } else if (!strcasecmp(sub, "remove")) {
         sentinelInstance *ri = masterOrReply(c, c->argv[2]);
         if (!ri) return;
@@ -2879,11 +3139,7 @@ void sentinelCommand(client *c) {
             addReplyFieldLL(c, "retry-num", sj->retry_num);
         }
     } else if (!strcasecmp(sub, "debug")) {
-        if (c->argc == 2) {
-            addReplyMapLen(c, 0);
-        } else {
-            addReplyError(c, "Unknown option for SENTINEL DEBUG");
-        }
+        sentinelDebugCommand(c);
     } else {
         addReplySubcommandSyntaxError(c);
     }
@@ -3030,6 +3286,9 @@ void sentinelInit(void) {
     sentinel.masters = listCreate();
     sentinel.garbage = listCreate();
     sentinel.scripts_queue = listCreate();
+    sentinel.resolved = listCreate();
+    sentinel.monitor_ops = listCreate();
+    registerBlockedCleanupProc(BLOCKED_RESOLVE, sentinelMonitorCleanup);
     sentinel.deny_scripts_reconfig = 1;
     sentinel.loading = 1;
     server.port = SENTINEL_DEFAULT_PORT;
@@ -3039,7 +3298,7 @@ void sentinelInit(void) {
                                  "client",      "command", "info",
                                  "subscribe",   "unsubscribe",
                                  "psubscribe",  "punsubscribe", "publish",
-                                 "shutdown",    "quit",    "reset", NULL};
+                                 "shutdown",    "acl",     NULL};
     dictIterator *di = dictGetSafeIterator(server.commands);
     dictEntry *de;
     while ((de = dictNext(di)) != NULL) {

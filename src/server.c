@@ -566,7 +566,8 @@ static int commandIsWrite(struct redisCommand *cmd) {
 /* Checks and runs the command in c->argv. Returns C_OK if the client can
  * go on with its next command, C_ERR if it is being closed. */
 int processCommand(client *c) {
-    if (!strcasecmp(c->argv[0]->ptr, "quit") && c->argc == 1) {
+    if (!server.sentinel_mode && !strcasecmp(c->argv[0]->ptr, "quit") &&
+        c->argc == 1) {
         quitCommand(c);
         return C_ERR;
     }

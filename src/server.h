@@ -191,7 +191,8 @@ typedef struct redisDb {
 #define BLOCKED_PAUSE 7
 #define BLOCKED_MIGRATE 8 /* MIGRATE waiting for its target */
 #define BLOCKED_SHUTDOWN 9 /* SHUTDOWN waiting for replicas to catch up */
-#define BLOCKED_NUM 10
+#define BLOCKED_RESOLVE 10 /* SENTINEL MONITOR waiting for a host name */
+#define BLOCKED_NUM 11
 
 /* A chunk of reply bytes. Bytes in [0, used) are the reply; a block being
  * written has its first sentlen bytes already on the wire. */

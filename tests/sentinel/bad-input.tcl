@@ -1,7 +1,8 @@
 # Sentinel bad input: a peer that accepts TCP but never speaks does not
 # delay the other links; under --tls, a sentinel whose client certificate
 # comes from another CA is refused (and the refusal logged) while the
-# others go on.  (Malformed hello messages: tests/sentinel/sentinel.tcl.)
+# others go on; a malformed hello is logged and ignored; a truncated
+# config file stops start-up with the line and the reason.
 source [file join $::tests_dir helpers sentinel.tcl]
 
 set mport [::next_port]
@@ -44,6 +45,58 @@ try {
         assert_equal OK [$s1 sentinel remove silent]
         foreach c $::silent_conns {catch {close $c}}
         close $srv
+    }
+
+    test "A malformed hello message is logged and ignored" {
+        set log [dict get [lindex $::sentinel_procs 2] log]
+        set before [::field [$s1 sentinel master mymaster] num-other-sentinels]
+        $s1 publish __sentinel__:hello "only,three,fields"
+        $s1 publish __sentinel__:hello "127.0.0.1,notaport,[string repeat a 40],0,mymaster,127.0.0.1,$mport,0"
+        $s1 publish __sentinel__:hello "bad\r\nbytes\x01,[string repeat x 300]"
+        wait_for_condition 100 50 {
+            [regexp -all {Malformed hello message ignored} [::file_content $log]] >= 3
+        } else {fail "the malformed hellos were not logged"}
+        set text [::file_content $log]
+        assert_match {*Malformed hello message ignored (8 comma-separated fields expected): "only,three,fields"*} $text
+        assert_match {*Malformed hello message ignored (bad port, epoch or run id)*} $text
+        # Raw control bytes of a peer never reach the log.
+        assert_no_match "*\nbytes*" $text
+        assert {[string first {"bad\r\nbytes\x01,xxx} $text] >= 0}
+        assert {[string first {xxx"...} $text] >= 0}
+        assert_equal $before [::field [$s1 sentinel master mymaster] num-other-sentinels]
+        assert_equal PONG [$s1 ping]
+    }
+
+    test "A truncated sentinel config file stops start-up with a clear error" {
+        assert_equal OK [$s1 sentinel flushconfig]
+        set conf [dict get [lindex $::sentinel_procs 2] conf]
+        set text [::file_content $conf]
+        set cuts {}
+        # Cut inside "sentinel monitor": the quorum and port are gone.
+        set at [string first "sentinel monitor mymaster 127.0.0.1" $text]
+        lappend cuts [expr {$at + [string length "sentinel monitor mymaster 127.0.0.1"]}] \
+            "*Unrecognized sentinel configuration statement*"
+        # Cut inside the id.
+        set at [string first "sentinel myid " $text]
+        lappend cuts [expr {$at + [string length "sentinel myid "] + 12}] \
+            "*Malformed Sentinel id in myid option*"
+        # Cut inside a quoted value.
+        set at [string first "dir \"" $text]
+        if {$at >= 0} {
+            lappend cuts [expr {$at + 8}] "*Unbalanced quotes*"
+        }
+        set i 0
+        foreach {cut pattern} $cuts {
+            set tconf [file join [::sentinel_dir] truncated[incr i].conf]
+            set f [open $tconf w]
+            puts -nonewline $f [string range $text 0 [expr {$cut - 1}]]
+            close $f
+            set rc [catch {exec timeout 20 $::server_bin $tconf --sentinel --port 0 2>@1} out]
+            assert_equal 1 $rc
+            assert_match "*FATAL CONFIG FILE ERROR*" $out
+            assert_match "*Reading the configuration file, at line *" $out
+            assert_match $pattern $out
+        }
     }
 
     if {$::tls} {
