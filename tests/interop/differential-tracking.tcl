@@ -395,6 +395,15 @@ proc dtrk_one {} {
         dtrk_info
     } elseif {$r < 94} {
         dtrk_step A [list client caching]
+    } elseif {$r < 94} {
+        # D tracks too (default mode only: the order in which several BCAST
+        # clients of one prefix are served follows memory addresses in
+        # Redis), sometimes redirected to R like A.
+        if {[chance 0.3]} {
+            dtrk_step_ids D [list client tracking [pick {on on off}] {*}[pick {{} {redirect R} {noloop} {redirect R noloop}}]]
+        } else {
+            dtrk_step D [dtrk_read_cmd]
+        }
     } elseif {$r < 95} {
         dtrk_step A [list client tracking]
     } elseif {$r < 96} {
