@@ -435,3 +435,23 @@ start_server {tags {tracking}} {
         assert_equal 0 [trk_info tracking_total_items]
     }
 }
+
+start_server {tags {tracking repl}} {
+    start_server {} {
+        test "On a replica, the master's writes invalidate the keys its clients read" {
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_sync [srv 0 client]
+            set c [trk_resp3_client]
+            trk_call $c client tracking on
+            trk_call $c get rk
+            [srv -1 client] set rk 1
+            assert_equal {invalidate rk} [$c read]
+            # The master's FLUSHALL reaches the replica: a null invalidation.
+            trk_call $c get rk
+            [srv -1 client] flushall
+            assert_equal {invalidate {}} [$c read]
+            $c close
+            r replicaof no one
+        }
+    }
+}
