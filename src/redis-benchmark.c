@@ -39,6 +39,7 @@ static struct benchConfig {
     const char *user;
     int dbnum;
     int resp3;
+    int enable_tracking; /* --enable-tracking: CLIENT TRACKING on first */
     int numclients;
     long long requests;
     int datasize;
@@ -177,6 +178,11 @@ static void benchReadHandler(connection *conn) {
             exit(1);
         }
         pos += used;
+        if (r->type == CLI_REPLY_PUSH) {
+            /* An invalidation (--enable-tracking with -3): not a reply. */
+            cliReplyFree(r);
+            continue;
+        }
         if (r->type == CLI_REPLY_ERROR) {
             /* Redis's tool shows the first errors and goes on. */
             if (config.errors_shown++ < 10 || c->prefix_pending)
@@ -289,6 +295,11 @@ static benchClient *benchCreateClient(void) {
     if (config.resp3) {
         char *argv[2] = {"HELLO", "3"};
         c->obuf = cliFormatCommandArgv(c->obuf, 2, argv, NULL);
+        c->prefix_pending++;
+    }
+    if (config.enable_tracking) {
+        char *argv[3] = {"CLIENT", "TRACKING", "on"};
+        c->obuf = cliFormatCommandArgv(c->obuf, 3, argv, NULL);
         c->prefix_pending++;
     }
     c->prefix_len = sdsLen(c->obuf);
@@ -485,6 +496,8 @@ static void benchUsage(int code) {
 " -d <size>          Value size of SET/GET and friends, in bytes (3).\n"
 " --dbnum <db>       Database to SELECT (0).\n"
 " -3                 Speak RESP3.\n"
+" --enable-tracking  Send CLIENT TRACKING on before the benchmark (with -3\n"
+"                    the invalidation pushes are read and not counted).\n"
 " --threads <num>    Threads (accepted; one event loop runs all clients).\n"
 " --cluster          Cluster mode (not available yet).\n"
 " -k <boolean>       1 = keep connections alive, 0 = a new connection per\n"
@@ -591,7 +604,7 @@ static int benchParseOptions(int argc, char **argv) {
             fprintf(stderr, "--cluster is not available yet: this server has no cluster mode.\n");
             exit(1);
         } else if (!strcmp(a, "--enable-tracking")) {
-            /* Accepted for compatibility; tracking does not exist here. */
+            config.enable_tracking = 1;
         } else if (!strcmp(a, "--tls")) config.co.tls = 1;
         else if (!strcmp(a, "--sni")) config.co.sni = benchNext(&i, argc, argv);
         else if (!strcmp(a, "--cacert")) config.co.cacert = benchNext(&i, argc, argv);

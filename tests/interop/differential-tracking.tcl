@@ -37,9 +37,15 @@ dtrk_load_helpers
 # Replaces the known client ids of side <side> in <raw> by their names.
 proc dtrk_mask {side raw} {
     set map {}
-    foreach name {A R D E} {
-        if {[info exists ::dtrk_id($side,$name)]} {
-            set id $::dtrk_id($side,$name)
+    set names {A R D E}
+    if {[info exists ::dtrk_old($side)]} {lappend names {*}[dict keys $::dtrk_old($side)]}
+    foreach name $names {
+        if {[info exists ::dtrk_id($side,$name)] || [string match E*.* $name]} {
+            if {[string match E*.* $name]} {
+                set id [dict get $::dtrk_old($side) $name]
+            } else {
+                set id $::dtrk_id($side,$name)
+            }
             lappend map "redirect\r\n:$id\r\n" "redirect\r\n:<$name>\r\n" \
                 "tracking-redir-broken\r\n:$id\r\n" "tracking-redir-broken\r\n:<$name>\r\n" \
                 "GETREDIR:$id\r\n" "GETREDIR:<$name>\r\n"
@@ -193,8 +199,13 @@ proc dtrk_info {} {
 
 # (Re)opens connection E on both sides and records its ids.
 proc dtrk_new_e {} {
+    incr ::dtrk_e_gen
     foreach side {our ref} {
         if {[info exists ::dtrk_conn($side,E)]} {catch {$::dtrk_conn($side,E) close}}
+        # A redirection may still name an earlier E: keep masking its id.
+        if {[info exists ::dtrk_id($side,E)]} {
+            dict set ::dtrk_old($side) "E.$::dtrk_e_gen" $::dtrk_id($side,E)
+        }
         set c [redis_client 127.0.0.1 $::dtrk_port($side)]
         set ::dtrk_conn($side,E) $c
         set ::dtrk_id($side,E) [$c client id]
@@ -384,6 +395,15 @@ proc dtrk_one {} {
         dtrk_info
     } elseif {$r < 94} {
         dtrk_step A [list client caching]
+    } elseif {$r < 94} {
+        # D tracks too (default mode only: the order in which several BCAST
+        # clients of one prefix are served follows memory addresses in
+        # Redis), sometimes redirected to R like A.
+        if {[chance 0.3]} {
+            dtrk_step_ids D [list client tracking [pick {on on off}] {*}[pick {{} {redirect R} {noloop} {redirect R noloop}}]]
+        } else {
+            dtrk_step D [dtrk_read_cmd]
+        }
     } elseif {$r < 95} {
         dtrk_step A [list client tracking]
     } elseif {$r < 96} {
@@ -420,6 +440,8 @@ start_server {tags {interop differential tracking external:skip}} {
         set ::diff_proto 3
         set ::diff_log ""
         set ::dtrk_e_open 0
+        set ::dtrk_e_gen 0
+        array unset ::dtrk_old
         set ::dtrk_pushes 0
         set ::dtrk_errors 0
         array unset ::dtrk_conn

@@ -397,6 +397,30 @@ start_server {tags {tracking}} {
         $c close
     }
 
+    test "redis-benchmark --enable-tracking: every client turns tracking on; the run completes among RESP3 pushes" {
+        r flushall
+        r config resetstat
+        set bench [file join $::tests_dir .. src redis-benchmark]
+        set conn [list -h [srv 0 host] -p [srv 0 port]]
+        if {$::tls} {
+            lappend conn --tls --cacert [file join $::tls_dir ca.crt] \
+                --cert [file join $::tls_dir client.crt] \
+                --key [file join $::tls_dir client.key]
+        }
+        # Each EVAL reads its key (tracked for the caller) and then writes
+        # it: an invalidation push follows every reply.
+        set out [exec $bench {*}$conn -3 --enable-tracking -c 5 -n 1000 -P 10 \
+                     -r 50 eval {redis.call('get', KEYS[1]) return redis.call('set', KEYS[1], 'x')} 1 key:__rand_int__ 2>@1]
+        assert_match "*requests per second*" $out
+        set stats [r info commandstats]
+        assert_match "*cmdstat_eval:calls=1000,*" $stats
+        assert_match "*cmdstat_client|tracking:calls=5,*" $stats
+        wait_for_condition 100 20 {[trk_info tracking_clients] == 0} else {
+            fail "benchmark clients still tracking"
+        }
+        r flushall
+    }
+
     test "A tracking client that disconnects leaves no state behind" {
         set c [trk_resp3_client]
         trk_call $c client tracking on
@@ -409,5 +433,25 @@ start_server {tags {tracking}} {
         r set gone 1
         assert_equal 0 [trk_info tracking_total_keys]
         assert_equal 0 [trk_info tracking_total_items]
+    }
+}
+
+start_server {tags {tracking repl}} {
+    start_server {} {
+        test "On a replica, the master's writes invalidate the keys its clients read" {
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_sync [srv 0 client]
+            set c [trk_resp3_client]
+            trk_call $c client tracking on
+            trk_call $c get rk
+            [srv -1 client] set rk 1
+            assert_equal {invalidate rk} [$c read]
+            # The master's FLUSHALL reaches the replica: a null invalidation.
+            trk_call $c get rk
+            [srv -1 client] flushall
+            assert_equal {invalidate {}} [$c read]
+            $c close
+            r replicaof no one
+        }
     }
 }
