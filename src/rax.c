@@ -117,37 +117,47 @@ static raxNode *nodeRebuild(rax *r, raxNode *n, const unsigned char *label,
     return m;
 }
 
-/* A copy of <n> with <child> added at position <idx>; <n> is freed. */
+/* <n> with <child> added at position <idx>, grown in place when the
+ * allocator can (the node may move: use the returned pointer). The
+ * pointer area moves right first, since the first-byte array grows into
+ * its place. */
 static raxNode *nodeAddChild(rax *r, raxNode *n, int idx, raxNode *child) {
-    int nc = nodeNchild(n);
-    raxNode *m = nodeCreate(r, n->data, nodePlen(n), (size_t)nc + 1,
-                            nodeHasKey(n), nodeVal(n));
-    unsigned char *of = nodeFirst(n), *nf = nodeFirst(m);
-    raxNode **ok = nodeKids(n), **nk = nodeKids(m);
-    memcpy(nf, of, (size_t)idx);
-    memcpy(nk, ok, (size_t)idx * sizeof(raxNode *));
-    nf[idx] = child->data[0];
-    nk[idx] = child;
-    memcpy(nf + idx + 1, of + idx, (size_t)(nc - idx));
-    memcpy(nk + idx + 1, ok + idx, (size_t)(nc - idx) * sizeof(raxNode *));
-    nodeDestroy(r, n);
-    return m;
+    size_t plen = nodePlen(n), nc = (size_t)nodeNchild(n);
+    size_t hk = (size_t)(nodeHasKey(n) ? 1 : 0), i = (size_t)idx;
+    size_t old_off = nodePtrOffset(plen, nc), new_off = nodePtrOffset(plen, nc + 1);
+    size_t old_sz = nodeSize(n), new_sz = nodeAllocSize(plen, nc + 1, (int)hk);
+    n = zrealloc(n, new_sz);
+    r->bytes += new_sz - old_sz;
+    char *base = (char *)n;
+    size_t ps = sizeof(void *);
+    memmove(base + new_off + (hk + i + 1) * ps, base + old_off + (hk + i) * ps,
+            (nc - i) * ps);
+    memmove(base + new_off, base + old_off, (hk + i) * ps);
+    unsigned char *f = n->data + plen;
+    memmove(f + i + 1, f + i, nc - i);
+    f[i] = child->data[0];
+    n->hdr += 1u << RAX_PLEN_BITS;
+    nodeKids(n)[i] = child;
+    return n;
 }
 
-/* A copy of <n> without its child at <idx>; <n> is freed (the child is
- * not). */
+/* <n> without its child at <idx> (the child is not freed), shrunk in
+ * place when the allocator can (use the returned pointer). */
 static raxNode *nodeDropChild(rax *r, raxNode *n, int idx) {
-    int nc = nodeNchild(n);
-    raxNode *m = nodeCreate(r, n->data, nodePlen(n), (size_t)nc - 1,
-                            nodeHasKey(n), nodeVal(n));
-    unsigned char *of = nodeFirst(n), *nf = nodeFirst(m);
-    raxNode **ok = nodeKids(n), **nk = nodeKids(m);
-    memcpy(nf, of, (size_t)idx);
-    memcpy(nk, ok, (size_t)idx * sizeof(raxNode *));
-    memcpy(nf + idx, of + idx + 1, (size_t)(nc - idx - 1));
-    memcpy(nk + idx, ok + idx + 1, (size_t)(nc - idx - 1) * sizeof(raxNode *));
-    nodeDestroy(r, n);
-    return m;
+    size_t plen = nodePlen(n), nc = (size_t)nodeNchild(n);
+    size_t hk = (size_t)(nodeHasKey(n) ? 1 : 0), i = (size_t)idx;
+    size_t old_off = nodePtrOffset(plen, nc), new_off = nodePtrOffset(plen, nc - 1);
+    size_t old_sz = nodeSize(n), new_sz = nodeAllocSize(plen, nc - 1, (int)hk);
+    char *base = (char *)n;
+    size_t ps = sizeof(void *);
+    unsigned char *f = n->data + plen;
+    memmove(f + i, f + i + 1, nc - i - 1);
+    memmove(base + new_off, base + old_off, (hk + i) * ps);
+    memmove(base + new_off + (hk + i) * ps, base + old_off + (hk + i + 1) * ps,
+            (nc - i - 1) * ps);
+    n->hdr -= 1u << RAX_PLEN_BITS;
+    r->bytes -= old_sz - new_sz;
+    return zrealloc(n, new_sz);
 }
 
 /* Replaces the keyless single-child node in *<slot> by one node with the
