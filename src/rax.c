@@ -16,7 +16,9 @@
  *     most RAX_MAX_LABEL bytes (longer edges are chains of full nodes);
  *   - the first bytes of a node's children are distinct and increasing;
  *   - every node but the root holds a key or has at least two children,
- *     or has a full label (a link of such a chain);
+ *     or is a keyless link with one child on the path of a key longer
+ *     than RAX_MAX_LABEL (two such links are merged only while the joined
+ *     label fits);
  *   - numele, numnodes and bytes count keys, nodes and node allocations.
  * It never looks at values; it does not depend on anything but zmalloc. */
 #include "rax.h"
