@@ -1,16 +1,24 @@
 /* rax: the compressed prefix tree of rax.h.
  *
- * A node is one allocation: a small header, then its edge label, then the
- * first byte of each child's label (sorted, so a child is found by a
- * search of that short array without touching the children), padding to
- * pointer alignment, then the child pointers in the same order. Adding or
- * removing a child, or changing a label, builds the node anew and the
- * caller stores it in the parent's slot; no node points to its parent.
+ * A node is one allocation: a 32-bit header (label length, child count,
+ * has-key bit), its edge label, the first byte of each child's label
+ * (sorted, so a child is found by a search of that short array without
+ * touching the children), padding to pointer alignment, the value
+ * pointer when the node holds a key, then the child pointers in the same
+ * order. A leaf with a one-byte label (the common case of pending
+ * entries lists keyed by consecutive IDs) takes 16 bytes. Adding or
+ * removing a child or the key, or changing a label, builds the node anew
+ * and the caller stores it in the parent's slot; no node points to its
+ * parent.
  *
  * Invariants (checked by the unit test through the public API):
- *   - the root has an empty label; every other node a non-empty one;
+ *   - the root has an empty label; every other node a non-empty one of at
+ *     most RAX_MAX_LABEL bytes (longer edges are chains of full nodes);
  *   - the first bytes of a node's children are distinct and increasing;
- *   - every node but the root holds a key or has at least two children;
+ *   - every node but the root holds a key or has at least two children,
+ *     or is a keyless link with one child on the path of a key longer
+ *     than RAX_MAX_LABEL (two such links are merged only while the joined
+ *     label fits);
  *   - numele, numnodes and bytes count keys, nodes and node allocations.
  * It never looks at values; it does not depend on anything but zmalloc. */
 #include "rax.h"
@@ -19,45 +27,66 @@
 
 #include "zmalloc.h"
 
+#define RAX_PLEN_BITS 22
+#define RAX_MAX_LABEL ((1u << RAX_PLEN_BITS) - 1)
+
 struct raxNode {
-    void *val;        /* meaningful when haskey */
-    uint32_t plen;    /* label bytes */
-    uint16_t nchild;  /* 0 .. 256 */
-    uint8_t haskey;
-    uint8_t unused;
-    unsigned char data[]; /* label, first bytes, pad, child pointers */
+    uint32_t hdr;         /* plen (22 bits) | nchild (9 bits) | haskey */
+    unsigned char data[]; /* label, first bytes, pad, [value], children */
 };
 
 #define RAX_ALIGN(n) (((n) + sizeof(void *) - 1) & ~(sizeof(void *) - 1))
 
-static size_t nodeAllocSize(size_t plen, size_t nchild) {
-    return sizeof(raxNode) + RAX_ALIGN(plen + nchild) + nchild * sizeof(raxNode *);
+static size_t nodePlen(const raxNode *n) { return n->hdr & RAX_MAX_LABEL; }
+static int nodeNchild(const raxNode *n) {
+    return (int)((n->hdr >> RAX_PLEN_BITS) & 0x1ff);
+}
+static int nodeHasKey(const raxNode *n) { return (int)(n->hdr >> 31); }
+
+/* Offset of the pointer area (value, then children) from the node. */
+static size_t nodePtrOffset(size_t plen, size_t nchild) {
+    return RAX_ALIGN(sizeof(raxNode) + plen + nchild);
 }
 
-static unsigned char *nodeFirst(raxNode *n) { return n->data + n->plen; }
+static size_t nodeAllocSize(size_t plen, size_t nchild, int haskey) {
+    return nodePtrOffset(plen, nchild) +
+           ((size_t)(haskey ? 1 : 0) + nchild) * sizeof(void *);
+}
+
+static size_t nodeSize(const raxNode *n) {
+    return nodeAllocSize(nodePlen(n), (size_t)nodeNchild(n), nodeHasKey(n));
+}
+
+static unsigned char *nodeFirst(raxNode *n) { return n->data + nodePlen(n); }
+
+static void **nodeValSlot(raxNode *n) {
+    return (void **)(void *)((char *)n +
+                             nodePtrOffset(nodePlen(n), (size_t)nodeNchild(n)));
+}
+
+static void *nodeVal(raxNode *n) { return nodeHasKey(n) ? *nodeValSlot(n) : NULL; }
 
 static raxNode **nodeKids(raxNode *n) {
-    return (raxNode **)(void *)(n->data + RAX_ALIGN((size_t)n->plen + n->nchild));
+    return (raxNode **)(void *)(nodeValSlot(n) + (nodeHasKey(n) ? 1 : 0));
 }
 
-/* A node with <label>/<plen>, no key, room for <nchild> children whose
- * first bytes and pointers the caller fills. */
+/* A node with <label>/<plen> (<= RAX_MAX_LABEL), the key and <val> when
+ * <haskey>, and room for <nchild> children whose first bytes and
+ * pointers the caller fills. */
 static raxNode *nodeCreate(rax *r, const unsigned char *label, size_t plen,
-                           size_t nchild) {
-    size_t sz = nodeAllocSize(plen, nchild);
+                           size_t nchild, int haskey, void *val) {
+    size_t sz = nodeAllocSize(plen, nchild, haskey);
     raxNode *n = zmalloc(sz);
-    n->val = NULL;
-    n->plen = (uint32_t)plen;
-    n->nchild = (uint16_t)nchild;
-    n->haskey = 0;
-    n->unused = 0;
-    if (plen) memcpy(n->data, label, plen);
+    n->hdr = (uint32_t)plen | ((uint32_t)nchild << RAX_PLEN_BITS) |
+             ((uint32_t)(haskey ? 1 : 0) << 31);
+    if (plen && label) memcpy(n->data, label, plen);
+    if (haskey) *nodeValSlot(n) = val;
     r->bytes += sz;
     return n;
 }
 
 static void nodeDestroy(rax *r, raxNode *n) {
-    r->bytes -= nodeAllocSize(n->plen, n->nchild);
+    r->bytes -= nodeSize(n);
     zfree(n);
 }
 
@@ -65,7 +94,7 @@ static void nodeDestroy(rax *r, raxNode *n) {
  * such a child would go (returns 0). */
 static int nodeFindChild(raxNode *n, unsigned char c, int *idx) {
     const unsigned char *f = nodeFirst(n);
-    int lo = 0, hi = n->nchild;
+    int lo = 0, hi = nodeNchild(n);
     while (lo < hi) {
         int mid = (lo + hi) / 2;
         if (f[mid] < c)
@@ -74,71 +103,99 @@ static int nodeFindChild(raxNode *n, unsigned char c, int *idx) {
             hi = mid;
     }
     *idx = lo;
-    return lo < n->nchild && f[lo] == c;
+    return lo < nodeNchild(n) && f[lo] == c;
 }
 
 /* A copy of <n> with <label>/<plen> as its label (may point inside <n>'s
- * own label) and <n>'s key, value and children; <n> is freed. */
-static raxNode *nodeRelabel(rax *r, raxNode *n, const unsigned char *label,
-                            size_t plen) {
-    raxNode *m = nodeCreate(r, label, plen, n->nchild);
-    m->haskey = n->haskey;
-    m->val = n->val;
-    memcpy(nodeFirst(m), nodeFirst(n), n->nchild);
-    memcpy(nodeKids(m), nodeKids(n), n->nchild * sizeof(raxNode *));
+ * own label), <haskey>/<val> as its key, and <n>'s children; <n> is
+ * freed. */
+static raxNode *nodeRebuild(rax *r, raxNode *n, const unsigned char *label,
+                            size_t plen, int haskey, void *val) {
+    size_t nc = (size_t)nodeNchild(n);
+    raxNode *m = nodeCreate(r, label, plen, nc, haskey, val);
+    memcpy(nodeFirst(m), nodeFirst(n), nc);
+    memcpy(nodeKids(m), nodeKids(n), nc * sizeof(raxNode *));
     nodeDestroy(r, n);
     return m;
 }
 
-/* A copy of <n> with <child> added at position <idx>; <n> is freed. */
+/* <n> with <child> added at position <idx>, grown in place when the
+ * allocator can (the node may move: use the returned pointer). The
+ * pointer area moves right first, since the first-byte array grows into
+ * its place. */
 static raxNode *nodeAddChild(rax *r, raxNode *n, int idx, raxNode *child) {
-    raxNode *m = nodeCreate(r, n->data, n->plen, (size_t)n->nchild + 1);
-    m->haskey = n->haskey;
-    m->val = n->val;
-    unsigned char *of = nodeFirst(n), *nf = nodeFirst(m);
-    raxNode **ok = nodeKids(n), **nk = nodeKids(m);
-    memcpy(nf, of, (size_t)idx);
-    memcpy(nk, ok, (size_t)idx * sizeof(raxNode *));
-    nf[idx] = child->data[0];
-    nk[idx] = child;
-    memcpy(nf + idx + 1, of + idx, (size_t)(n->nchild - idx));
-    memcpy(nk + idx + 1, ok + idx, (size_t)(n->nchild - idx) * sizeof(raxNode *));
-    nodeDestroy(r, n);
-    return m;
+    size_t plen = nodePlen(n), nc = (size_t)nodeNchild(n);
+    size_t hk = (size_t)(nodeHasKey(n) ? 1 : 0), i = (size_t)idx;
+    size_t old_off = nodePtrOffset(plen, nc), new_off = nodePtrOffset(plen, nc + 1);
+    size_t old_sz = nodeSize(n), new_sz = nodeAllocSize(plen, nc + 1, (int)hk);
+    n = zrealloc(n, new_sz);
+    r->bytes += new_sz - old_sz;
+    char *base = (char *)n;
+    size_t ps = sizeof(void *);
+    memmove(base + new_off + (hk + i + 1) * ps, base + old_off + (hk + i) * ps,
+            (nc - i) * ps);
+    memmove(base + new_off, base + old_off, (hk + i) * ps);
+    unsigned char *f = n->data + plen;
+    memmove(f + i + 1, f + i, nc - i);
+    f[i] = child->data[0];
+    n->hdr += 1u << RAX_PLEN_BITS;
+    nodeKids(n)[i] = child;
+    return n;
 }
 
-/* A copy of <n> without its child at <idx>; <n> is freed (the child is
- * not). */
+/* <n> without its child at <idx> (the child is not freed), shrunk in
+ * place when the allocator can (use the returned pointer). */
 static raxNode *nodeDropChild(rax *r, raxNode *n, int idx) {
-    raxNode *m = nodeCreate(r, n->data, n->plen, (size_t)n->nchild - 1);
-    m->haskey = n->haskey;
-    m->val = n->val;
-    unsigned char *of = nodeFirst(n), *nf = nodeFirst(m);
-    raxNode **ok = nodeKids(n), **nk = nodeKids(m);
-    memcpy(nf, of, (size_t)idx);
-    memcpy(nk, ok, (size_t)idx * sizeof(raxNode *));
-    memcpy(nf + idx, of + idx + 1, (size_t)(n->nchild - idx - 1));
-    memcpy(nk + idx, ok + idx + 1,
-           (size_t)(n->nchild - idx - 1) * sizeof(raxNode *));
-    nodeDestroy(r, n);
-    return m;
+    size_t plen = nodePlen(n), nc = (size_t)nodeNchild(n);
+    size_t hk = (size_t)(nodeHasKey(n) ? 1 : 0), i = (size_t)idx;
+    size_t old_off = nodePtrOffset(plen, nc), new_off = nodePtrOffset(plen, nc - 1);
+    size_t old_sz = nodeSize(n), new_sz = nodeAllocSize(plen, nc - 1, (int)hk);
+    char *base = (char *)n;
+    size_t ps = sizeof(void *);
+    unsigned char *f = n->data + plen;
+    memmove(f + i, f + i + 1, nc - i - 1);
+    memmove(base + new_off, base + old_off, (hk + i) * ps);
+    memmove(base + new_off + (hk + i) * ps, base + old_off + (hk + i + 1) * ps,
+            (nc - i - 1) * ps);
+    n->hdr -= 1u << RAX_PLEN_BITS;
+    r->bytes -= old_sz - new_sz;
+    return zrealloc(n, new_sz);
 }
 
 /* Replaces the keyless single-child node in *<slot> by one node with the
- * two labels joined. */
+ * two labels joined, unless the joined label would be too long. */
 static void nodeMergeWithChild(rax *r, raxNode **slot) {
     raxNode *n = *slot, *c = nodeKids(n)[0];
-    size_t plen = (size_t)n->plen + c->plen;
-    raxNode *m = nodeCreate(r, n->data, plen, c->nchild);
-    memcpy(m->data + n->plen, c->data, c->plen);
-    m->haskey = c->haskey;
-    m->val = c->val;
-    memcpy(nodeFirst(m), nodeFirst(c), c->nchild);
-    memcpy(nodeKids(m), nodeKids(c), c->nchild * sizeof(raxNode *));
+    size_t plen = nodePlen(n) + nodePlen(c);
+    if (plen > RAX_MAX_LABEL) return;
+    size_t nc = (size_t)nodeNchild(c);
+    raxNode *m = nodeCreate(r, NULL, plen, nc, nodeHasKey(c), nodeVal(c));
+    memcpy(m->data, n->data, nodePlen(n));
+    memcpy(m->data + nodePlen(n), c->data, nodePlen(c));
+    memcpy(nodeFirst(m), nodeFirst(c), nc);
+    memcpy(nodeKids(m), nodeKids(c), nc * sizeof(raxNode *));
     nodeDestroy(r, n);
     nodeDestroy(r, c);
     r->numnodes--;
     *slot = m;
+}
+
+/* A new branch holding <key>/<len> (len >= 1) -> <val>: one leaf, or a
+ * chain of full-label nodes ending in one when the key is longer than a
+ * label may be. */
+static raxNode *nodeCreateBranch(rax *r, const unsigned char *key, size_t len,
+                                 void *val) {
+    if (len <= RAX_MAX_LABEL) {
+        r->numnodes++;
+        return nodeCreate(r, key, len, 0, 1, val);
+    }
+    raxNode *rest = nodeCreateBranch(r, key + RAX_MAX_LABEL,
+                                     len - RAX_MAX_LABEL, val);
+    raxNode *n = nodeCreate(r, key, RAX_MAX_LABEL, 1, 0, NULL);
+    nodeFirst(n)[0] = rest->data[0];
+    nodeKids(n)[0] = rest;
+    r->numnodes++;
+    return n;
 }
 
 static size_t commonPrefix(const unsigned char *a, size_t alen,
@@ -154,7 +211,7 @@ rax *raxNew(void) {
     r->numele = 0;
     r->numnodes = 1;
     r->bytes = 0;
-    r->head = nodeCreate(r, NULL, 0, 0);
+    r->head = nodeCreate(r, NULL, 0, 0, 0, NULL);
     return r;
 }
 
@@ -167,13 +224,14 @@ void raxFree(rax *r, void (*freeval)(void *)) {
     st[top++] = r->head;
     while (top) {
         raxNode *n = st[--top];
-        if (top + n->nchild > cap) {
-            while (top + n->nchild > cap) cap *= 2;
+        size_t nc = (size_t)nodeNchild(n);
+        if (top + nc > cap) {
+            while (top + nc > cap) cap *= 2;
             st = zrealloc(st, cap * sizeof(*st));
         }
-        memcpy(st + top, nodeKids(n), n->nchild * sizeof(raxNode *));
-        top += n->nchild;
-        if (n->haskey && freeval) freeval(n->val);
+        memcpy(st + top, nodeKids(n), nc * sizeof(raxNode *));
+        top += nc;
+        if (nodeHasKey(n) && freeval) freeval(nodeVal(n));
         zfree(n);
     }
     zfree(st);
@@ -192,45 +250,38 @@ int raxInsert(rax *r, const void *keyp, size_t len, void *val) {
     for (;;) {
         raxNode *n = *slot;
         if (pos == len) {
-            if (n->haskey) return 0;
-            n->haskey = 1;
-            n->val = val;
+            if (nodeHasKey(n)) return 0;
+            *slot = nodeRebuild(r, n, n->data, nodePlen(n), 1, val);
             r->numele++;
             return 1;
         }
         int idx;
         if (!nodeFindChild(n, key[pos], &idx)) {
-            raxNode *leaf = nodeCreate(r, key + pos, len - pos, 0);
-            leaf->haskey = 1;
-            leaf->val = val;
+            raxNode *leaf = nodeCreateBranch(r, key + pos, len - pos, val);
             *slot = nodeAddChild(r, n, idx, leaf);
-            r->numnodes++;
             r->numele++;
             return 1;
         }
         raxNode **cslot = &nodeKids(n)[idx];
         raxNode *c = *cslot;
-        size_t m = commonPrefix(c->data, c->plen, key + pos, len - pos);
-        if (m == c->plen) {
+        size_t cplen = nodePlen(c);
+        size_t m = commonPrefix(c->data, cplen, key + pos, len - pos);
+        if (m == cplen) {
             slot = cslot;
             pos += m;
             continue;
         }
         /* The key leaves (or ends inside) the child's label after <m>
          * bytes (m >= 1: the first byte matched): split the label. */
-        raxNode *mid = nodeCreate(r, c->data, m, 0);
-        raxNode *rest = nodeRelabel(r, c, c->data + m, c->plen - m);
+        int ends = pos + m == len;
+        raxNode *mid = nodeCreate(r, c->data, m, 0, ends, val);
+        raxNode *rest = nodeRebuild(r, c, c->data + m, cplen - m,
+                                    nodeHasKey(c), nodeVal(c));
         r->numnodes++;
-        if (pos + m == len) {
-            mid = nodeAddChild(r, mid, 0, rest);
-            mid->haskey = 1;
-            mid->val = val;
-        } else {
-            raxNode *leaf = nodeCreate(r, key + pos + m, len - pos - m, 0);
-            leaf->haskey = 1;
-            leaf->val = val;
-            r->numnodes++;
-            mid = nodeAddChild(r, mid, 0, rest);
+        mid = nodeAddChild(r, mid, 0, rest);
+        if (!ends) {
+            raxNode *leaf =
+                nodeCreateBranch(r, key + pos + m, len - pos - m, val);
             mid = nodeAddChild(r, mid, leaf->data[0] < rest->data[0] ? 0 : 1,
                                leaf);
         }
@@ -257,26 +308,27 @@ static raxNode *raxWalk(const rax *r, const unsigned char *key, size_t len,
         int idx;
         if (!nodeFindChild(n, key[pos], &idx)) return NULL;
         raxNode *c = nodeKids(n)[idx];
-        if (len - pos < c->plen || memcmp(c->data, key + pos, c->plen) != 0)
+        size_t cplen = nodePlen(c);
+        if (len - pos < cplen || memcmp(c->data, key + pos, cplen) != 0)
             return NULL;
         slot = &nodeKids(n)[idx];
-        pos += c->plen;
+        pos += cplen;
     }
 }
 
 /* See rax.h. */
 int raxFind(const rax *r, const void *key, size_t len, void **val) {
     raxNode *n = raxWalk(r, key, len, NULL, NULL);
-    if (!n || !n->haskey) return 0;
-    if (val) *val = n->val;
+    if (!n || !nodeHasKey(n)) return 0;
+    if (val) *val = nodeVal(n);
     return 1;
 }
 
 /* See rax.h. */
 int raxReplace(rax *r, const void *key, size_t len, void *val) {
     raxNode *n = raxWalk(r, key, len, NULL, NULL);
-    if (!n || !n->haskey) return 0;
-    n->val = val;
+    if (!n || !nodeHasKey(n)) return 0;
+    *nodeValSlot(n) = val;
     return 1;
 }
 
@@ -286,29 +338,35 @@ int raxRemove(rax *r, const void *key, size_t len, void **old) {
     raxNode ***path = len + 2 <= 66 ? local : zmalloc((len + 2) * sizeof(*path));
     size_t d = 0;
     raxNode *n = raxWalk(r, key, len, path, &d);
-    int found = n && n->haskey;
+    int found = n && nodeHasKey(n);
     if (found) {
-        if (old) *old = n->val;
-        n->haskey = 0;
-        n->val = NULL;
+        if (old) *old = nodeVal(n);
         r->numele--;
-        if (d > 1) {
-            if (n->nchild == 0) {
-                /* Drop the leaf; its parent may be left keyless with a
-                 * single child, and then absorbs it. */
-                raxNode **pslot = path[d - 2];
-                raxNode *p = *pslot;
+        if (d > 1 && nodeNchild(n) == 0) {
+            /* Drop the leaf, and the links of a long key's chain that it
+             * leaves empty; the parent left may be keyless with a single
+             * child, and then absorbs it. */
+            size_t lvl = d - 1; /* path[lvl] holds n */
+            raxNode *p;
+            for (;;) {
+                raxNode **pslot = path[lvl - 1];
+                p = *pslot;
                 int idx;
                 nodeFindChild(p, n->data[0], &idx);
                 nodeDestroy(r, n);
                 r->numnodes--;
                 p = nodeDropChild(r, p, idx);
                 *pslot = p;
-                if (d - 1 > 1 && !p->haskey && p->nchild == 1)
-                    nodeMergeWithChild(r, pslot);
-            } else if (n->nchild == 1) {
-                nodeMergeWithChild(r, path[d - 1]);
+                lvl--;
+                if (lvl == 0 || nodeHasKey(p) || nodeNchild(p) != 0) break;
+                n = p;
             }
+            if (lvl > 0 && !nodeHasKey(p) && nodeNchild(p) == 1)
+                nodeMergeWithChild(r, path[lvl]);
+        } else {
+            n = nodeRebuild(r, n, n->data, nodePlen(n), 0, NULL);
+            *path[d - 1] = n;
+            if (d > 1 && nodeNchild(n) == 1) nodeMergeWithChild(r, path[d - 1]);
         }
     }
     if (path != local) zfree(path);
@@ -361,7 +419,7 @@ static raxFrame *iterTop(raxIter *it) { return &it->stack[it->depth - 1]; }
 /* Goes down into <n>: appends its label to the key and stacks it. */
 static void iterPush(raxIter *it, raxNode *n) {
     size_t base = it->depth ? iterTop(it)->keylen : 0;
-    size_t need = base + n->plen;
+    size_t need = base + nodePlen(n);
     if (need > it->key_cap) {
         size_t cap = it->key_cap * 2;
         if (cap < need) cap = need;
@@ -374,7 +432,7 @@ static void iterPush(raxIter *it, raxNode *n) {
         }
         it->key_cap = cap;
     }
-    memcpy(it->key + base, n->data, n->plen);
+    memcpy(it->key + base, n->data, nodePlen(n));
     if (it->depth == it->stack_cap) {
         size_t cap = it->stack_cap * 2;
         if (it->stack == it->inline_stack) {
@@ -397,7 +455,7 @@ static int iterLand(raxIter *it) {
     raxFrame *f = iterTop(it);
     f->child = -1;
     it->key_len = f->keylen;
-    it->val = f->node->val;
+    it->val = nodeVal(f->node);
     it->valid = 1;
     return 1;
 }
@@ -412,8 +470,8 @@ static int iterDescendFirst(raxIter *it) {
     for (;;) {
         raxFrame *f = iterTop(it);
         raxNode *n = f->node;
-        if (n->haskey) return iterLand(it);
-        if (n->nchild == 0) return iterEnd(it); /* the empty root */
+        if (nodeHasKey(n)) return iterLand(it);
+        if (nodeNchild(n) == 0) return iterEnd(it); /* the empty root */
         f->child = 0;
         iterPush(it, nodeKids(n)[0]);
     }
@@ -424,9 +482,10 @@ static int iterDescendLast(raxIter *it) {
     for (;;) {
         raxFrame *f = iterTop(it);
         raxNode *n = f->node;
-        if (n->nchild == 0) return n->haskey ? iterLand(it) : iterEnd(it);
-        f->child = n->nchild - 1;
-        iterPush(it, nodeKids(n)[n->nchild - 1]);
+        int nc = nodeNchild(n);
+        if (nc == 0) return nodeHasKey(n) ? iterLand(it) : iterEnd(it);
+        f->child = nc - 1;
+        iterPush(it, nodeKids(n)[nc - 1]);
     }
 }
 
@@ -435,7 +494,7 @@ static int iterClimbNext(raxIter *it) {
     while (it->depth > 1) {
         it->depth--;
         raxFrame *f = iterTop(it);
-        if (f->child + 1 < f->node->nchild) {
+        if (f->child + 1 < nodeNchild(f->node)) {
             f->child++;
             iterPush(it, nodeKids(f->node)[f->child]);
             return iterDescendFirst(it);
@@ -455,7 +514,7 @@ static int iterClimbPrev(raxIter *it) {
             iterPush(it, nodeKids(f->node)[f->child]);
             return iterDescendLast(it);
         }
-        if (f->node->haskey) return iterLand(it);
+        if (nodeHasKey(f->node)) return iterLand(it);
     }
     return iterEnd(it);
 }
@@ -476,7 +535,7 @@ int raxIterLast(raxIter *it) {
 int raxIterNext(raxIter *it) {
     if (!it->valid) return 0;
     raxFrame *f = iterTop(it);
-    if (f->node->nchild) {
+    if (nodeNchild(f->node)) {
         f->child = 0;
         iterPush(it, nodeKids(f->node)[0]);
         return iterDescendFirst(it);
@@ -492,8 +551,7 @@ int raxIterPrev(raxIter *it) {
 
 /* See rax.h. */
 void raxIterSetValue(raxIter *it, void *val) {
-    raxNode *n = iterTop(it)->node;
-    n->val = val;
+    *nodeValSlot(iterTop(it)->node) = val;
     it->val = val;
 }
 
@@ -508,8 +566,8 @@ int raxIterSeekGE(raxIter *it, const void *keyp, size_t len, int strict) {
         raxFrame *f = iterTop(it);
         raxNode *n = f->node;
         if (pos == len) {
-            if (n->haskey && !strict) return iterLand(it);
-            if (n->nchild) {
+            if (nodeHasKey(n) && !strict) return iterLand(it);
+            if (nodeNchild(n)) {
                 f->child = 0;
                 iterPush(it, nodeKids(n)[0]);
                 return iterDescendFirst(it);
@@ -518,13 +576,14 @@ int raxIterSeekGE(raxIter *it, const void *keyp, size_t len, int strict) {
         }
         int idx;
         int exact = nodeFindChild(n, key[pos], &idx);
-        if (idx == n->nchild) return iterClimbNext(it);
+        if (idx == nodeNchild(n)) return iterClimbNext(it);
         raxNode *c = nodeKids(n)[idx];
         f->child = idx;
         iterPush(it, c);
         if (!exact) return iterDescendFirst(it);
-        size_t m = commonPrefix(c->data, c->plen, key + pos, len - pos);
-        if (m == c->plen) {
+        size_t cplen = nodePlen(c);
+        size_t m = commonPrefix(c->data, cplen, key + pos, len - pos);
+        if (m == cplen) {
             pos += m;
             continue;
         }
@@ -543,7 +602,7 @@ int raxIterSeekLE(raxIter *it, const void *keyp, size_t len, int strict) {
         raxFrame *f = iterTop(it);
         raxNode *n = f->node;
         if (pos == len) {
-            if (n->haskey && !strict) return iterLand(it);
+            if (nodeHasKey(n) && !strict) return iterLand(it);
             return iterClimbPrev(it);
         }
         int idx;
@@ -554,15 +613,16 @@ int raxIterSeekLE(raxIter *it, const void *keyp, size_t len, int strict) {
         if (idx < 0) {
             /* Every child is greater; the node's own key is a proper
              * prefix of <key>, hence smaller. */
-            if (n->haskey) return iterLand(it);
+            if (nodeHasKey(n)) return iterLand(it);
             return iterClimbPrev(it);
         }
         raxNode *c = nodeKids(n)[idx];
         f->child = idx;
         iterPush(it, c);
         if (!exact) return iterDescendLast(it);
-        size_t m = commonPrefix(c->data, c->plen, key + pos, len - pos);
-        if (m == c->plen) {
+        size_t cplen = nodePlen(c);
+        size_t m = commonPrefix(c->data, cplen, key + pos, len - pos);
+        if (m == cplen) {
             pos += m;
             continue;
         }

@@ -6,8 +6,9 @@
  * it (one or more bytes; the root's is empty), may hold a key (the bytes
  * from the root down to the end of its label) with its value, and has up
  * to 256 children sorted by the first byte of their labels. Every node
- * but the root either holds a key or has two children or more, so a map
- * of N keys has fewer than 2N + 1 nodes and a lookup reads each byte of
+ * but the root either holds a key or has two children or more (or carries
+ * a full 4 MB label: longer edges are chains), so a map of N keys of up
+ * to 4 MB has fewer than 2N + 1 nodes, and a lookup reads each byte of
  * the key once.
  *
  * Streams keep their listpack nodes here keyed by 16-byte big-endian IDs

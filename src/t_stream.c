@@ -777,7 +777,19 @@ static int streamAppendItem(stream *s, robj **argv, int64_t numfields,
             lp = lpAppendObject(lp, argv[i * 2]);
         lp = lpAppendInteger(lp, 0); /* master entry terminator */
         streamEncodeID(nkey, &id);
-        raxInsert(s->nodes, nkey, STREAM_ID_LEN, lp);
+        if (!raxInsert(s->nodes, nkey, STREAM_ID_LEN, lp)) {
+            /* A node keyed by this very ID exists: it holds tombstones
+             * only (an exact MINID trim kept it, and XSETID then went
+             * below it). The new node takes its key, as in Redis 7.0;
+             * its listpack is freed rather than leaked. */
+            void *old = NULL;
+            raxFind(s->nodes, nkey, STREAM_ID_LEN, &old);
+            int64_t live = 0;
+            lpInt(lpFirst(old), &live);
+            s->length -= (uint64_t)live;
+            lpFree(old);
+            raxReplace(s->nodes, nkey, STREAM_ID_LEN, lp);
+        }
         flags |= STREAM_ITEM_FLAG_SAMEFIELDS;
     } else {
         unsigned char *p = lpFirst(lp);

@@ -169,6 +169,63 @@ TEST_CASE(testLongKeysAndFree) {
     zfree(k);
 }
 
+/* Keys longer than a node's label may be (4 MB) become chains. */
+TEST_CASE(testHugeKeys) {
+    rax *r = raxNew();
+    size_t empty = raxAllocSize(r);
+    size_t n = 9000000;
+    unsigned char *k = zmalloc(n + 1);
+    memset(k, 'a', n + 1);
+    ASSERT(raxInsert(r, k, n, (void *)1));
+    k[n - 1] = 'b';
+    ASSERT(raxInsert(r, k, n, (void *)2));
+    ASSERT(raxInsert(r, k, n + 1, (void *)3));
+    ASSERT(raxInsert(r, k, 5, (void *)4));
+    void *v = NULL;
+    ASSERT(raxFind(r, k, n, &v) && v == (void *)2);
+    k[n - 1] = 'a';
+    ASSERT(raxFind(r, k, n, &v) && v == (void *)1);
+    ASSERT(!raxFind(r, k, n - 1, NULL));
+    raxIter it;
+    raxIterInit(&it, r);
+    long want[] = {4, 1, 2, 3}, i = 0;
+    for (int ok = raxIterFirst(&it); ok; ok = raxIterNext(&it), i++)
+        ASSERT_EQ_INT((long)it.val, want[i]);
+    ASSERT_EQ_INT(i, 4);
+    ASSERT(raxIterSeekGE(&it, k, n, 1));
+    ASSERT_EQ_INT((long)it.val, 2);
+    ASSERT(raxIterSeekLE(&it, k, n - 1, 0));
+    ASSERT_EQ_INT((long)it.val, 4);
+    raxIterRelease(&it);
+    ASSERT(raxRemove(r, k, n, NULL));
+    k[n - 1] = 'b';
+    ASSERT(raxRemove(r, k, n + 1, NULL));
+    ASSERT(raxRemove(r, k, n, NULL));
+    ASSERT(raxRemove(r, k, 5, NULL));
+    ASSERT_EQ_INT(raxSize(r), 0);
+    ASSERT_EQ_INT(raxAllocSize(r), empty);
+    zfree(k);
+    raxFree(r, NULL);
+}
+
+/* A leaf with a one-byte label and a value is 16 bytes. */
+TEST_CASE(testLeafSize) {
+    rax *r = raxNew();
+    unsigned char key[16] = {0};
+    ASSERT(raxInsert(r, key, 16, NULL));
+    size_t one = raxAllocSize(r);
+    key[15] = 1;
+    ASSERT(raxInsert(r, key, 16, NULL));
+    /* a split: the 15-byte shared prefix node plus two 16-byte leaves */
+    size_t two = raxAllocSize(r);
+    key[15] = 2;
+    ASSERT(raxInsert(r, key, 16, NULL));
+    /* the prefix node grows by one child (first byte + pointer) */
+    ASSERT(raxAllocSize(r) - two <= 16 + 16);
+    ASSERT(two > one);
+    raxFree(r, NULL);
+}
+
 TEST_CASE(testSetValue) {
     rax *r = raxNew();
     for (long i = 0; i < 100; i++) {
@@ -332,6 +389,8 @@ int main(void) {
     RUN_TEST(testSeek);
     RUN_TEST(testRemoveMerges);
     RUN_TEST(testLongKeysAndFree);
+    RUN_TEST(testHugeKeys);
+    RUN_TEST(testLeafSize);
     RUN_TEST(testSetValue);
     RUN_TEST(testRandomAgainstModel);
     RUN_TEST(testStreamIDs);

@@ -434,6 +434,30 @@ start_server {tags {stream}} {
         r del t t2 s2
     }
 
+    test "XADD whose new node's ID is the key of a tombstone-only node replaces it (as Redis 7.0)" {
+        r del s
+        r config set stream-node-max-entries 3
+        foreach id {1-0 2-0 3-0 4-0} {r xadd s $id a 1}
+        r xdel s 3-0
+        r xtrim s minid = 2-5
+        r xdel s 4-0
+        assert_equal 0 [r xlen s]
+        r xsetid s 0-5
+        # The tombstone-only node keyed 1-0 is full: the new node is keyed
+        # 1-0 too.
+        r xadd s 1-0 b 1
+        r xadd s 1-1 b 2
+        assert_equal {{1-0 {b 1}} {1-1 {b 2}}} [r xrange s - +]
+        assert_equal 2 [r xlen s]
+        set info [r xinfo stream s]
+        assert_equal 1 [dict get $info radix-tree-keys]
+        assert_equal 6 [dict get $info entries-added]
+        r restore s2 0 [r dump s]
+        assert_equal [r xrange s - +] [r xrange s2 - +]
+        r config set stream-node-max-entries 100
+        r del s s2
+    }
+
     test "DUMP / RESTORE of a stream, and corrupt payloads are refused" {
         r del s s2
         for {set i 1} {$i <= 20} {incr i} {r xadd s $i-0 f $i}
