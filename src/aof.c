@@ -1473,3 +1473,22 @@ void aofInit(void) {
     registerShutdownHook(aofShutdownHook);
     registerStartupHook(aofLoadAtStartup);
 }
+
+/* See aof.h. */
+int aofDebugReload(void) {
+    if (aofState.state != AOF_ON || !aofState.mf) return C_ERR;
+    aofFlush(1);
+    emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+    aofManifest *mf = aofState.mf;
+    long long dirty = server.dirty;
+    aofState.loading = 1;
+    server.loading = 1;
+    int total = (mf->base ? 1 : 0) + mf->nincr, idx = 0;
+    if (mf->base) aofLoadFile(mf->base->name, "base", ++idx == total);
+    for (int j = 0; j < mf->nincr; j++)
+        aofLoadFile(mf->incr[j]->name, "incr", ++idx == total);
+    server.loading = 0;
+    aofState.loading = 0;
+    server.dirty = dirty;
+    return C_OK;
+}

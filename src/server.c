@@ -737,6 +737,7 @@ int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     UNUSED(id);
     UNUSED(clientData);
     updateCachedTime(1);
+    if (server.pause_cron) return 1000 / server.hz; /* DEBUG PAUSE-CRON */
     server.hz = server.config_hz;
     if (server.dynamic_hz) {
         while (listLength(server.clients) / server.hz > 200 &&

@@ -767,6 +767,16 @@ struct redisServer {
     int propagate_in_transaction;
     int also_propagate_unused;
     long long stat_active_expire_unused;
+    /* Introspection (debug.c, latency.c, memory.c; issue 12) */
+    int pause_cron;                 /* DEBUG PAUSE-CRON: serverCron idles */
+    int skip_checksum_validation;   /* DEBUG SET-SKIP-CHECKSUM-VALIDATION */
+    int reply_buffer_resizing;      /* DEBUG REPLYBUFFER RESIZING (kept) */
+    long long reply_buffer_peak_reset_time; /* DEBUG REPLYBUFFER (kept) */
+    long long stat_fork_time;       /* us of the last fork (latest_fork_usec) */
+    long long stat_total_forks;
+    long long stat_expire_cycle_time_used; /* us in active expiry cycles */
+    long long stat_dump_payload_sanitizations;
+    size_t stat_startup_allocated;  /* used_memory when start-up ended */
 };
 
 struct saveparam {
@@ -1346,6 +1356,26 @@ void configHelpCommand(client *c);
 int rewriteConfig(char *path, int force_write);
 const char *evictPolicyToString(void);
 sds getConfigDebugInfo(void);
+
+/* ---- Introspection (debug.c, latency.c, memory.c) ---- */
+/* Installs the crash report handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL
+ * and SIGABRT (debug.c); called from initServer. */
+void setupCrashHandlers(void);
+/* Logs the crash report (stack trace, INFO, clients) for a fatal internal
+ * error of the main thread; used by serverPanic before it aborts. */
+void crashReportForPanic(void);
+/* The member dict of a skiplist sorted set, or NULL (t_zset.c). */
+dict *zsetGetDict(robj *o);
+/* Latency monitor: records <duration> ms for <event> when it reaches
+ * latency-monitor-threshold (latency.c). */
+void latencyAddSampleIfNeeded(const char *event, long long duration_ms);
+/* Per-command latency histograms: records <duration_us> for <cmd>. */
+void latencyTrackCommand(struct redisCommand *cmd, long long duration_us);
+void latencyInit(void);
+void latencyResetCommandHistograms(void);
+/* Bytes of the data set's overhead as MEMORY STATS shows them (memory.c). */
+size_t memoryOverheadTotal(void);
+sds memoryCatInfoFields(sds info);
 
 /* ---- Commands (one prototype per command proc) ---- */
 #include "commands_decl.h"
