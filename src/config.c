@@ -1422,9 +1422,6 @@ static const struct {
     {"replica-ignore-disk-write-errors", "comes with issue 12"},
     {"socket-mark-id", "SO_MARK is not set on sockets by this server"},
     {"tracking-table-max-keys", "client-side caching comes with issue 12"},
-    {"latency-tracking", "latency tracking comes with issue 12"},
-    {"latency-tracking-info-percentiles", "latency tracking comes with "
-                                          "issue 12"},
     {"crash-memcheck-enabled", "no memory test runs after a crash "
                                "(issue 12)"},
 };
@@ -2062,6 +2059,7 @@ void resetServerStats(void) {
     server.stat_peak_memory = 0;
     if (server.errors) dictEmpty(server.errors, NULL);
     resetCommandTableStats(server.commands);
+    latencyResetCommandHistograms();
     tlsResetStats();
 }
 

@@ -1371,8 +1371,23 @@ dict *zsetGetDict(robj *o);
 void latencyAddSampleIfNeeded(const char *event, long long duration_ms);
 /* Per-command latency histograms: records <duration_us> for <cmd>. */
 void latencyTrackCommand(struct redisCommand *cmd, long long duration_us);
-void latencyInit(void);
 void latencyResetCommandHistograms(void);
+/* INFO's latencystats section (latency.c). */
+sds latencyInfoSection(sds info);
+/* Records used_memory at the end of start-up (memory.c). */
+void memoryInit(void);
+/* Instantaneous rates and the extra Stats/CPU fields of INFO (metrics.c):
+ * metricsCron samples the counters from serverCron. */
+void metricsCron(void);
+long long metricsOpsPerSec(void);
+sds metricsCatStatsFields(sds info);
+sds metricsCatCpuFields(sds info);
+/* Accessors for INFO (eval.c, functions.c, migrate.c). */
+long long evalMemory(void);
+unsigned long evalScriptsCount(void);
+void functionsGetStats(long long *vm_bytes, unsigned long *libraries,
+                       unsigned long *functions);
+unsigned long migrateCachedSockets(void);
 /* Bytes of the data set's overhead as MEMORY STATS shows them (memory.c). */
 size_t memoryOverheadTotal(void);
 sds memoryCatInfoFields(sds info);
