@@ -1422,8 +1422,8 @@ static const struct {
     {"replica-ignore-disk-write-errors", "comes with issue 12"},
     {"socket-mark-id", "SO_MARK is not set on sockets by this server"},
     {"tracking-table-max-keys", "client-side caching comes with issue 12"},
-    {"crash-memcheck-enabled", "no memory test runs after a crash "
-                               "(issue 12)"},
+    {"crash-memcheck-enabled", "the crash report has a stack trace but no "
+                               "memory test (it says so)"},
 };
 
 static int configIsDefault(const standardConfig *c);

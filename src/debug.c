@@ -723,3 +723,211 @@ void debugCommand(client *c) {
     }
 }
 void (*debugReloadHook)(client *c);
+
+/* ---------------------------------------------------------------------
+ * Crash report
+ *
+ * On SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT (serverPanic and
+ * serverAssert end in abort()) the handler writes, to the log file or
+ * stdout: the signal and faulting address, the stack trace (backtrace(3);
+ * the server is linked with -rdynamic so that frames carry function
+ * names), the registers, INFO, the client list and the client whose
+ * command was running; then it restores the default action and raises the
+ * signal again so that the process dies as it would have (core dump
+ * included). The handler runs on its own stack so that a stack overflow
+ * is reported too. Allocating in a signal handler is not safe in general;
+ * the report is written after the point of no return, and each part that
+ * allocates comes after the stack trace, which does not.
+ * ------------------------------------------------------------------ */
+
+#define CRASH_STACK_DEPTH 100
+
+static int crashLogFd(void) {
+    if (server.logfile && server.logfile[0]) {
+        int fd = open(server.logfile, O_APPEND | O_CREAT | O_WRONLY, 0644);
+        if (fd != -1) return fd;
+    }
+    return STDOUT_FILENO;
+}
+
+/* Writes <s> to <fd> with write(2) only (async-signal-safe). */
+static void crashWrite(int fd, const char *s) {
+    size_t len = strlen(s);
+    while (len) {
+        ssize_t n = write(fd, s, len);
+        if (n <= 0) return;
+        s += n;
+        len -= (size_t)n;
+    }
+}
+
+static void crashLogStackTrace(int fd, void *pc) {
+    void *frames[CRASH_STACK_DEPTH];
+    crashWrite(fd, "\n------ STACK TRACE ------\n");
+    if (pc) {
+        char line[128];
+        snprintf(line, sizeof(line), "EIP:\n");
+        crashWrite(fd, line);
+        backtrace_symbols_fd(&pc, 1, fd);
+        crashWrite(fd, "\nBacktrace:\n");
+    }
+    int n = backtrace(frames, CRASH_STACK_DEPTH);
+    backtrace_symbols_fd(frames, n, fd);
+}
+
+static void *crashFaultingPc(void *uctx) {
+    if (!uctx) return NULL;
+#if defined(__x86_64__)
+    return (void *)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (void *)((ucontext_t *)uctx)->uc_mcontext.pc;
+#else
+    return NULL;
+#endif
+}
+
+static void crashLogRegisters(int fd, void *uctx) {
+    crashWrite(fd, "\n------ REGISTERS ------\n");
+#if defined(__x86_64__)
+    if (!uctx) return;
+    greg_t *g = ((ucontext_t *)uctx)->uc_mcontext.gregs;
+    char buf[512];
+    snprintf(buf, sizeof(buf),
+             "RAX:%016llx RBX:%016llx RCX:%016llx RDX:%016llx\n"
+             "RDI:%016llx RSI:%016llx RBP:%016llx RSP:%016llx\n"
+             "R8 :%016llx R9 :%016llx R10:%016llx R11:%016llx\n"
+             "R12:%016llx R13:%016llx R14:%016llx R15:%016llx\n"
+             "RIP:%016llx EFL:%016llx\n",
+             (unsigned long long)g[REG_RAX], (unsigned long long)g[REG_RBX],
+             (unsigned long long)g[REG_RCX], (unsigned long long)g[REG_RDX],
+             (unsigned long long)g[REG_RDI], (unsigned long long)g[REG_RSI],
+             (unsigned long long)g[REG_RBP], (unsigned long long)g[REG_RSP],
+             (unsigned long long)g[REG_R8], (unsigned long long)g[REG_R9],
+             (unsigned long long)g[REG_R10], (unsigned long long)g[REG_R11],
+             (unsigned long long)g[REG_R12], (unsigned long long)g[REG_R13],
+             (unsigned long long)g[REG_R14], (unsigned long long)g[REG_R15],
+             (unsigned long long)g[REG_RIP], (unsigned long long)g[REG_EFL]);
+    crashWrite(fd, buf);
+#else
+    UNUSED(uctx);
+    crashWrite(fd, "(not available on this architecture)\n");
+#endif
+}
+
+/* The parts of the report that need the server's state (and allocate). */
+static void crashLogServerState(int fd) {
+    crashWrite(fd, "\n------ INFO OUTPUT ------\n");
+    sds name = sdsNew("all");
+    sds info = genInfoString(&name, 1);
+    sdsFree(name);
+    for (size_t j = 0; j < sdsLen(info); j++)
+        if (info[j] == '\r') info[j] = ' ';
+    crashWrite(fd, info);
+    sdsFree(info);
+    crashWrite(fd, "\n------ CLIENT LIST OUTPUT ------\n");
+    sds list = getAllClientsInfoString(-1);
+    crashWrite(fd, list);
+    sdsFree(list);
+    client *cc = server.executing_client ? server.executing_client
+                                         : server.current_client;
+    if (cc) {
+        crashWrite(fd, "\n------ CURRENT CLIENT INFO ------\n");
+        sds s = catClientInfoString(sdsEmpty(), cc);
+        s = sdsCat(s, "\n");
+        for (int j = 0; j < cc->argc && j < 16; j++) {
+            robj *a = cc->argv[j];
+            if (sdsEncodedObject(a)) {
+                size_t len = sdsLen(a->ptr) > 128 ? 128 : sdsLen(a->ptr);
+                s = sdsCatPrintf(s, "argv[%d]: ", j);
+                s = sdsCatRepr(s, a->ptr, len);
+                s = sdsCat(s, "\n");
+            } else {
+                s = sdsCatPrintf(s, "argv[%d]: %ld\n", j, (long)a->ptr);
+            }
+        }
+        crashWrite(fd, s);
+        sdsFree(s);
+    }
+}
+
+static volatile sig_atomic_t crashInProgress;
+
+static void crashHandler(int sig, siginfo_t *info, void *uctx) {
+    if (crashInProgress) {
+        /* A fault while reporting: die now. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        _exit(1);
+    }
+    crashInProgress = 1;
+    if (!server.crashlog_enabled) {
+        /* crash-log-enabled no: a clean core dump, no report. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        _exit(1);
+    }
+    int fd = crashLogFd();
+    char buf[256];
+    snprintf(buf, sizeof(buf), "\n\n=== REDIS-COMPATIBLE SERVER CRASH REPORT "
+             "START ===\n%d:M Redis %s crashed by signal: %d, si_code: %d\n",
+             (int)getpid(), REDIS_VERSION, sig, info ? info->si_code : 0);
+    crashWrite(fd, buf);
+    if (info && (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
+                 sig == SIGILL)) {
+        snprintf(buf, sizeof(buf), "Accessing address: %p\n", info->si_addr);
+        crashWrite(fd, buf);
+    }
+    if (info && info->si_pid > 0 && info->si_code <= 0) {
+        snprintf(buf, sizeof(buf), "Killed by PID: %d, UID: %d\n",
+                 (int)info->si_pid, (int)info->si_uid);
+        crashWrite(fd, buf);
+    }
+    void *pc = crashFaultingPc(uctx);
+    if (pc) {
+        snprintf(buf, sizeof(buf), "Crashed running the instruction at: %p\n",
+                 pc);
+        crashWrite(fd, buf);
+    }
+    crashLogStackTrace(fd, pc);
+    crashLogRegisters(fd, uctx);
+    crashLogServerState(fd);
+    crashWrite(fd, server.crash_memcheck_enabled
+                       ? "\n------ FAST MEMORY TEST ------\n"
+                         "Skipped: this server has no memory test "
+                         "(crash-memcheck-enabled is accepted for "
+                         "compatibility).\n"
+                       : "");
+    crashWrite(fd, "\n------ END OF CRASH REPORT ------\n"
+                   "Please report the crash with this whole report, from "
+                   "its START line to here.\n\n");
+    if (fd != STDOUT_FILENO) close(fd);
+    if (server.pidfile && server.pid == getpid()) unlink(server.pidfile);
+    /* Die of the same signal, with its default action (core dump). */
+    struct sigaction act;
+    sigemptyset(&act.sa_mask);
+    act.sa_flags = 0;
+    act.sa_handler = SIG_DFL;
+    sigaction(sig, &act, NULL);
+    raise(sig);
+    _exit(1);
+}
+
+/* See server.h. */
+void setupCrashHandlers(void) {
+    static char *altstack;
+    if (!altstack) {
+        size_t sz = SIGSTKSZ > 65536 ? SIGSTKSZ : 65536;
+        altstack = zmalloc(sz);
+        stack_t ss = {.ss_sp = altstack, .ss_size = sz, .ss_flags = 0};
+        if (sigaltstack(&ss, NULL) != 0)
+            serverLog(LL_WARNING, "No alternate signal stack: a stack "
+                                  "overflow will not get a crash report.");
+    }
+    struct sigaction act;
+    sigemptyset(&act.sa_mask);
+    act.sa_flags = SA_NODEFER | SA_RESETHAND | SA_SIGINFO | SA_ONSTACK;
+    act.sa_sigaction = crashHandler;
+    int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (size_t j = 0; j < sizeof(sigs) / sizeof(sigs[0]); j++)
+        sigaction(sigs[j], &act, NULL);
+}

@@ -906,6 +906,7 @@ static void setupSignalHandlers(void) {
     sigaction(SIGINT, &act, NULL);
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
+    setupCrashHandlers();
 }
 
 static void initServerDefaults(void) {

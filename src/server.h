@@ -1359,11 +1359,9 @@ sds getConfigDebugInfo(void);
 
 /* ---- Introspection (debug.c, latency.c, memory.c) ---- */
 /* Installs the crash report handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL
- * and SIGABRT (debug.c); called from initServer. */
+ * and SIGABRT (debug.c; serverPanic ends in abort, so it gets the report
+ * too); called from setupSignalHandlers. */
 void setupCrashHandlers(void);
-/* Logs the crash report (stack trace, INFO, clients) for a fatal internal
- * error of the main thread; used by serverPanic before it aborts. */
-void crashReportForPanic(void);
 /* The member dict of a skiplist sorted set, or NULL (t_zset.c). */
 dict *zsetGetDict(robj *o);
 /* Latency monitor: records <duration> ms for <event> when it reaches

@@ -279,3 +279,37 @@ start_server {tags {debug} overrides {enable-debug-command no}} {
     }
 }
 
+start_server {tags {debug}} {
+    test "DEBUG SEGFAULT writes a crash report with a stack trace" {
+        catch {r debug segfault}
+        set log [srv 0 stdout]
+        wait_for_condition 100 50 {
+            [string match "*END OF CRASH REPORT*" [::file_content $log]]
+        } else {
+            fail "no crash report in the log"
+        }
+        set text [::file_content $log]
+        assert_match {*crashed by signal: 11*} $text
+        assert_match {*STACK TRACE*} $text
+        assert_match {*debugCommand*} $text
+        assert_match {*INFO OUTPUT*} $text
+        # This crash was asked for.
+        lappend ::crash_reports [srv 0 dir]
+    }
+}
+
+start_server {tags {debug}} {
+    test "DEBUG PANIC logs the panic message and a crash report" {
+        catch {r debug panic}
+        set log [srv 0 stdout]
+        wait_for_condition 100 50 {
+            [string match "*END OF CRASH REPORT*" [::file_content $log]]
+        } else {
+            fail "no crash report in the log"
+        }
+        set text [::file_content $log]
+        assert_match {*Guru Meditation: DEBUG PANIC called*} $text
+        assert_match {*STACK TRACE*} $text
+        lappend ::crash_reports [srv 0 dir]
+    }
+}
