@@ -2056,7 +2056,13 @@ void resetServerStats(void) {
     server.stat_sync_full = 0;
     server.stat_sync_partial_ok = 0;
     server.stat_sync_partial_err = 0;
-    server.stat_peak_memory = 0;
+    /* Redis keeps used_memory_peak across CONFIG RESETSTAT. */
+    server.stat_fork_time = 0;
+    server.stat_total_forks = 0;
+    server.stat_expire_cycle_time_used = 0;
+    server.stat_dump_payload_sanitizations = 0;
+    metricsReset();
+    rdbResetStats();
     if (server.errors) dictEmpty(server.errors, NULL);
     resetCommandTableStats(server.commands);
     latencyResetCommandHistograms();

@@ -58,6 +58,11 @@ void metricsCron(void) {
     metricsTrack(METRIC_NET_OUTPUT, server.stat_net_output_bytes, now);
 }
 
+/* See server.h (CONFIG RESETSTAT): forgets the samples. */
+void metricsReset(void) {
+    memset(metrics, 0, sizeof(metrics));
+}
+
 /* See server.h. */
 long long metricsOpsPerSec(void) {
     return metricsRate(METRIC_COMMANDS);

@@ -2064,3 +2064,8 @@ void rdbInit(void) {
     registerInfoSection("persistence", 1, rdbInfoSection);
     debugReloadHook = rdbDebugReload;
 }
+
+/* See server.h. */
+void rdbResetStats(void) {
+    rdbState.saves = 0;
+}

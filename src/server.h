@@ -1377,6 +1377,7 @@ void memoryInit(void);
 /* Instantaneous rates and the extra Stats/CPU fields of INFO (metrics.c):
  * metricsCron samples the counters from serverCron. */
 void metricsCron(void);
+void metricsReset(void);
 long long metricsOpsPerSec(void);
 sds metricsCatStatsFields(sds info);
 sds metricsCatCpuFields(sds info);
@@ -1386,6 +1387,8 @@ unsigned long evalScriptsCount(void);
 void functionsGetStats(long long *vm_bytes, unsigned long *libraries,
                        unsigned long *functions);
 unsigned long migrateCachedSockets(void);
+/* CONFIG RESETSTAT's part of the persistence counters: rdb_saves (rdb.c). */
+void rdbResetStats(void);
 /* Bytes of the data set's overhead as MEMORY STATS shows them (memory.c). */
 size_t memoryOverheadTotal(void);
 sds memoryCatInfoFields(sds info);

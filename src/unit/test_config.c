@@ -84,6 +84,12 @@ void tlsResetStats(void) {
 void latencyResetCommandHistograms(void) {
 }
 
+void metricsReset(void) {
+}
+
+void rdbResetStats(void) {
+}
+
 int sentinelHandleDirective(sds *argv, int argc, char *err, size_t errlen) {
     (void)argv;
     (void)argc;

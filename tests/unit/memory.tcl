@@ -137,3 +137,27 @@ start_server {tags {memory}} {
         assert_error {*syntax error*} {r lolwut version 5 10 10 10}
     }
 }
+
+start_server {tags {memory resetstat}} {
+    test "CONFIG RESETSTAT resets what Redis 7.0 resets, keeps the peak" {
+        r set k v
+        r get nokey
+        catch {r incr k}
+        r bgsave
+        wait_for_condition 100 50 {[s rdb_bgsave_in_progress] == 0} else {
+            fail "BGSAVE did not finish"
+        }
+        assert {[s total_forks] >= 1}
+        assert {[s rdb_saves] >= 1}
+        set peak [s used_memory_peak]
+        r config resetstat
+        foreach f {total_forks latest_fork_usec rdb_saves keyspace_misses
+                   keyspace_hits total_error_replies expired_keys
+                   evicted_keys expire_cycle_cpu_milliseconds} {
+            assert_equal 0 [s $f] "$f after CONFIG RESETSTAT"
+        }
+        # The peak of used memory survives a reset, as in Redis.
+        assert {[s used_memory_peak] >= $peak}
+        assert_equal {} [r latency histogram get]
+    }
+}
