@@ -511,6 +511,8 @@ static int debugGetFlag(client *c, int *v) {
 
 static void debugHelp(client *c) {
     const char *help[] = {
+        "AOF-FLUSH-SLEEP <microsec>",
+        "    Sleep this long before each write to the AOF (slow disk tests).",
         "CHANGE-REPL-ID",
         "    Give this server new replication IDs (the second one cleared).",
         "DIGEST",
@@ -716,6 +718,13 @@ void debugCommand(client *c) {
                              (int)sizeof(void *) * 8, sizeof(robj),
                              sizeof(dictEntry), sizeof(client),
                              sizeof(quicklist), sizeof(quicklistNode));
+    } else if (!strcasecmp(sub, "aof-flush-sleep") && argc == 3) {
+        long us;
+        if (getRangeLongFromObjectOrReply(c, c->argv[2], 0, 10000000, &us,
+                                          NULL) != C_OK)
+            return;
+        server.aof_flush_sleep = (int)us;
+        addReply(c, shared.ok);
     } else if (!strcasecmp(sub, "replybuffer") && argc == 4) {
         debugReplyBuffer(c);
     } else {

@@ -777,6 +777,7 @@ struct redisServer {
     long long stat_expire_cycle_time_used; /* us in active expiry cycles */
     long long stat_dump_payload_sanitizations;
     size_t stat_startup_allocated;  /* used_memory when start-up ended */
+    int aof_flush_sleep;            /* DEBUG AOF-FLUSH-SLEEP, us per flush */
 };
 
 struct saveparam {

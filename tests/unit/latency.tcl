@@ -204,3 +204,21 @@ start_server {tags {latency}} {
         assert_match {*HISTOGRAM*} [r latency help]
     }
 }
+
+start_server {tags {latency} overrides {appendonly yes appendfsync always}} {
+    test "A slow AOF write is an 'aof-write' event" {
+        wait_for_condition 100 50 {[s aof_rewrite_in_progress] == 0} else {
+            fail "the first AOF rewrite did not finish"
+        }
+        r latency reset
+        r config set latency-monitor-threshold 5
+        r debug aof-flush-sleep 20000
+        r set k v
+        r debug aof-flush-sleep 0
+        set events {}
+        foreach e [r latency latest] {lappend events [lindex $e 0]}
+        assert {"aof-write" in $events}
+        assert {"aof-write-alone" in $events}
+        r config set latency-monitor-threshold 0
+    }
+}
