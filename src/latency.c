@@ -82,32 +82,38 @@ void latencyAddSampleIfNeeded(const char *event, long long duration_ms) {
 }
 
 static cmdHistogram *latencyFindCommandHistogram(struct redisCommand *cmd) {
+    if (!cmd->latency_histogram) return NULL;
     for (size_t i = 0; i < cmdHistCount; i++)
         if (cmdHists[i].cmd == cmd) return &cmdHists[i];
     return NULL;
 }
 
 /* See server.h. <duration_ns> is clamped to at least 1 µs as Redis's
- * histograms start there. */
+ * histograms start there. The command's own pointer finds its histogram
+ * without a search; the cmdHists list keeps the order of first use for
+ * INFO and LATENCY HISTOGRAM. */
 void latencyTrackCommand(struct redisCommand *cmd, long long duration_ns) {
     if (!server.latency_tracking_enabled || !cmd) return;
-    cmdHistogram *ch = latencyFindCommandHistogram(cmd);
-    if (!ch) {
+    if (!cmd->latency_histogram) {
         if (cmdHistCount == cmdHistCap) {
             cmdHistCap = cmdHistCap ? cmdHistCap * 2 : 64;
             cmdHists = zrealloc(cmdHists, sizeof(*cmdHists) * cmdHistCap);
         }
-        ch = &cmdHists[cmdHistCount++];
+        cmdHistogram *ch = &cmdHists[cmdHistCount++];
         ch->cmd = cmd;
         ch->h = histCreate();
+        cmd->latency_histogram = ch->h;
     }
     if (duration_ns < 1000) duration_ns = 1000;
-    histRecord(ch->h, (uint64_t)duration_ns);
+    histRecord(cmd->latency_histogram, (uint64_t)duration_ns);
 }
 
 /* See server.h (CONFIG RESETSTAT). */
 void latencyResetCommandHistograms(void) {
-    for (size_t i = 0; i < cmdHistCount; i++) histFree(cmdHists[i].h);
+    for (size_t i = 0; i < cmdHistCount; i++) {
+        cmdHists[i].cmd->latency_histogram = NULL;
+        histFree(cmdHists[i].h);
+    }
     cmdHistCount = 0;
 }
 

@@ -435,6 +435,7 @@ struct redisCommand {
     dict *subcommands_dict;
     long long microseconds, calls, rejected_calls, failed_calls;
     int id;
+    struct histogram *latency_histogram; /* latency-tracking (latency.c) */
 };
 
 /* Keyspace notification classes (notify-keyspace-events). */
