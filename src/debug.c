@@ -361,15 +361,11 @@ static void debugQuicklist(client *c) {
     addReplyStatus(c, "Quicklist structure printed on the server log");
 }
 
-static sds debugHtStats(sds s, dict *d, int full) {
+/* Appends the chain statistics of <d> (Redis 7.0 prints them in full;
+ * the optional "full" argument of later versions is accepted). */
+static sds debugHtStats(sds s, dict *d) {
     if (dictSize(d) == 0) return sdsCat(s, "No stats available for empty "
                                            "dictionaries\n");
-    if (!full) {
-        return sdsCatPrintf(s, "table size: %lu\nnumber of elements: %lu\n"
-                            "rehashing: %s\n", (unsigned long)dictSlots(d),
-                            (unsigned long)dictSize(d),
-                            dictIsRehashing(d) ? "yes" : "no");
-    }
     char buf[4096];
     dictGetStats(buf, sizeof(buf), d);
     return sdsCat(s, buf);
@@ -382,12 +378,11 @@ static void debugHtstats(client *c) {
         addReplyError(c, "Out of range database");
         return;
     }
-    int full = c->argc > 3 && !strcasecmp(c->argv[3]->ptr, "full");
     redisDb *db = &server.db[dbid];
     sds s = sdsCat(sdsEmpty(), "[Dictionary HT]\n");
-    s = debugHtStats(s, db->dict, full);
+    s = debugHtStats(s, db->dict);
     s = sdsCat(s, "[Expires HT]\n");
-    s = debugHtStats(s, db->expires, full);
+    s = debugHtStats(s, db->expires);
     addReplyVerbatim(c, s, sdsLen(s), "txt");
     sdsFree(s);
 }
@@ -410,8 +405,7 @@ static void debugHtstatsKey(client *c) {
                          "represented using an hash table");
         return;
     }
-    int full = c->argc > 3 && !strcasecmp(c->argv[3]->ptr, "full");
-    sds s = debugHtStats(sdsEmpty(), d, full);
+    sds s = debugHtStats(sdsEmpty(), d);
     addReplyVerbatim(c, s, sdsLen(s), "txt");
     sdsFree(s);
 }

@@ -168,7 +168,7 @@ start_server {tags {debug}} {
         r flushall
         r debug populate 100
         set s [r debug htstats 0]
-        assert_match {*\[Dictionary HT\]*number of elements: 100*\[Expires HT\]*No stats*} $s
+        assert_match {*\[Dictionary HT\]*table size: 128*number of elements: 100*Chain length distribution*\[Expires HT\]*No stats*} $s
         assert_error {*Out of range database*} {r debug htstats 9999}
         r config set hash-max-listpack-entries 1
         r hset h a 1 b 2 c 3
