@@ -161,3 +161,21 @@ start_server {tags {memory resetstat}} {
         assert_equal {} [r latency histogram get]
     }
 }
+
+start_server {tags {memory info}} {
+    test "INFO instantaneous_ops_per_sec and kbps follow the traffic" {
+        wait_for_condition 100 50 {
+            [r ping] eq "PONG" && [s instantaneous_ops_per_sec] > 0 &&
+            [s instantaneous_input_kbps] > 0 &&
+            [s instantaneous_output_kbps] > 0
+        } else {
+            fail "the instantaneous metrics stayed at 0"
+        }
+        assert_match {*.??} [s instantaneous_input_kbps]
+    }
+
+    test "INFO CPU has the main thread's times" {
+        assert_match {*.*} [s used_cpu_sys_main_thread]
+        assert_match {*.*} [s used_cpu_user_main_thread]
+    }
+}
