@@ -197,6 +197,30 @@ start_server {tags {latency}} {
         assert {[s expire_cycle_cpu_milliseconds] >= 1}
     }
 
+    test "An eviction cycle over the threshold is an 'eviction-cycle' event" {
+        r flushall
+        r latency reset
+        # 200 sets of 2000 members: freeing them takes well over 1 ms.
+        r eval {
+            for i = 1, 200 do
+                local t = {}
+                for j = 1, 2000 do t[j] = j .. 'member' end
+                redis.call('sadd', 'bigset:' .. i, unpack(t))
+            end
+        } 0
+        r config set latency-monitor-threshold 1
+        r config set maxmemory-policy allkeys-random
+        r config set maxmemory 1mb
+        catch {r set trigger v}
+        r config set maxmemory 0
+        r config set maxmemory-policy noeviction
+        r config set latency-monitor-threshold 0
+        assert {[r dbsize] < 200}
+        set events {}
+        foreach e [r latency latest] {lappend events [lindex $e 0]}
+        assert {"eviction-cycle" in $events}
+    }
+
     test "LATENCY with bad arguments" {
         assert_error {*wrong number of arguments*} {r latency history}
         assert_error {*wrong number of arguments*} {r latency graph}
