@@ -452,7 +452,12 @@ static int aofFsyncPostponed(void) {
 
 static void aofFsyncNow(void) {
     if (aofState.fd == -1 || !aofState.unsynced) return;
-    if (fdatasync(aofState.fd) == -1) {
+    long long fstart = ustime();
+    int frc = fdatasync(aofState.fd);
+    if (server.aof_fsync == AOF_FSYNC_ALWAYS)
+        latencyAddSampleIfNeeded("aof-fsync-always",
+                                 (ustime() - fstart) / 1000);
+    if (frc == -1) {
         serverLog(LL_WARNING, "Error fsyncing the AOF file: %s",
                   strerror(errno));
         if (server.aof_fsync == AOF_FSYNC_ALWAYS) {
@@ -476,7 +481,17 @@ static void aofFlush(int force_fsync) {
     size_t len = sdsLen(aofState.buf);
     if (len > 0) {
         off_t before = lseek(aofState.fd, 0, SEEK_END);
-        if (aofWriteAll(aofState.fd, aofState.buf, len) != C_OK) {
+        long long wstart = ustime();
+        /* DEBUG AOF-FLUSH-SLEEP: a slow disk, for tests. */
+        if (server.aof_flush_sleep > 0) usleep((useconds_t)server.aof_flush_sleep);
+        int wrc = aofWriteAll(aofState.fd, aofState.buf, len);
+        long long wms = (ustime() - wstart) / 1000;
+        /* Latency monitor events, as Redis names them. */
+        latencyAddSampleIfNeeded("aof-write", wms);
+        latencyAddSampleIfNeeded(server.child_pid > 0 ? "aof-write-active-child"
+                                                      : "aof-write-alone",
+                                 wms);
+        if (wrc != C_OK) {
             serverLog(LL_WARNING, "Error writing to the AOF file: %s",
                       strerror(errno));
             aofState.last_write_ok = 0;
@@ -1472,4 +1487,23 @@ void aofInit(void) {
     registerCronHook(aofCron);
     registerShutdownHook(aofShutdownHook);
     registerStartupHook(aofLoadAtStartup);
+}
+
+/* See aof.h. */
+int aofDebugReload(void) {
+    if (aofState.state != AOF_ON || !aofState.mf) return C_ERR;
+    aofFlush(1);
+    emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+    aofManifest *mf = aofState.mf;
+    long long dirty = server.dirty;
+    aofState.loading = 1;
+    server.loading = 1;
+    int total = (mf->base ? 1 : 0) + mf->nincr, idx = 0;
+    if (mf->base) aofLoadFile(mf->base->name, "base", ++idx == total);
+    for (int j = 0; j < mf->nincr; j++)
+        aofLoadFile(mf->incr[j]->name, "incr", ++idx == total);
+    server.loading = 0;
+    aofState.loading = 0;
+    server.dirty = dirty;
+    return C_OK;
 }

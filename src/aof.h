@@ -43,4 +43,9 @@ sds aofCatInfoFields(sds info);
  * (sizes, buffer, pending fsync); returns the grown sds. */
 sds aofCatInfoSizeFields(sds info);
 
+/* DEBUG LOADAOF: flushes and fsyncs the AOF, empties the dataset and
+ * replays the AOF files. Returns C_ERR (nothing done) unless the AOF is on
+ * and its first rewrite is done; a broken file exits as at start-up. */
+int aofDebugReload(void) WARN_UNUSED;
+
 #endif

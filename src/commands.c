@@ -220,6 +220,63 @@ static struct redisCommand slowlogSubcommands[] = {
         "Show helpful text about the different subcommands"),
     END};
 
+/* LATENCY and MEMORY (latency.c, memory.c; issue 12). */
+static struct redisCommand latencySubcommands[] = {
+    CMD("latest", latencyLatestCommand, 2, A | NS | L | S, AD | SL | DG, 0, 0,
+        0, "server", "2.8.13",
+        "Return the latest latency samples for all events.",
+        TIPS("nondeterministic_output request_policy:all_nodes "
+             "response_policy:special")),
+    CMD("history", latencyHistoryCommand, 3, A | NS | L | S, AD | SL | DG, 0,
+        0, 0, "server", "2.8.13",
+        "Return timestamp-latency samples for the event.",
+        TIPS("nondeterministic_output request_policy:all_nodes "
+             "response_policy:special")),
+    CMD("reset", latencyResetCommand, -2, A | NS | L | S, AD | SL | DG, 0, 0,
+        0, "server", "2.8.13", "Reset latency data for one or more events.",
+        TIPS("request_policy:all_nodes response_policy:all_succeeded")),
+    CMD("graph", latencyGraphCommand, 3, A | NS | L | S, AD | SL | DG, 0, 0,
+        0, "server", "2.8.13", "Return a latency graph for the event.",
+        TIPS("nondeterministic_output request_policy:all_nodes "
+             "response_policy:special")),
+    CMD("doctor", latencyDoctorCommand, 2, A | NS | L | S, AD | SL | DG, 0, 0,
+        0, "server", "2.8.13", "Return a human readable latency analysis "
+        "report.",
+        TIPS("nondeterministic_output request_policy:all_nodes "
+             "response_policy:special")),
+    CMD("histogram", latencyHistogramCommand, -2, A | NS | L | S,
+        AD | SL | DG, 0, 0, 0, "server", "7.0.0",
+        "Return the cumulative distribution of latencies of a subset of "
+        "commands or all.",
+        TIPS("nondeterministic_output request_policy:all_nodes "
+             "response_policy:special")),
+    CMD("help", latencyHelpCommand, 2, L | S, SL, 0, 0, 0, "server", "2.8.13",
+        "Show helpful text about the different subcommands."),
+    END};
+
+static struct redisCommand memorySubcommands[] = {
+    CMD("usage", memoryUsageCommand, -3, R, RD | SL, 2, 2, 1, "server",
+        "4.0.0", "Estimate the memory usage of a key",
+        SPECS(KSP(KRO, BSI(2), FKR(0, 1, 0)))),
+    CMD("stats", memoryStatsCommand, 2, 0, SL, 0, 0, 0, "server", "4.0.0",
+        "Show memory usage details",
+        TIPS("nondeterministic_output request_policy:all_shards "
+             "response_policy:special")),
+    CMD("doctor", memoryDoctorCommand, 2, 0, SL, 0, 0, 0, "server", "4.0.0",
+        "Outputs memory problems report",
+        TIPS("nondeterministic_output request_policy:all_shards "
+             "response_policy:special")),
+    CMD("malloc-stats", memoryMallocStatsCommand, 2, 0, SL, 0, 0, 0,
+        "server", "4.0.0", "Show allocator internal stats",
+        TIPS("nondeterministic_output request_policy:all_shards "
+             "response_policy:special")),
+    CMD("purge", memoryPurgeCommand, 2, 0, SL, 0, 0, 0, "server", "4.0.0",
+        "Ask the allocator to release memory",
+        TIPS("request_policy:all_shards response_policy:all_succeeded")),
+    CMD("help", memoryHelpCommand, 2, L | S, SL, 0, 0, 0, "server", "4.0.0",
+        "Show helpful text about the different subcommands"),
+    END};
+
 static struct redisCommand clientSubcommands[] = {
     CMD("id", clientIdCommand, 2, NS | L | S, SL | CN, 0, 0, 0, "connection",
         "5.0.0", "Returns the client ID for the current connection"),
@@ -481,6 +538,12 @@ struct redisCommand redisCommandTable[] = {
      TIPS("nondeterministic_output_order")},
     SUBS("slowlog", -2, 0, SL, "server", "2.2.12",
          "A container for slow log commands", slowlogSubcommands),
+    SUBS("latency", -2, 0, SL, "server", "2.8.13",
+         "A container for latency diagnostics commands", latencySubcommands),
+    SUBS("memory", -2, 0, SL, "server", "4.0.0",
+         "A container for memory diagnostics commands", memorySubcommands),
+    CMD("lolwut", lolwutCommand, -1, R | F, RD | FA, 0, 0, 0, "server",
+        "5.0.0", "Display some computer art and the Redis version"),
     CMD("info", infoCommand, -1, L | S, SL | DG, 0, 0, 0, "server", "1.0.0",
         "Get information and statistics about the server",
         TIPS("nondeterministic_output "

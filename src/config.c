@@ -1421,11 +1421,8 @@ static const struct {
                                     "issue 12"},
     {"replica-ignore-disk-write-errors", "comes with issue 12"},
     {"socket-mark-id", "SO_MARK is not set on sockets by this server"},
-    {"latency-tracking", "latency tracking comes with issue 12"},
-    {"latency-tracking-info-percentiles", "latency tracking comes with "
-                                          "issue 12"},
-    {"crash-memcheck-enabled", "no memory test runs after a crash "
-                               "(issue 12)"},
+    {"crash-memcheck-enabled", "the crash report has a stack trace but no "
+                               "memory test (it says so)"},
 };
 
 static int configIsDefault(const standardConfig *c);
@@ -2058,9 +2055,16 @@ void resetServerStats(void) {
     server.stat_sync_full = 0;
     server.stat_sync_partial_ok = 0;
     server.stat_sync_partial_err = 0;
-    server.stat_peak_memory = 0;
+    /* Redis keeps used_memory_peak across CONFIG RESETSTAT. */
+    server.stat_fork_time = 0;
+    server.stat_total_forks = 0;
+    server.stat_expire_cycle_time_used = 0;
+    server.stat_dump_payload_sanitizations = 0;
+    metricsReset();
+    rdbResetStats();
     if (server.errors) dictEmpty(server.errors, NULL);
     resetCommandTableStats(server.commands);
+    latencyResetCommandHistograms();
     tlsResetStats();
 }
 

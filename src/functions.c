@@ -827,3 +827,14 @@ void fcallCommand(client *c) {
 void fcallroCommand(client *c) {
     fcallGenericCommand(c, 1);
 }
+
+/* For INFO memory: the bytes of the functions' Lua state, and how many
+ * libraries and functions are loaded. */
+void functionsGetStats(long long *vm_bytes, unsigned long *libraries,
+                       unsigned long *functions) {
+    *vm_bytes = fnLua ? (long long)lua_gc(fnLua, LUA_GCCOUNT, 0) * 1024LL +
+                            lua_gc(fnLua, LUA_GCCOUNTB, 0)
+                      : 0;
+    *libraries = fnLibraries ? dictSize(fnLibraries) : 0;
+    *functions = fnFunctions ? dictSize(fnFunctions) : 0;
+}

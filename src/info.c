@@ -181,6 +181,7 @@ static sds genMemorySection(sds info) {
         used > clients_normal ? used - clients_normal : 0, total, total_hmem,
         server.maxmemory, max_hmem, evictPolicyToString(),
         used ? (double)rss / used : 0, clients_normal, ZMALLOC_LIB);
+    info = memoryCatInfoFields(info);
     return info;
 }
 
@@ -189,7 +190,7 @@ static sds genStatsSection(sds info) {
         "# Stats\r\n"
         "total_connections_received:%lld\r\n"
         "total_commands_processed:%lld\r\n"
-        "instantaneous_ops_per_sec:0\r\n"
+        "instantaneous_ops_per_sec:%lld\r\n"
         "total_net_input_bytes:%lld\r\n"
         "total_net_output_bytes:%lld\r\n"
         "rejected_connections:%lld\r\n"
@@ -204,8 +205,8 @@ static sds genStatsSection(sds info) {
         "keyspace_misses:%lld\r\n"
         "pubsub_channels:%lu\r\n"
         "pubsub_patterns:%lu\r\n"
-        "latest_fork_usec:0\r\n"
-        "total_forks:0\r\n"
+        "latest_fork_usec:%lld\r\n"
+        "total_forks:%lld\r\n"
         "client_query_buffer_limit_disconnections:%lld\r\n"
         "client_output_buffer_limit_disconnections:%lld\r\n"
         "tracking_total_keys:%llu\r\n"
@@ -216,7 +217,7 @@ static sds genStatsSection(sds info) {
         "total_reads_processed:%lld\r\n"
         "total_writes_processed:%lld\r\n",
         server.stat_numconnections, server.stat_numcommands,
-        server.stat_net_input_bytes, server.stat_net_output_bytes,
+        metricsOpsPerSec(), server.stat_net_input_bytes, server.stat_net_output_bytes,
         server.stat_rejected_conn, server.stat_sync_full,
         server.stat_sync_partial_ok, server.stat_sync_partial_err,
         server.stat_expiredkeys, server.stat_expired_stale_perc * 100,
@@ -224,11 +225,13 @@ static sds genStatsSection(sds info) {
         server.stat_keyspace_hits, server.stat_keyspace_misses,
         server.pubsub_channels ? dictSize(server.pubsub_channels) : 0UL,
         server.pubsub_patterns ? dictSize(server.pubsub_patterns) : 0UL,
+        server.stat_fork_time, server.stat_total_forks,
         server.stat_client_qbuf_limit_disconnections,
         server.stat_client_outbuf_limit_disconnections,
         trackingTotalKeys(), trackingTotalItems(), trackingTotalPrefixes(),
         server.stat_total_error_replies, server.stat_unexpected_error_replies,
         server.stat_total_reads_processed, server.stat_total_writes_processed);
+    info = metricsCatStatsFields(info);
     return info;
 }
 
@@ -281,6 +284,7 @@ static sds genCpuSection(sds info) {
         (long)self.ru_utime.tv_sec, (long)self.ru_utime.tv_usec,
         (long)children.ru_stime.tv_sec, (long)children.ru_stime.tv_usec,
         (long)children.ru_utime.tv_sec, (long)children.ru_utime.tv_usec);
+    info = metricsCatCpuFields(info);
     return info;
 }
 
@@ -409,6 +413,7 @@ static void registerBuiltinSections(void) {
     registerInfoSection("modules", 1, genModulesSection);
     registerInfoSection("commandstats", 0, genCommandstatsSection);
     registerInfoSection("errorstats", 1, genErrorstatsSection);
+    registerInfoSection("latencystats", 0, latencyInfoSection);
     registerInfoSection("cluster", 1, genClusterSection);
     registerInfoSection("keyspace", 1, genKeyspaceSection);
     registerInfoSection("tls", 1, genTlsSection);

@@ -601,3 +601,8 @@ int migrateGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,
     for (int j = first; j <= last && n < max; j++) keys[n++] = j;
     return n;
 }
+
+/* Connections kept in the MIGRATE cache (INFO migrate_cached_sockets). */
+unsigned long migrateCachedSockets(void) {
+    return migrateCache ? listLength(migrateCache) : 0;
+}

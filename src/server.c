@@ -498,18 +498,28 @@ void call(client *c, int flags) {
                                 c->argc);
 
     c->lastcmd = real_cmd;
+    struct timespec start_ts, end_ts;
+    clock_gettime(CLOCK_MONOTONIC, &start_ts);
     long long start = ustime();
     c->cmd->proc(c);
     long long duration = ustime() - start;
+    clock_gettime(CLOCK_MONOTONIC, &end_ts);
+    long long duration_ns = (end_ts.tv_sec - start_ts.tv_sec) * 1000000000LL +
+                            (end_ts.tv_nsec - start_ts.tv_nsec);
     trackingCommandDone(c, prev_client);
     dirty = server.dirty - dirty;
     if (dirty < 0) dirty = 0;
 
     if (flags & CMD_CALL_SLOWLOG && !(c->cmd->flags & CMD_SKIP_SLOWLOG))
         slowlogPushEntryIfNeeded(c, c->argv, c->argc, duration);
+    if (flags & CMD_CALL_SLOWLOG)
+        latencyAddSampleIfNeeded(real_cmd->flags & CMD_FAST ? "fast-command"
+                                                            : "command",
+                                 duration / 1000);
     if (flags & CMD_CALL_STATS) {
         real_cmd->microseconds += duration;
         real_cmd->calls++;
+        latencyTrackCommand(real_cmd, duration_ns);
     }
     if (flags & CMD_CALL_PROPAGATE && !(c->flags & CLIENT_PREVENT_REPL_PROP &&
                                         c->flags & CLIENT_PREVENT_AOF_PROP)) {
@@ -534,6 +544,23 @@ void call(client *c, int flags) {
     /* Invalidations for this client follow its reply. */
     if (!server.executing_client && !server.in_exec)
         trackingHandlePendingInvalidations();
+}
+
+/* The expire and eviction cycles, timed for the latency monitor
+ * ("expire-cycle", "eviction-cycle") and expire_cycle_cpu_milliseconds. */
+static void timedActiveExpireCycle(int type) {
+    long long start = ustime();
+    activeExpireCycle(type);
+    long long us = ustime() - start;
+    server.stat_expire_cycle_time_used += us;
+    latencyAddSampleIfNeeded("expire-cycle", us / 1000);
+}
+
+static int timedPerformEvictions(void) {
+    long long start = ustime();
+    int rc = performEvictions();
+    latencyAddSampleIfNeeded("eviction-cycle", (ustime() - start) / 1000);
+    return rc;
 }
 
 static void rejectCommand(client *c, robj *reply) {
@@ -623,7 +650,7 @@ int processCommand(client *c) {
     if (server.cluster_enabled && clusterRedirectIfNeeded(c)) return C_OK;
     /* Out of memory: refuse commands that may grow the dataset. */
     if (server.maxmemory && (c->cmd->flags & CMD_DENYOOM) &&
-        !mustObeyClient(c) && performEvictions() == EVICT_FAIL) {
+        !mustObeyClient(c) && timedPerformEvictions() == EVICT_FAIL) {
         rejectCommand(c, shared.oomerr);
         return C_OK;
     }
@@ -708,7 +735,7 @@ static void clientsCron(void) {
 
 static void databasesCron(void) {
     if (server.active_expire_enabled && !server.masterhost)
-        activeExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW);
+        timedActiveExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW);
     if (server.child_pid > 0) return;
     /* Shrink sparse tables and keep incremental rehashing moving. */
     for (int j = 0; j < server.dbnum; j++) {
@@ -745,6 +772,7 @@ int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     UNUSED(id);
     UNUSED(clientData);
     updateCachedTime(1);
+    if (server.pause_cron) return 1000 / server.hz; /* DEBUG PAUSE-CRON */
     server.hz = server.config_hz;
     if (server.dynamic_hz) {
         while (listLength(server.clients) / server.hz > 200 &&
@@ -775,6 +803,7 @@ int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     /* Deletions by active expiry and eviction happen outside commands. */
     propagatePendingCommands();
     checkClientPauseTimeoutAndReturnIfPaused();
+    metricsCron();
     server.cronloops++;
     return 1000 / server.hz;
 }
@@ -799,7 +828,7 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     blockedBeforeSleep();
     if (listLength(server.unblocked_clients)) processUnblockedClients();
     if (server.active_expire_enabled && !server.masterhost)
-        activeExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
+        timedActiveExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
     propagatePendingCommands();
     for (int i = 0; i < beforeSleepHookCount; i++) beforeSleepHooks[i]();
     handleClientsWithPendingWrites();
@@ -885,6 +914,7 @@ static void setupSignalHandlers(void) {
     sigaction(SIGINT, &act, NULL);
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
+    setupCrashHandlers();
 }
 
 static void initServerDefaults(void) {
@@ -1086,7 +1116,13 @@ static void applyCpuList(const char *list, const char *what) {
  * CPU list (bgsave_cpulist, aof_rewrite_cpulist). Returns fork's result. */
 pid_t serverFork(int purpose) {
     fflush(NULL);
+    long long start = ustime();
     pid_t pid = fork();
+    if (pid > 0) {
+        server.stat_fork_time = ustime() - start;
+        server.stat_total_forks++;
+        latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
+    }
     if (pid != 0) return pid;
     static const char *titles[] = {"redis-rdb-bgsave", "redis-aof-rewrite",
                                    "redis-rdb-to-slaves"};
@@ -1464,6 +1500,7 @@ int main(int argc, char **argv) {
     if (setOomScoreAdj(-1) != C_OK)
         serverLog(LL_WARNING, "Continuing with the OOM score unchanged.");
     initServer();
+    memoryInit();
     if (server.daemonize || server.pidfile) createPidFile();
     logStartupBanner();
     serverLog(LL_NOTICE, "Server initialized");

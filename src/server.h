@@ -449,6 +449,7 @@ struct redisCommand {
     dict *subcommands_dict;
     long long microseconds, calls, rejected_calls, failed_calls;
     int id;
+    struct histogram *latency_histogram; /* latency-tracking (latency.c) */
 };
 
 /* Keyspace notification classes (notify-keyspace-events). */
@@ -781,6 +782,17 @@ struct redisServer {
     int propagate_in_transaction;
     int also_propagate_unused;
     long long stat_active_expire_unused;
+    /* Introspection (debug.c, latency.c, memory.c; issue 12) */
+    int pause_cron;                 /* DEBUG PAUSE-CRON: serverCron idles */
+    int skip_checksum_validation;   /* DEBUG SET-SKIP-CHECKSUM-VALIDATION */
+    int reply_buffer_resizing;      /* DEBUG REPLYBUFFER RESIZING (kept) */
+    long long reply_buffer_peak_reset_time; /* DEBUG REPLYBUFFER (kept) */
+    long long stat_fork_time;       /* us of the last fork (latest_fork_usec) */
+    long long stat_total_forks;
+    long long stat_expire_cycle_time_used; /* us in active expiry cycles */
+    long long stat_dump_payload_sanitizations;
+    size_t stat_startup_allocated;  /* used_memory when start-up ended */
+    int aof_flush_sleep;            /* DEBUG AOF-FLUSH-SLEEP, us per flush */
 };
 
 struct saveparam {
@@ -1360,6 +1372,42 @@ void configHelpCommand(client *c);
 int rewriteConfig(char *path, int force_write);
 const char *evictPolicyToString(void);
 sds getConfigDebugInfo(void);
+
+/* ---- Introspection (debug.c, latency.c, memory.c) ---- */
+/* Installs the crash report handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL
+ * and SIGABRT (debug.c; serverPanic ends in abort, so it gets the report
+ * too); called from setupSignalHandlers. */
+void setupCrashHandlers(void);
+/* The member dict of a skiplist sorted set, or NULL (t_zset.c). */
+dict *zsetGetDict(robj *o);
+/* Latency monitor: records <duration> ms for <event> when it reaches
+ * latency-monitor-threshold (latency.c). */
+void latencyAddSampleIfNeeded(const char *event, long long duration_ms);
+/* Per-command latency histograms: records <duration_us> for <cmd>. */
+void latencyTrackCommand(struct redisCommand *cmd, long long duration_us);
+void latencyResetCommandHistograms(void);
+/* INFO's latencystats section (latency.c). */
+sds latencyInfoSection(sds info);
+/* Records used_memory at the end of start-up (memory.c). */
+void memoryInit(void);
+/* Instantaneous rates and the extra Stats/CPU fields of INFO (metrics.c):
+ * metricsCron samples the counters from serverCron. */
+void metricsCron(void);
+void metricsReset(void);
+long long metricsOpsPerSec(void);
+sds metricsCatStatsFields(sds info);
+sds metricsCatCpuFields(sds info);
+/* Accessors for INFO (eval.c, functions.c, migrate.c). */
+long long evalMemory(void);
+unsigned long evalScriptsCount(void);
+void functionsGetStats(long long *vm_bytes, unsigned long *libraries,
+                       unsigned long *functions);
+unsigned long migrateCachedSockets(void);
+/* CONFIG RESETSTAT's part of the persistence counters: rdb_saves (rdb.c). */
+void rdbResetStats(void);
+/* Bytes of the data set's overhead as MEMORY STATS shows them (memory.c). */
+size_t memoryOverheadTotal(void);
+sds memoryCatInfoFields(sds info);
 
 /* ---- Commands (one prototype per command proc) ---- */
 #include "commands_decl.h"

@@ -44,8 +44,8 @@ static void sha1Block(uint32_t h[5], const unsigned char *p) {
     h[4] += e;
 }
 
-/* Digests <len> bytes of <data>; writes 40 hex digits and a NUL to <out>. */
-void sha1Hex(char out[41], const void *data, size_t len) {
+/* Digests <len> bytes of <data>; writes the 20 digest bytes to <out>. */
+void sha1Raw(unsigned char out[20], const void *data, size_t len) {
     uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
                      0xC3D2E1F0};
     const unsigned char *p = data;
@@ -66,9 +66,17 @@ void sha1Hex(char out[41], const void *data, size_t len) {
         tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
     sha1Block(h, tail);
     if (tlen == 128) sha1Block(h, tail + 64);
+    for (int i = 0; i < 20; i++)
+        out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+/* Digests <len> bytes of <data>; writes 40 hex digits and a NUL to <out>. */
+void sha1Hex(char out[41], const void *data, size_t len) {
     static const char hex[] = "0123456789abcdef";
+    unsigned char raw[20];
+    sha1Raw(raw, data, len);
     for (int i = 0; i < 20; i++) {
-        unsigned char byte = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+        unsigned char byte = raw[i];
         out[2 * i] = hex[byte >> 4];
         out[2 * i + 1] = hex[byte & 15];
     }

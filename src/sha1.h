@@ -10,4 +10,7 @@
  * to <out> followed by a NUL (41 bytes). */
 void sha1Hex(char out[41], const void *data, size_t len);
 
+/* Writes the 20 raw bytes of the SHA-1 of <len> bytes at <data> to <out>. */
+void sha1Raw(unsigned char out[20], const void *data, size_t len);
+
 #endif

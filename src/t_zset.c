@@ -2344,3 +2344,10 @@ unsigned long zsetVisitScoreRange(robj *o, double min, double max,
     }
     return n;
 }
+
+/* The member dict of a skiplist-encoded sorted set <o> (DEBUG HTSTATS-KEY),
+ * borrowed; NULL for other encodings. */
+dict *zsetGetDict(robj *o) {
+    if (o->type != OBJ_ZSET || o->encoding != OBJ_ENCODING_SKIPLIST) return NULL;
+    return ((zsetValue *)o->ptr)->dict;
+}

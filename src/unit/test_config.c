@@ -81,6 +81,15 @@ void tlsResetStats(void) {
 
 /* The notify.c pair, reduced to a few classes. */
 /* Sentinel's directives (sentinel.c): refused outside sentinel mode. */
+void latencyResetCommandHistograms(void) {
+}
+
+void metricsReset(void) {
+}
+
+void rdbResetStats(void) {
+}
+
 int sentinelHandleDirective(sds *argv, int argc, char *err, size_t errlen) {
     (void)argv;
     (void)argc;
