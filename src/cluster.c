@@ -2496,8 +2496,14 @@ int clusterRedirectIfNeeded(client *c) {
     }
     if (n == NULL) return 0; /* no keys: any node serves it */
     if (cluster->state != CLUSTER_OK) {
-        if (is_pubsubshard && server.cluster_allow_pubsubshard_when_down) {
-            /* allowed */
+        /* Shard channels follow their own directive only; other commands
+         * cluster-allow-reads-when-down (Redis 7.0's order of checks). */
+        if (is_pubsubshard) {
+            if (!server.cluster_allow_pubsubshard_when_down) {
+                clusterRejectRedirect(c, sdsNew("-CLUSTERDOWN The cluster is "
+                                                "down"));
+                return 1;
+            }
         } else if (!server.cluster_allow_reads_when_down) {
             clusterRejectRedirect(c, sdsNew("-CLUSTERDOWN The cluster is down"));
             return 1;
