@@ -2454,8 +2454,12 @@ static void addReplySentinelInstance(client *c, sentinelInstance *ri) {
     sdsFree(flags);
     addReplyFieldLL(c, "link-pending-commands", ri->cc.npending);
     addReplyFieldLL(c, "link-refcount", 1);
+    /* As Redis 7.0: with no link, the wait for a reply counts from the
+     * last time the instance answered. */
     addReplyFieldLL(c, "last-ping-sent",
-                    ri->act_ping_time ? now - ri->act_ping_time : 0);
+                    ri->act_ping_time ? now - ri->act_ping_time
+                    : ri->cc.connected ? 0
+                                       : now - ri->last_avail_time);
     addReplyFieldLL(c, "last-ok-ping-reply", now - ri->last_avail_time);
     addReplyFieldLL(c, "last-ping-reply", now - ri->last_pong_time);
     fields += 10;

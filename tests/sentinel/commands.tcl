@@ -111,6 +111,20 @@ try {
         assert_equal 1 [llength [$s sentinel masters]]
     }
 
+    test "An unreachable master: last-ping-sent counts the wait, as Redis 7.0" {
+        set dead [::next_port]
+        assert_equal OK [$s sentinel monitor dead 127.0.0.1 $dead 1]
+        assert_equal OK [$s sentinel set dead down-after-milliseconds 500]
+        wait_for_condition 200 50 {
+            [string match "*s_down*" [::field [$s sentinel master dead] flags]]
+        } else {fail "the unreachable master is not subjectively down"}
+        set m [$s sentinel master dead]
+        assert_match "*disconnected*" [::field $m flags]
+        assert {[::field $m last-ping-sent] >= 500}
+        assert {[::field $m s-down-time] >= 0}
+        assert_equal OK [$s sentinel remove dead]
+    }
+
     test "HELLO in sentinel mode: mode sentinel and no role, as Redis 7.0" {
         set h [$s hello 2]
         assert_equal sentinel [dict get $h mode]
