@@ -1400,8 +1400,10 @@ static void clusterProcessGossip(clusterNode *sender, const unsigned char *hdr) 
                 }
             }
             /* Someone heard from it recently: no need to ping it ourselves
-             * yet (keeps traffic low in large clusters). */
-            if (n != myself && !(flags & (NODE_FAIL | NODE_PFAIL)) &&
+             * yet (keeps traffic low in large clusters). Myself included,
+             * as Redis 7.0 does: CLUSTER NODES then shows when the others
+             * last heard from us. */
+            if (!(flags & (NODE_FAIL | NODE_PFAIL)) &&
                 n->ping_sent == 0 &&
                 clusterNodeFailureReportsCount(n) == 0) {
                 long long pongtime = (long long)get32(g + 44) * 1000;
