@@ -1400,8 +1400,10 @@ static void clusterProcessGossip(clusterNode *sender, const unsigned char *hdr) 
                 }
             }
             /* Someone heard from it recently: no need to ping it ourselves
-             * yet (keeps traffic low in large clusters). */
-            if (n != myself && !(flags & (NODE_FAIL | NODE_PFAIL)) &&
+             * yet (keeps traffic low in large clusters). Myself included,
+             * as Redis 7.0 does: CLUSTER NODES then shows when the others
+             * last heard from us. */
+            if (!(flags & (NODE_FAIL | NODE_PFAIL)) &&
                 n->ping_sent == 0 &&
                 clusterNodeFailureReportsCount(n) == 0) {
                 long long pongtime = (long long)get32(g + 44) * 1000;
@@ -2496,8 +2498,14 @@ int clusterRedirectIfNeeded(client *c) {
     }
     if (n == NULL) return 0; /* no keys: any node serves it */
     if (cluster->state != CLUSTER_OK) {
-        if (is_pubsubshard && server.cluster_allow_pubsubshard_when_down) {
-            /* allowed */
+        /* Shard channels follow their own directive only; other commands
+         * cluster-allow-reads-when-down (Redis 7.0's order of checks). */
+        if (is_pubsubshard) {
+            if (!server.cluster_allow_pubsubshard_when_down) {
+                clusterRejectRedirect(c, sdsNew("-CLUSTERDOWN The cluster is "
+                                                "down"));
+                return 1;
+            }
         } else if (!server.cluster_allow_reads_when_down) {
             clusterRejectRedirect(c, sdsNew("-CLUSTERDOWN The cluster is down"));
             return 1;

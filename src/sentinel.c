@@ -2454,8 +2454,12 @@ static void addReplySentinelInstance(client *c, sentinelInstance *ri) {
     sdsFree(flags);
     addReplyFieldLL(c, "link-pending-commands", ri->cc.npending);
     addReplyFieldLL(c, "link-refcount", 1);
+    /* As Redis 7.0: with no link, the wait for a reply counts from the
+     * last time the instance answered. */
     addReplyFieldLL(c, "last-ping-sent",
-                    ri->act_ping_time ? now - ri->act_ping_time : 0);
+                    ri->act_ping_time ? now - ri->act_ping_time
+                    : ri->cc.connected ? 0
+                                       : now - ri->last_avail_time);
     addReplyFieldLL(c, "last-ok-ping-reply", now - ri->last_avail_time);
     addReplyFieldLL(c, "last-ping-reply", now - ri->last_pong_time);
     fields += 10;
@@ -2691,9 +2695,12 @@ seterr:
     if (changes) sentinelFlushConfig();
 }
 
+#define SENTINEL_CONFIG_USAGE \
+    "Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported."
+
 static void sentinelConfigCommand(client *c) {
-    if (c->argc < 3) {
-        addReplyErrorArity(c);
+    if (c->argc < 4) {
+        addReplyError(c, SENTINEL_CONFIG_USAGE);
         return;
     }
     const char *sub = c->argv[2]->ptr;
@@ -2748,10 +2755,17 @@ static void sentinelConfigCommand(client *c) {
             return;
         }
         if (c->argc != 5) {
-            addReplyErrorArity(c);
+            addReplyError(c, SENTINEL_CONFIG_USAGE);
             return;
         }
         int yn = parseYesNo(val);
+        int yesno = !strcasecmp(name, "resolve-hostnames") ||
+                    !strcasecmp(name, "announce-hostnames");
+        if (yesno && yn == -1) {
+            addReplyErrorFormat(c, "Invalid value '%s' to SENTINEL CONFIG SET "
+                                   "'%s'", val, name);
+            return;
+        }
         if (!strcasecmp(name, "resolve-hostnames") && yn != -1) {
             sentinel.resolve_hostnames = yn;
         } else if (!strcasecmp(name, "announce-hostnames") && yn != -1) {
@@ -2761,7 +2775,8 @@ static void sentinelConfigCommand(client *c) {
         } else if (!strcasecmp(name, "announce-port")) {
             long long p;
             if (!string2ll(val, strlen(val), &p) || p < 0 || p > 65535) {
-                addReplyErrorFormat(c, "Invalid value for '%s'", name);
+                addReplyErrorFormat(c, "Invalid value '%s' to SENTINEL CONFIG "
+                                       "SET '%s'", val, name);
                 return;
             }
             sentinel.announce_port = (int)p;
@@ -2778,7 +2793,7 @@ static void sentinelConfigCommand(client *c) {
         addReply(c, shared.ok);
         return;
     }
-    addReplySubcommandSyntaxError(c);
+    addReplyError(c, SENTINEL_CONFIG_USAGE);
 }
 
 /* Adds master <name> at <host>:<port> with <quorum> for SENTINEL MONITOR
@@ -2789,8 +2804,8 @@ static void sentinelMonitorFinish(client *c, const char *name,
     sentinelInstance *ri =
         sentinelCreateInstance(name, SRI_MASTER, host, port, quorum, NULL);
     if (!ri) {
-        addReplyError(c, errno == EBUSY ? "Duplicated master name"
-                         : errno == EINVAL ? "Invalid port number"
+        addReplyError(c, errno == EBUSY ? "Duplicate master name."
+                         : errno == EINVAL ? "Invalid port number."
                                            : "Invalid IP address or "
                                              "hostname specified");
         return;
@@ -3010,27 +3025,27 @@ void sentinelCommand(client *c) {
         }
         addReply(c, shared.ok);
     } else if (!strcasecmp(sub, "monitor")) {
-        long long quorum;
+        long long quorum, port;
         if (getLongLongFromObjectOrReply(c, c->argv[5], &quorum,
-                                         "Invalid quorum") != C_OK)
+                                         "Invalid quorum") != C_OK ||
+            getLongLongFromObjectOrReply(c, c->argv[4], &port,
+                                         "Invalid port") != C_OK)
             return;
         if (quorum <= 0) {
             addReplyError(c, "Quorum must be 1 or greater.");
             return;
         }
-        long long port;
-        if (getLongLongFromObjectOrReply(c, c->argv[4], &port, NULL) != C_OK)
-            return;
         if (!sentinel.resolve_hostnames && !connIsIpLiteral(c->argv[3]->ptr)) {
             addReplyError(c, "Invalid IP address or hostname specified");
             return;
         }
+        /* Checked now rather than after a lookup, with the same texts. */
         if (sentinelGetMasterByName(c->argv[2]->ptr)) {
-            addReplyError(c, "Duplicated master name");
+            addReplyError(c, "Duplicate master name.");
             return;
         }
-        if (port <= 0 || port > 65535) {
-            addReplyError(c, "Invalid port number");
+        if (port < 0 || port > 65535) {
+            addReplyError(c, "Invalid port number.");
             return;
         }
         char ip[NET_IP_STR_LEN];
@@ -3242,7 +3257,7 @@ void sentinelPublishCommand(client *c) {
 
 static struct redisCommand sentinelSubcommands[] = {
     SCMD("ckquorum", 3, 0),
-    SCMD("config", -4, 0),
+    SCMD("config", -3, 0),
     SCMD("debug", -2, 0),
     SCMD("failover", 3, 0),
     SCMD("flushconfig", 2, 0),

@@ -148,6 +148,20 @@ start_cluster_with_replicas 3 1 {
         }
     }
 
+    test "CLUSTER NODES: myself's pong-recv is when the others last heard from it, as Redis 7.0" {
+        foreach ports [list $ours $theirs] {
+            set c [node_client [lindex $ports 0]]
+            wait_for_condition 100 50 {
+                [lindex [lsearch -inline [split [$c cluster nodes] "\n"] "*myself*"] 5] > 0
+            } else {fail "myself's pong-recv stays 0 on $ports: [$c cluster nodes]"}
+            set line [lsearch -inline [split [$c cluster nodes] "\n"] "*myself*"]
+            # Gossip carries seconds.
+            assert_equal 000 [string range [lindex $line 5] end-2 end]
+            assert_equal 0 [lindex $line 4]
+            $c close
+        }
+    }
+
     test "CLUSTER SLOTS leaves a failed replica out, as Redis 7.0" {
         foreach ports [list $ours $theirs] {
             set c [node_client [lindex $ports 0]]

@@ -85,6 +85,46 @@ try {
         assert_equal OK [$s sentinel debug info-period 10000 publish-period 2000]
     }
 
+    test "SENTINEL MONITOR and CONFIG errors have Redis 7.0's texts" {
+        assert_error "ERR Duplicate master name." {$s sentinel monitor mymaster 127.0.0.1 1 1}
+        assert_error "ERR Invalid port" {$s sentinel monitor m3 127.0.0.1 abc 1}
+        assert_error "ERR Invalid quorum" {$s sentinel monitor m3 127.0.0.1 1 abc}
+        assert_error "ERR Invalid port number." {$s sentinel monitor m3 127.0.0.1 -1 1}
+        assert_error "ERR Invalid port number." {$s sentinel monitor m3 127.0.0.1 99999 1}
+        assert_error "ERR Quorum must be 1 or greater." {$s sentinel monitor m3 127.0.0.1 1 0}
+        # Host names are refused unless resolve-hostnames is on.
+        assert_error "ERR Invalid IP address or hostname specified" \
+            {$s sentinel monitor m3 localhost 1 1}
+        set usage "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported."
+        assert_error $usage {$s sentinel config get}
+        assert_error $usage {$s sentinel config foo x}
+        assert_error $usage {$s sentinel config set announce-ip}
+        assert_error "*wrong number of arguments for 'sentinel|config' command*" {$s sentinel config}
+        assert_error "ERR Invalid value 'abc' to SENTINEL CONFIG SET 'announce-port'" \
+            {$s sentinel config set announce-port abc}
+        assert_error "ERR Invalid value '70000' to SENTINEL CONFIG SET 'announce-port'" \
+            {$s sentinel config set announce-port 70000}
+        assert_error "ERR Invalid value 'maybe' to SENTINEL CONFIG SET 'resolve-hostnames'" \
+            {$s sentinel config set resolve-hostnames maybe}
+        assert_error "ERR Invalid argument 'nosuch' to SENTINEL CONFIG SET" \
+            {$s sentinel config set nosuch 1}
+        assert_equal 1 [llength [$s sentinel masters]]
+    }
+
+    test "An unreachable master: last-ping-sent counts the wait, as Redis 7.0" {
+        set dead [::next_port]
+        assert_equal OK [$s sentinel monitor dead 127.0.0.1 $dead 1]
+        assert_equal OK [$s sentinel set dead down-after-milliseconds 500]
+        wait_for_condition 200 50 {
+            [string match "*s_down*" [::field [$s sentinel master dead] flags]]
+        } else {fail "the unreachable master is not subjectively down"}
+        set m [$s sentinel master dead]
+        assert_match "*disconnected*" [::field $m flags]
+        assert {[::field $m last-ping-sent] >= 500}
+        assert {[::field $m s-down-time] >= 0}
+        assert_equal OK [$s sentinel remove dead]
+    }
+
     test "HELLO in sentinel mode: mode sentinel and no role, as Redis 7.0" {
         set h [$s hello 2]
         assert_equal sentinel [dict get $h mode]

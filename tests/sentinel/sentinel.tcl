@@ -65,7 +65,7 @@ try {
         assert_equal [$s1 sentinel get-master-addr-by-name nosuch] {}
         assert_error "*unknown subcommand 'nosuchsub'*" {$s1 sentinel nosuchsub}
         assert_error "*wrong number of arguments*" {$s1 sentinel master}
-        assert_error "*Duplicated master name*" {$s1 sentinel monitor mymaster 127.0.0.1 1 2}
+        assert_error "*Duplicate master name.*" {$s1 sentinel monitor mymaster 127.0.0.1 1 2}
         assert_error "*Quorum must be 1 or greater*" {$s1 sentinel monitor other 127.0.0.1 1 0}
         assert_error "*Only HELLO messages are accepted*" {$s1 publish foo bar}
     }
