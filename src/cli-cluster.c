@@ -2283,7 +2283,7 @@ void cliClusterHelp(void) {
     fprintf(stdout, "Cluster Manager Commands:\n");
     for (size_t i = 0; i < sizeof(cmCommands) / sizeof(cmCommands[0]); i++) {
         const cmCommand *c = &cmCommands[i];
-        fprintf(stdout, "  %-14s", c->name);
+        fprintf(stdout, "  %-15s", c->name);
         if (c->args) fprintf(stdout, "%s", c->args);
         fprintf(stdout, "\n");
         if (c->opts) {
@@ -2295,7 +2295,7 @@ void cliClusterHelp(void) {
     }
     fprintf(stdout,
             "\nFor check, fix, reshard, del-node, set-timeout, info, rebalance, call,"
-            " import, backup you\ncan specify the host and port of any working node"
+            " import, backup you can specify the host and port of any working node"
             " in the cluster.\n\n"
             "Cluster Manager Options:\n"
             "  --cluster-yes  Automatic yes to cluster commands prompts\n\n");
@@ -2328,8 +2328,9 @@ int cliClusterManager(const cliClusterOptions *o) {
     }
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     if (!strcmp(cmd->name, "help")) {
+        /* Redis 7.0's tool exits with 1 after the help, too. */
         cliClusterHelp();
-        return 0;
+        return 1;
     }
     if (!strcmp(cmd->name, "create")) ret = cmCmdCreate(argc, argv);
     else if (!strcmp(cmd->name, "check")) ret = cmCmdCheck(argc, argv, 0);

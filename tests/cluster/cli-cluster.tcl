@@ -306,7 +306,7 @@ cc_start_nodes 8 {
         lassign [cc_run $::cc_ours check 127.0.0.1:1] out status
         assert_equal 1 $status
         assert_match "*Could not connect to Redis at 127.0.0.1:1*" $out
-        set out [cc help]
+        lassign [cc_run $::cc_ours help] out status
         assert_match "*create*--cluster-replicas*" $out
     }
 }
