@@ -2023,8 +2023,9 @@ static unsigned cmCrc16(const char *buf, size_t len) {
     return crc;
 }
 
-/* The hash slot of <key>, honouring a non-empty {hash tag}. */
-static int cmKeySlot(const char *key, size_t len) {
+/* The hash slot of <key> (<len> bytes), honouring a non-empty {hash tag},
+ * as the Redis Cluster specification defines it. */
+int cliClusterKeySlot(const char *key, size_t len) {
     size_t s, e;
     for (s = 0; s < len && key[s] != '{'; s++) {
     }
@@ -2090,7 +2091,7 @@ static int cmCmdImport(int argc, char **argv) {
         for (size_t k = 0; k < keys->elements; k++) {
             const char *key = keys->element[k]->str;
             size_t klen = sdsLen(keys->element[k]->str);
-            cmNode *t = owner[cmKeySlot(key, klen)];
+            cmNode *t = owner[cliClusterKeySlot(key, klen)];
             char *av[16];
             size_t lens[16];
             int ac = 0;
