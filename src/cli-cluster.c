@@ -715,8 +715,8 @@ static int cmMoveSlot(cmNode *src, cmNode *dst, int slot, int flags) {
         if (!ok) goto done;
     }
     ok = 1;
+    if (src->slots[slot]) src->slots_count--;
     src->slots[slot] = 0;
-    src->slots_count--;
     if (!dst->slots[slot]) dst->slots_count++;
     dst->slots[slot] = 1;
 done:
@@ -1108,7 +1108,10 @@ static int cmTakeAddress(int argc, char **argv, int *i, sds *ip, int *port) {
 }
 
 static int cmInvalidAddress(const char *a) {
-    fprintf(stderr, "Invalid address format: %s\n", a);
+    (void)a;
+    fprintf(stderr, "[ERR] Invalid arguments: you need to pass either a valid "
+                    "address (ie. 120.0.0.1:7000) or space separated IP and "
+                    "port (ie. 120.0.0.1 7000)\n");
     return 1;
 }
 
@@ -2040,7 +2043,7 @@ int cliClusterKeySlot(const char *key, size_t len) {
 static int cmCmdImport(int argc, char **argv) {
     sds ip = NULL, sip = NULL;
     int port, sport, i = 0, j = 0, ret = 1;
-    cmNode *source = NULL, *owner[CM_SLOTS];
+    cmNode *source = NULL, **owner = zcalloc(sizeof(cmNode *) * CM_SLOTS);
     cliReply *r;
     sds cursor = sdsNew("0");
     cliClusterOptions saved = cm.o;
@@ -2050,12 +2053,12 @@ static int cmCmdImport(int argc, char **argv) {
         cmErr("[ERR] Option '--cluster-from' is required for subcommand 'import'.\n");
         sdsFree(ip);
         sdsFree(cursor);
+        zfree(owner);
         return 1;
     }
     cmInfo(">>> Importing data from %s:%d to cluster %s:%d\n", sip, sport, ip, port);
     if (!cmLoadCluster(ip, port)) goto done;
     if (!cmCheckCluster(0, 0)) goto done;
-    memset(owner, 0, sizeof(owner));
     for (int k = 0; k < cm.count; k++)
         if (!cm.nodes[k]->replica)
             for (int s = 0; s < CM_SLOTS; s++)
@@ -2141,6 +2144,7 @@ done:
     sdsFree(ip);
     sdsFree(sip);
     sdsFree(cursor);
+    zfree(owner);
     return ret;
 }
 

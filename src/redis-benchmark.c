@@ -102,6 +102,7 @@ static sds benchReplaceTag(sds s, const char *tag) {
     sds out = sdsEmpty();
     const char *p = s, *hit;
     size_t len = sdsLen(s);
+    /* <tag> is 5 bytes too, so RESP lengths in <s> stay right. */
     while ((hit = memmem(p, len - (size_t)(p - s), "{tag}", 5)) != NULL) {
         out = sdsCatLen(out, p, (size_t)(hit - p));
         out = sdsCat(out, tag);
@@ -112,30 +113,22 @@ static sds benchReplaceTag(sds s, const char *tag) {
     return out;
 }
 
-/* A hash tag "{...}" whose key slot is <slot>: the shortest base-62 word
- * found by search (every slot has one of at most 3 characters). */
-static sds benchTagForSlot(int slot) {
+/* A hash tag "{xyz}" (always 5 bytes, the length of the "{tag}" it
+ * replaces inside encoded requests) whose slot is one of <owned>: the
+ * first three-character base-62 word that hashes there. */
+static sds benchTagForSlots(const unsigned char *owned) {
     static const char digits[] =
         "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    for (unsigned long n = 0; n < 62UL * 62 * 62 * 62; n++) {
-        char w[8];
-        int len = 0;
-        unsigned long v = n;
-        do {
-            w[len++] = digits[v % 62];
-            v /= 62;
-        } while (v && len < 6);
-        if (cliClusterKeySlot(w, (size_t)len) == slot) {
-            sds tag = sdsNew("{");
-            tag = sdsCatLen(tag, w, (size_t)len);
-            return sdsCat(tag, "}");
-        }
+    for (unsigned long n = 0; n < 62UL * 62 * 62; n++) {
+        char w[5] = {'{', digits[n % 62], digits[(n / 62) % 62],
+                     digits[n / (62 * 62)], '}'};
+        if (owned[cliClusterKeySlot(w + 1, 3)]) return sdsNewLen(w, 5);
     }
-    return sdsNew("{}");
+    return NULL;
 }
 
 /* --cluster: reads CLUSTER NODES from the entry node and keeps every
- * master that serves slots, with a tag that hashes to its first slot.
+ * master that serves slots, with a tag that hashes to one of its slots.
  * Prints the masters as Redis 7.0's benchmark does. */
 static void benchLoadCluster(void) {
     char err[512];
@@ -163,14 +156,19 @@ static void benchLoadCluster(void) {
     }
     lines = sdsSplitLen(r->str, (ssize_t)sdsLen(r->str), "\n", 1, &nlines);
     for (int i = 0; i < nlines; i++) {
-        int ntok, slot = -1;
+        int ntok, slots = 0;
         sds *tok = sdsSplitLen(lines[i], (ssize_t)sdsLen(lines[i]), " ", 1, &ntok);
+        unsigned char *owned = zcalloc(16384);
         if (ntok >= 9 && strstr(tok[2], "master") && !strstr(tok[2], "fail") &&
             !strstr(tok[2], "noaddr")) {
-            for (int t = 8; t < ntok && slot < 0; t++)
-                if (tok[t][0] != '[') slot = atoi(tok[t]);
+            for (int t = 8; t < ntok; t++) {
+                const char *dash = strchr(tok[t], '-');
+                int a = atoi(tok[t]), b = dash ? atoi(dash + 1) : a;
+                if (tok[t][0] == '[' || a < 0 || b > 16383) continue;
+                for (int sl = a; sl <= b; sl++, slots++) owned[sl] = 1;
+            }
         }
-        if (slot >= 0) {
+        if (slots > 0) {
             sds addr = sdsNew(tok[1]);
             char *cut = strpbrk(addr, "@,"), *colon;
             int n = config.nmasters++;
@@ -183,11 +181,16 @@ static void benchLoadCluster(void) {
                                         ? sdsNewLen(addr, (size_t)(colon - addr))
                                         : sdsNew(config.host);
             config.master_port[n] = colon ? atoi(colon + 1) : config.port;
-            config.master_tag[n] = benchTagForSlot(slot);
+            config.master_tag[n] = benchTagForSlots(owned);
+            if (config.master_tag[n] == NULL) {
+                fprintf(stderr, "No hash tag found for the slots of %s\n", tok[0]);
+                exit(1);
+            }
             sdsFree(addr);
             config.master_id = zrealloc(config.master_id, sizeof(sds) * (size_t)(n + 1));
             config.master_id[n] = sdsNew(tok[0]);
         }
+        zfree(owned);
         sdsFreeSplitRes(tok, ntok);
     }
     sdsFreeSplitRes(lines, nlines);

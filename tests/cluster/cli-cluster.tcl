@@ -134,6 +134,30 @@ cc_start_nodes 8 {
         assert_equal 3 [regexp -all {: PONG} $out]
     }
 
+    test "our redis-benchmark --cluster spreads clients and keys over the masters" {
+        set bench [file join $::tests_dir .. src redis-benchmark]
+        set out [exec $bench {*}[cc_tls_args] -p [srv -7 port] --cluster \
+                     -t set,get,lpush,mset -n 600 -c 6 -r 1000 -q 2>@1]
+        assert_match "Cluster has 3 master nodes:\n\nMaster 0: * 127.0.0.1:*\nMaster 1: *\nMaster 2: *" $out
+        foreach t {SET GET LPUSH "MSET (10 keys)"} {
+            assert_match "*$t: * requests per second*" $out
+        }
+        assert_no_match "*Error*" $out
+        # Every master got keys, each in one of its own slots (a key
+        # written elsewhere would have been refused with -MOVED).
+        set lists 0
+        foreach l {-7 -6 -5} {
+            set keys [r $l keys "key\{*"]
+            assert_morethan [llength $keys] 0
+            foreach k [lrange $keys 0 19] {
+                assert_equal [r $l cluster myid] [cc_slot_owner $l [r $l cluster keyslot $k]]
+            }
+            incr lists [llength [r $l keys "mylist\{*"]]
+            foreach k [concat $keys [r $l keys "mylist\{*"]] {r $l del $k}
+        }
+        assert_equal 3 $lists
+    }
+
     test "our --cluster reshard moves slots and keys (pipeline, timeout options)" {
         set to [r -6 cluster myid]
         set out [cc reshard [cc_addr -7] --cluster-from all --cluster-to $to \
@@ -291,9 +315,14 @@ cc_start_nodes 8 {
         lassign [cc_run $::cc_ours create [cc_addr -7]] out status
         assert_equal 1 $status
         assert_match "*Wrong number of arguments*" $out
+        foreach bad {{frobnicate 127.0.0.1:1} create {check nonsense} {del-node 127.0.0.1:1}} {
+            lassign [cc_run $::cc_ours {*}$bad] out status
+            lassign [cc_run $::cc_deb {*}$bad] dout dstatus
+            assert_equal $dstatus $status "exit status of --cluster $bad"
+            assert_equal $dout $out "output of --cluster $bad"
+        }
         lassign [cc_run $::cc_ours check nonsense] out status
-        assert_equal 1 $status
-        assert_match "*Invalid address format*" $out
+        assert_match "*\\\[ERR\\\] Invalid arguments: you need to pass either a valid address*" $out
         lassign [cc_run $::cc_ours check [cc_addr -8]] out status
         assert_equal 1 $status
         assert_match "*is not configured as a cluster node*" $out
