@@ -2270,7 +2270,7 @@ static int cliParseOptions(int argc, char **argv) {
         const char *a = argv[i];
         int more = i + 1 < argc;
 #define NEXT() (cliNeedArg(i, argc, a), argv[++i])
-        if (a[0] != '-' || !strcmp(a, "-")) {
+        if (a[0] != '-') {
             /* After --cluster <command>, words are its arguments. */
             if (!config.cluster_manager) break;
             cliClusterAddArg(argv[i]);
