@@ -457,12 +457,7 @@ static int cmLoadNode(cmNode *n, int friends) {
             cmNode *f = cmNodeCreate("", 0);
             cmParseNodeFields(f, tok, 0);
             cmParseSlots(f, tok + 8, ntok - 8);
-            if (f->failed) {
-                if (!f->replica) cm.unreachable_masters++;
-                cmNodeFree(f);
-            } else {
-                cmAddNode(f);
-            }
+            cmAddNode(f);
         }
         sdsFreeSplitRes(tok, ntok);
     }
@@ -501,11 +496,20 @@ static int cmLoadCluster(const char *ip, int port) {
     }
     cliReplyFree(r);
     if (!cmLoadNode(entry, 1)) return 0;
+    /* As Redis's tool: every other node is tried (a failed connection is
+     * printed), and one that cannot be reached or read, or that the
+     * entry node flags as failed, is left out; a master left out counts
+     * as unreachable (see fix --cluster-fix-with-unreachable-masters). */
     for (int i = 1; i < cm.count; i++) {
-        if (!cmLoadNode(cm.nodes[i], 0)) {
-            cmErr("[ERR] Unable to load info for node %s:%d\n",
-                  cm.nodes[i]->ip, cm.nodes[i]->port);
-            return 0;
+        cmNode *n = cm.nodes[i];
+        int failed = n->failed;
+        if (!cmNodeConnect(n) || failed || !cmLoadNode(n, 0)) {
+            if (!n->replica) cm.unreachable_masters++;
+            cmNodeFree(n);
+            memmove(&cm.nodes[i], &cm.nodes[i + 1],
+                    sizeof(cmNode *) * (size_t)(cm.count - i - 1));
+            cm.count--;
+            i--;
         }
     }
     cmCountReplicas();
@@ -887,7 +891,16 @@ done:
 static int cmCoverSlot(cmNode **masters, int nmasters, cmNode *n, int s) {
     int ok;
     cmInfo(">>> Covering slot %d with %s:%d\n", s, n->ip, n->port);
+    {
+        /* A slot of an unreachable master is still "busy" in <n>'s view:
+         * forget that owner first (an unassigned slot just errors). */
+        sds ss = cmFmtLong(s);
+        cliReplyFree(cmCall(n, "CLUSTER", "DELSLOTS", ss, NULL));
+        sdsFree(ss);
+    }
     ok = cmSetSlot(n, s, "STABLE", NULL) && cmAddSlot(n, s);
+    /* A newer epoch makes this claim win over the old owner's. */
+    if (ok) cliReplyFree(cmCall(n, "CLUSTER", "BUMPEPOCH", NULL));
     for (int i = 0; i < nmasters && ok; i++) {
         if (masters[i] == n || cmCountKeysInSlot(masters[i], s) == 0) continue;
         ok = cmMigrateKeys(masters[i], n, s, CM_MOVE_FIX) &&
@@ -1021,16 +1034,20 @@ static int cmCheckCluster(int quiet, int fix) {
         if (n == CM_SLOTS) {
             cmOk("[OK] All %d slots covered.\n", CM_SLOTS);
         } else {
-            cmErr("[ERR] Not all %d slots are covered by nodes.\n", CM_SLOTS);
+            cmErr("[ERR] Not all %d slots are covered by nodes.\n\n", CM_SLOTS);
             if (!fix) {
                 ok = 0;
             } else if (!cm.unreachable_masters || cm.o.fix_with_unreachable_masters) {
                 if (!cmFixCoverage(covered)) ok = 0;
             } else {
                 ok = 0;
-                cmWarn("[WARNING] Some slots are served by unreachable masters: "
-                           "use --cluster-fix-with-unreachable-masters to cover them "
-                           "with other nodes.\n");
+                cmWarn("*** Fixing slots coverage with %d unreachable masters is dangerous: "
+                       "redis-cli will assume that slots about masters that are not "
+                       "reachable are not covered, and will try to reassign them to the "
+                       "reachable nodes. This can cause data loss and is rarely what you "
+                       "want to do. If you really want to proceed use the "
+                       "--cluster-fix-with-unreachable-masters option.\n",
+                       cm.unreachable_masters);
             }
         }
     }
