@@ -338,6 +338,35 @@ cc_start_nodes 8 {
         lassign [cc_run $::cc_ours help] out status
         assert_match "*create*--cluster-replicas*" $out
     }
+
+    test "our --cluster check and fix with an unreachable master, as Debian's" {
+        set id7 [r -1 cluster myid]
+        exec kill -9 [srv -1 pid]
+        wait_for_condition 300 50 {
+            [string match "*$id7 *master,fail *" [r -7 cluster nodes]] &&
+            [string match "*$id7 *master,fail *" [r -6 cluster nodes]] &&
+            [string match "*$id7 *master,fail *" [r -5 cluster nodes]]
+        } else {
+            fail "the killed master is not flagged as failed"
+        }
+        lassign [cc_run $::cc_ours check [cc_addr -7]] out status
+        assert_equal 1 $status
+        assert_match "Could not connect to Redis at [cc_addr -1]: *" $out
+        assert_match "*\\\[ERR\\\] Not all 16384 slots are covered by nodes.*" $out
+        cc_compare check [cc_addr -7]
+        cc_compare fix [cc_addr -7]
+        set out [cc fix [cc_addr -7] --cluster-fix-with-unreachable-masters --cluster-yes]
+        assert_match "*The following uncovered slots have no keys across the cluster:*" $out
+        assert_equal 54 [regexp -all {>>> Covering slot \d+ with } $out]
+        wait_for_condition 300 50 {
+            [cluster_info_field -7 cluster_state] eq "ok" &&
+            [cluster_info_field -6 cluster_state] eq "ok" &&
+            [cluster_info_field -5 cluster_state] eq "ok"
+        } else {
+            fail "cluster not ok after the fix"
+        }
+        cc_wait_healthy -7
+    }
 }
 }
 
