@@ -579,7 +579,7 @@ static void cmShowInfo(void) {
  * Moving slots.
  * --------------------------------------------------------------------- */
 
-#define CM_MOVE_DOTS 1   /* print a dot per MIGRATE batch */
+#define CM_MOVE_DOTS 1   /* print a dot per key moved */
 #define CM_MOVE_FIX 2    /* overwrite keys the target already has */
 #define CM_MOVE_COLD 4   /* keys only: no SETSLOT */
 
@@ -650,11 +650,12 @@ static int cmMigrateKeys(cmNode *src, cmNode *dst, int slot, int flags) {
         }
         cliReplyFree(r);
         zfree(argv);
-        cliReplyFree(keys);
         if (flags & CM_MOVE_DOTS) {
-            printf(".");
+            /* One dot per key moved, as Redis's tool prints. */
+            for (size_t i = 0; i < keys->elements; i++) printf(".");
             fflush(stdout);
         }
+        cliReplyFree(keys);
     }
     sdsFree(sslot);
     sdsFree(spipe);
