@@ -212,6 +212,8 @@ static int cmParseAddress(const char *addr, sds *ip, int *port) {
     return 1;
 }
 
+static int cmCheckReply(cmNode *n, cliReply *r);
+
 /* Connects <n> (once) and authenticates. Prints Redis's one-line error and
  * returns 0 on failure. */
 static int cmNodeConnect(cmNode *n) {
@@ -233,8 +235,8 @@ static int cmNodeConnect(cmNode *n) {
             ? cliCommand(n->c, "AUTH", cm.o.user, cm.o.auth, NULL)
             : cliCommand(n->c, "AUTH", cm.o.auth, NULL);
         if (r == NULL || r->type == CLI_REPLY_ERROR) {
-            fprintf(stderr, "AUTH failed: %s\n", r ? r->str : n->c->err);
-            cliReplyFree(r);
+            if (r) cmCheckReply(n, r);
+            else fprintf(stderr, "AUTH failed: %s\n", n->c->err);
             cliClientFree(n->c);
             n->c = NULL;
             return 0;
@@ -488,8 +490,12 @@ static int cmLoadCluster(const char *ip, int port) {
     if (!cmNodeConnect(entry)) return 0;
     r = cmCall(entry, "INFO", "cluster", NULL);
     if (r == NULL) return 0;
-    if (r->type == CLI_REPLY_ERROR || r->type != CLI_REPLY_STRING ||
-        strstr(r->str, "cluster_enabled:1") == NULL) {
+    if (r->type == CLI_REPLY_ERROR) {
+        cmErr("[ERR] Node %s:%d %s\n", ip, port, r->str);
+        cliReplyFree(r);
+        return 0;
+    }
+    if (r->type != CLI_REPLY_STRING || strstr(r->str, "cluster_enabled:1") == NULL) {
         cliReplyFree(r);
         cmErr("[ERR] Node %s:%d is not configured as a cluster node.\n", ip, port);
         return 0;

@@ -339,6 +339,32 @@ cc_start_nodes 8 {
         assert_match "*create*--cluster-replicas*" $out
     }
 
+    test "our --cluster with -a: AUTH on every node and in MIGRATE; errors as Debian's" {
+        foreach l {-7 -6 -5 -4 -3 -2 -1} {r $l config set masterauth s3cret}
+        foreach l {-7 -6 -5 -4 -3 -2 -1} {r $l config set requirepass s3cret}
+        set auth {-a s3cret --no-auth-warning}
+        foreach a [list {} {-a wrong --no-auth-warning}] {
+            set o [catch {exec $::cc_ours {*}[cc_tls_args] {*}$a --cluster check [cc_addr -7] 2>@1} ours]
+            set d [catch {exec $::cc_deb {*}[cc_tls_args] {*}$a --cluster check [cc_addr -7] 2>@1} deb]
+            assert_equal $d $o
+            assert_equal $deb $ours
+            if {$a eq {}} {
+                assert_match "*NOAUTH Authentication required.*" $ours
+            } else {
+                assert_match "*WRONGPASS*" $ours
+            }
+        }
+        set out [exec $::cc_ours {*}[cc_tls_args] {*}$auth --cluster reshard [cc_addr -7] \
+                     --cluster-from [r -6 cluster myid] --cluster-to [r -7 cluster myid] \
+                     --cluster-slots 40 --cluster-yes]
+        assert_match "*Ready to move 40 slots.*" $out
+        set out [exec $::cc_ours {*}[cc_tls_args] {*}$auth --cluster check [cc_addr -6]]
+        assert_match "*\\\[OK\\\] All 16384 slots covered.*" $out
+        assert_no_match "*WARNING*" $out
+        foreach l {-7 -6 -5 -4 -3 -2 -1} {r $l config set requirepass ""}
+        assert_equal 300 [cc_count_keys [srv -7 port] k 300]
+    }
+
     test "our --cluster check and fix with an unreachable master, as Debian's" {
         set id7 [r -1 cluster myid]
         exec kill -9 [srv -1 pid]
