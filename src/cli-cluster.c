@@ -1336,15 +1336,16 @@ static int cmCmdCreate(int argc, char **argv) {
         cursor += per_node;
     }
     /* Replicas: the others, the first one moved to the end (a rotation
-     * that often gives a better start to the anti-affinity pass), each
-     * master taking in turn one on another host when there is one. */
+     * that often gives a better start to the anti-affinity pass); each
+     * master takes its replicas in turn, on another host when there is
+     * one. */
     {
         int nrest = cm.count - masters_count, *used;
         cmNode **rest = zmalloc(sizeof(cmNode *) * (size_t)(nrest + 1));
         for (int i = 0; i < nrest; i++) rest[i] = order[masters_count + (i + 1) % nrest];
         used = zcalloc(sizeof(int) * (size_t)(nrest + 1));
-        for (int round = 0; round < replicas; round++) {
-            for (int m = 0; m < masters_count; m++) {
+        for (int m = 0; m < masters_count; m++) {
+            for (int round = 0; round < replicas; round++) {
                 int pick = -1;
                 for (int i = 0; i < nrest && pick < 0; i++)
                     if (!used[i] && strcmp(rest[i]->ip, order[m]->ip)) pick = i;
