@@ -173,6 +173,25 @@ cc_start_nodes 8 {
         cc_compare check [cc_addr -6]
     }
 
+    test "our --cluster reshard asks for what is not given; REDISCLI_CLUSTER_YES" {
+        set to [r -6 cluster myid]
+        set out [exec $::cc_ours {*}[cc_tls_args] --cluster reshard [cc_addr -7] << "10\n$to\nall\nyes\n"]
+        assert_match "*How many slots do you want to move (from 1 to 16384)? What is the receiving node ID? Please enter all the source node IDs.*Source node #1: *" $out
+        assert_match "*Do you want to proceed with the proposed reshard plan (yes/no)? *" $out
+        assert_equal 10 [regexp -all {Moving slot \d+ from 127} $out]
+        cc_wait_healthy -7
+        # Anything but "yes" stops before a slot moves.
+        catch {exec $::cc_ours {*}[cc_tls_args] --cluster reshard [cc_addr -7] << "5\n$to\nall\nno\n"} out
+        assert_equal 0 [regexp -all {Moving slot \d+ from 127} $out]
+        set ::env(REDISCLI_CLUSTER_YES) 1
+        set out [exec $::cc_ours {*}[cc_tls_args] --cluster reshard [cc_addr -7] \
+                     --cluster-from all --cluster-to $to --cluster-slots 4 < /dev/null]
+        unset ::env(REDISCLI_CLUSTER_YES)
+        assert_equal 4 [regexp -all {Moving slot \d+ from 127} $out]
+        cc_wait_healthy -7
+        assert_equal 300 [cc_count_keys [srv -5 port] k 300]
+    }
+
     test "our --cluster add-node: a master, then a replica of it" {
         set out [cc add-node [cc_addr -1] [cc_addr -7]]
         assert_match "*>>> Adding node [cc_addr -1] to cluster [cc_addr -7]*" $out
