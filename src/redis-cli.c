@@ -1451,9 +1451,17 @@ static int cliLatencyMode(void) {
             printf("\x1b[0G\x1b[2Kmin: %lld, max: %lld, avg: %.2f (%lld samples)",
                    min, max, tot / (double)count, count);
             fflush(stdout);
+        } else if (config.latency_history) {
+            /* Redis 7.0's tool, not on a terminal, prints the running
+             * figures after every sample in history mode. */
+            if (config.output == OUTPUT_CSV)
+                printf("%lld,%lld,%.2f,%lld\n", min, max, tot / (double)count, count);
+            else
+                printf("%lld %lld %.2f %lld\n", min, max, tot / (double)count, count);
+            fflush(stdout);
         }
         if (cliMstime() - start >= (long long)(interval * 1000)) {
-            if (!tty) {
+            if (!tty && !config.latency_history) {
                 if (config.output == OUTPUT_CSV)
                     printf("%lld,%lld,%.2f,%lld\n", min, max,
                            tot / (double)count, count);

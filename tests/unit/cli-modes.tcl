@@ -1,5 +1,6 @@
 # cli-modes.tcl -- redis-cli options of Redis 7.0's list that the other
 # tool tests do not cover: --intrinsic-latency, --lru-test,
+# --latency-history without a terminal,
 # --memkeys-samples, --ldb (refused with a clear error: the server has no
 # Lua debugger), and --cluster help (the same text as Debian's).
 
@@ -53,6 +54,20 @@ start_server {} {
         lassign [mcli_run $::mcli {*}[mcli_conn_args] --lru-test 0] out status
         assert_equal 1 $status
         assert_match "*--lru-test needs*" $out
+    }
+
+    test "redis-cli --latency-history without a terminal: a line per sample, as Redis 7.0's" {
+        set f [open "|$::mcli [mcli_conn_args] --latency-history -i 60" r]
+        set lines {}
+        while {[llength $lines] < 3 && [gets $f line] >= 0} {lappend lines $line}
+        exec kill [lindex [pid $f] 0]
+        catch {close $f}
+        set n 0
+        foreach l $lines {
+            incr n
+            assert {[regexp {^\d+ \d+ \d+\.\d\d (\d+)$} $l -> count]}
+            assert_equal $n $count
+        }
     }
 
     test "redis-cli --ldb: a clear error, nothing sent" {
