@@ -1086,6 +1086,7 @@ static int cmCheckCluster(int quiet, int fix) {
                         keep = n;
                     }
                 }
+                if (keep == NULL) continue;
                 printf(">>> Fixing multiple owners for slot %d (keeping %s:%d)\n",
                        s, keep->ip, keep->port);
                 for (int i = 0; i < cm.count; i++) {
