@@ -212,6 +212,8 @@ static int cmParseAddress(const char *addr, sds *ip, int *port) {
     return 1;
 }
 
+static int cmCheckReply(cmNode *n, cliReply *r);
+
 /* Connects <n> (once) and authenticates. Prints Redis's one-line error and
  * returns 0 on failure. */
 static int cmNodeConnect(cmNode *n) {
@@ -233,8 +235,8 @@ static int cmNodeConnect(cmNode *n) {
             ? cliCommand(n->c, "AUTH", cm.o.user, cm.o.auth, NULL)
             : cliCommand(n->c, "AUTH", cm.o.auth, NULL);
         if (r == NULL || r->type == CLI_REPLY_ERROR) {
-            fprintf(stderr, "AUTH failed: %s\n", r ? r->str : n->c->err);
-            cliReplyFree(r);
+            if (r) cmCheckReply(n, r);
+            else fprintf(stderr, "AUTH failed: %s\n", n->c->err);
             cliClientFree(n->c);
             n->c = NULL;
             return 0;
@@ -457,12 +459,7 @@ static int cmLoadNode(cmNode *n, int friends) {
             cmNode *f = cmNodeCreate("", 0);
             cmParseNodeFields(f, tok, 0);
             cmParseSlots(f, tok + 8, ntok - 8);
-            if (f->failed) {
-                if (!f->replica) cm.unreachable_masters++;
-                cmNodeFree(f);
-            } else {
-                cmAddNode(f);
-            }
+            cmAddNode(f);
         }
         sdsFreeSplitRes(tok, ntok);
     }
@@ -493,19 +490,32 @@ static int cmLoadCluster(const char *ip, int port) {
     if (!cmNodeConnect(entry)) return 0;
     r = cmCall(entry, "INFO", "cluster", NULL);
     if (r == NULL) return 0;
-    if (r->type == CLI_REPLY_ERROR || r->type != CLI_REPLY_STRING ||
-        strstr(r->str, "cluster_enabled:1") == NULL) {
+    if (r->type == CLI_REPLY_ERROR) {
+        cmErr("[ERR] Node %s:%d %s\n", ip, port, r->str);
+        cliReplyFree(r);
+        return 0;
+    }
+    if (r->type != CLI_REPLY_STRING || strstr(r->str, "cluster_enabled:1") == NULL) {
         cliReplyFree(r);
         cmErr("[ERR] Node %s:%d is not configured as a cluster node.\n", ip, port);
         return 0;
     }
     cliReplyFree(r);
     if (!cmLoadNode(entry, 1)) return 0;
+    /* As Redis's tool: every other node is tried (a failed connection is
+     * printed), and one that cannot be reached or read, or that the
+     * entry node flags as failed, is left out; a master left out counts
+     * as unreachable (see fix --cluster-fix-with-unreachable-masters). */
     for (int i = 1; i < cm.count; i++) {
-        if (!cmLoadNode(cm.nodes[i], 0)) {
-            cmErr("[ERR] Unable to load info for node %s:%d\n",
-                  cm.nodes[i]->ip, cm.nodes[i]->port);
-            return 0;
+        cmNode *n = cm.nodes[i];
+        int failed = n->failed;
+        if (!cmNodeConnect(n) || failed || !cmLoadNode(n, 0)) {
+            if (!n->replica) cm.unreachable_masters++;
+            cmNodeFree(n);
+            memmove(&cm.nodes[i], &cm.nodes[i + 1],
+                    sizeof(cmNode *) * (size_t)(cm.count - i - 1));
+            cm.count--;
+            i--;
         }
     }
     cmCountReplicas();
@@ -575,7 +585,7 @@ static void cmShowInfo(void) {
  * Moving slots.
  * --------------------------------------------------------------------- */
 
-#define CM_MOVE_DOTS 1   /* print a dot per MIGRATE batch */
+#define CM_MOVE_DOTS 1   /* print a dot per key moved */
 #define CM_MOVE_FIX 2    /* overwrite keys the target already has */
 #define CM_MOVE_COLD 4   /* keys only: no SETSLOT */
 
@@ -646,11 +656,12 @@ static int cmMigrateKeys(cmNode *src, cmNode *dst, int slot, int flags) {
         }
         cliReplyFree(r);
         zfree(argv);
-        cliReplyFree(keys);
         if (flags & CM_MOVE_DOTS) {
-            printf(".");
+            /* One dot per key moved, as Redis's tool prints. */
+            for (size_t i = 0; i < keys->elements; i++) printf(".");
             fflush(stdout);
         }
+        cliReplyFree(keys);
     }
     sdsFree(sslot);
     sdsFree(spipe);
@@ -715,8 +726,8 @@ static int cmMoveSlot(cmNode *src, cmNode *dst, int slot, int flags) {
         if (!ok) goto done;
     }
     ok = 1;
+    if (src->slots[slot]) src->slots_count--;
     src->slots[slot] = 0;
-    src->slots_count--;
     if (!dst->slots[slot]) dst->slots_count++;
     dst->slots[slot] = 1;
 done:
@@ -887,7 +898,16 @@ done:
 static int cmCoverSlot(cmNode **masters, int nmasters, cmNode *n, int s) {
     int ok;
     cmInfo(">>> Covering slot %d with %s:%d\n", s, n->ip, n->port);
+    {
+        /* A slot of an unreachable master is still "busy" in <n>'s view:
+         * forget that owner first (an unassigned slot just errors). */
+        sds ss = cmFmtLong(s);
+        cliReplyFree(cmCall(n, "CLUSTER", "DELSLOTS", ss, NULL));
+        sdsFree(ss);
+    }
     ok = cmSetSlot(n, s, "STABLE", NULL) && cmAddSlot(n, s);
+    /* A newer epoch makes this claim win over the old owner's. */
+    if (ok) cliReplyFree(cmCall(n, "CLUSTER", "BUMPEPOCH", NULL));
     for (int i = 0; i < nmasters && ok; i++) {
         if (masters[i] == n || cmCountKeysInSlot(masters[i], s) == 0) continue;
         ok = cmMigrateKeys(masters[i], n, s, CM_MOVE_FIX) &&
@@ -1021,16 +1041,20 @@ static int cmCheckCluster(int quiet, int fix) {
         if (n == CM_SLOTS) {
             cmOk("[OK] All %d slots covered.\n", CM_SLOTS);
         } else {
-            cmErr("[ERR] Not all %d slots are covered by nodes.\n", CM_SLOTS);
+            cmErr("[ERR] Not all %d slots are covered by nodes.\n\n", CM_SLOTS);
             if (!fix) {
                 ok = 0;
             } else if (!cm.unreachable_masters || cm.o.fix_with_unreachable_masters) {
                 if (!cmFixCoverage(covered)) ok = 0;
             } else {
                 ok = 0;
-                cmWarn("[WARNING] Some slots are served by unreachable masters: "
-                           "use --cluster-fix-with-unreachable-masters to cover them "
-                           "with other nodes.\n");
+                cmWarn("*** Fixing slots coverage with %d unreachable masters is dangerous: "
+                       "redis-cli will assume that slots about masters that are not "
+                       "reachable are not covered, and will try to reassign them to the "
+                       "reachable nodes. This can cause data loss and is rarely what you "
+                       "want to do. If you really want to proceed use the "
+                       "--cluster-fix-with-unreachable-masters option.\n",
+                       cm.unreachable_masters);
             }
         }
     }
@@ -1062,6 +1086,7 @@ static int cmCheckCluster(int quiet, int fix) {
                         keep = n;
                     }
                 }
+                if (keep == NULL) continue;
                 printf(">>> Fixing multiple owners for slot %d (keeping %s:%d)\n",
                        s, keep->ip, keep->port);
                 for (int i = 0; i < cm.count; i++) {
@@ -1108,7 +1133,10 @@ static int cmTakeAddress(int argc, char **argv, int *i, sds *ip, int *port) {
 }
 
 static int cmInvalidAddress(const char *a) {
-    fprintf(stderr, "Invalid address format: %s\n", a);
+    (void)a;
+    fprintf(stderr, "[ERR] Invalid arguments: you need to pass either a valid "
+                    "address (ie. 120.0.0.1:7000) or space separated IP and "
+                    "port (ie. 120.0.0.1 7000)\n");
     return 1;
 }
 
@@ -1309,15 +1337,16 @@ static int cmCmdCreate(int argc, char **argv) {
         cursor += per_node;
     }
     /* Replicas: the others, the first one moved to the end (a rotation
-     * that often gives a better start to the anti-affinity pass), each
-     * master taking in turn one on another host when there is one. */
+     * that often gives a better start to the anti-affinity pass); each
+     * master takes its replicas in turn, on another host when there is
+     * one. */
     {
         int nrest = cm.count - masters_count, *used;
         cmNode **rest = zmalloc(sizeof(cmNode *) * (size_t)(nrest + 1));
         for (int i = 0; i < nrest; i++) rest[i] = order[masters_count + (i + 1) % nrest];
         used = zcalloc(sizeof(int) * (size_t)(nrest + 1));
-        for (int round = 0; round < replicas; round++) {
-            for (int m = 0; m < masters_count; m++) {
+        for (int m = 0; m < masters_count; m++) {
+            for (int round = 0; round < replicas; round++) {
                 int pick = -1;
                 for (int i = 0; i < nrest && pick < 0; i++)
                     if (!used[i] && strcmp(rest[i]->ip, order[m]->ip)) pick = i;
@@ -2023,8 +2052,9 @@ static unsigned cmCrc16(const char *buf, size_t len) {
     return crc;
 }
 
-/* The hash slot of <key>, honouring a non-empty {hash tag}. */
-static int cmKeySlot(const char *key, size_t len) {
+/* The hash slot of <key> (<len> bytes), honouring a non-empty {hash tag},
+ * as the Redis Cluster specification defines it. */
+int cliClusterKeySlot(const char *key, size_t len) {
     size_t s, e;
     for (s = 0; s < len && key[s] != '{'; s++) {
     }
@@ -2039,7 +2069,7 @@ static int cmKeySlot(const char *key, size_t len) {
 static int cmCmdImport(int argc, char **argv) {
     sds ip = NULL, sip = NULL;
     int port, sport, i = 0, j = 0, ret = 1;
-    cmNode *source = NULL, *owner[CM_SLOTS];
+    cmNode *source = NULL, **owner = zcalloc(sizeof(cmNode *) * CM_SLOTS);
     cliReply *r;
     sds cursor = sdsNew("0");
     cliClusterOptions saved = cm.o;
@@ -2049,12 +2079,12 @@ static int cmCmdImport(int argc, char **argv) {
         cmErr("[ERR] Option '--cluster-from' is required for subcommand 'import'.\n");
         sdsFree(ip);
         sdsFree(cursor);
+        zfree(owner);
         return 1;
     }
     cmInfo(">>> Importing data from %s:%d to cluster %s:%d\n", sip, sport, ip, port);
     if (!cmLoadCluster(ip, port)) goto done;
     if (!cmCheckCluster(0, 0)) goto done;
-    memset(owner, 0, sizeof(owner));
     for (int k = 0; k < cm.count; k++)
         if (!cm.nodes[k]->replica)
             for (int s = 0; s < CM_SLOTS; s++)
@@ -2090,7 +2120,7 @@ static int cmCmdImport(int argc, char **argv) {
         for (size_t k = 0; k < keys->elements; k++) {
             const char *key = keys->element[k]->str;
             size_t klen = sdsLen(keys->element[k]->str);
-            cmNode *t = owner[cmKeySlot(key, klen)];
+            cmNode *t = owner[cliClusterKeySlot(key, klen)];
             char *av[16];
             size_t lens[16];
             int ac = 0;
@@ -2140,6 +2170,7 @@ done:
     sdsFree(ip);
     sdsFree(sip);
     sdsFree(cursor);
+    zfree(owner);
     return ret;
 }
 
@@ -2283,7 +2314,7 @@ void cliClusterHelp(void) {
     fprintf(stdout, "Cluster Manager Commands:\n");
     for (size_t i = 0; i < sizeof(cmCommands) / sizeof(cmCommands[0]); i++) {
         const cmCommand *c = &cmCommands[i];
-        fprintf(stdout, "  %-14s", c->name);
+        fprintf(stdout, "  %-15s", c->name);
         if (c->args) fprintf(stdout, "%s", c->args);
         fprintf(stdout, "\n");
         if (c->opts) {
@@ -2295,7 +2326,7 @@ void cliClusterHelp(void) {
     }
     fprintf(stdout,
             "\nFor check, fix, reshard, del-node, set-timeout, info, rebalance, call,"
-            " import, backup you\ncan specify the host and port of any working node"
+            " import, backup you can specify the host and port of any working node"
             " in the cluster.\n\n"
             "Cluster Manager Options:\n"
             "  --cluster-yes  Automatic yes to cluster commands prompts\n\n");
@@ -2328,8 +2359,9 @@ int cliClusterManager(const cliClusterOptions *o) {
     }
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     if (!strcmp(cmd->name, "help")) {
+        /* Redis 7.0's tool exits with 1 after the help, too. */
         cliClusterHelp();
-        return 0;
+        return 1;
     }
     if (!strcmp(cmd->name, "create")) ret = cmCmdCreate(argc, argv);
     else if (!strcmp(cmd->name, "check")) ret = cmCmdCheck(argc, argv, 0);

@@ -46,6 +46,9 @@ typedef struct cliClusterOptions {
 /* Runs the cluster manager subcommand in <o>; returns the exit status. */
 int cliClusterManager(const cliClusterOptions *o);
 
+/* The hash slot (0..16383) of the <len> bytes of <key>. */
+int cliClusterKeySlot(const char *key, size_t len);
+
 /* Prints the --cluster help text to stdout. */
 void cliClusterHelp(void);
 

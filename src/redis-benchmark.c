@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ae.h"
+#include "cli-cluster.h"
 #include "cliclient.h"
 #include "connection.h"
 #include "util.h"
@@ -70,6 +71,14 @@ static struct benchConfig {
     int errors_shown;
     sds save_conf;
     sds appendonly_conf;
+    /* --cluster: the masters, and the hash tag of one slot of each. */
+    int cluster_mode;
+    int nmasters;
+    sds *master_host;
+    int *master_port;
+    sds *master_tag;
+    sds *master_id;
+    int next_master;
 } config;
 
 typedef struct benchClient {
@@ -88,6 +97,116 @@ typedef struct benchClient {
 
 static benchClient *benchCreateClient(void);
 static void benchWriteHandler(connection *conn);
+
+/* <s> with every "{tag}" replaced by <tag>; frees <s>. */
+static sds benchReplaceTag(sds s, const char *tag) {
+    sds out = sdsEmpty();
+    const char *p = s, *hit;
+    size_t len = sdsLen(s);
+    /* <tag> is 5 bytes too, so RESP lengths in <s> stay right. */
+    while ((hit = memmem(p, len - (size_t)(p - s), "{tag}", 5)) != NULL) {
+        out = sdsCatLen(out, p, (size_t)(hit - p));
+        out = sdsCat(out, tag);
+        p = hit + 5;
+    }
+    out = sdsCatLen(out, p, len - (size_t)(p - s));
+    sdsFree(s);
+    return out;
+}
+
+/* A hash tag "{xyz}" (always 5 bytes, the length of the "{tag}" it
+ * replaces inside encoded requests) whose slot is one of <owned>: the
+ * first three-character base-62 word that hashes there. */
+static sds benchTagForSlots(const unsigned char *owned) {
+    static const char digits[] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for (unsigned long n = 0; n < 62UL * 62 * 62; n++) {
+        char w[5] = {'{', digits[n % 62], digits[(n / 62) % 62],
+                     digits[n / (62 * 62)], '}'};
+        if (owned[cliClusterKeySlot(w + 1, 3)]) return sdsNewLen(w, 5);
+    }
+    return NULL;
+}
+
+/* --cluster: reads CLUSTER NODES from the entry node and keeps every
+ * master that serves slots, with a tag that hashes to one of its slots.
+ * Prints the masters as Redis 7.0's benchmark does. */
+static void benchLoadCluster(void) {
+    char err[512];
+    cliClient *c = cliConnect(&config.co, err, sizeof(err));
+    cliReply *r;
+    int nlines;
+    sds *lines;
+
+    if (c == NULL) {
+        fprintf(stderr, "Could not connect to Redis at %s:%d: %s\n", config.host,
+                config.port, err);
+        exit(1);
+    }
+    if (config.auth) {
+        r = config.user ? cliCommand(c, "AUTH", config.user, config.auth, NULL)
+                        : cliCommand(c, "AUTH", config.auth, NULL);
+        cliReplyFree(r);
+    }
+    r = cliCommand(c, "CLUSTER", "NODES", NULL);
+    if (r == NULL || r->type != CLI_REPLY_STRING) {
+        fprintf(stderr, "Failed to fetch cluster configuration from %s:%d: %s\n",
+                config.host, config.port,
+                r && r->type == CLI_REPLY_ERROR ? r->str : c->err);
+        exit(1);
+    }
+    lines = sdsSplitLen(r->str, (ssize_t)sdsLen(r->str), "\n", 1, &nlines);
+    for (int i = 0; i < nlines; i++) {
+        int ntok, slots = 0;
+        sds *tok = sdsSplitLen(lines[i], (ssize_t)sdsLen(lines[i]), " ", 1, &ntok);
+        unsigned char *owned = zcalloc(16384);
+        if (ntok >= 9 && strstr(tok[2], "master") && !strstr(tok[2], "fail") &&
+            !strstr(tok[2], "noaddr")) {
+            for (int t = 8; t < ntok; t++) {
+                const char *dash = strchr(tok[t], '-');
+                int a = atoi(tok[t]), b = dash ? atoi(dash + 1) : a;
+                if (tok[t][0] == '[' || a < 0 || b > 16383) continue;
+                for (int sl = a; sl <= b; sl++, slots++) owned[sl] = 1;
+            }
+        }
+        if (slots > 0) {
+            sds addr = sdsNew(tok[1]);
+            char *cut = strpbrk(addr, "@,"), *colon;
+            int n = config.nmasters++;
+            if (cut) sdsRange(addr, 0, cut - addr - 1);
+            colon = strrchr(addr, ':');
+            config.master_host = zrealloc(config.master_host, sizeof(sds) * (size_t)(n + 1));
+            config.master_port = zrealloc(config.master_port, sizeof(int) * (size_t)(n + 1));
+            config.master_tag = zrealloc(config.master_tag, sizeof(sds) * (size_t)(n + 1));
+            config.master_host[n] = colon && colon > addr
+                                        ? sdsNewLen(addr, (size_t)(colon - addr))
+                                        : sdsNew(config.host);
+            config.master_port[n] = colon ? atoi(colon + 1) : config.port;
+            config.master_tag[n] = benchTagForSlots(owned);
+            if (config.master_tag[n] == NULL) {
+                fprintf(stderr, "No hash tag found for the slots of %s\n", tok[0]);
+                exit(1);
+            }
+            sdsFree(addr);
+            config.master_id = zrealloc(config.master_id, sizeof(sds) * (size_t)(n + 1));
+            config.master_id[n] = sdsNew(tok[0]);
+        }
+        zfree(owned);
+        sdsFreeSplitRes(tok, ntok);
+    }
+    sdsFreeSplitRes(lines, nlines);
+    cliReplyFree(r);
+    cliClientFree(c);
+    if (config.nmasters == 0) {
+        fprintf(stderr, "Invalid cluster: no master node serves slots\n");
+        exit(1);
+    }
+    printf("Cluster has %d master nodes:\n\n", config.nmasters);
+    for (int i = 0; i < config.nmasters; i++)
+        printf("Master %d: %s %s:%d\n", i, config.master_id[i],
+               config.master_host[i], config.master_port[i]);
+    printf("\n");
+}
 
 /* ------------------------------------------------------------------------
  * Clients.
@@ -184,10 +303,10 @@ static void benchReadHandler(connection *conn) {
             continue;
         }
         if (r->type == CLI_REPLY_ERROR) {
-            /* Redis's tool shows the first errors and goes on. */
-            if (config.errors_shown++ < 10 || c->prefix_pending)
-                fprintf(stderr, "Error from server: %s\n", r->str);
-            if (c->prefix_pending) exit(1);
+            /* As Redis 7.0's tool: an error reply ends the run, so that
+             * errors are never measured as fast successes. */
+            fprintf(stderr, "Error from server: %s\n", r->str);
+            exit(1);
         }
         cliReplyFree(r);
         if (c->prefix_pending) {
@@ -274,6 +393,7 @@ static benchClient *benchCreateClient(void) {
     benchClient *c = zcalloc(sizeof(*c));
     ConnectionType *ct;
     connConnectOptions co;
+    int node = -1;
 
     c->obuf = sdsEmpty();
     c->ibuf = sdsEmpty();
@@ -305,6 +425,12 @@ static benchClient *benchCreateClient(void) {
     c->prefix_len = sdsLen(c->obuf);
     for (int i = 0; i < config.pipeline; i++)
         c->obuf = sdsCatLen(c->obuf, config.cmd, config.cmdlen);
+    if (config.cluster_mode) {
+        /* Clients take the masters in turn; "{tag}" becomes a hash tag of
+         * the client's master, so every key it sends is served there. */
+        node = config.next_master++ % config.nmasters;
+        c->obuf = benchReplaceTag(c->obuf, config.master_tag[node]);
+    }
     if (config.randomkeys) {
         const char *p = c->obuf + c->prefix_len;
         int cap = 0;
@@ -328,6 +454,10 @@ static benchClient *benchCreateClient(void) {
     memset(&co, 0, sizeof(co));
     co.host = config.unixsock ? config.unixsock : config.host;
     co.port = config.port;
+    if (node >= 0) {
+        co.host = config.master_host[node];
+        co.port = config.master_port[node];
+    }
     co.peer_name = config.co.sni;
     co.verify_peer_name = -1;
     c->conn = connCreate(ct);
@@ -499,7 +629,9 @@ static void benchUsage(int code) {
 " --enable-tracking  Send CLIENT TRACKING on before the benchmark (with -3\n"
 "                    the invalidation pushes are read and not counted).\n"
 " --threads <num>    Threads (accepted; one event loop runs all clients).\n"
-" --cluster          Cluster mode (not available yet).\n"
+" --cluster          Cluster mode: the clients take the masters in turn; in a\n"
+"                    command given on the command line, \"{tag}\" in a key\n"
+"                    becomes a hash tag of the client's master.\n"
 " -k <boolean>       1 = keep connections alive, 0 = a new connection per\n"
 "                    request batch (over TLS: a full handshake each) (1).\n"
 " -r <keyspacelen>   Replace __rand_int__ in arguments with a random 12-digit\n"
@@ -511,6 +643,7 @@ static void benchUsage(int code) {
 " -l                 Loop: run the tests forever.\n"
 " -t <tests>         Comma-separated tests to run (names as in the output).\n"
 " -I                 Idle mode: open the connections and wait.\n"
+" -e                 No effect (as in Redis 7.0): an error reply ends the run.\n"
 " -x                 Take the last argument of the command from stdin.\n"
 " --tls              Connect with TLS.\n"
 " --sni <host>       Server name for the handshake.\n"
@@ -592,7 +725,8 @@ static int benchParseOptions(int argc, char **argv) {
         else if (!strcmp(a, "-l")) config.loop = 1;
         else if (!strcmp(a, "-I")) config.idlemode = 1;
         else if (!strcmp(a, "-e")) {
-            /* Errors are always shown. */
+            fprintf(stderr, "WARNING: -e option has no effect. We now immediately "
+                            "exit on error to avoid false results.\n");
         } else if (!strcmp(a, "-t")) {
             const char *t = benchNext(&i, argc, argv);
             config.tests = sdsCatPrintf(sdsEmpty(), ",%s,", t);
@@ -600,10 +734,8 @@ static int benchParseOptions(int argc, char **argv) {
         } else if (!strcmp(a, "--dbnum")) config.dbnum = atoi(benchNext(&i, argc, argv));
         else if (!strcmp(a, "--precision")) config.precision = atoi(benchNext(&i, argc, argv));
         else if (!strcmp(a, "--threads")) config.threads = atoi(benchNext(&i, argc, argv));
-        else if (!strcmp(a, "--cluster")) {
-            fprintf(stderr, "--cluster is not available yet: this server has no cluster mode.\n");
-            exit(1);
-        } else if (!strcmp(a, "--enable-tracking")) {
+        else if (!strcmp(a, "--cluster")) config.cluster_mode = 1;
+        else if (!strcmp(a, "--enable-tracking")) {
             config.enable_tracking = 1;
         } else if (!strcmp(a, "--tls")) config.co.tls = 1;
         else if (!strcmp(a, "--sni")) config.co.sni = benchNext(&i, argc, argv);
@@ -723,6 +855,7 @@ int main(int argc, char **argv) {
             exit(1);
         }
     }
+    if (config.cluster_mode) benchLoadCluster();
     benchFetchConfig();
     if (!config.keepalive)
         fprintf(stderr, "WARNING: Keepalive disabled. You probably need 'echo 1 > "
@@ -771,6 +904,16 @@ int main(int argc, char **argv) {
         return 0;
     }
 
+    /* In cluster mode the keys carry "{tag}", which every client turns
+     * into a hash tag of its own master. */
+    const char *tag = config.cluster_mode ? "{tag}" : "";
+    sds key_rand = sdsCatPrintf(sdsEmpty(), "key%s:__rand_int__", tag);
+    sds counter_rand = sdsCatPrintf(sdsEmpty(), "counter%s:__rand_int__", tag);
+    sds list_key = sdsCatPrintf(sdsEmpty(), "mylist%s", tag);
+    sds set_key = sdsCatPrintf(sdsEmpty(), "myset%s", tag);
+    sds hash_key = sdsCatPrintf(sdsEmpty(), "myhash%s", tag);
+    sds zset_key = sdsCatPrintf(sdsEmpty(), "myzset%s", tag);
+#define Zset_key zset_key
     data = sdsGrowZero(sdsEmpty(), (size_t)config.datasize);
     memset(data, 'x', (size_t)config.datasize);
     do {
@@ -778,39 +921,39 @@ int main(int argc, char **argv) {
             benchmark("PING_INLINE", "PING\r\n", 6);
         if (benchSelected("ping_mbulk") || benchSelected("ping"))
             benchArgs("PING_MBULK", "PING", NULL);
-        if (benchSelected("set")) benchArgs("SET", "SET", "key:__rand_int__", data, NULL);
-        if (benchSelected("get")) benchArgs("GET", "GET", "key:__rand_int__", NULL);
-        if (benchSelected("incr")) benchArgs("INCR", "INCR", "counter:__rand_int__", NULL);
-        if (benchSelected("lpush")) benchArgs("LPUSH", "LPUSH", "mylist", data, NULL);
-        if (benchSelected("rpush")) benchArgs("RPUSH", "RPUSH", "mylist", data, NULL);
-        if (benchSelected("lpop")) benchArgs("LPOP", "LPOP", "mylist", NULL);
-        if (benchSelected("rpop")) benchArgs("RPOP", "RPOP", "mylist", NULL);
+        if (benchSelected("set")) benchArgs("SET", "SET", key_rand, data, NULL);
+        if (benchSelected("get")) benchArgs("GET", "GET", key_rand, NULL);
+        if (benchSelected("incr")) benchArgs("INCR", "INCR", counter_rand, NULL);
+        if (benchSelected("lpush")) benchArgs("LPUSH", "LPUSH", list_key, data, NULL);
+        if (benchSelected("rpush")) benchArgs("RPUSH", "RPUSH", list_key, data, NULL);
+        if (benchSelected("lpop")) benchArgs("LPOP", "LPOP", list_key, NULL);
+        if (benchSelected("rpop")) benchArgs("RPOP", "RPOP", list_key, NULL);
         if (benchSelected("sadd"))
-            benchArgs("SADD", "SADD", "myset", "element:__rand_int__", NULL);
+            benchArgs("SADD", "SADD", set_key, "element:__rand_int__", NULL);
         if (benchSelected("hset"))
-            benchArgs("HSET", "HSET", "myhash", "element:__rand_int__", data, NULL);
-        if (benchSelected("spop")) benchArgs("SPOP", "SPOP", "myset", NULL);
+            benchArgs("HSET", "HSET", hash_key, "element:__rand_int__", data, NULL);
+        if (benchSelected("spop")) benchArgs("SPOP", "SPOP", set_key, NULL);
         if (benchSelected("zadd"))
-            benchArgs("ZADD", "ZADD", "myzset", "0", "element:__rand_int__", NULL);
-        if (benchSelected("zpopmin")) benchArgs("ZPOPMIN", "ZPOPMIN", "myzset", NULL);
+            benchArgs("ZADD", "ZADD", Zset_key, "0", "element:__rand_int__", NULL);
+        if (benchSelected("zpopmin")) benchArgs("ZPOPMIN", "ZPOPMIN", Zset_key, NULL);
         if (benchSelected("lrange") || benchSelected("lrange_100") ||
             benchSelected("lrange_300") || benchSelected("lrange_500") ||
             benchSelected("lrange_600"))
-            benchArgs("LPUSH (needed to benchmark LRANGE)", "LPUSH", "mylist", data, NULL);
+            benchArgs("LPUSH (needed to benchmark LRANGE)", "LPUSH", list_key, data, NULL);
         if (benchSelected("lrange") || benchSelected("lrange_100"))
-            benchArgs("LRANGE_100 (first 100 elements)", "LRANGE", "mylist", "0", "99", NULL);
+            benchArgs("LRANGE_100 (first 100 elements)", "LRANGE", list_key, "0", "99", NULL);
         if (benchSelected("lrange") || benchSelected("lrange_300"))
-            benchArgs("LRANGE_300 (first 300 elements)", "LRANGE", "mylist", "0", "299", NULL);
+            benchArgs("LRANGE_300 (first 300 elements)", "LRANGE", list_key, "0", "299", NULL);
         if (benchSelected("lrange") || benchSelected("lrange_500"))
-            benchArgs("LRANGE_500 (first 500 elements)", "LRANGE", "mylist", "0", "499", NULL);
+            benchArgs("LRANGE_500 (first 500 elements)", "LRANGE", list_key, "0", "499", NULL);
         if (benchSelected("lrange") || benchSelected("lrange_600"))
-            benchArgs("LRANGE_600 (first 600 elements)", "LRANGE", "mylist", "0", "599", NULL);
+            benchArgs("LRANGE_600 (first 600 elements)", "LRANGE", list_key, "0", "599", NULL);
         if (benchSelected("mset")) {
             char *mset[21];
             sds cmd;
             mset[0] = "MSET";
             for (int i = 1; i < 21; i += 2) {
-                mset[i] = "key:__rand_int__";
+                mset[i] = key_rand;
                 mset[i + 1] = data;
             }
             cmd = cliFormatCommandArgv(sdsEmpty(), 21, mset, NULL);
@@ -818,6 +961,13 @@ int main(int argc, char **argv) {
             sdsFree(cmd);
         }
     } while (config.loop);
+#undef Zset_key
+    sdsFree(key_rand);
+    sdsFree(counter_rand);
+    sdsFree(list_key);
+    sdsFree(set_key);
+    sdsFree(hash_key);
+    sdsFree(zset_key);
     sdsFree(data);
     zfree(config.latency);
     return 0;

@@ -89,6 +89,9 @@ static struct config {
     int monitor_mode;
     int pubsub_mode;
     int interval_given;
+    long memkeys_samples;    /* --memkeys-samples (-1: server default) */
+    long lru_test_keys;      /* --lru-test <keys> */
+    long intrinsic_latency;  /* --intrinsic-latency <seconds> */
     int cluster_manager;     /* --cluster <command> given */
     cliClusterOptions cm;    /* its arguments and --cluster-* options */
 } config;
@@ -1228,10 +1231,11 @@ static cliReply **cliPipelineKeys(cliReply *keys, const char *cmd,
     cliReply **out = zcalloc(sizeof(cliReply *) * (keys->elements + 1));
 
     for (size_t i = 0; i < keys->elements; i++) {
-        char *argv[4];
-        size_t lens[4];
+        char *argv[6];
+        size_t lens[6];
         int argc = 0;
         const char *c = cmd;
+        char samples[32];
         if (c == NULL) {
             /* The size command of the type TYPE gave (kept in integer). */
             long long t = keys->element[i]->integer;
@@ -1245,6 +1249,14 @@ static cliReply **cliPipelineKeys(cliReply *keys, const char *cmd,
         }
         argv[argc] = keys->element[i]->str;
         lens[argc++] = sdsLen(keys->element[i]->str);
+        /* As Redis 7.0's tool: 0 means the server's default sampling. */
+        if (cmd && !strcmp(cmd, "MEMORY") && config.memkeys_samples > 0) {
+            snprintf(samples, sizeof(samples), "%ld", config.memkeys_samples);
+            argv[argc] = "SAMPLES";
+            lens[argc++] = 7;
+            argv[argc] = samples;
+            lens[argc++] = strlen(samples);
+        }
         req = cliFormatCommandArgv(req, argc, argv, lens);
     }
     if (cliWriteAll(ctx, req, sdsLen(req)) != C_OK) {
@@ -1439,9 +1451,17 @@ static int cliLatencyMode(void) {
             printf("\x1b[0G\x1b[2Kmin: %lld, max: %lld, avg: %.2f (%lld samples)",
                    min, max, tot / (double)count, count);
             fflush(stdout);
+        } else if (config.latency_history) {
+            /* Redis 7.0's tool, not on a terminal, prints the running
+             * figures after every sample in history mode. */
+            if (config.output == OUTPUT_CSV)
+                printf("%lld,%lld,%.2f,%lld\n", min, max, tot / (double)count, count);
+            else
+                printf("%lld %lld %.2f %lld\n", min, max, tot / (double)count, count);
+            fflush(stdout);
         }
         if (cliMstime() - start >= (long long)(interval * 1000)) {
-            if (!tty) {
+            if (!tty && !config.latency_history) {
                 if (config.output == OUTPUT_CSV)
                     printf("%lld,%lld,%.2f,%lld\n", min, max,
                            tot / (double)count, count);
@@ -1851,6 +1871,127 @@ static int cliEvalMode(int argc, char **argv) {
  * Options.
  * --------------------------------------------------------------------- */
 
+/* --intrinsic-latency <seconds>: how long this process, running a short
+ * computation again and again, is kept off the CPU (scheduler, virtual
+ * machine). No server is involved. */
+static volatile unsigned long cli_intrinsic_sink;
+
+static int cliIntrinsicLatencyMode(long seconds) {
+    long long start, max = 0, runs = 0, total = 0;
+    long long end;
+
+    (void)monotonicUs(); /* the first call may set up the clock */
+    start = monotonicUs();
+    end = start + seconds * 1000000LL;
+
+    for (;;) {
+        long long t0 = monotonicUs(), t1, lat;
+        unsigned long acc = 0;
+        for (unsigned long i = 0; i < 100; i++) acc = acc * 31 + i;
+        cli_intrinsic_sink = acc;
+        t1 = monotonicUs();
+        lat = t1 - t0;
+        runs++;
+        total += lat;
+        if (lat > max) {
+            max = lat;
+            printf("Max latency so far: %lld microseconds.\n", max);
+            fflush(stdout);
+        }
+        if (t1 >= end) break;
+    }
+    {
+        double avg = (double)(monotonicUs() - start) / (double)runs;
+        (void)total;
+        printf("\n%lld total runs (avg latency: %.4f microseconds / %.2f "
+               "nanoseconds per run).\n", runs, avg, avg * 1000);
+        printf("Worst run took %.0fx longer than the average latency.\n",
+               avg > 0 ? (double)max / avg : 0.0);
+    }
+    return 0;
+}
+
+/* --lru-test <keys>: a cache workload on keys lru:0 .. lru:<keys-1>, 80% of
+ * the reads on the first 20% of the keys; a miss is filled with a SET.
+ * Prints the reads, hits and misses of every second; runs until killed. */
+static int cliLruTestMode(long keys) {
+    const int batch = 250;
+    long long hits = 0, misses = 0, last = cliMstime();
+    unsigned long long seed = (unsigned long long)time(NULL) ^ (unsigned long long)getpid();
+    long hot = keys / 5 > 0 ? keys / 5 : 1;
+
+    for (;;) {
+        sds req = sdsEmpty(), fill = sdsEmpty();
+        long *picked = zmalloc(sizeof(long) * (size_t)batch);
+        int nfill = 0;
+
+        for (int i = 0; i < batch; i++) {
+            char name[64];
+            char *argv[2] = {"GET", name};
+            unsigned long long r;
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            r = seed >> 33;
+            if (r % 100 < 80 || hot == keys) picked[i] = (long)((r >> 7) % (unsigned long long)hot);
+            else picked[i] = hot + (long)((r >> 7) % (unsigned long long)(keys - hot));
+            snprintf(name, sizeof(name), "lru:%ld", picked[i]);
+            req = cliFormatCommandArgv(req, 2, argv, NULL);
+        }
+        if (cliWriteAll(ctx, req, sdsLen(req)) != C_OK) {
+            fprintf(stderr, "I/O error: %s\n", ctx->err);
+            return 1;
+        }
+        for (int i = 0; i < batch; i++) {
+            cliReply *r;
+            if (cliReadReply(ctx, -1, &r) != C_OK) {
+                fprintf(stderr, "I/O error: %s\n", ctx->err);
+                return 1;
+            }
+            if (r->type == CLI_REPLY_ERROR) {
+                fprintf(stderr, "%s\n", r->str);
+                cliReplyFree(r);
+                return 1;
+            }
+            if (r->type == CLI_REPLY_NIL) {
+                char name[64];
+                char *argv[3] = {"SET", name, "lru-test-value"};
+                misses++;
+                snprintf(name, sizeof(name), "lru:%ld", picked[i]);
+                fill = cliFormatCommandArgv(fill, 3, argv, NULL);
+                nfill++;
+            } else {
+                hits++;
+            }
+            cliReplyFree(r);
+        }
+        if (nfill) {
+            if (cliWriteAll(ctx, fill, sdsLen(fill)) != C_OK) {
+                fprintf(stderr, "I/O error: %s\n", ctx->err);
+                return 1;
+            }
+            for (int i = 0; i < nfill; i++) {
+                cliReply *r;
+                if (cliReadReply(ctx, -1, &r) != C_OK) {
+                    fprintf(stderr, "I/O error: %s\n", ctx->err);
+                    return 1;
+                }
+                cliReplyFree(r);
+            }
+        }
+        sdsFree(req);
+        sdsFree(fill);
+        zfree(picked);
+        if (cliMstime() - last >= 1000) {
+            long long total = hits + misses;
+            printf("%lld Gets/sec | Hits: %lld (%.2f%%) | Misses: %lld (%.2f%%)\n",
+                   total, hits, total ? 100.0 * hits / total : 0.0, misses,
+                   total ? 100.0 * misses / total : 0.0);
+            fflush(stdout);
+            hits = misses = 0;
+            last = cliMstime();
+        }
+    }
+}
+
 static void cliUsage(int code) {
     FILE *f = code ? stderr : stdout;
     fprintf(f,
@@ -1911,7 +2052,11 @@ static void cliUsage(int code) {
 "  --count <n>        COUNT hint for SCAN.\n"
 "  --bigkeys          Find the biggest key of each type (by elements).\n"
 "  --memkeys          Find the biggest key of each type (by MEMORY USAGE).\n"
+"  --memkeys-samples <n>  Like --memkeys, MEMORY USAGE with SAMPLES <n>.\n"
 "  --hotkeys          Find the hottest keys (needs an LFU maxmemory-policy).\n"
+"  --lru-test <keys>  Simulate a cache workload with an 80-20 distribution.\n"
+"  --intrinsic-latency <sec>  Measure this system's intrinsic latency for\n"
+"                     <sec> seconds (no server needed).\n"
 "  --pipe             Send raw RESP from stdin, count replies and errors.\n"
 "  --pipe-timeout <n> Give up --pipe after <n> s without replies (30, 0: never).\n"
 "  --rdb <filename>   Save the server's RDB (\"-\" for stdout).\n"
@@ -2133,7 +2278,7 @@ static int cliParseOptions(int argc, char **argv) {
         const char *a = argv[i];
         int more = i + 1 < argc;
 #define NEXT() (cliNeedArg(i, argc, a), argv[++i])
-        if (a[0] != '-' || !strcmp(a, "-")) {
+        if (a[0] != '-') {
             /* After --cluster <command>, words are its arguments. */
             if (!config.cluster_manager) break;
             cliClusterAddArg(argv[i]);
@@ -2271,7 +2416,23 @@ static int cliParseOptions(int argc, char **argv) {
             config.memkeys = 1;
         } else if (!strcmp(a, "--memkeys-samples")) {
             config.memkeys = 1;
-            (void)NEXT();
+            config.memkeys_samples = cliNumArg(NEXT(), a);
+            if (config.memkeys_samples < 0) {
+                fprintf(stderr, "--memkeys-samples needs a number of at least 0\n");
+                exit(1);
+            }
+        } else if (!strcmp(a, "--lru-test")) {
+            config.lru_test_keys = cliNumArg(NEXT(), a);
+            if (config.lru_test_keys <= 0) {
+                fprintf(stderr, "--lru-test needs a number of keys above 0\n");
+                exit(1);
+            }
+        } else if (!strcmp(a, "--intrinsic-latency")) {
+            config.intrinsic_latency = cliNumArg(NEXT(), a);
+            if (config.intrinsic_latency <= 0) {
+                fprintf(stderr, "--intrinsic-latency needs a number of seconds above 0\n");
+                exit(1);
+            }
         } else if (!strcmp(a, "--hotkeys")) {
             config.hotkeys = 1;
         } else if (!strcmp(a, "--pipe")) {
@@ -2365,6 +2526,7 @@ int main(int argc, char **argv) {
     config.cmd_delim = sdsNew("\n");
     config.pipe_timeout = 30;
     config.cm.threshold = 2; /* percent, Redis's default for rebalance */
+    config.memkeys_samples = -1;
     config.output = isatty(fileno(stdout)) ? OUTPUT_STANDARD : OUTPUT_RAW;
     config.show_pushes = isatty(fileno(stdout));
     signal(SIGPIPE, SIG_IGN);
@@ -2385,6 +2547,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "Warning: Using a password with '-a' or '-u' option on "
                         "the command line interface may not be safe.\n");
     }
+    if (config.intrinsic_latency) exit(cliIntrinsicLatencyMode(config.intrinsic_latency));
     if (config.cluster_manager) {
         config.cm.co = config.co;
         config.cm.user = config.user;
@@ -2398,9 +2561,11 @@ int main(int argc, char **argv) {
         if (argc > 0 || config.pipe_mode || config.scan_mode || config.stat_mode ||
             config.latency_mode || config.latency_dist || config.bigkeys ||
             config.memkeys || config.hotkeys || config.rdb_filename ||
-            config.replica_mode || config.eval || !isatty(fileno(stdin)))
+            config.replica_mode || config.eval || config.lru_test_keys ||
+            !isatty(fileno(stdin)))
             exit(1);
     }
+    if (config.lru_test_keys) exit(cliLruTestMode(config.lru_test_keys));
     if (config.pipe_mode) exit(cliPipeMode());
     if (config.latency_dist) exit(cliLatencyDistMode());
     if (config.latency_mode) exit(cliLatencyMode());

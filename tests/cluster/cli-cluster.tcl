@@ -134,6 +134,30 @@ cc_start_nodes 8 {
         assert_equal 3 [regexp -all {: PONG} $out]
     }
 
+    test "our redis-benchmark --cluster spreads clients and keys over the masters" {
+        set bench [file join $::tests_dir .. src redis-benchmark]
+        set out [exec $bench {*}[cc_tls_args] -p [srv -7 port] --cluster \
+                     -t set,get,lpush,mset -n 600 -c 6 -r 1000 -q 2>@1]
+        assert_match "Cluster has 3 master nodes:\n\nMaster 0: * 127.0.0.1:*\nMaster 1: *\nMaster 2: *" $out
+        foreach t {SET GET LPUSH "MSET (10 keys)"} {
+            assert_match "*$t: * requests per second*" $out
+        }
+        assert_no_match "*Error*" $out
+        # Every master got keys, each in one of its own slots (a key
+        # written elsewhere would have been refused with -MOVED).
+        set lists 0
+        foreach l {-7 -6 -5} {
+            set keys [r $l keys "key\{*"]
+            assert_morethan [llength $keys] 0
+            foreach k [lrange $keys 0 19] {
+                assert_equal [r $l cluster myid] [cc_slot_owner $l [r $l cluster keyslot $k]]
+            }
+            incr lists [llength [r $l keys "mylist\{*"]]
+            foreach k [concat $keys [r $l keys "mylist\{*"]] {r $l del $k}
+        }
+        assert_equal 3 $lists
+    }
+
     test "our --cluster reshard moves slots and keys (pipeline, timeout options)" {
         set to [r -6 cluster myid]
         set out [cc reshard [cc_addr -7] --cluster-from all --cluster-to $to \
@@ -147,6 +171,25 @@ cc_start_nodes 8 {
         set info [cc info [cc_addr -6]]
         assert_match "*([string range $to 0 7]...) -> * keys | 5522 slots | 1 slaves.*" $info
         cc_compare check [cc_addr -6]
+    }
+
+    test "our --cluster reshard asks for what is not given; REDISCLI_CLUSTER_YES" {
+        set to [r -6 cluster myid]
+        set out [exec $::cc_ours {*}[cc_tls_args] --cluster reshard [cc_addr -7] << "10\n$to\nall\nyes\n"]
+        assert_match "*How many slots do you want to move (from 1 to 16384)? What is the receiving node ID? Please enter all the source node IDs.*Source node #1: *" $out
+        assert_match "*Do you want to proceed with the proposed reshard plan (yes/no)? *" $out
+        assert_equal 10 [regexp -all {Moving slot \d+ from 127} $out]
+        cc_wait_healthy -7
+        # Anything but "yes" stops before a slot moves.
+        catch {exec $::cc_ours {*}[cc_tls_args] --cluster reshard [cc_addr -7] << "5\n$to\nall\nno\n"} out
+        assert_equal 0 [regexp -all {Moving slot \d+ from 127} $out]
+        set ::env(REDISCLI_CLUSTER_YES) 1
+        set out [exec $::cc_ours {*}[cc_tls_args] --cluster reshard [cc_addr -7] \
+                     --cluster-from all --cluster-to $to --cluster-slots 4 < /dev/null]
+        unset ::env(REDISCLI_CLUSTER_YES)
+        assert_equal 4 [regexp -all {Moving slot \d+ from 127} $out]
+        cc_wait_healthy -7
+        assert_equal 300 [cc_count_keys [srv -5 port] k 300]
     }
 
     test "our --cluster add-node: a master, then a replica of it" {
@@ -291,9 +334,14 @@ cc_start_nodes 8 {
         lassign [cc_run $::cc_ours create [cc_addr -7]] out status
         assert_equal 1 $status
         assert_match "*Wrong number of arguments*" $out
+        foreach bad {{frobnicate 127.0.0.1:1} create {check nonsense} {del-node 127.0.0.1:1}} {
+            lassign [cc_run $::cc_ours {*}$bad] out status
+            lassign [cc_run $::cc_deb {*}$bad] dout dstatus
+            assert_equal $dstatus $status "exit status of --cluster $bad"
+            assert_equal $dout $out "output of --cluster $bad"
+        }
         lassign [cc_run $::cc_ours check nonsense] out status
-        assert_equal 1 $status
-        assert_match "*Invalid address format*" $out
+        assert_match "*\\\[ERR\\\] Invalid arguments: you need to pass either a valid address*" $out
         lassign [cc_run $::cc_ours check [cc_addr -8]] out status
         assert_equal 1 $status
         assert_match "*is not configured as a cluster node*" $out
@@ -306,8 +354,63 @@ cc_start_nodes 8 {
         lassign [cc_run $::cc_ours check 127.0.0.1:1] out status
         assert_equal 1 $status
         assert_match "*Could not connect to Redis at 127.0.0.1:1*" $out
-        set out [cc help]
+        lassign [cc_run $::cc_ours help] out status
         assert_match "*create*--cluster-replicas*" $out
+    }
+
+    test "our --cluster with -a: AUTH on every node and in MIGRATE; errors as Debian's" {
+        foreach l {-7 -6 -5 -4 -3 -2 -1} {r $l config set masterauth s3cret}
+        foreach l {-7 -6 -5 -4 -3 -2 -1} {r $l config set requirepass s3cret}
+        set auth {-a s3cret --no-auth-warning}
+        foreach a [list {} {-a wrong --no-auth-warning}] {
+            set o [catch {exec $::cc_ours {*}[cc_tls_args] {*}$a --cluster check [cc_addr -7] 2>@1} ours]
+            set d [catch {exec $::cc_deb {*}[cc_tls_args] {*}$a --cluster check [cc_addr -7] 2>@1} deb]
+            assert_equal $d $o
+            assert_equal $deb $ours
+            if {$a eq {}} {
+                assert_match "*NOAUTH Authentication required.*" $ours
+            } else {
+                assert_match "*WRONGPASS*" $ours
+            }
+        }
+        set out [exec $::cc_ours {*}[cc_tls_args] {*}$auth --cluster reshard [cc_addr -7] \
+                     --cluster-from [r -6 cluster myid] --cluster-to [r -7 cluster myid] \
+                     --cluster-slots 40 --cluster-yes]
+        assert_match "*Ready to move 40 slots.*" $out
+        set out [exec $::cc_ours {*}[cc_tls_args] {*}$auth --cluster check [cc_addr -6]]
+        assert_match "*\\\[OK\\\] All 16384 slots covered.*" $out
+        assert_no_match "*WARNING*" $out
+        foreach l {-7 -6 -5 -4 -3 -2 -1} {r $l config set requirepass ""}
+        assert_equal 300 [cc_count_keys [srv -7 port] k 300]
+    }
+
+    test "our --cluster check and fix with an unreachable master, as Debian's" {
+        set id7 [r -1 cluster myid]
+        exec kill -9 [srv -1 pid]
+        wait_for_condition 300 50 {
+            [string match "*$id7 *master,fail *" [r -7 cluster nodes]] &&
+            [string match "*$id7 *master,fail *" [r -6 cluster nodes]] &&
+            [string match "*$id7 *master,fail *" [r -5 cluster nodes]]
+        } else {
+            fail "the killed master is not flagged as failed"
+        }
+        lassign [cc_run $::cc_ours check [cc_addr -7]] out status
+        assert_equal 1 $status
+        assert_match "Could not connect to Redis at [cc_addr -1]: *" $out
+        assert_match "*\\\[ERR\\\] Not all 16384 slots are covered by nodes.*" $out
+        cc_compare check [cc_addr -7]
+        cc_compare fix [cc_addr -7]
+        set out [cc fix [cc_addr -7] --cluster-fix-with-unreachable-masters --cluster-yes]
+        assert_match "*The following uncovered slots have no keys across the cluster:*" $out
+        assert_equal 54 [regexp -all {>>> Covering slot \d+ with } $out]
+        wait_for_condition 300 50 {
+            [cluster_info_field -7 cluster_state] eq "ok" &&
+            [cluster_info_field -6 cluster_state] eq "ok" &&
+            [cluster_info_field -5 cluster_state] eq "ok"
+        } else {
+            fail "cluster not ok after the fix"
+        }
+        cc_wait_healthy -7
     }
 }
 }
