@@ -141,8 +141,17 @@ static struct {
     char lastbytes[REPL_EOF_MARK_SIZE];
     long long last_ack_ms;
     int ack_pending; /* our master sent GETACK: ACK before sleeping */
+    /* Diskless load (repl-diskless-load): the payload is parsed as it
+     * arrives, a slice at a time, into temporary databases (swapdb) or
+     * into the server's empty ones (on-empty-db). */
+    rdbLoadStream *ld;
+    redisDb *ld_dbs;    /* the temporary databases, NULL = server.db */
+    int ld_async;       /* the old dataset is served meanwhile */
+    int ld_mark_wait;   /* the RDB is parsed; its EOF mark comes next */
+    int ld_paused;      /* reading stopped: the parser is behind */
+    long long ld_timer; /* continues a slice that ran out of time, -1 */
 } rs = {.seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0,
-        .dl_pid = -1, .pipefd = -1};
+        .dl_pid = -1, .pipefd = -1, .ld_timer = -1};
 
 static char pipebuf[REPL_PIPE_CHUNK];
 
@@ -1173,7 +1182,11 @@ static connection *createMasterLinkConnection(void) {
     return ct ? connCreate(ct) : NULL;
 }
 
+static void disklessLoadDiscard(void);
+
 static void transferCleanup(void) {
+    disklessLoadDiscard();
+    if (rs.transfer_fd == -2) rs.transfer_fd = -1;
     if (rs.transfer_fd != -1) {
         close(rs.transfer_fd);
         rs.transfer_fd = -1;
@@ -1351,6 +1364,8 @@ static int rdbFileLooksValid(const char *path, char *err, size_t errlen) {
     return C_OK;
 }
 
+static void linkSyncLoaded(void);
+
 /* The whole RDB is in the temporary file: load it and go online. */
 static void linkTransferDone(void) {
     char err[256];
@@ -1397,6 +1412,12 @@ static void linkTransferDone(void) {
                   "This replica has persistence disabled");
         unlink(server.rdb_filename);
     }
+    linkSyncLoaded();
+}
+
+/* The master's dataset is loaded (from the file or the socket): adopt its
+ * history and start applying its stream. */
+static void linkSyncLoaded(void) {
     /* The AOF must describe the new dataset: a rewrite starts from it. */
     if (server.aof_enabled && aofRewriteBackground() != C_OK)
         serverLog(LL_WARNING, "Failed to start an AOF rewrite after the sync "
@@ -1486,11 +1507,256 @@ static int linkGetLine(char *line, size_t linelen) {
     return 1;
 }
 
+/* ---- Diskless load ---- */
+
+#define REPL_LOAD_SLICE_US 2000              /* parser time per slice */
+#define REPL_LOAD_MAX_BUFFER (16 * 1024 * 1024) /* unparsed bytes held */
+
+static void linkReadHandler(connection *conn);
+static void disklessLoadStep(void);
+
+/* 1 when the payload announced now is to be parsed from the socket:
+ * always with swapdb, with on-empty-db only into an empty dataset (as
+ * Redis 7.0 decides). */
+static int useDisklessLoad(void) {
+    if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) return 1;
+    return server.repl_diskless_load == REPL_DISKLESS_LOAD_WHEN_DB_EMPTY &&
+           dbTotalServerKeyCount() == 0;
+}
+
+/* Frees temporary databases <dbs> and everything in them. */
+static void tempDbsFree(redisDb *dbs) {
+    for (int j = 0; j < server.dbnum; j++) {
+        /* Expires first: they borrow the keys of the main dict. */
+        dictRelease(dbs[j].expires);
+        dictRelease(dbs[j].dict);
+    }
+    zfree(dbs);
+}
+
+static void disklessLoadStopTimer(void) {
+    if (rs.ld_timer != -1) aeDeleteTimeEvent(server.el, rs.ld_timer);
+    rs.ld_timer = -1;
+}
+
+static int disklessLoadTimer(aeEventLoop *el, long long id, void *data) {
+    UNUSED(el);
+    UNUSED(id);
+    UNUSED(data);
+    rs.ld_timer = -1;
+    if (rs.ld && rs.state == LINK_TRANSFER) disklessLoadStep();
+    return AE_NOMORE;
+}
+
+/* Reads from the master again after a pause (the parser caught up). */
+static void disklessLoadResumeReading(void) {
+    if (!rs.ld_paused) return;
+    rs.ld_paused = 0;
+    if (rs.conn && connSetReadHandler(rs.conn, linkReadHandler) == -1)
+        linkFail("Unable to read from MASTER: the read handler could not "
+                 "be registered");
+}
+
+/* Starts parsing the payload announced by the bulk header: into
+ * temporary databases with swapdb (the old dataset stays, served when
+ * the master's history is ours: async loading, as in Redis 7.0), into
+ * the empty server databases otherwise. */
+static void disklessLoadStart(void) {
+    if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) {
+        rs.ld_dbs = zcalloc(sizeof(redisDb) * (size_t)server.dbnum);
+        for (int j = 0; j < server.dbnum; j++) {
+            rs.ld_dbs[j].dict = dictCreate(server.db[j].dict->type);
+            rs.ld_dbs[j].expires = dictCreate(server.db[j].expires->type);
+            rs.ld_dbs[j].id = j;
+        }
+        rs.ld_async = !memcmp(server.replid, rs.pending_replid,
+                              CONFIG_RUN_ID_SIZE);
+    } else {
+        rs.ld_dbs = NULL;
+        rs.ld_async = 0;
+        disconnectSlaves();
+        emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+    }
+    rs.ld = rdbLoadStreamCreate(rs.ld_dbs ? rs.ld_dbs : server.db,
+                                rs.ld_dbs == NULL);
+    rs.ld_mark_wait = 0;
+    rs.ld_paused = 0;
+    if (rs.ld_async)
+        server.async_loading = 1;
+    else
+        server.loading = 1;
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory%s",
+              rs.ld_dbs ? (rs.ld_async ? " (asynchronously: the old dataset "
+                                         "is served until it is complete)"
+                                       : " (the old dataset is kept until "
+                                         "it is complete)")
+                        : "");
+}
+
+/* Forgets a diskless load that did not complete: the half-loaded
+ * databases go, the old dataset (swapdb) stays as it was. */
+static void disklessLoadDiscard(void) {
+    if (!rs.ld) return;
+    rdbLoadStreamFree(rs.ld);
+    rs.ld = NULL;
+    if (rs.ld_dbs) {
+        serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the "
+                  "half-loaded data; the old dataset stays");
+        tempDbsFree(rs.ld_dbs);
+        rs.ld_dbs = NULL;
+    } else {
+        serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the "
+                  "half-loaded data");
+        emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+    }
+    server.loading = 0;
+    server.async_loading = 0;
+    rs.ld_async = 0;
+    rs.ld_mark_wait = 0;
+    rs.ld_paused = 0;
+    disklessLoadStopTimer();
+}
+
+/* Puts the loaded temporary databases in place of the server's: clients
+ * keep their database numbers, WATCHed keys that change are touched,
+ * clients blocked on keys that now exist are woken. */
+static void disklessLoadSwap(void) {
+    for (int j = 0; j < server.dbnum; j++) {
+        redisDb *db = &server.db[j], *tmp = &rs.ld_dbs[j];
+        touchAllWatchedKeysInDb(db, tmp);
+        dict *d = db->dict, *e = db->expires;
+        db->dict = tmp->dict;
+        db->expires = tmp->expires;
+        tmp->dict = d;
+        tmp->expires = e;
+        db->avg_ttl = 0;
+        db->expires_cursor = 0;
+        if (dictSize(db->blocking_keys) == 0) continue;
+        dictIterator *di = dictGetSafeIterator(db->blocking_keys);
+        dictEntry *de;
+        while ((de = dictNext(di)) != NULL) {
+            robj *key = dictGetKey(de);
+            robj *val = lookupKeyReadWithFlags(db, key, LOOKUP_NOTOUCH);
+            signalKeyAsReady(db, key, val ? val->type : OBJ_STREAM);
+        }
+        dictReleaseIterator(di);
+    }
+}
+
+/* The payload is parsed and its end checked: the new dataset goes live. */
+static void disklessLoadDone(void) {
+    char err[256], why[400];
+    disklessLoadStopTimer();
+    if (rdbLoadStreamFinish(rs.ld, err, sizeof(err)) != C_OK) {
+        snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+                 "synchronization DB from socket: %s", err);
+        linkFail(why);
+        return;
+    }
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: %lld keys loaded from "
+              "the socket", rdbLoadStreamKeys(rs.ld));
+    rdbLoadStreamFree(rs.ld);
+    rs.ld = NULL;
+    /* Replicas of ours follow a history that is replaced now. */
+    disconnectSlaves();
+    if (rs.ld_dbs) {
+        serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Swapping active DB "
+                  "with loaded DB");
+        disklessLoadSwap();
+        serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the old "
+                  "data");
+        tempDbsFree(rs.ld_dbs);
+        rs.ld_dbs = NULL;
+    }
+    server.loading = 0;
+    server.async_loading = 0;
+    rs.ld_async = 0;
+    rs.ld_mark_wait = 0;
+    disklessLoadResumeReading();
+    linkSyncLoaded();
+}
+
+/* Parses what rs.inbuf holds of the payload for one slice: the rest
+ * waits for more bytes, or for a timer when the slice ran out of time
+ * (reading pauses while too many unparsed bytes wait). */
+static void disklessLoadStep(void) {
+    char why[400];
+    for (;;) {
+        if (rs.ld_mark_wait) {
+            if (sdsLen(rs.inbuf) < REPL_EOF_MARK_SIZE) {
+                disklessLoadResumeReading();
+                return;
+            }
+            if (memcmp(rs.inbuf, rs.eofmark, REPL_EOF_MARK_SIZE)) {
+                linkFail("Failed trying to load the MASTER synchronization "
+                         "DB from socket: the RDB payload is not followed "
+                         "by its EOF mark");
+                return;
+            }
+            sdsRange(rs.inbuf, REPL_EOF_MARK_SIZE, -1);
+            disklessLoadDone();
+            return;
+        }
+        size_t avail = sdsLen(rs.inbuf), used;
+        int final = 0;
+        if (rs.transfer_size >= 0 &&
+            (long long)avail >= rs.transfer_size - rs.transfer_read) {
+            avail = (size_t)(rs.transfer_size - rs.transfer_read);
+            final = 1;
+        }
+        int rc = rdbLoadStreamFeed(rs.ld, (unsigned char *)rs.inbuf, avail,
+                                   final, REPL_LOAD_SLICE_US, &used);
+        rs.transfer_read += (long long)used;
+        if (used) {
+            sdsRange(rs.inbuf, (ssize_t)used, -1);
+            rs.last_io_ms = mstime();
+        }
+        if (rc == RDB_STREAM_ERR) {
+            snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+                     "synchronization DB from socket: %s",
+                     rdbLoadStreamError(rs.ld));
+            linkFail(why);
+            return;
+        }
+        if (rc == RDB_STREAM_DONE) {
+            if (rs.transfer_size >= 0) {
+                if (rs.transfer_read != rs.transfer_size) {
+                    linkFail("Failed trying to load the MASTER "
+                             "synchronization DB from socket: bytes follow "
+                             "the end of the RDB inside the payload");
+                    return;
+                }
+                disklessLoadDone();
+                return;
+            }
+            rs.ld_mark_wait = 1;
+            continue;
+        }
+        if (rc == RDB_STREAM_AGAIN) {
+            if (rs.ld_timer == -1)
+                rs.ld_timer = aeCreateTimeEvent(server.el, 0,
+                                                disklessLoadTimer, NULL, NULL);
+            if (!rs.ld_paused && rs.conn &&
+                sdsLen(rs.inbuf) > REPL_LOAD_MAX_BUFFER) {
+                rs.ld_paused = 1;
+                (void)!connSetReadHandler(rs.conn, NULL); /* cannot fail */
+            }
+            return;
+        }
+        disklessLoadResumeReading(); /* RDB_STREAM_NEED */
+        return;
+    }
+}
+
 /* Runs the handshake and transfer steps on the bytes in rs.inbuf. */
 static void linkProcessInput(void) {
     char line[1024], why[1200];
     while (rs.conn && rs.state >= LINK_RECEIVE_PONG &&
            rs.state <= LINK_TRANSFER) {
+        if (rs.state == LINK_TRANSFER && rs.transfer_header_seen && rs.ld) {
+            disklessLoadStep();
+            return;
+        }
         if (rs.state == LINK_TRANSFER && rs.transfer_header_seen) {
             size_t avail = sdsLen(rs.inbuf);
             if (avail == 0) return;
@@ -1581,9 +1847,12 @@ static void linkProcessInput(void) {
                 serverLog(LL_NOTICE, "Full resync from master: %s:%lld", id, off);
                 snprintf(rs.transfer_tmp, sizeof(rs.transfer_tmp),
                          "temp-%d.%ld.rdb", (int)getpid(), (long)mstime());
-                rs.transfer_fd = open(rs.transfer_tmp,
-                                      O_CREAT | O_WRONLY | O_EXCL | O_TRUNC,
-                                      0644);
+                rs.transfer_fd = useDisklessLoad()
+                                     ? -2 /* no file: parsed from the socket */
+                                     : open(rs.transfer_tmp,
+                                            O_CREAT | O_WRONLY | O_EXCL |
+                                                O_TRUNC,
+                                            0644);
                 if (rs.transfer_fd == -1) {
                     snprintf(why, sizeof(why), "Opening the temp file needed "
                              "for MASTER <-> REPLICA synchronization: %s",
@@ -1632,7 +1901,8 @@ static void linkProcessInput(void) {
                 memset(rs.lastbytes, 0, sizeof(rs.lastbytes));
                 rs.transfer_size = -1;
                 serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: receiving "
-                          "streamed RDB from master with EOF to disk");
+                          "streamed RDB from master with EOF to %s",
+                          rs.transfer_fd == -2 ? "parser" : "disk");
             } else {
                 long long size;
                 if (!string2ll(line + 1, strlen(line + 1), &size) || size < 0) {
@@ -1642,13 +1912,20 @@ static void linkProcessInput(void) {
                     return;
                 }
                 rs.transfer_size = size;
-                if (size == 0) {
+                if (size == 0 && rs.transfer_fd != -2) {
                     rs.transfer_header_seen = 1;
                     linkTransferDone();
                     return;
                 }
+                if (rs.transfer_fd == -2)
+                    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: receiving "
+                              "%lld bytes from master to parser", size);
             }
             rs.transfer_header_seen = 1;
+            if (rs.transfer_fd == -2) {
+                rs.transfer_fd = -1;
+                disklessLoadStart();
+            }
             break;
         default:
             return;
@@ -2178,6 +2455,10 @@ robj *replicationDenyCommand(client *c) {
         if (rs.state != LINK_CONNECTED && !server.repl_serve_stale_data &&
             !(c->cmd->flags & CMD_STALE))
             return masterdownErr;
+        /* A diskless load into the live databases, or into temporary ones
+         * while the old dataset is from another history: as Redis 7.0. */
+        if (server.loading && rs.ld && !(c->cmd->flags & CMD_LOADING))
+            return shared.loadingerr;
     } else if (is_write && server.repl_min_slaves_to_write &&
                server.repl_min_slaves_max_lag &&
                goodReplicasCount() < server.repl_min_slaves_to_write) {

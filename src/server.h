@@ -614,6 +614,8 @@ struct redisServer {
     pid_t child_pid;
     int child_type;
     int loading;
+    int async_loading; /* a replica loads its master's RDB while it serves
+                        * the old dataset (repl-diskless-load swapdb) */
     /* Replication settings (replication issue) */
     char *masterhost;
     int masterport;
