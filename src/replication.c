@@ -960,6 +960,14 @@ void syncCommand(client *c) {
         return;
     }
     serverLog(LL_NOTICE, "Replica %s asks for synchronization", replicaName(c));
+    /* repl-disable-tcp-nodelay: Nagle's algorithm on the link to this
+     * replica (fewer packets, more delay), as Redis 7.0 sets it here. A
+     * unix socket has no such option. */
+    if (server.repl_disable_tcp_nodelay && c->conn &&
+        connDisableTcpNoDelay(c->conn) == -1 &&
+        c->conn->type != connTypeOfUnix())
+        serverLog(LL_WARNING, "Can't disable TCP_NODELAY for replica %s",
+                  replicaName(c));
     int is_psync = !strcasecmp(c->argv[0]->ptr, "psync");
     if (is_psync) {
         if (c->argc > 4) {
