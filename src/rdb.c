@@ -334,8 +334,18 @@ static void wFunctionLibrary(void *ctx, sds code) {
     wString(w, code, sdsLen(code));
 }
 
-/* Writes a whole RDB stream; the checksum is zero with rdbchecksum no. */
-static void wDataset(rdbWriter *w) {
+/* The testing delays rdb-key-save-delay and key-load-delay, per key, as
+ * Redis 7.0 takes them: a positive value sleeps that many microseconds; a
+ * negative value -N sleeps one microsecond once in N keys on average. */
+static void rdbKeyDelay(int usec) {
+    if (usec < 0) usec = (rand() % -usec) == 0 ? 1 : 0;
+    if (usec > 0) usleep((useconds_t)usec);
+}
+
+/* Writes a whole RDB stream, without the keys / the function libraries
+ * as <filter> (RDB_FILTER_*) says; the checksum is zero with rdbchecksum
+ * no. */
+static void wDatasetFiltered(rdbWriter *w, int filter) {
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     wBytes(w, magic, 9);
@@ -344,8 +354,10 @@ static void wDataset(rdbWriter *w) {
     wAuxInt(w, "ctime", (long long)time(NULL));
     wAuxInt(w, "used-mem", (long long)zmallocUsedMemory());
     wAuxInt(w, "aof-base", 0);
-    rdbForEachFunctionLibrary(wFunctionLibrary, w);
+    if (!(filter & RDB_FILTER_NO_FUNCTIONS))
+        rdbForEachFunctionLibrary(wFunctionLibrary, w);
     for (int j = 0; j < server.dbnum && !w->failed; j++) {
+        if (filter & RDB_FILTER_NO_DATA) break;
         redisDb *db = &server.db[j];
         if (dictSize(db->dict) == 0) continue;
         wByte(w, RDB_OPCODE_SELECTDB);
@@ -371,8 +383,8 @@ static void wDataset(rdbWriter *w) {
             wObject(w, o);
             /* rdb-key-save-delay: slows a save down so tests can watch a
              * sync or BGSAVE in progress (microseconds per key). */
-            if (server.rdb_key_save_delay > 0)
-                usleep((useconds_t)server.rdb_key_save_delay);
+            if (server.rdb_key_save_delay)
+                rdbKeyDelay(server.rdb_key_save_delay);
         }
         dictReleaseIterator(di);
     }
@@ -383,8 +395,13 @@ static void wDataset(rdbWriter *w) {
 
 /* See rdb.h. */
 int rdbSaveToFp(FILE *fp) {
+    return rdbSaveToFpFiltered(fp, 0);
+}
+
+/* See rdb.h. */
+int rdbSaveToFpFiltered(FILE *fp, int filter) {
     rdbWriter w = {.fp = fp};
-    wDataset(&w);
+    wDatasetFiltered(&w, filter);
     return w.failed ? C_ERR : C_OK;
 }
 
@@ -1685,7 +1702,7 @@ static int rdbLoadRecord(rdbReader *r, rdbLoadTarget *t) {
     decrRefCount(keyobj);
     t->keys_loaded++;
     /* key-load-delay: microseconds per key, for tests of loading. */
-    if (server.key_load_delay > 0) usleep((useconds_t)server.key_load_delay);
+    if (server.key_load_delay) rdbKeyDelay(server.key_load_delay);
     t->expire = -1;
     return 1;
 }
@@ -2082,6 +2099,8 @@ static void rdbStartupLoad(void) {
     exit(1);
 }
 
+static sds rdbLoadStreamInfo(sds info);
+
 static sds rdbInfoSection(sds info) {
     time_t now = time(NULL);
     int inprog = server.child_pid > 0 && server.child_type == CHILD_TYPE_RDB;
@@ -2114,7 +2133,8 @@ static sds rdbInfoSection(sds info) {
     info = aofCatInfoFields(info);
     info = sdsCat(info, "module_fork_in_progress:0\r\n"
                         "module_fork_last_cow_size:0\r\n");
-    return aofCatInfoSizeFields(info);
+    info = aofCatInfoSizeFields(info);
+    return rdbLoadStreamInfo(info);
 }
 
 /* See rdb.h. */
@@ -2142,9 +2162,45 @@ struct rdbLoadStream {
     char err[256];
 };
 
+/* The load in progress, for INFO persistence. */
+static struct {
+    rdbLoadStream *ls;
+    long long start;  /* unix time */
+    long long total;  /* bytes, 0 when unknown (EOF-marked payload) */
+} loadInfo;
+
+/* The loading_* fields of INFO persistence while a stream loads. */
+static sds rdbLoadStreamInfo(sds info) {
+    rdbLoadStream *ls = loadInfo.ls;
+    if (!ls || (!server.loading && !server.async_loading)) return info;
+    long long loaded = (long long)ls->offset;
+    long long elapsed = (long long)time(NULL) - loadInfo.start;
+    double perc = loadInfo.total
+                      ? (double)loaded * 100 / (double)loadInfo.total : 0.0;
+    long long eta = 1;
+    if (loadInfo.total && elapsed > 0 && loaded > 0)
+        eta = (loadInfo.total - loaded) / (loaded / elapsed + 1);
+    return sdsCatPrintf(info,
+        "loading_start_time:%lld\r\n"
+        "loading_total_bytes:%lld\r\n"
+        "loading_rdb_used_mem:0\r\n"
+        "loading_loaded_bytes:%lld\r\n"
+        "loading_loaded_perc:%.2f\r\n"
+        "loading_eta_seconds:%lld\r\n",
+        loadInfo.start, loadInfo.total, loaded, perc, eta);
+}
+
+/* See rdb.h. */
+void rdbLoadStreamSetTotal(rdbLoadStream *ls, long long total) {
+    if (loadInfo.ls == ls) loadInfo.total = total > 0 ? total : 0;
+}
+
 /* See rdb.h. */
 rdbLoadStream *rdbLoadStreamCreate(redisDb *dbs, int live) {
     rdbLoadStream *ls = zcalloc(sizeof(*ls));
+    loadInfo.ls = ls;
+    loadInfo.start = (long long)time(NULL);
+    loadInfo.total = 0;
     ls->t.dbs = dbs;
     ls->t.db = &dbs[0];
     ls->t.expire = -1;
@@ -2261,6 +2317,7 @@ int rdbLoadStreamFinish(rdbLoadStream *ls, char *err, size_t errlen) {
 /* See rdb.h. */
 void rdbLoadStreamFree(rdbLoadStream *ls) {
     if (!ls) return;
+    if (loadInfo.ls == ls) loadInfo.ls = NULL;
     for (int i = 0; i < ls->t.nfunctions; i++) sdsFree(ls->t.functions[i]);
     zfree(ls->t.functions);
     zfree(ls);

@@ -76,6 +76,13 @@ int rdbSaveBackground(void) WARN_UNUSED;
  * disk). Returns C_OK or C_ERR. For replication's full sync. */
 int rdbSaveToFp(FILE *fp) WARN_UNUSED;
 
+/* As rdbSaveToFp, leaving out parts as <filter> says (REPLCONF
+ * rdb-filter-only: redis-cli --functions-rdb asks for the libraries
+ * alone). */
+#define RDB_FILTER_NO_DATA 1
+#define RDB_FILTER_NO_FUNCTIONS 2
+int rdbSaveToFpFiltered(FILE *fp, int filter) WARN_UNUSED;
+
 /* Loads <filename> into the (normally empty) databases. Returns C_OK,
  * C_ERR with a reason in <err> (offset included), or C_ERR with errno
  * ENOENT when the file does not exist. */
@@ -137,6 +144,8 @@ typedef struct rdbLoadStream rdbLoadStream;
  * private and keys go in directly. Function libraries are collected for
  * rdbLoadStreamFinish. */
 rdbLoadStream *rdbLoadStreamCreate(redisDb *dbs, int live);
+/* The payload's size when announced (for INFO's loading_* fields). */
+void rdbLoadStreamSetTotal(rdbLoadStream *ls, long long total);
 /* Parses the records that are complete in the <len> bytes at <p> (the
  * payload bytes following those consumed so far), for about <budget_us>
  * microseconds. *<used> is set to the bytes consumed; the caller drops

@@ -75,6 +75,7 @@ typedef struct replicaPriv {
     size_t buflen, bufpos;
     long long last_progress; /* ms of the last byte sent while syncing */
     int rdb_only;     /* REPLCONF rdb-only 1: close after the RDB */
+    int rdb_filter;   /* REPLCONF rdb-filter-only: RDB_FILTER_* */
     int diskless;     /* gets the RDB from the child's pipe */
     int await_ack;    /* diskless RDB sent: online at its first ACK */
     int pipe_pending; /* has not yet sent all of rs.pipebuf */
@@ -98,6 +99,8 @@ static struct {
     time_t no_slaves_since;
     int seldb;               /* database of the stream, -1 = send SELECT */
     pid_t bgsave_pid;        /* BGSAVE replicas wait on, -1 */
+    int del_sync_file;       /* rdb-del-sync-files: remove the RDB written
+                              * for replicas once they all have it */
     long long last_ping_ms;
     long long last_newline_ms;
     list *waiting;           /* of waitEntry */
@@ -671,7 +674,7 @@ static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata,
 
 /* Forks a child that writes the RDB into a pipe for the waiting
  * replicas. Returns C_OK when the transfer started. */
-static int startDisklessSync(void) {
+static int startDisklessSync(int filter) {
     int fds[2];
     if (pipe(fds) == -1) {
         serverLog(LL_WARNING, "Can't create the pipe for a diskless sync: %s",
@@ -682,7 +685,8 @@ static int startDisklessSync(void) {
     if (pid == 0) {
         close(fds[0]);
         FILE *fp = fdopen(fds[1], "w");
-        int ok = fp && rdbSaveToFp(fp) == C_OK && fflush(fp) == 0;
+        int ok = fp && rdbSaveToFpFiltered(fp, filter) == C_OK &&
+                 fflush(fp) == 0;
         _exit(ok ? 0 : 1);
     }
     close(fds[1]);
@@ -827,26 +831,35 @@ static int tryPartialResync(client *c, const char *replid, long long offset) {
 /* Starts a BGSAVE for the replicas waiting for one, if none runs. */
 static void startBgsaveForReplication(void) {
     if (rs.bgsave_pid != -1 || server.child_pid > 0) return;
-    int waiting = 0;
+    /* One snapshot serves the waiting replicas that asked for the same
+     * parts (REPLCONF rdb-filter-only): those of the first one now, the
+     * others at the next turn of the cron. */
+    int waiting = 0, filter = -1;
     listIter li;
     listNode *ln;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *s = listNodeValue(ln);
-        if (s->replstate == SLAVE_STATE_WAIT_BGSAVE_START) waiting++;
+        if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
+        int f = replicaPrivGet(s)->rdb_filter;
+        if (filter == -1) filter = f;
+        if (f == filter) waiting++;
     }
     if (!waiting) return;
     /* Diskless when configured and every waiting replica can read the
      * EOF-marked format; after repl-diskless-sync-delay so that more
      * replicas can share the transfer. */
-    int diskless = server.repl_diskless_sync;
+    /* A filtered snapshot never replaces the RDB file: it goes through
+     * the pipe, whatever the capabilities. */
+    int diskless = server.repl_diskless_sync || filter;
     long long oldest = LLONG_MAX;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *s = listNodeValue(ln);
         if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
         replicaPriv *p = replicaPrivGet(s);
-        if (!(s->slave_capa & 1)) diskless = 0;
+        if (p->rdb_filter != filter) continue;
+        if (!(s->slave_capa & 1) && !filter) diskless = 0;
         if (p->wait_start_ms < oldest) oldest = p->wait_start_ms;
     }
     if (diskless && server.repl_diskless_sync_delay &&
@@ -856,12 +869,15 @@ static void startBgsaveForReplication(void) {
         return;
     serverLog(LL_NOTICE, "Starting BGSAVE for SYNC with target: %s",
               diskless ? "replicas sockets" : "disk");
-    if (diskless ? startDisklessSync() != C_OK : rdbSaveBackground() != C_OK) {
+    if (diskless ? startDisklessSync(filter) != C_OK
+                 : rdbSaveBackground() != C_OK) {
         serverLog(LL_WARNING, "BGSAVE for replication failed");
         listGetIterator(server.slaves, &li, AL_START_HEAD);
         while ((ln = listNext(&li))) {
             client *s = listNodeValue(ln);
-            if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
+            if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START ||
+                replicaPrivGet(s)->rdb_filter != filter)
+                continue;
             addReplyError(s, "BGSAVE failed, replication can't continue");
             s->flags |= CLIENT_CLOSE_AFTER_REPLY;
             s->replstate = SLAVE_STATE_ONLINE; /* let the error out */
@@ -873,7 +889,9 @@ static void startBgsaveForReplication(void) {
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *s = listNodeValue(ln);
-        if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
+        if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START ||
+            replicaPrivGet(s)->rdb_filter != filter)
+            continue;
         s->replstate = diskless ? SLAVE_STATE_SEND_BULK
                                 : SLAVE_STATE_WAIT_BGSAVE_END;
         s->psync_initial_offset = server.master_repl_offset;
@@ -901,6 +919,10 @@ static void startBgsaveForReplication(void) {
 static void bgsaveDoneForReplication(int ok) {
     listIter li;
     listNode *ln;
+    /* Without persistence the file only exists for the replicas. */
+    if (ok && server.rdb_del_sync_files && server.saveparamslen == 0 &&
+        !server.aof_enabled)
+        rs.del_sync_file = 1;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *s = listNodeValue(ln);
@@ -930,6 +952,31 @@ static void bgsaveDoneForReplication(int ok) {
         int n = snprintf(line, sizeof(line), "$%lld\r\n", p->rdbsize);
         replicaAddPre(s, line, (size_t)n);
     }
+}
+
+/* rdb-del-sync-files on a master without persistence: the RDB file that
+ * fed replicas goes once none of them reads it, as in Redis 7.0. */
+static void removeSyncRdbFile(void) {
+    if (!rs.del_sync_file || rs.bgsave_pid != -1 || server.child_pid > 0)
+        return;
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *s = listNodeValue(ln);
+        replicaPriv *p = s->repl_priv;
+        if (s->replstate == SLAVE_STATE_WAIT_BGSAVE_END ||
+            (p && p->rdbfd != -1))
+            return;
+    }
+    rs.del_sync_file = 0;
+    if (!server.rdb_del_sync_files || server.saveparamslen || server.aof_enabled)
+        return;
+    serverLog(LL_NOTICE, "Removing the RDB file used to feed replicas in a "
+              "persistence-less instance");
+    if (unlink(server.rdb_filename) == -1 && errno != ENOENT)
+        serverLog(LL_WARNING, "Can't remove %s: %s", server.rdb_filename,
+                  strerror(errno));
 }
 
 /* SYNC and PSYNC <replid> <offset>. */
@@ -1059,22 +1106,29 @@ void replconfCommand(client *c) {
             if (c == rs.master) rs.ack_pending = 1;
             return;
         } else if (!strcasecmp(opt, "rdb-filter-only")) {
-            /* redis-cli asks for an RDB with only some kinds of data
-             * ("functions"); we have no functions, and the whole RDB is
-             * still a valid answer, so only the syntax is checked. */
+            /* The parts of the RDB to include, as Redis 7.0: the keys
+             * never, the function libraries when "functions" is listed
+             * ("" asks for an empty RDB). redis-cli --functions-rdb. */
             int count = 0;
             sds *parts = sdsSplitArgs(sdsEncodedObject(val) ? val->ptr : "",
                                       &count);
-            int bad = -1;
-            for (int i = 0; i < count; i++)
-                if (strcasecmp(parts[i], "functions")) bad = i;
-            if (bad >= 0) {
+            if (!parts) {
+                addReplyError(c, "Missing rdb-filter-only values");
+                return;
+            }
+            int filter = RDB_FILTER_NO_DATA | RDB_FILTER_NO_FUNCTIONS;
+            for (int i = 0; i < count; i++) {
+                if (!strcasecmp(parts[i], "functions")) {
+                    filter &= ~RDB_FILTER_NO_FUNCTIONS;
+                    continue;
+                }
                 addReplyErrorFormat(c, "Unsupported rdb-filter-only option: %s",
-                                    parts[bad]);
+                                    parts[i]);
                 sdsFreeSplitRes(parts, count);
                 return;
             }
-            if (parts) sdsFreeSplitRes(parts, count);
+            sdsFreeSplitRes(parts, count);
+            replicaPrivGet(c)->rdb_filter = filter;
         } else if (!strcasecmp(opt, "rdb-only")) {
             long v;
             if (getLongFromObject(val, &v) != C_OK || (v != 0 && v != 1)) {
@@ -1587,6 +1641,7 @@ static void disklessLoadStart(void) {
     }
     rs.ld = rdbLoadStreamCreate(rs.ld_dbs ? rs.ld_dbs : server.db,
                                 rs.ld_dbs == NULL);
+    rdbLoadStreamSetTotal(rs.ld, rs.transfer_size);
     rs.ld_mark_wait = 0;
     rs.ld_paused = 0;
     if (rs.ld_async)
@@ -2475,6 +2530,32 @@ robj *replicationDenyCommand(client *c) {
     return NULL;
 }
 
+/* See server.h. As Redis 7.0: logged as critical; with "panic" the server
+ * stops on any such error, with "panic-on-replicas" only on one from the
+ * master's stream. */
+void replicationPropagatedError(client *c, const char *s, size_t len) {
+    int from_master = (c->flags & CLIENT_MASTER) != 0;
+    const char *cmd = c->cmd && c->cmd->fullname ? c->cmd->fullname
+                                                 : "<unknown>";
+    const char *from = from_master ? "replica" : "server";
+    const char *to = from_master ? "master" : "AOF-loading-client";
+    while (len && (s[len - 1] == '\n' || s[len - 1] == '\r')) len--;
+    char text[129];
+    if (len > sizeof(text) - 1) len = sizeof(text) - 1;
+    memcpy(text, s, len);
+    text[len] = '\0';
+    sanitizeForLog(text, len);
+    server.stat_unexpected_error_replies++;
+    serverLog(LL_WARNING, "== CRITICAL == This %s is sending an error to its "
+              "%s: '%s' after processing the command '%s'", from, to, text,
+              cmd);
+    int behavior = server.propagation_error_behavior;
+    if (behavior == PROPAGATION_ERR_BEHAVIOR_PANIC ||
+        (behavior == PROPAGATION_ERR_BEHAVIOR_PANIC_ON_REPLICAS && from_master))
+        serverPanic("This %s panicked sending an error to its %s after "
+                    "processing the command '%s'", from, to, cmd);
+}
+
 /* ===================================================================
  * Cron, before-sleep, INFO
  * ================================================================ */
@@ -2507,6 +2588,7 @@ static void replicationCron(void) {
         bgsaveDoneForReplication(server.lastbgsave_status == C_OK);
     }
     disklessTryReap();
+    removeSyncRdbFile();
     startBgsaveForReplication();
     /* Pings through the stream, newlines to replicas waiting for the RDB. */
     if (listLength(server.slaves) && !server.masterhost &&

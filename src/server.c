@@ -613,6 +613,12 @@ int processCommand(client *c) {
     }
     /* Cluster mode: -MOVED, -ASK, -CROSSSLOT... for keys served elsewhere. */
     if (server.cluster_enabled && clusterRedirectIfNeeded(c)) return C_OK;
+    /* A replica that does not ignore maxmemory (replica-ignore-maxmemory
+     * no) evicts as its master's writes arrive, as Redis 7.0 does before
+     * every command; it never refuses them. */
+    if (server.maxmemory && (c->flags & CLIENT_MASTER) &&
+        performEvictions() == EVICT_FAIL)
+        serverLog(LL_DEBUG, "Nothing left to evict on this replica");
     /* Out of memory: refuse commands that may grow the dataset. */
     if (server.maxmemory && (c->cmd->flags & CMD_DENYOOM) &&
         !mustObeyClient(c) && performEvictions() == EVICT_FAIL) {
