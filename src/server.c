@@ -788,6 +788,35 @@ void registerBeforeSleepHook(void (*fn)(void)) {
     beforeSleepHooks[beforeSleepHookCount++] = fn;
 }
 
+/* The longest event-loop turn, from waking up to going back to sleep, for
+ * the measurements in utils/ (the hidden section INFO eventloop: asked by
+ * name only, never part of INFO all). */
+static struct {
+    long long start_us; /* when the current turn woke up, 0 before */
+    long long turns, max_us, window_max_us;
+} loopTurns;
+
+static void loopTurnEnd(void) {
+    if (!loopTurns.start_us) return;
+    long long d = ustime() - loopTurns.start_us;
+    loopTurns.turns++;
+    if (d > loopTurns.max_us) loopTurns.max_us = d;
+    if (d > loopTurns.window_max_us) loopTurns.window_max_us = d;
+}
+
+/* INFO eventloop: eventloop_window_max_turn_usec covers the turns since
+ * the previous INFO eventloop (each call starts a new window). */
+static sds genEventloopSection(sds info) {
+    info = sdsCatPrintf(info,
+        "# Eventloop\r\n"
+        "eventloop_turns:%lld\r\n"
+        "eventloop_max_turn_usec:%lld\r\n"
+        "eventloop_window_max_turn_usec:%lld\r\n",
+        loopTurns.turns, loopTurns.max_us, loopTurns.window_max_us);
+    loopTurns.window_max_us = 0;
+    return info;
+}
+
 static void beforeSleep(struct aeEventLoop *eventLoop) {
     UNUSED(eventLoop);
     updateCachedTime(0);
@@ -805,11 +834,13 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     /* Handlers above may have left more decrypted data behind. */
     aeSetDontWait(server.el, connTypeHasPendingData() ||
                                  listLength(server.unblocked_clients) > 0);
+    loopTurnEnd();
 }
 
 static void afterSleep(struct aeEventLoop *eventLoop) {
     UNUSED(eventLoop);
     updateCachedTime(0);
+    loopTurns.start_us = ustime();
 }
 
 /* ---------------------------------------------------------------------
@@ -974,6 +1005,7 @@ static void initServer(void) {
     scriptingInit();
     replicationInit();
     migrateInit();
+    registerInfoSection("eventloop", -1, genEventloopSection);
 
     server.listeners[0].ct = connTypeOfSocket();
     server.listeners[1].ct = connTypeOfTls();

@@ -242,3 +242,28 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
         }
     }
 }
+
+start_server {tags {repl}} {
+    test "INFO eventloop (for utils/repl-bench.sh): hidden, with a window that restarts" {
+        set info [r info eventloop]
+        assert_match "*eventloop_turns:*" $info
+        assert_match "*eventloop_max_turn_usec:*" $info
+        assert_match "*eventloop_window_max_turn_usec:*" $info
+        assert_no_match "*# Eventloop*" [r info all]
+        assert_no_match "*# Eventloop*" [r info everything]
+        assert_no_match "*# Eventloop*" [r info]
+        # A slow command makes a long turn; the next window starts over.
+        r info eventloop
+        r debug sleep 0.3
+        set info [r info eventloop]
+        regexp {eventloop_window_max_turn_usec:(\d+)} $info -> window
+        regexp {eventloop_max_turn_usec:(\d+)} $info -> max
+        assert {$window >= 300000}
+        assert {$max >= 300000}
+        set info [r info eventloop]
+        regexp {eventloop_window_max_turn_usec:(\d+)} $info -> window
+        regexp {eventloop_max_turn_usec:(\d+)} $info -> max2
+        assert {$window < 300000}
+        assert {$max2 >= $max}
+    }
+}
