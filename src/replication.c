@@ -1586,14 +1586,71 @@ static int useDisklessLoad(void) {
            dbTotalServerKeyCount() == 0;
 }
 
-/* Frees temporary databases <dbs> and everything in them. */
-static void tempDbsFree(redisDb *dbs) {
-    for (int j = 0; j < server.dbnum; j++) {
+/* Databases that left service (the old dataset after a swap, or a
+ * half-loaded one) are freed a slice at a time, so that a large dataset
+ * does not stop the event loop while it goes. */
+#define REPL_FREE_SLICE_US 1000
+static struct {
+    redisDb *dbs;      /* being freed, NULL = nothing */
+    int j;             /* current database */
+    int expires_done;  /* its expires are gone; now the keys */
+    dictIterator *it;
+    long long timer;   /* -1 = none */
+} graveyard = {.timer = -1};
+
+/* Frees graveyard entries for about <budget_us> (forever with 0).
+ * Returns 1 while some remain. */
+static int graveyardWork(long long budget_us) {
+    long long start = ustime();
+    int n = 0;
+    while (graveyard.dbs) {
+        redisDb *db = &graveyard.dbs[graveyard.j];
         /* Expires first: they borrow the keys of the main dict. */
-        dictRelease(dbs[j].expires);
-        dictRelease(dbs[j].dict);
+        dict *d = graveyard.expires_done ? db->dict : db->expires;
+        if (!graveyard.it) graveyard.it = dictGetSafeIterator(d);
+        dictEntry *de;
+        while ((de = dictNext(graveyard.it)) != NULL) {
+            dictDelete(d, dictGetKey(de));
+            if (budget_us && ++n % 64 == 0 && ustime() - start >= budget_us)
+                return 1;
+        }
+        dictReleaseIterator(graveyard.it);
+        graveyard.it = NULL;
+        if (!graveyard.expires_done) {
+            graveyard.expires_done = 1;
+            continue;
+        }
+        dictRelease(db->expires);
+        dictRelease(db->dict);
+        graveyard.expires_done = 0;
+        if (++graveyard.j == server.dbnum) {
+            zfree(graveyard.dbs);
+            graveyard.dbs = NULL;
+        }
     }
-    zfree(dbs);
+    return 0;
+}
+
+static int graveyardTimer(aeEventLoop *el, long long id, void *data) {
+    UNUSED(el);
+    UNUSED(id);
+    UNUSED(data);
+    if (graveyardWork(REPL_FREE_SLICE_US)) return 0; /* next turn */
+    graveyard.timer = -1;
+    return AE_NOMORE;
+}
+
+/* Hands temporary databases <dbs> and everything in them to the
+ * graveyard (a previous batch still there is finished first). */
+static void tempDbsFree(redisDb *dbs) {
+    if (graveyard.dbs) (void)graveyardWork(0);
+    graveyard.dbs = dbs;
+    graveyard.j = 0;
+    graveyard.expires_done = 0;
+    if (graveyard.timer == -1)
+        graveyard.timer = aeCreateTimeEvent(server.el, 0, graveyardTimer,
+                                            NULL, NULL);
+    if (graveyard.timer == -1) (void)graveyardWork(0); /* cannot wait */
 }
 
 static void disklessLoadStopTimer(void) {

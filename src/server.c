@@ -792,16 +792,28 @@ void registerBeforeSleepHook(void (*fn)(void)) {
  * the measurements in utils/ (the hidden section INFO eventloop: asked by
  * name only, never part of INFO all). */
 static struct {
-    long long start_us; /* when the current turn woke up, 0 before */
-    long long turns, max_us, window_max_us;
+    long long start_us;     /* when the current turn woke up, 0 before */
+    long long start_cpu_us; /* this thread's CPU time then */
+    long long turns, max_us, window_max_us, window_max_cpu_us;
+    long long last_fork_us; /* the parent's time in the last fork() */
 } loopTurns;
+
+/* CPU time of the main thread: a turn's wall time on a busy machine
+ * includes the time other processes had the core. */
+static long long loopThreadCpuUs(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1) return 0;
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static void loopTurnEnd(void) {
     if (!loopTurns.start_us) return;
     long long d = ustime() - loopTurns.start_us;
+    long long cpu = loopThreadCpuUs() - loopTurns.start_cpu_us;
     loopTurns.turns++;
     if (d > loopTurns.max_us) loopTurns.max_us = d;
     if (d > loopTurns.window_max_us) loopTurns.window_max_us = d;
+    if (cpu > loopTurns.window_max_cpu_us) loopTurns.window_max_cpu_us = cpu;
 }
 
 /* INFO eventloop: eventloop_window_max_turn_usec covers the turns since
@@ -811,9 +823,13 @@ static sds genEventloopSection(sds info) {
         "# Eventloop\r\n"
         "eventloop_turns:%lld\r\n"
         "eventloop_max_turn_usec:%lld\r\n"
-        "eventloop_window_max_turn_usec:%lld\r\n",
-        loopTurns.turns, loopTurns.max_us, loopTurns.window_max_us);
+        "eventloop_window_max_turn_usec:%lld\r\n"
+        "eventloop_window_max_turn_cpu_usec:%lld\r\n"
+        "eventloop_last_fork_usec:%lld\r\n",
+        loopTurns.turns, loopTurns.max_us, loopTurns.window_max_us,
+        loopTurns.window_max_cpu_us, loopTurns.last_fork_us);
     loopTurns.window_max_us = 0;
+    loopTurns.window_max_cpu_us = 0;
     return info;
 }
 
@@ -841,6 +857,7 @@ static void afterSleep(struct aeEventLoop *eventLoop) {
     UNUSED(eventLoop);
     updateCachedTime(0);
     loopTurns.start_us = ustime();
+    loopTurns.start_cpu_us = loopThreadCpuUs();
 }
 
 /* ---------------------------------------------------------------------
@@ -1115,8 +1132,12 @@ static void applyCpuList(const char *list, const char *what) {
  * CPU list (bgsave_cpulist, aof_rewrite_cpulist). Returns fork's result. */
 pid_t serverFork(int purpose) {
     fflush(NULL);
+    long long fork_start = ustime();
     pid_t pid = fork();
-    if (pid != 0) return pid;
+    if (pid != 0) {
+        loopTurns.last_fork_us = ustime() - fork_start;
+        return pid;
+    }
     static const char *titles[] = {"redis-rdb-bgsave", "redis-aof-rewrite",
                                    "redis-rdb-to-slaves"};
     if (server.set_proc_title) {

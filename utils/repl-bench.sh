@@ -21,6 +21,7 @@
 #   --ours PATH    our server (default src/redis-server)
 #   --ref PATH     reference server (default /usr/bin/redis-server)
 #   --base-port N  first of the 3 ports used (default 23500)
+#   --only NAME    run only "ours" or "ref"
 #   --diskless-load MODE  the replicas' repl-diskless-load (default
 #                  disabled, the 7.0 default; swapdb parses the RDB from
 #                  the socket)
@@ -32,6 +33,7 @@ ours="$root/src/redis-server"
 ref=/usr/bin/redis-server
 base=23500
 dl_load=disabled
+only=
 while [ $# -gt 0 ]; do
     case "$1" in
     --size-mb) size_mb="$2"; shift 2 ;;
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
     --ref) ref="$2"; shift 2 ;;
     --base-port) base="$2"; shift 2 ;;
     --diskless-load) dl_load="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -79,13 +82,16 @@ start() {
 
 cli() { local p="$1"; shift; redis-cli "${cli_tls[@]}" -p "$p" "$@"; }
 
-# The longest event-loop turn (ms) of the server on <port> since the
-# previous call, or "n/a" when the server has no INFO eventloop.
+# The longest event-loop turn of the server on <port> since the previous
+# call, "<wall> ms (<cpu> ms CPU)", or "n/a" when the server has no INFO
+# eventloop.
 loopmax() {
-    local v
-    v=$(cli "$1" info eventloop 2>/dev/null | tr -d '\r' |
-        awk -F: '/^eventloop_window_max_turn_usec/ {print $2}')
-    if [ -z "$v" ]; then echo n/a; else echo "scale=1; $v / 1000" | bc; fi
+    local info w c
+    info=$(cli "$1" info eventloop 2>/dev/null | tr -d '\r')
+    w=$(echo "$info" | awk -F: '/^eventloop_window_max_turn_usec/ {print $2}')
+    c=$(echo "$info" | awk -F: '/^eventloop_window_max_turn_cpu_usec/ {print $2}')
+    if [ -z "$w" ]; then echo n/a; return; fi
+    echo "$(echo "scale=1; $w / 1000" | bc) ms ($(echo "scale=1; $c / 1000" | bc) ms CPU)"
 }
 
 run() {
@@ -154,8 +160,14 @@ EOF
         sleep 0.05
     done
     t1=$(date +%s.%N)
-    local lm lr1 lr2
+    local lm lr1 lr2 fork
     lm=$(loopmax $m); lr1=$(loopmax $r1); lr2=$(loopmax $r2)
+    # Redis 7.0: INFO stats latest_fork_usec; ours: INFO eventloop.
+    fork=$(cli $m info stats | tr -d '\r' | awk -F: '/^latest_fork_usec/ {print $2}')
+    if [ "${fork:-0}" = 0 ]; then
+        fork=$(cli $m info eventloop | tr -d '\r' |
+            awk -F: '/^eventloop_last_fork_usec/ {print $2}')
+    fi
     touch "$work/$name/probe.stop"
     wait "$probe" || true
     wait "$bench2" || true
@@ -167,12 +179,13 @@ EOF
     printf "%-6s dataset %-10s sync %6.2f s   probe p50 %7s ms  p99 %7s ms  max %8s ms  (%s requests)\n" \
         "$name" "$mem" "$(echo "$t1 - $t0" | bc)" "$p50" "$p99" "$max" "$n"
     printf "       redis-benchmark GET during the sync: %s\n" "${bsum:-no summary}"
-    printf "       longest event-loop turn during the sync: master %s ms, replicas %s / %s ms\n" \
+    printf "       longest event-loop turn during the sync: master %s, replicas %s / %s\n" \
         "$lm" "$lr1" "$lr2"
+    printf "       master's fork for the sync: %s ms\n" "$(echo "scale=1; ${fork:-0} / 1000" | bc)"
     for p in "$mp" "$r1p" "$r2p"; do kill "$p" 2>/dev/null || true; done
     sleep 1
 }
 
-echo "TLS full sync to two replicas under load, ${size_mb} MB requested"
-run ours "$ours"
-run ref "$ref"
+echo "TLS full sync to two replicas under load, ${size_mb} MB requested, replicas with repl-diskless-load $dl_load"
+[ "$only" = ref ] || run ours "$ours"
+[ "$only" = ours ] || run ref "$ref"

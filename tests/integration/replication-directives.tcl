@@ -249,6 +249,7 @@ start_server {tags {repl}} {
         assert_match "*eventloop_turns:*" $info
         assert_match "*eventloop_max_turn_usec:*" $info
         assert_match "*eventloop_window_max_turn_usec:*" $info
+        assert_match "*eventloop_last_fork_usec:*" $info
         assert_no_match "*# Eventloop*" [r info all]
         assert_no_match "*# Eventloop*" [r info everything]
         assert_no_match "*# Eventloop*" [r info]
