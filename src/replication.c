@@ -1575,6 +1575,7 @@ static int linkGetLine(char *line, size_t linelen) {
 #define REPL_LOAD_MAX_BUFFER (16 * 1024 * 1024) /* unparsed bytes held */
 
 static void linkReadHandler(connection *conn);
+static int linkReadOnce(connection *conn);
 static void disklessLoadStep(void);
 
 /* 1 when the payload announced now is to be parsed from the socket:
@@ -2055,10 +2056,27 @@ static void linkProcessInput(void) {
 
 /* Read handler of the link during the handshake and the transfer. */
 static void linkReadHandler(connection *conn) {
+    long long start = ustime();
+    /* During a diskless load that keeps up with the socket (no slice
+     * waiting for a timer, reading not paused), the handler reads again,
+     * for up to one slice of time: 64 KB per turn would make the transfer
+     * crawl on a busy machine. */
+    for (int round = 0; round < 16; round++) {
+        if (round && !(rs.ld && rs.conn == conn && rs.state == LINK_TRANSFER &&
+                       !rs.ld_paused && rs.ld_timer == -1 &&
+                       ustime() - start < REPL_LOAD_SLICE_US))
+            return;
+        if (!linkReadOnce(conn)) return;
+    }
+}
+
+/* One read of the link; returns 0 when nothing more is to be read now
+ * (no bytes, or the link failed). */
+static int linkReadOnce(connection *conn) {
     static char buf[REPL_TRANSFER_CHUNK * 4];
     ssize_t n = connRead(conn, buf, sizeof(buf));
     if (n == -1) {
-        if (connGetState(conn) == CONN_STATE_CONNECTED) return;
+        if (connGetState(conn) == CONN_STATE_CONNECTED) return 0;
         char why[512];
         snprintf(why, sizeof(why), "%s: %s",
                  rs.state == LINK_TRANSFER
@@ -2066,18 +2084,19 @@ static void linkReadHandler(connection *conn) {
                      : "Error reading from MASTER",
                  connGetLastError(conn));
         linkFail(why);
-        return;
+        return 0;
     }
     if (n == 0) {
         linkFail(rs.state == LINK_TRANSFER
                      ? "I/O error trying to sync with MASTER: connection lost"
                      : "Master closed the connection during the handshake");
-        return;
+        return 0;
     }
     server.stat_net_input_bytes += n;
     rs.last_io_ms = mstime();
     rs.inbuf = sdsCatLen(rs.inbuf, buf, (size_t)n);
     linkProcessInput();
+    return 1;
 }
 
 /* Connect callback: the link is up (for TLS, after the handshake). */

@@ -796,6 +796,7 @@ static struct {
     long long start_cpu_us; /* this thread's CPU time then */
     long long turns, max_us, window_max_us, window_max_cpu_us;
     long long last_fork_us; /* the parent's time in the last fork() */
+    long long last_fork_cpu_us; /* ... and the CPU time it used */
 } loopTurns;
 
 /* CPU time of the main thread: a turn's wall time on a busy machine
@@ -825,9 +826,11 @@ static sds genEventloopSection(sds info) {
         "eventloop_max_turn_usec:%lld\r\n"
         "eventloop_window_max_turn_usec:%lld\r\n"
         "eventloop_window_max_turn_cpu_usec:%lld\r\n"
-        "eventloop_last_fork_usec:%lld\r\n",
+        "eventloop_last_fork_usec:%lld\r\n"
+        "eventloop_last_fork_cpu_usec:%lld\r\n",
         loopTurns.turns, loopTurns.max_us, loopTurns.window_max_us,
-        loopTurns.window_max_cpu_us, loopTurns.last_fork_us);
+        loopTurns.window_max_cpu_us, loopTurns.last_fork_us,
+        loopTurns.last_fork_cpu_us);
     loopTurns.window_max_us = 0;
     loopTurns.window_max_cpu_us = 0;
     return info;
@@ -1132,10 +1135,11 @@ static void applyCpuList(const char *list, const char *what) {
  * CPU list (bgsave_cpulist, aof_rewrite_cpulist). Returns fork's result. */
 pid_t serverFork(int purpose) {
     fflush(NULL);
-    long long fork_start = ustime();
+    long long fork_start = ustime(), fork_cpu = loopThreadCpuUs();
     pid_t pid = fork();
     if (pid != 0) {
         loopTurns.last_fork_us = ustime() - fork_start;
+        loopTurns.last_fork_cpu_us = loopThreadCpuUs() - fork_cpu;
         return pid;
     }
     static const char *titles[] = {"redis-rdb-bgsave", "redis-aof-rewrite",

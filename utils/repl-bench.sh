@@ -160,13 +160,16 @@ EOF
         sleep 0.05
     done
     t1=$(date +%s.%N)
-    local lm lr1 lr2 fork
+    local lm lr1 lr2 fork forkcpu
     lm=$(loopmax $m); lr1=$(loopmax $r1); lr2=$(loopmax $r2)
     # Redis 7.0: INFO stats latest_fork_usec; ours: INFO eventloop.
     fork=$(cli $m info stats | tr -d '\r' | awk -F: '/^latest_fork_usec/ {print $2}')
+    forkcpu=
     if [ "${fork:-0}" = 0 ]; then
         fork=$(cli $m info eventloop | tr -d '\r' |
             awk -F: '/^eventloop_last_fork_usec/ {print $2}')
+        forkcpu=$(cli $m info eventloop | tr -d '\r' |
+            awk -F: '/^eventloop_last_fork_cpu_usec/ {print $2}')
     fi
     touch "$work/$name/probe.stop"
     wait "$probe" || true
@@ -181,7 +184,8 @@ EOF
     printf "       redis-benchmark GET during the sync: %s\n" "${bsum:-no summary}"
     printf "       longest event-loop turn during the sync: master %s, replicas %s / %s\n" \
         "$lm" "$lr1" "$lr2"
-    printf "       master's fork for the sync: %s ms\n" "$(echo "scale=1; ${fork:-0} / 1000" | bc)"
+    printf "       master's fork for the sync: %s ms%s\n" "$(echo "scale=1; ${fork:-0} / 1000" | bc)" \
+        "${forkcpu:+ ($(echo "scale=1; $forkcpu / 1000" | bc) ms CPU)}"
     for p in "$mp" "$r1p" "$r2p"; do kill "$p" 2>/dev/null || true; done
     sleep 1
 }
