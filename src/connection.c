@@ -234,6 +234,14 @@ int connEnableTcpNoDelay(connection *conn) {
     return anetEnableTcpNoDelay(NULL, conn->fd) == ANET_OK ? 0 : -1;
 }
 
+/* Enables Nagle's algorithm on <conn> again (repl-disable-tcp-nodelay:
+ * fewer, larger packets to replicas at the cost of latency). Returns 0,
+ * or -1 without a socket or on a unix socket. */
+int connDisableTcpNoDelay(connection *conn) {
+    if (conn->fd == -1) return -1;
+    return anetDisableTcpNoDelay(NULL, conn->fd) == ANET_OK ? 0 : -1;
+}
+
 /* Enables TCP keepalive on <conn> (see anetKeepAlive). Returns 0 or -1. */
 int connKeepAlive(connection *conn, int interval) {
     if (conn->fd == -1) return -1;

@@ -15,7 +15,7 @@
 
 typedef struct infoSection {
     const char *name;
-    int is_default;          /* part of plain INFO */
+    int is_default;          /* part of plain INFO; -1 = hidden */
     sds (*gen)(sds info);    /* appends "# Name\r\n" and its fields */
 } infoSection;
 
@@ -432,7 +432,9 @@ sds genInfoString(sds *names, int count) {
     }
     sds info = sdsEmpty();
     for (int i = 0; i < sectionCount; i++) {
-        int want = everything || all || (dflt && sections[i].is_default);
+        /* is_default -1: a hidden section, only when asked by name. */
+        int want = sections[i].is_default >= 0 &&
+                   (everything || all || (dflt && sections[i].is_default));
         for (int j = 0; !want && j < count; j++)
             if (!strcasecmp(names[j], sections[i].name)) want = 1;
         if (!want) continue;

@@ -340,6 +340,10 @@ static void afterErrorReply(client *c, const char *s, size_t len) {
         n++;
     incrementErrorCount(s, n);
     if (c->cmd) c->cmd->failed_calls++;
+    /* An error to our master or while loading the AOF: the datasets may
+     * have diverged (propagation-error-behavior). */
+    if ((c->flags & CLIENT_MASTER) || (server.loading && !c->conn))
+        replicationPropagatedError(c, s, len);
 }
 
 /* Replies with the error <err>. A message starting with '-' carries its

@@ -342,8 +342,18 @@ static void wFunctionLibrary(void *ctx, sds code) {
     wString(w, code, sdsLen(code));
 }
 
-/* Writes a whole RDB stream; the checksum is zero with rdbchecksum no. */
-static void wDataset(rdbWriter *w) {
+/* The testing delays rdb-key-save-delay and key-load-delay, per key, as
+ * Redis 7.0 takes them: a positive value sleeps that many microseconds; a
+ * negative value -N sleeps one microsecond once in N keys on average. */
+static void rdbKeyDelay(int usec) {
+    if (usec < 0) usec = (rand() % -usec) == 0 ? 1 : 0;
+    if (usec > 0) usleep((useconds_t)usec);
+}
+
+/* Writes a whole RDB stream, without the keys / the function libraries
+ * as <filter> (RDB_FILTER_*) says; the checksum is zero with rdbchecksum
+ * no. */
+static void wDatasetFiltered(rdbWriter *w, int filter) {
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     wBytes(w, magic, 9);
@@ -352,8 +362,10 @@ static void wDataset(rdbWriter *w) {
     wAuxInt(w, "ctime", (long long)time(NULL));
     wAuxInt(w, "used-mem", (long long)zmallocUsedMemory());
     wAuxInt(w, "aof-base", 0);
-    rdbForEachFunctionLibrary(wFunctionLibrary, w);
+    if (!(filter & RDB_FILTER_NO_FUNCTIONS))
+        rdbForEachFunctionLibrary(wFunctionLibrary, w);
     for (int j = 0; j < server.dbnum && !w->failed; j++) {
+        if (filter & RDB_FILTER_NO_DATA) break;
         redisDb *db = &server.db[j];
         if (dictSize(db->dict) == 0) continue;
         wByte(w, RDB_OPCODE_SELECTDB);
@@ -379,8 +391,8 @@ static void wDataset(rdbWriter *w) {
             wObject(w, o);
             /* rdb-key-save-delay: slows a save down so tests can watch a
              * sync or BGSAVE in progress (microseconds per key). */
-            if (server.rdb_key_save_delay > 0)
-                usleep((useconds_t)server.rdb_key_save_delay);
+            if (server.rdb_key_save_delay)
+                rdbKeyDelay(server.rdb_key_save_delay);
         }
         dictReleaseIterator(di);
     }
@@ -391,8 +403,13 @@ static void wDataset(rdbWriter *w) {
 
 /* See rdb.h. */
 int rdbSaveToFp(FILE *fp) {
+    return rdbSaveToFpFiltered(fp, 0);
+}
+
+/* See rdb.h. */
+int rdbSaveToFpFiltered(FILE *fp, int filter) {
     rdbWriter w = {.fp = fp};
-    wDataset(&w);
+    wDatasetFiltered(&w, filter);
     return w.failed ? C_ERR : C_OK;
 }
 
@@ -575,6 +592,9 @@ typedef struct rdbReader {
     size_t size;              /* bytes available in all */
     uint64_t crc;
     char err[256];            /* first error, with its offset */
+    size_t base;              /* stream offset of mem[0] (messages) */
+    int partial;              /* more bytes may follow <size> */
+    int starved;              /* the first error was running out of bytes */
 } rdbReader;
 
 static void rFail(rdbReader *r, const char *fmt, ...)
@@ -586,7 +606,14 @@ static void rFail(rdbReader *r, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    snprintf(r->err, sizeof(r->err), "offset %zu: %s", r->pos, msg);
+    snprintf(r->err, sizeof(r->err), "offset %zu: %s", r->base + r->pos,
+             msg);
+}
+
+/* Notes that the input ran out: with more bytes to come (a transfer in
+ * progress) the caller retries once they arrived instead of failing. */
+static void rStarved(rdbReader *r) {
+    if (r->partial && !r->err[0]) r->starved = 1;
 }
 
 static size_t rLeft(rdbReader *r) { return r->size - r->pos; }
@@ -594,6 +621,7 @@ static size_t rLeft(rdbReader *r) { return r->size - r->pos; }
 static int rBytes(rdbReader *r, void *buf, size_t len) {
     if (r->err[0]) return C_ERR;
     if (len > rLeft(r)) {
+        rStarved(r);
         rFail(r, "unexpected end of file (wanted %zu bytes, %zu left)", len,
               rLeft(r));
         return C_ERR;
@@ -671,6 +699,7 @@ static int rLen(rdbReader *r, uint64_t *len) { return rLenEnc(r, len, NULL); }
 static int rCount(rdbReader *r, uint64_t *count, size_t minbytes) {
     if (rLen(r, count) != C_OK) return C_ERR;
     if (*count > rLeft(r) / minbytes) {
+        rStarved(r);
         rFail(r, "element count %llu larger than the rest of the file allows",
               (unsigned long long)*count);
         return C_ERR;
@@ -706,6 +735,7 @@ static sds rStringEx(rdbReader *r, int *isint, long long *ival) {
             uint64_t clen, ulen;
             if (rLen(r, &clen) != C_OK || rLen(r, &ulen) != C_OK) return NULL;
             if (clen > rLeft(r)) {
+                rStarved(r);
                 rFail(r, "compressed string of %llu bytes past the end "
                          "of the file",
                       (unsigned long long)clen);
@@ -744,6 +774,7 @@ static sds rStringEx(rdbReader *r, int *isint, long long *ival) {
         return sdsNewLen(buf, (size_t)n);
     }
     if (len > rLeft(r)) {
+        rStarved(r);
         rFail(r, "string of %llu bytes past the end of the file",
               (unsigned long long)len);
         return NULL;
@@ -1496,8 +1527,24 @@ static int rdbIsValueType(int t) {
            (t >= RDB_TYPE_HASH_ZIPMAP && t <= RDB_TYPE_STREAM_LISTPACKS_2);
 }
 
-/* Loads a whole RDB stream into the databases. */
-static int rdbLoadReader(rdbReader *r) {
+/* Where the records of one RDB stream go, and what the records before the
+ * current one said (database, expire time). */
+typedef struct rdbLoadTarget {
+    redisDb *dbs;         /* server.dbnum databases */
+    redisDb *db;          /* the selected one */
+    long long expire;     /* of the next key, -1 */
+    long long now;        /* ms when the load started */
+    int version;
+    int direct;           /* insert with dictAdd: the databases are not
+                           * live (no notifications, no blocked clients) */
+    int defer_functions;  /* collect libraries, rdbLoadStreamFinish loads */
+    sds *functions;
+    int nfunctions;
+    long long keys_loaded, keys_expired;
+} rdbLoadTarget;
+
+/* Reads the 9-byte signature and checks the version into <t>. */
+static int rdbLoadHeader(rdbReader *r, rdbLoadTarget *t) {
     char magic[10];
     if (rBytes(r, magic, 9) != C_OK) return C_ERR;
     magic[9] = '\0';
@@ -1505,13 +1552,197 @@ static int rdbLoadReader(rdbReader *r) {
         rFail(r, "wrong signature trying to load DB from file");
         return C_ERR;
     }
-    int version = atoi(magic + 5);
-    if (version < 1 || version > RDB_VERSION) {
-        rFail(r, "can't handle RDB format version %d", version);
+    t->version = atoi(magic + 5);
+    if (t->version < 1 || t->version > RDB_VERSION) {
+        rFail(r, "can't handle RDB format version %d", t->version);
         return C_ERR;
     }
-    redisDb *db = &server.db[0];
-    long long expire = -1, now = mstime();
+    return C_OK;
+}
+
+/* Reads one record (an opcode with its operands, or a key with its value)
+ * and applies it to <t>. Nothing is applied unless the whole record was
+ * read, so that a reader that ran out of bytes (r->starved) can be run
+ * again on the same record. Returns 1 after a record, 0 at the EOF
+ * opcode, -1 on error (r->err). */
+static int rdbLoadRecord(rdbReader *r, rdbLoadTarget *t) {
+    int type;
+    if (rByte(r, &type) != C_OK) return -1;
+    if (type == RDB_OPCODE_EXPIRETIME_MS) {
+        uint64_t v;
+        if (rLittle(r, &v, 8) != C_OK) return -1;
+        t->expire = (long long)v;
+        return 1;
+    }
+    if (type == RDB_OPCODE_EXPIRETIME) {
+        uint64_t v;
+        if (rLittle(r, &v, 4) != C_OK) return -1;
+        t->expire = (long long)(int32_t)v * 1000;
+        return 1;
+    }
+    if (type == RDB_OPCODE_FREQ) {
+        int f;
+        if (rByte(r, &f) != C_OK) return -1;
+        return 1;
+    }
+    if (type == RDB_OPCODE_IDLE) {
+        uint64_t idle;
+        if (rLen(r, &idle) != C_OK) return -1;
+        return 1;
+    }
+    if (type == RDB_OPCODE_EOF) return 0;
+    if (type == RDB_OPCODE_SELECTDB) {
+        uint64_t id;
+        if (rLen(r, &id) != C_OK) return -1;
+        if (id >= (uint64_t)server.dbnum) {
+            rFail(r, "data file was created with a Redis server "
+                     "configured to handle more than %d databases",
+                  server.dbnum);
+            return -1;
+        }
+        t->db = &t->dbs[id];
+        return 1;
+    }
+    if (type == RDB_OPCODE_RESIZEDB) {
+        uint64_t dsize, esize;
+        if (rLen(r, &dsize) != C_OK || rLen(r, &esize) != C_OK) return -1;
+        /* Only a hint: never trust it beyond what the file can hold. */
+        if (dsize <= rLeft(r) / 3 && dsize < (1UL << 30))
+            (void)dictTryExpand(t->db->dict, (unsigned long)dsize);
+        if (esize <= dsize && esize <= rLeft(r) / 12)
+            (void)dictTryExpand(t->db->expires, (unsigned long)esize);
+        return 1;
+    }
+    if (type == RDB_OPCODE_AUX) {
+        sds k = rString(r);
+        sds v = k ? rString(r) : NULL;
+        if (!v) {
+            sdsFree(k);
+            return -1;
+        }
+        if (!strcasecmp(k, "redis-ver")) {
+            sanitizeForLog(v, sdsLen(v));
+            serverLog(LL_NOTICE, "Loading RDB produced by version %s", v);
+        } else if (!strcasecmp(k, "ctime")) {
+            long long ct = strtoll(v, NULL, 10);
+            long long age = (long long)time(NULL) - ct;
+            if (age < 0) age = 0;
+            serverLog(LL_NOTICE, "RDB age %lld seconds", age);
+        } else if (!strcasecmp(k, "used-mem")) {
+            long long um = strtoll(v, NULL, 10);
+            serverLog(LL_NOTICE, "RDB memory usage when created %.2f Mb",
+                      (double)um / (1024 * 1024));
+        }
+        sdsFree(k);
+        sdsFree(v);
+        return 1;
+    }
+    if (type == RDB_OPCODE_MODULE_AUX) {
+        rFail(r, "module auxiliary data found but modules are not "
+                 "supported");
+        return -1;
+    }
+    if (type == RDB_OPCODE_FUNCTION2) {
+        sds code = rString(r);
+        if (!code) return -1;
+        if (t->defer_functions) {
+            t->functions = zrealloc(t->functions, sizeof(sds) *
+                                    (size_t)(t->nfunctions + 1));
+            t->functions[t->nfunctions++] = code;
+            return 1;
+        }
+        sds err = NULL;
+        if (fnLoad && fnLoad(code, &err) != C_OK) {
+            rFail(r, "failed loading a function library: %s",
+                  err ? err : "unknown error");
+            sdsFree(err);
+            sdsFree(code);
+            return -1;
+        }
+        if (!fnLoad)
+            serverLog(LL_WARNING, "Skipping a function library found in "
+                                  "the RDB file");
+        sdsFree(code);
+        return 1;
+    }
+    if (type == RDB_OPCODE_FUNCTION) {
+        rFail(r, "pre-release function format is not supported");
+        return -1;
+    }
+    if (!rdbIsValueType(type)) {
+        rFail(r, "unknown RDB type or opcode %d", type);
+        return -1;
+    }
+    sds key = rString(r);
+    if (!key) return -1;
+    int empty;
+    robj *val = rObject(r, type, &empty);
+    if (!val) {
+        if (!empty) {
+            sdsFree(key);
+            return -1;
+        }
+        sanitizeForLog(key, sdsLen(key));
+        serverLog(LL_WARNING, "rdbLoad skipping empty key: %s", key);
+        sdsFree(key);
+        t->expire = -1;
+        return 1;
+    }
+    if (t->expire != -1 && t->expire < t->now && !server.masterhost) {
+        /* Expired keys are dropped by a master. */
+        t->keys_expired++;
+        decrRefCount(val);
+        sdsFree(key);
+        t->expire = -1;
+        return 1;
+    }
+    robj *keyobj = createObject(OBJ_STRING, key);
+    if (dbExists(t->db, keyobj)) {
+        sanitizeForLog(key, sdsLen(key));
+        rFail(r, "duplicate key '%.64s' found in RDB file", key);
+        decrRefCount(keyobj);
+        decrRefCount(val);
+        return -1;
+    }
+    if (t->direct) {
+        int rc = dictAdd(t->db->dict, sdsDup(key), val);
+        serverAssert(rc == DICT_OK);
+    } else {
+        dbAdd(t->db, keyobj, val);
+    }
+    if (t->expire != -1) setExpire(NULL, t->db, keyobj, t->expire);
+    decrRefCount(keyobj);
+    t->keys_loaded++;
+    /* key-load-delay: microseconds per key, for tests of loading. */
+    if (server.key_load_delay) rdbKeyDelay(server.key_load_delay);
+    t->expire = -1;
+    return 1;
+}
+
+/* Reads the CRC-64 that follows the EOF opcode (version 5 on) and checks
+ * it against <computed>. */
+static int rdbLoadChecksum(rdbReader *r, int version, uint64_t computed) {
+    if (version < 5) return C_OK;
+    uint64_t stored;
+    if (rLittle(r, &stored, 8) != C_OK) return C_ERR;
+    if (!server.rdb_checksum) return C_OK;
+    if (stored == 0) {
+        serverLog(LL_WARNING, "RDB file was saved with checksum "
+                              "disabled: no check performed.");
+    } else if (stored != computed) {
+        rFail(r, "Wrong RDB checksum expected: (%016llx) got "
+                 "(%016llx)", (unsigned long long)stored,
+              (unsigned long long)computed);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* Loads a whole RDB stream into the databases. */
+static int rdbLoadReader(rdbReader *r) {
+    rdbLoadTarget t = {.dbs = server.db, .db = &server.db[0], .expire = -1,
+                       .now = mstime()};
+    if (rdbLoadHeader(r, &t) != C_OK) return C_ERR;
     rdbState.keys_loaded = rdbState.keys_expired = 0;
     /* A whole dataset replaces the libraries too. */
     if (fnLoad) {
@@ -1519,164 +1750,13 @@ static int rdbLoadReader(rdbReader *r) {
         (void)fnLoad(NULL, &err);
         sdsFree(err);
     }
-    for (;;) {
-        int type;
-        if (rByte(r, &type) != C_OK) return C_ERR;
-        if (type == RDB_OPCODE_EXPIRETIME_MS) {
-            uint64_t v;
-            if (rLittle(r, &v, 8) != C_OK) return C_ERR;
-            expire = (long long)v;
-            continue;
-        }
-        if (type == RDB_OPCODE_EXPIRETIME) {
-            uint64_t v;
-            if (rLittle(r, &v, 4) != C_OK) return C_ERR;
-            expire = (long long)(int32_t)v * 1000;
-            continue;
-        }
-        if (type == RDB_OPCODE_FREQ) {
-            int f;
-            if (rByte(r, &f) != C_OK) return C_ERR;
-            continue;
-        }
-        if (type == RDB_OPCODE_IDLE) {
-            uint64_t idle;
-            if (rLen(r, &idle) != C_OK) return C_ERR;
-            continue;
-        }
-        if (type == RDB_OPCODE_EOF) break;
-        if (type == RDB_OPCODE_SELECTDB) {
-            uint64_t id;
-            if (rLen(r, &id) != C_OK) return C_ERR;
-            if (id >= (uint64_t)server.dbnum) {
-                rFail(r, "data file was created with a Redis server "
-                         "configured to handle more than %d databases",
-                      server.dbnum);
-                return C_ERR;
-            }
-            db = &server.db[id];
-            continue;
-        }
-        if (type == RDB_OPCODE_RESIZEDB) {
-            uint64_t dsize, esize;
-            if (rLen(r, &dsize) != C_OK || rLen(r, &esize) != C_OK)
-                return C_ERR;
-            /* Only a hint: never trust it beyond what the file can hold. */
-            if (dsize <= rLeft(r) / 3 && dsize < (1UL << 30))
-                (void)dictTryExpand(db->dict, (unsigned long)dsize);
-            if (esize <= dsize && esize <= rLeft(r) / 12)
-                (void)dictTryExpand(db->expires, (unsigned long)esize);
-            continue;
-        }
-        if (type == RDB_OPCODE_AUX) {
-            sds k = rString(r);
-            sds v = k ? rString(r) : NULL;
-            if (!v) {
-                sdsFree(k);
-                return C_ERR;
-            }
-            if (!strcasecmp(k, "redis-ver")) {
-                sanitizeForLog(v, sdsLen(v));
-                serverLog(LL_NOTICE, "Loading RDB produced by version %s", v);
-            } else if (!strcasecmp(k, "ctime")) {
-                long long ct = strtoll(v, NULL, 10);
-                long long age = (long long)time(NULL) - ct;
-                if (age < 0) age = 0;
-                serverLog(LL_NOTICE, "RDB age %lld seconds", age);
-            } else if (!strcasecmp(k, "used-mem")) {
-                long long um = strtoll(v, NULL, 10);
-                serverLog(LL_NOTICE, "RDB memory usage when created %.2f Mb",
-                          (double)um / (1024 * 1024));
-            }
-            sdsFree(k);
-            sdsFree(v);
-            continue;
-        }
-        if (type == RDB_OPCODE_MODULE_AUX) {
-            rFail(r, "module auxiliary data found but modules are not "
-                     "supported");
-            return C_ERR;
-        }
-        if (type == RDB_OPCODE_FUNCTION2) {
-            sds code = rString(r);
-            if (!code) return C_ERR;
-            sds err = NULL;
-            if (fnLoad && fnLoad(code, &err) != C_OK) {
-                rFail(r, "failed loading a function library: %s",
-                      err ? err : "unknown error");
-                sdsFree(err);
-                sdsFree(code);
-                return C_ERR;
-            }
-            if (!fnLoad)
-                serverLog(LL_WARNING, "Skipping a function library found in "
-                                      "the RDB file");
-            sdsFree(code);
-            continue;
-        }
-        if (type == RDB_OPCODE_FUNCTION) {
-            rFail(r, "pre-release function format is not supported");
-            return C_ERR;
-        }
-        if (!rdbIsValueType(type)) {
-            rFail(r, "unknown RDB type or opcode %d", type);
-            return C_ERR;
-        }
-        sds key = rString(r);
-        if (!key) return C_ERR;
-        int empty;
-        robj *val = rObject(r, type, &empty);
-        if (!val) {
-            if (!empty) {
-                sdsFree(key);
-                return C_ERR;
-            }
-            sanitizeForLog(key, sdsLen(key));
-            serverLog(LL_WARNING, "rdbLoad skipping empty key: %s", key);
-            sdsFree(key);
-            expire = -1;
-            continue;
-        }
-        if (expire != -1 && expire < now && !server.masterhost) {
-            /* Expired keys are dropped by a master. */
-            rdbState.keys_expired++;
-            decrRefCount(val);
-            sdsFree(key);
-            expire = -1;
-            continue;
-        }
-        robj *keyobj = createObject(OBJ_STRING, key);
-        if (dbExists(db, keyobj)) {
-            sanitizeForLog(key, sdsLen(key));
-            rFail(r, "duplicate key '%.64s' found in RDB file", key);
-            decrRefCount(keyobj);
-            decrRefCount(val);
-            return C_ERR;
-        }
-        dbAdd(db, keyobj, val);
-        if (expire != -1) setExpire(NULL, db, keyobj, expire);
-        decrRefCount(keyobj);
-        rdbState.keys_loaded++;
-        /* key-load-delay: microseconds per key, for tests of loading. */
-        if (server.key_load_delay > 0) usleep((useconds_t)server.key_load_delay);
-        expire = -1;
+    int rc;
+    while ((rc = rdbLoadRecord(r, &t)) == 1) {
     }
-    if (version >= 5) {
-        uint64_t computed = r->crc, stored;
-        if (rLittle(r, &stored, 8) != C_OK) return C_ERR;
-        if (server.rdb_checksum) {
-            if (stored == 0) {
-                serverLog(LL_WARNING, "RDB file was saved with checksum "
-                                      "disabled: no check performed.");
-            } else if (stored != computed) {
-                rFail(r, "Wrong RDB checksum expected: (%016llx) got "
-                         "(%016llx)", (unsigned long long)stored,
-                      (unsigned long long)computed);
-                return C_ERR;
-            }
-        }
-    }
-    return C_OK;
+    rdbState.keys_loaded = t.keys_loaded;
+    rdbState.keys_expired = t.keys_expired;
+    if (rc != 0) return C_ERR;
+    return rdbLoadChecksum(r, t.version, r->crc);
 }
 
 /* See rdb.h. */
@@ -2032,13 +2112,15 @@ static void rdbStartupLoad(void) {
     exit(1);
 }
 
+static sds rdbLoadStreamInfo(sds info);
+
 static sds rdbInfoSection(sds info) {
     time_t now = time(NULL);
     int inprog = server.child_pid > 0 && server.child_type == CHILD_TYPE_RDB;
     info = sdsCatPrintf(info,
         "# Persistence\r\n"
         "loading:%d\r\n"
-        "async_loading:0\r\n"
+        "async_loading:%d\r\n"
         "current_cow_peak:0\r\n"
         "current_cow_size:0\r\n"
         "current_cow_size_age:0\r\n"
@@ -2055,7 +2137,8 @@ static sds rdbInfoSection(sds info) {
         "rdb_last_cow_size:0\r\n"
         "rdb_last_load_keys_expired:%lld\r\n"
         "rdb_last_load_keys_loaded:%lld\r\n",
-        server.loading, server.dirty, inprog, (long long)server.lastsave,
+        server.loading, server.async_loading, server.dirty, inprog,
+        (long long)server.lastsave,
         server.lastbgsave_status == C_OK ? "ok" : "err",
         rdbState.last_bgsave_time,
         inprog ? (long long)(now - rdbState.bgsave_start) : -1LL,
@@ -2063,7 +2146,8 @@ static sds rdbInfoSection(sds info) {
     info = aofCatInfoFields(info);
     info = sdsCat(info, "module_fork_in_progress:0\r\n"
                         "module_fork_last_cow_size:0\r\n");
-    return aofCatInfoSizeFields(info);
+    info = aofCatInfoSizeFields(info);
+    return rdbLoadStreamInfo(info);
 }
 
 /* See rdb.h. */
@@ -2080,4 +2164,179 @@ void rdbInit(void) {
 /* See server.h. */
 void rdbResetStats(void) {
     rdbState.saves = 0;
+}
+
+/* ===================================================================
+ * Loading an RDB stream as its bytes arrive (diskless replica load)
+ * ================================================================ */
+
+struct rdbLoadStream {
+    rdbLoadTarget t;
+    uint64_t crc;        /* of every byte consumed */
+    uint64_t crc_at_eof; /* what the trailing checksum must match */
+    size_t offset;       /* bytes consumed */
+    int header_done, eof_seen, done, failed;
+    size_t short_len;    /* bytes that did not hold the next record */
+    char err[256];
+};
+
+/* The load in progress, for INFO persistence. */
+static struct {
+    rdbLoadStream *ls;
+    long long start;  /* unix time */
+    long long total;  /* bytes, 0 when unknown (EOF-marked payload) */
+} loadInfo;
+
+/* The loading_* fields of INFO persistence while a stream loads. */
+static sds rdbLoadStreamInfo(sds info) {
+    rdbLoadStream *ls = loadInfo.ls;
+    if (!ls || (!server.loading && !server.async_loading)) return info;
+    long long loaded = (long long)ls->offset;
+    long long elapsed = (long long)time(NULL) - loadInfo.start;
+    double perc = loadInfo.total
+                      ? (double)loaded * 100 / (double)loadInfo.total : 0.0;
+    long long eta = 1;
+    if (loadInfo.total && elapsed > 0 && loaded > 0)
+        eta = (loadInfo.total - loaded) / (loaded / elapsed + 1);
+    return sdsCatPrintf(info,
+        "loading_start_time:%lld\r\n"
+        "loading_total_bytes:%lld\r\n"
+        "loading_rdb_used_mem:0\r\n"
+        "loading_loaded_bytes:%lld\r\n"
+        "loading_loaded_perc:%.2f\r\n"
+        "loading_eta_seconds:%lld\r\n",
+        loadInfo.start, loadInfo.total, loaded, perc, eta);
+}
+
+/* See rdb.h. */
+void rdbLoadStreamSetTotal(rdbLoadStream *ls, long long total) {
+    if (loadInfo.ls == ls) loadInfo.total = total > 0 ? total : 0;
+}
+
+/* See rdb.h. */
+rdbLoadStream *rdbLoadStreamCreate(redisDb *dbs, int live) {
+    rdbLoadStream *ls = zcalloc(sizeof(*ls));
+    loadInfo.ls = ls;
+    loadInfo.start = (long long)time(NULL);
+    loadInfo.total = 0;
+    ls->t.dbs = dbs;
+    ls->t.db = &dbs[0];
+    ls->t.expire = -1;
+    ls->t.now = mstime();
+    ls->t.direct = !live;
+    ls->t.defer_functions = 1;
+    return ls;
+}
+
+/* See rdb.h. */
+int rdbLoadStreamFeed(rdbLoadStream *ls, const unsigned char *p, size_t len,
+                      int final, long long budget_us, size_t *used) {
+    *used = 0;
+    if (ls->failed) return RDB_STREAM_ERR;
+    if (ls->done) return RDB_STREAM_DONE;
+    /* A record that did not fit is parsed again once the bytes doubled:
+     * a large value costs a few re-reads, not one per network read. */
+    if (!final && ls->short_len > 64 * 1024 && len < 2 * ls->short_len)
+        return RDB_STREAM_NEED;
+    rdbReader r = {.mem = p, .size = len, .crc = ls->crc, .base = ls->offset,
+                   .partial = !final};
+    long long start = ustime();
+    for (;;) {
+        size_t pos0 = r.pos;
+        uint64_t crc0 = r.crc;
+        int rc;
+        if (!ls->header_done) {
+            rc = rdbLoadHeader(&r, &ls->t) == C_OK ? 1 : -1;
+            if (rc == 1) ls->header_done = 1;
+        } else if (ls->eof_seen) {
+            rc = rdbLoadChecksum(&r, ls->t.version, ls->crc_at_eof) == C_OK
+                     ? 0 : -1;
+        } else {
+            rc = rdbLoadRecord(&r, &ls->t);
+            if (rc == 0) {
+                ls->eof_seen = 1;
+                ls->crc_at_eof = r.crc;
+                rc = 1;
+            }
+        }
+        if (rc == -1) {
+            if (r.starved) {
+                ls->short_len = len - pos0;
+                r.pos = pos0;
+                r.crc = crc0;
+                break;
+            }
+            snprintf(ls->err, sizeof(ls->err), "%s", r.err);
+            ls->failed = 1;
+            *used = pos0;
+            return RDB_STREAM_ERR;
+        }
+        ls->short_len = 0;
+        ls->crc = r.crc;
+        ls->offset = r.base + r.pos;
+        *used = r.pos;
+        if (rc == 0) {
+            ls->done = 1;
+            return RDB_STREAM_DONE;
+        }
+        if (r.pos == len) break;
+        if (ustime() - start >= budget_us) return RDB_STREAM_AGAIN;
+    }
+    *used = r.pos;
+    if (final) {
+        snprintf(ls->err, sizeof(ls->err), "offset %zu: unexpected end of "
+                 "the RDB payload", ls->offset);
+        ls->failed = 1;
+        return RDB_STREAM_ERR;
+    }
+    return RDB_STREAM_NEED;
+}
+
+/* See rdb.h. */
+const char *rdbLoadStreamError(rdbLoadStream *ls) {
+    return ls->err[0] ? ls->err : "unknown error";
+}
+
+/* See rdb.h. */
+long long rdbLoadStreamKeys(rdbLoadStream *ls) {
+    return ls->t.keys_loaded;
+}
+
+/* See rdb.h. */
+size_t rdbLoadStreamOffset(rdbLoadStream *ls) {
+    return ls->offset;
+}
+
+/* See rdb.h. */
+int rdbLoadStreamFinish(rdbLoadStream *ls, char *err, size_t errlen) {
+    rdbState.keys_loaded = ls->t.keys_loaded;
+    rdbState.keys_expired = ls->t.keys_expired;
+    if (!fnLoad) {
+        if (ls->t.nfunctions)
+            serverLog(LL_WARNING, "Skipping %d function libraries found in "
+                      "the RDB payload", ls->t.nfunctions);
+        return C_OK;
+    }
+    sds e = NULL;
+    (void)fnLoad(NULL, &e);
+    sdsFree(e);
+    for (int i = 0; i < ls->t.nfunctions; i++) {
+        e = NULL;
+        if (fnLoad(ls->t.functions[i], &e) != C_OK) {
+            snprintf(err, errlen, "failed loading a function library: %s",
+                     e ? e : "unknown error");
+            sdsFree(e);
+            return C_ERR;
+        }
+    }
+    return C_OK;
+}
+
+/* See rdb.h. */
+void rdbLoadStreamFree(rdbLoadStream *ls) {
+    if (!ls) return;
+    if (loadInfo.ls == ls) loadInfo.ls = NULL;
+    for (int i = 0; i < ls->t.nfunctions; i++) sdsFree(ls->t.functions[i]);
+    zfree(ls->t.functions);
+    zfree(ls);
 }

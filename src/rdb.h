@@ -76,6 +76,13 @@ int rdbSaveBackground(void) WARN_UNUSED;
  * disk). Returns C_OK or C_ERR. For replication's full sync. */
 int rdbSaveToFp(FILE *fp) WARN_UNUSED;
 
+/* As rdbSaveToFp, leaving out parts as <filter> says (REPLCONF
+ * rdb-filter-only: redis-cli --functions-rdb asks for the libraries
+ * alone). */
+#define RDB_FILTER_NO_DATA 1
+#define RDB_FILTER_NO_FUNCTIONS 2
+int rdbSaveToFpFiltered(FILE *fp, int filter) WARN_UNUSED;
+
 /* Loads <filename> into the (normally empty) databases. Returns C_OK,
  * C_ERR with a reason in <err> (offset included), or C_ERR with errno
  * ENOENT when the file does not exist. */
@@ -123,5 +130,38 @@ sds rdbDumpPayloadCreate(robj *o);
  * (refcount 1) or NULL: *badversion is set when the version or checksum is
  * wrong, otherwise the data is malformed. */
 robj *rdbDumpPayloadLoad(const unsigned char *p, size_t len, int *badversion);
+
+/* Loading an RDB stream while its bytes arrive (a replica's diskless
+ * load), one record at a time, so that the event loop never waits for
+ * the network and a slice of work has a time budget. */
+typedef struct rdbLoadStream rdbLoadStream;
+#define RDB_STREAM_NEED 0  /* every complete record used: feed more bytes */
+#define RDB_STREAM_AGAIN 1 /* the time budget ran out: call again */
+#define RDB_STREAM_DONE 2  /* the payload ended (checksum checked) */
+#define RDB_STREAM_ERR 3   /* malformed: rdbLoadStreamError says why */
+/* Starts a load into <dbs> (server.dbnum databases). <live> says they are
+ * the server's own (keys added as by a command); otherwise they are
+ * private and keys go in directly. Function libraries are collected for
+ * rdbLoadStreamFinish. */
+rdbLoadStream *rdbLoadStreamCreate(redisDb *dbs, int live);
+/* The payload's size when announced (for INFO's loading_* fields). */
+void rdbLoadStreamSetTotal(rdbLoadStream *ls, long long total);
+/* Parses the records that are complete in the <len> bytes at <p> (the
+ * payload bytes following those consumed so far), for about <budget_us>
+ * microseconds. *<used> is set to the bytes consumed; the caller drops
+ * them and passes the rest again with more. <final> says no byte follows
+ * <p>+<len> (a record cut there is an error). */
+int rdbLoadStreamFeed(rdbLoadStream *ls, const unsigned char *p, size_t len,
+                      int final, long long budget_us, size_t *used)
+    WARN_UNUSED;
+const char *rdbLoadStreamError(rdbLoadStream *ls);
+long long rdbLoadStreamKeys(rdbLoadStream *ls);
+size_t rdbLoadStreamOffset(rdbLoadStream *ls);
+/* After RDB_STREAM_DONE: the collected libraries replace the server's;
+ * the INFO load counters are set. C_ERR with a reason in <err>. */
+int rdbLoadStreamFinish(rdbLoadStream *ls, char *err, size_t errlen)
+    WARN_UNUSED;
+/* Frees <ls> (not the databases it filled). NULL is allowed. */
+void rdbLoadStreamFree(rdbLoadStream *ls);
 
 #endif

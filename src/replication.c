@@ -75,6 +75,7 @@ typedef struct replicaPriv {
     size_t buflen, bufpos;
     long long last_progress; /* ms of the last byte sent while syncing */
     int rdb_only;     /* REPLCONF rdb-only 1: close after the RDB */
+    int rdb_filter;   /* REPLCONF rdb-filter-only: RDB_FILTER_* */
     int diskless;     /* gets the RDB from the child's pipe */
     int await_ack;    /* diskless RDB sent: online at its first ACK */
     int pipe_pending; /* has not yet sent all of rs.pipebuf */
@@ -98,6 +99,8 @@ static struct {
     time_t no_slaves_since;
     int seldb;               /* database of the stream, -1 = send SELECT */
     pid_t bgsave_pid;        /* BGSAVE replicas wait on, -1 */
+    int del_sync_file;       /* rdb-del-sync-files: remove the RDB written
+                              * for replicas once they all have it */
     long long last_ping_ms;
     long long last_newline_ms;
     list *waiting;           /* of waitEntry */
@@ -141,8 +144,17 @@ static struct {
     char lastbytes[REPL_EOF_MARK_SIZE];
     long long last_ack_ms;
     int ack_pending; /* our master sent GETACK: ACK before sleeping */
+    /* Diskless load (repl-diskless-load): the payload is parsed as it
+     * arrives, a slice at a time, into temporary databases (swapdb) or
+     * into the server's empty ones (on-empty-db). */
+    rdbLoadStream *ld;
+    redisDb *ld_dbs;    /* the temporary databases, NULL = server.db */
+    int ld_async;       /* the old dataset is served meanwhile */
+    int ld_mark_wait;   /* the RDB is parsed; its EOF mark comes next */
+    int ld_paused;      /* reading stopped: the parser is behind */
+    long long ld_timer; /* continues a slice that ran out of time, -1 */
 } rs = {.seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0,
-        .dl_pid = -1, .pipefd = -1};
+        .dl_pid = -1, .pipefd = -1, .ld_timer = -1};
 
 static char pipebuf[REPL_PIPE_CHUNK];
 
@@ -662,7 +674,7 @@ static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata,
 
 /* Forks a child that writes the RDB into a pipe for the waiting
  * replicas. Returns C_OK when the transfer started. */
-static int startDisklessSync(void) {
+static int startDisklessSync(int filter) {
     int fds[2];
     if (pipe(fds) == -1) {
         serverLog(LL_WARNING, "Can't create the pipe for a diskless sync: %s",
@@ -673,7 +685,8 @@ static int startDisklessSync(void) {
     if (pid == 0) {
         close(fds[0]);
         FILE *fp = fdopen(fds[1], "w");
-        int ok = fp && rdbSaveToFp(fp) == C_OK && fflush(fp) == 0;
+        int ok = fp && rdbSaveToFpFiltered(fp, filter) == C_OK &&
+                 fflush(fp) == 0;
         _exit(ok ? 0 : 1);
     }
     close(fds[1]);
@@ -818,26 +831,35 @@ static int tryPartialResync(client *c, const char *replid, long long offset) {
 /* Starts a BGSAVE for the replicas waiting for one, if none runs. */
 static void startBgsaveForReplication(void) {
     if (rs.bgsave_pid != -1 || server.child_pid > 0) return;
-    int waiting = 0;
+    /* One snapshot serves the waiting replicas that asked for the same
+     * parts (REPLCONF rdb-filter-only): those of the first one now, the
+     * others at the next turn of the cron. */
+    int waiting = 0, filter = -1;
     listIter li;
     listNode *ln;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *s = listNodeValue(ln);
-        if (s->replstate == SLAVE_STATE_WAIT_BGSAVE_START) waiting++;
+        if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
+        int f = replicaPrivGet(s)->rdb_filter;
+        if (filter == -1) filter = f;
+        if (f == filter) waiting++;
     }
     if (!waiting) return;
     /* Diskless when configured and every waiting replica can read the
      * EOF-marked format; after repl-diskless-sync-delay so that more
      * replicas can share the transfer. */
-    int diskless = server.repl_diskless_sync;
+    /* A filtered snapshot never replaces the RDB file: it goes through
+     * the pipe, whatever the capabilities. */
+    int diskless = server.repl_diskless_sync || filter;
     long long oldest = LLONG_MAX;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *s = listNodeValue(ln);
         if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
         replicaPriv *p = replicaPrivGet(s);
-        if (!(s->slave_capa & 1)) diskless = 0;
+        if (p->rdb_filter != filter) continue;
+        if (!(s->slave_capa & 1) && !filter) diskless = 0;
         if (p->wait_start_ms < oldest) oldest = p->wait_start_ms;
     }
     if (diskless && server.repl_diskless_sync_delay &&
@@ -847,12 +869,15 @@ static void startBgsaveForReplication(void) {
         return;
     serverLog(LL_NOTICE, "Starting BGSAVE for SYNC with target: %s",
               diskless ? "replicas sockets" : "disk");
-    if (diskless ? startDisklessSync() != C_OK : rdbSaveBackground() != C_OK) {
+    if (diskless ? startDisklessSync(filter) != C_OK
+                 : rdbSaveBackground() != C_OK) {
         serverLog(LL_WARNING, "BGSAVE for replication failed");
         listGetIterator(server.slaves, &li, AL_START_HEAD);
         while ((ln = listNext(&li))) {
             client *s = listNodeValue(ln);
-            if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
+            if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START ||
+                replicaPrivGet(s)->rdb_filter != filter)
+                continue;
             addReplyError(s, "BGSAVE failed, replication can't continue");
             s->flags |= CLIENT_CLOSE_AFTER_REPLY;
             s->replstate = SLAVE_STATE_ONLINE; /* let the error out */
@@ -864,7 +889,9 @@ static void startBgsaveForReplication(void) {
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *s = listNodeValue(ln);
-        if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START) continue;
+        if (s->replstate != SLAVE_STATE_WAIT_BGSAVE_START ||
+            replicaPrivGet(s)->rdb_filter != filter)
+            continue;
         s->replstate = diskless ? SLAVE_STATE_SEND_BULK
                                 : SLAVE_STATE_WAIT_BGSAVE_END;
         s->psync_initial_offset = server.master_repl_offset;
@@ -892,6 +919,10 @@ static void startBgsaveForReplication(void) {
 static void bgsaveDoneForReplication(int ok) {
     listIter li;
     listNode *ln;
+    /* Without persistence the file only exists for the replicas. */
+    if (ok && server.rdb_del_sync_files && server.saveparamslen == 0 &&
+        !server.aof_enabled)
+        rs.del_sync_file = 1;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *s = listNodeValue(ln);
@@ -923,6 +954,31 @@ static void bgsaveDoneForReplication(int ok) {
     }
 }
 
+/* rdb-del-sync-files on a master without persistence: the RDB file that
+ * fed replicas goes once none of them reads it, as in Redis 7.0. */
+static void removeSyncRdbFile(void) {
+    if (!rs.del_sync_file || rs.bgsave_pid != -1 || server.child_pid > 0)
+        return;
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *s = listNodeValue(ln);
+        replicaPriv *p = s->repl_priv;
+        if (s->replstate == SLAVE_STATE_WAIT_BGSAVE_END ||
+            (p && p->rdbfd != -1))
+            return;
+    }
+    rs.del_sync_file = 0;
+    if (!server.rdb_del_sync_files || server.saveparamslen || server.aof_enabled)
+        return;
+    serverLog(LL_NOTICE, "Removing the RDB file used to feed replicas in a "
+              "persistence-less instance");
+    if (unlink(server.rdb_filename) == -1 && errno != ENOENT)
+        serverLog(LL_WARNING, "Can't remove %s: %s", server.rdb_filename,
+                  strerror(errno));
+}
+
 /* SYNC and PSYNC <replid> <offset>. */
 void syncCommand(client *c) {
     if (c->flags & CLIENT_SLAVE) return;
@@ -951,6 +1007,14 @@ void syncCommand(client *c) {
         return;
     }
     serverLog(LL_NOTICE, "Replica %s asks for synchronization", replicaName(c));
+    /* repl-disable-tcp-nodelay: Nagle's algorithm on the link to this
+     * replica (fewer packets, more delay), as Redis 7.0 sets it here. A
+     * unix socket has no such option. */
+    if (server.repl_disable_tcp_nodelay && c->conn &&
+        connDisableTcpNoDelay(c->conn) == -1 &&
+        c->conn->type != connTypeOfUnix())
+        serverLog(LL_WARNING, "Can't disable TCP_NODELAY for replica %s",
+                  replicaName(c));
     int is_psync = !strcasecmp(c->argv[0]->ptr, "psync");
     if (is_psync) {
         if (c->argc > 4) {
@@ -1042,22 +1106,29 @@ void replconfCommand(client *c) {
             if (c == rs.master) rs.ack_pending = 1;
             return;
         } else if (!strcasecmp(opt, "rdb-filter-only")) {
-            /* redis-cli asks for an RDB with only some kinds of data
-             * ("functions"); we have no functions, and the whole RDB is
-             * still a valid answer, so only the syntax is checked. */
+            /* The parts of the RDB to include, as Redis 7.0: the keys
+             * never, the function libraries when "functions" is listed
+             * ("" asks for an empty RDB). redis-cli --functions-rdb. */
             int count = 0;
             sds *parts = sdsSplitArgs(sdsEncodedObject(val) ? val->ptr : "",
                                       &count);
-            int bad = -1;
-            for (int i = 0; i < count; i++)
-                if (strcasecmp(parts[i], "functions")) bad = i;
-            if (bad >= 0) {
+            if (!parts) {
+                addReplyError(c, "Missing rdb-filter-only values");
+                return;
+            }
+            int filter = RDB_FILTER_NO_DATA | RDB_FILTER_NO_FUNCTIONS;
+            for (int i = 0; i < count; i++) {
+                if (!strcasecmp(parts[i], "functions")) {
+                    filter &= ~RDB_FILTER_NO_FUNCTIONS;
+                    continue;
+                }
                 addReplyErrorFormat(c, "Unsupported rdb-filter-only option: %s",
-                                    parts[bad]);
+                                    parts[i]);
                 sdsFreeSplitRes(parts, count);
                 return;
             }
-            if (parts) sdsFreeSplitRes(parts, count);
+            sdsFreeSplitRes(parts, count);
+            replicaPrivGet(c)->rdb_filter = filter;
         } else if (!strcasecmp(opt, "rdb-only")) {
             long v;
             if (getLongFromObject(val, &v) != C_OK || (v != 0 && v != 1)) {
@@ -1173,7 +1244,11 @@ static connection *createMasterLinkConnection(void) {
     return ct ? connCreate(ct) : NULL;
 }
 
+static void disklessLoadDiscard(void);
+
 static void transferCleanup(void) {
+    disklessLoadDiscard();
+    if (rs.transfer_fd == -2) rs.transfer_fd = -1;
     if (rs.transfer_fd != -1) {
         close(rs.transfer_fd);
         rs.transfer_fd = -1;
@@ -1351,6 +1426,8 @@ static int rdbFileLooksValid(const char *path, char *err, size_t errlen) {
     return C_OK;
 }
 
+static void linkSyncLoaded(void);
+
 /* The whole RDB is in the temporary file: load it and go online. */
 static void linkTransferDone(void) {
     char err[256];
@@ -1397,6 +1474,12 @@ static void linkTransferDone(void) {
                   "This replica has persistence disabled");
         unlink(server.rdb_filename);
     }
+    linkSyncLoaded();
+}
+
+/* The master's dataset is loaded (from the file or the socket): adopt its
+ * history and start applying its stream. */
+static void linkSyncLoaded(void) {
     /* The AOF must describe the new dataset: a rewrite starts from it. */
     if (server.aof_enabled && aofRewriteBackground() != C_OK)
         serverLog(LL_WARNING, "Failed to start an AOF rewrite after the sync "
@@ -1486,11 +1569,315 @@ static int linkGetLine(char *line, size_t linelen) {
     return 1;
 }
 
+/* ---- Diskless load ---- */
+
+#define REPL_LOAD_SLICE_US 2000              /* parser time per slice */
+#define REPL_LOAD_MAX_BUFFER (16 * 1024 * 1024) /* unparsed bytes held */
+
+static void linkReadHandler(connection *conn);
+static int linkReadOnce(connection *conn);
+static void disklessLoadStep(void);
+
+/* 1 when the payload announced now is to be parsed from the socket:
+ * always with swapdb, with on-empty-db only into an empty dataset (as
+ * Redis 7.0 decides). */
+static int useDisklessLoad(void) {
+    if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) return 1;
+    return server.repl_diskless_load == REPL_DISKLESS_LOAD_WHEN_DB_EMPTY &&
+           dbTotalServerKeyCount() == 0;
+}
+
+/* Databases that left service (the old dataset after a swap, or a
+ * half-loaded one) are freed a slice at a time, so that a large dataset
+ * does not stop the event loop while it goes. */
+#define REPL_FREE_SLICE_US 1000
+static struct {
+    redisDb *dbs;      /* being freed, NULL = nothing */
+    int j;             /* current database */
+    int expires_done;  /* its expires are gone; now the keys */
+    dictIterator *it;
+    long long timer;   /* -1 = none */
+} graveyard = {.timer = -1};
+
+/* Frees graveyard entries for about <budget_us> (forever with 0).
+ * Returns 1 while some remain. */
+static int graveyardWork(long long budget_us) {
+    long long start = ustime();
+    int n = 0;
+    while (graveyard.dbs) {
+        redisDb *db = &graveyard.dbs[graveyard.j];
+        /* Expires first: they borrow the keys of the main dict. */
+        dict *d = graveyard.expires_done ? db->dict : db->expires;
+        if (!graveyard.it) graveyard.it = dictGetSafeIterator(d);
+        dictEntry *de;
+        while ((de = dictNext(graveyard.it)) != NULL) {
+            dictDelete(d, dictGetKey(de));
+            if (budget_us && ++n % 64 == 0 && ustime() - start >= budget_us)
+                return 1;
+        }
+        dictReleaseIterator(graveyard.it);
+        graveyard.it = NULL;
+        if (!graveyard.expires_done) {
+            graveyard.expires_done = 1;
+            continue;
+        }
+        dictRelease(db->expires);
+        dictRelease(db->dict);
+        graveyard.expires_done = 0;
+        if (++graveyard.j == server.dbnum) {
+            zfree(graveyard.dbs);
+            graveyard.dbs = NULL;
+        }
+    }
+    return 0;
+}
+
+static int graveyardTimer(aeEventLoop *el, long long id, void *data) {
+    UNUSED(el);
+    UNUSED(id);
+    UNUSED(data);
+    if (graveyardWork(REPL_FREE_SLICE_US)) return 0; /* next turn */
+    graveyard.timer = -1;
+    return AE_NOMORE;
+}
+
+/* Hands temporary databases <dbs> and everything in them to the
+ * graveyard (a previous batch still there is finished first). */
+static void tempDbsFree(redisDb *dbs) {
+    if (graveyard.dbs) (void)graveyardWork(0);
+    graveyard.dbs = dbs;
+    graveyard.j = 0;
+    graveyard.expires_done = 0;
+    if (graveyard.timer == -1)
+        graveyard.timer = aeCreateTimeEvent(server.el, 0, graveyardTimer,
+                                            NULL, NULL);
+    if (graveyard.timer == -1) (void)graveyardWork(0); /* cannot wait */
+}
+
+static void disklessLoadStopTimer(void) {
+    if (rs.ld_timer != -1) aeDeleteTimeEvent(server.el, rs.ld_timer);
+    rs.ld_timer = -1;
+}
+
+static int disklessLoadTimer(aeEventLoop *el, long long id, void *data) {
+    UNUSED(el);
+    UNUSED(id);
+    UNUSED(data);
+    rs.ld_timer = -1;
+    if (rs.ld && rs.state == LINK_TRANSFER) disklessLoadStep();
+    return AE_NOMORE;
+}
+
+/* Reads from the master again after a pause (the parser caught up). */
+static void disklessLoadResumeReading(void) {
+    if (!rs.ld_paused) return;
+    rs.ld_paused = 0;
+    if (rs.conn && connSetReadHandler(rs.conn, linkReadHandler) == -1)
+        linkFail("Unable to read from MASTER: the read handler could not "
+                 "be registered");
+}
+
+/* Starts parsing the payload announced by the bulk header: into
+ * temporary databases with swapdb (the old dataset stays, served when
+ * the master's history is ours: async loading, as in Redis 7.0), into
+ * the empty server databases otherwise. */
+static void disklessLoadStart(void) {
+    if (server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB) {
+        rs.ld_dbs = zcalloc(sizeof(redisDb) * (size_t)server.dbnum);
+        for (int j = 0; j < server.dbnum; j++) {
+            rs.ld_dbs[j].dict = dictCreate(server.db[j].dict->type);
+            rs.ld_dbs[j].expires = dictCreate(server.db[j].expires->type);
+            rs.ld_dbs[j].id = j;
+        }
+        rs.ld_async = !memcmp(server.replid, rs.pending_replid,
+                              CONFIG_RUN_ID_SIZE);
+    } else {
+        rs.ld_dbs = NULL;
+        rs.ld_async = 0;
+        disconnectSlaves();
+        emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+    }
+    rs.ld = rdbLoadStreamCreate(rs.ld_dbs ? rs.ld_dbs : server.db,
+                                rs.ld_dbs == NULL);
+    rdbLoadStreamSetTotal(rs.ld, rs.transfer_size);
+    rs.ld_mark_wait = 0;
+    rs.ld_paused = 0;
+    if (rs.ld_async)
+        server.async_loading = 1;
+    else
+        server.loading = 1;
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory%s",
+              rs.ld_dbs ? (rs.ld_async ? " (asynchronously: the old dataset "
+                                         "is served until it is complete)"
+                                       : " (the old dataset is kept until "
+                                         "it is complete)")
+                        : "");
+}
+
+/* Forgets a diskless load that did not complete: the half-loaded
+ * databases go, the old dataset (swapdb) stays as it was. */
+static void disklessLoadDiscard(void) {
+    if (!rs.ld) return;
+    rdbLoadStreamFree(rs.ld);
+    rs.ld = NULL;
+    if (rs.ld_dbs) {
+        serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the "
+                  "half-loaded data; the old dataset stays");
+        tempDbsFree(rs.ld_dbs);
+        rs.ld_dbs = NULL;
+    } else {
+        serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the "
+                  "half-loaded data");
+        emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+    }
+    server.loading = 0;
+    server.async_loading = 0;
+    rs.ld_async = 0;
+    rs.ld_mark_wait = 0;
+    rs.ld_paused = 0;
+    disklessLoadStopTimer();
+}
+
+/* Puts the loaded temporary databases in place of the server's: clients
+ * keep their database numbers, WATCHed keys that change are touched,
+ * clients blocked on keys that now exist are woken. */
+static void disklessLoadSwap(void) {
+    for (int j = 0; j < server.dbnum; j++) {
+        redisDb *db = &server.db[j], *tmp = &rs.ld_dbs[j];
+        touchAllWatchedKeysInDb(db, tmp);
+        dict *d = db->dict, *e = db->expires;
+        db->dict = tmp->dict;
+        db->expires = tmp->expires;
+        tmp->dict = d;
+        tmp->expires = e;
+        db->avg_ttl = 0;
+        db->expires_cursor = 0;
+        if (dictSize(db->blocking_keys) == 0) continue;
+        dictIterator *di = dictGetSafeIterator(db->blocking_keys);
+        dictEntry *de;
+        while ((de = dictNext(di)) != NULL) {
+            robj *key = dictGetKey(de);
+            robj *val = lookupKeyReadWithFlags(db, key, LOOKUP_NOTOUCH);
+            signalKeyAsReady(db, key, val ? val->type : OBJ_STREAM);
+        }
+        dictReleaseIterator(di);
+    }
+}
+
+/* The payload is parsed and its end checked: the new dataset goes live. */
+static void disklessLoadDone(void) {
+    char err[256], why[400];
+    disklessLoadStopTimer();
+    if (rdbLoadStreamFinish(rs.ld, err, sizeof(err)) != C_OK) {
+        snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+                 "synchronization DB from socket: %s", err);
+        linkFail(why);
+        return;
+    }
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: %lld keys loaded from "
+              "the socket", rdbLoadStreamKeys(rs.ld));
+    rdbLoadStreamFree(rs.ld);
+    rs.ld = NULL;
+    /* Replicas of ours follow a history that is replaced now. */
+    disconnectSlaves();
+    if (rs.ld_dbs) {
+        serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Swapping active DB "
+                  "with loaded DB");
+        disklessLoadSwap();
+        serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the old "
+                  "data");
+        tempDbsFree(rs.ld_dbs);
+        rs.ld_dbs = NULL;
+    }
+    server.loading = 0;
+    server.async_loading = 0;
+    rs.ld_async = 0;
+    rs.ld_mark_wait = 0;
+    disklessLoadResumeReading();
+    linkSyncLoaded();
+}
+
+/* Parses what rs.inbuf holds of the payload for one slice: the rest
+ * waits for more bytes, or for a timer when the slice ran out of time
+ * (reading pauses while too many unparsed bytes wait). */
+static void disklessLoadStep(void) {
+    char why[400];
+    for (;;) {
+        if (rs.ld_mark_wait) {
+            if (sdsLen(rs.inbuf) < REPL_EOF_MARK_SIZE) {
+                disklessLoadResumeReading();
+                return;
+            }
+            if (memcmp(rs.inbuf, rs.eofmark, REPL_EOF_MARK_SIZE)) {
+                linkFail("Failed trying to load the MASTER synchronization "
+                         "DB from socket: the RDB payload is not followed "
+                         "by its EOF mark");
+                return;
+            }
+            sdsRange(rs.inbuf, REPL_EOF_MARK_SIZE, -1);
+            disklessLoadDone();
+            return;
+        }
+        size_t avail = sdsLen(rs.inbuf), used;
+        int final = 0;
+        if (rs.transfer_size >= 0 &&
+            (long long)avail >= rs.transfer_size - rs.transfer_read) {
+            avail = (size_t)(rs.transfer_size - rs.transfer_read);
+            final = 1;
+        }
+        int rc = rdbLoadStreamFeed(rs.ld, (unsigned char *)rs.inbuf, avail,
+                                   final, REPL_LOAD_SLICE_US, &used);
+        rs.transfer_read += (long long)used;
+        if (used) {
+            sdsRange(rs.inbuf, (ssize_t)used, -1);
+            rs.last_io_ms = mstime();
+        }
+        if (rc == RDB_STREAM_ERR) {
+            snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+                     "synchronization DB from socket: %s",
+                     rdbLoadStreamError(rs.ld));
+            linkFail(why);
+            return;
+        }
+        if (rc == RDB_STREAM_DONE) {
+            if (rs.transfer_size >= 0) {
+                if (rs.transfer_read != rs.transfer_size) {
+                    linkFail("Failed trying to load the MASTER "
+                             "synchronization DB from socket: bytes follow "
+                             "the end of the RDB inside the payload");
+                    return;
+                }
+                disklessLoadDone();
+                return;
+            }
+            rs.ld_mark_wait = 1;
+            continue;
+        }
+        if (rc == RDB_STREAM_AGAIN) {
+            if (rs.ld_timer == -1)
+                rs.ld_timer = aeCreateTimeEvent(server.el, 0,
+                                                disklessLoadTimer, NULL, NULL);
+            if (!rs.ld_paused && rs.conn &&
+                sdsLen(rs.inbuf) > REPL_LOAD_MAX_BUFFER) {
+                rs.ld_paused = 1;
+                (void)!connSetReadHandler(rs.conn, NULL); /* cannot fail */
+            }
+            return;
+        }
+        disklessLoadResumeReading(); /* RDB_STREAM_NEED */
+        return;
+    }
+}
+
 /* Runs the handshake and transfer steps on the bytes in rs.inbuf. */
 static void linkProcessInput(void) {
     char line[1024], why[1200];
     while (rs.conn && rs.state >= LINK_RECEIVE_PONG &&
            rs.state <= LINK_TRANSFER) {
+        if (rs.state == LINK_TRANSFER && rs.transfer_header_seen && rs.ld) {
+            disklessLoadStep();
+            return;
+        }
         if (rs.state == LINK_TRANSFER && rs.transfer_header_seen) {
             size_t avail = sdsLen(rs.inbuf);
             if (avail == 0) return;
@@ -1581,9 +1968,12 @@ static void linkProcessInput(void) {
                 serverLog(LL_NOTICE, "Full resync from master: %s:%lld", id, off);
                 snprintf(rs.transfer_tmp, sizeof(rs.transfer_tmp),
                          "temp-%d.%ld.rdb", (int)getpid(), (long)mstime());
-                rs.transfer_fd = open(rs.transfer_tmp,
-                                      O_CREAT | O_WRONLY | O_EXCL | O_TRUNC,
-                                      0644);
+                rs.transfer_fd = useDisklessLoad()
+                                     ? -2 /* no file: parsed from the socket */
+                                     : open(rs.transfer_tmp,
+                                            O_CREAT | O_WRONLY | O_EXCL |
+                                                O_TRUNC,
+                                            0644);
                 if (rs.transfer_fd == -1) {
                     snprintf(why, sizeof(why), "Opening the temp file needed "
                              "for MASTER <-> REPLICA synchronization: %s",
@@ -1632,7 +2022,8 @@ static void linkProcessInput(void) {
                 memset(rs.lastbytes, 0, sizeof(rs.lastbytes));
                 rs.transfer_size = -1;
                 serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: receiving "
-                          "streamed RDB from master with EOF to disk");
+                          "streamed RDB from master with EOF to %s",
+                          rs.transfer_fd == -2 ? "parser" : "disk");
             } else {
                 long long size;
                 if (!string2ll(line + 1, strlen(line + 1), &size) || size < 0) {
@@ -1642,13 +2033,20 @@ static void linkProcessInput(void) {
                     return;
                 }
                 rs.transfer_size = size;
-                if (size == 0) {
+                if (size == 0 && rs.transfer_fd != -2) {
                     rs.transfer_header_seen = 1;
                     linkTransferDone();
                     return;
                 }
+                if (rs.transfer_fd == -2)
+                    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: receiving "
+                              "%lld bytes from master to parser", size);
             }
             rs.transfer_header_seen = 1;
+            if (rs.transfer_fd == -2) {
+                rs.transfer_fd = -1;
+                disklessLoadStart();
+            }
             break;
         default:
             return;
@@ -1658,10 +2056,27 @@ static void linkProcessInput(void) {
 
 /* Read handler of the link during the handshake and the transfer. */
 static void linkReadHandler(connection *conn) {
+    long long start = ustime();
+    /* During a diskless load that keeps up with the socket (no slice
+     * waiting for a timer, reading not paused), the handler reads again,
+     * for up to one slice of time: 64 KB per turn would make the transfer
+     * crawl on a busy machine. */
+    for (int round = 0; round < 16; round++) {
+        if (round && !(rs.ld && rs.conn == conn && rs.state == LINK_TRANSFER &&
+                       !rs.ld_paused && rs.ld_timer == -1 &&
+                       ustime() - start < REPL_LOAD_SLICE_US))
+            return;
+        if (!linkReadOnce(conn)) return;
+    }
+}
+
+/* One read of the link; returns 0 when nothing more is to be read now
+ * (no bytes, or the link failed). */
+static int linkReadOnce(connection *conn) {
     static char buf[REPL_TRANSFER_CHUNK * 4];
     ssize_t n = connRead(conn, buf, sizeof(buf));
     if (n == -1) {
-        if (connGetState(conn) == CONN_STATE_CONNECTED) return;
+        if (connGetState(conn) == CONN_STATE_CONNECTED) return 0;
         char why[512];
         snprintf(why, sizeof(why), "%s: %s",
                  rs.state == LINK_TRANSFER
@@ -1669,18 +2084,19 @@ static void linkReadHandler(connection *conn) {
                      : "Error reading from MASTER",
                  connGetLastError(conn));
         linkFail(why);
-        return;
+        return 0;
     }
     if (n == 0) {
         linkFail(rs.state == LINK_TRANSFER
                      ? "I/O error trying to sync with MASTER: connection lost"
                      : "Master closed the connection during the handshake");
-        return;
+        return 0;
     }
     server.stat_net_input_bytes += n;
     rs.last_io_ms = mstime();
     rs.inbuf = sdsCatLen(rs.inbuf, buf, (size_t)n);
     linkProcessInput();
+    return 1;
 }
 
 /* Connect callback: the link is up (for TLS, after the handshake). */
@@ -2178,12 +2594,42 @@ robj *replicationDenyCommand(client *c) {
         if (rs.state != LINK_CONNECTED && !server.repl_serve_stale_data &&
             !(c->cmd->flags & CMD_STALE))
             return masterdownErr;
+        /* A diskless load into the live databases, or into temporary ones
+         * while the old dataset is from another history: as Redis 7.0. */
+        if (server.loading && rs.ld && !(c->cmd->flags & CMD_LOADING))
+            return shared.loadingerr;
     } else if (is_write && server.repl_min_slaves_to_write &&
                server.repl_min_slaves_max_lag &&
                goodReplicasCount() < server.repl_min_slaves_to_write) {
         return shared.noreplicaserr;
     }
     return NULL;
+}
+
+/* See server.h. As Redis 7.0: logged as critical; with "panic" the server
+ * stops on any such error, with "panic-on-replicas" only on one from the
+ * master's stream. */
+void replicationPropagatedError(client *c, const char *s, size_t len) {
+    int from_master = (c->flags & CLIENT_MASTER) != 0;
+    const char *cmd = c->cmd && c->cmd->fullname ? c->cmd->fullname
+                                                 : "<unknown>";
+    const char *from = from_master ? "replica" : "server";
+    const char *to = from_master ? "master" : "AOF-loading-client";
+    while (len && (s[len - 1] == '\n' || s[len - 1] == '\r')) len--;
+    char text[129];
+    if (len > sizeof(text) - 1) len = sizeof(text) - 1;
+    memcpy(text, s, len);
+    text[len] = '\0';
+    sanitizeForLog(text, len);
+    server.stat_unexpected_error_replies++;
+    serverLog(LL_WARNING, "== CRITICAL == This %s is sending an error to its "
+              "%s: '%s' after processing the command '%s'", from, to, text,
+              cmd);
+    int behavior = server.propagation_error_behavior;
+    if (behavior == PROPAGATION_ERR_BEHAVIOR_PANIC ||
+        (behavior == PROPAGATION_ERR_BEHAVIOR_PANIC_ON_REPLICAS && from_master))
+        serverPanic("This %s panicked sending an error to its %s after "
+                    "processing the command '%s'", from, to, cmd);
 }
 
 /* ===================================================================
@@ -2218,6 +2664,7 @@ static void replicationCron(void) {
         bgsaveDoneForReplication(server.lastbgsave_status == C_OK);
     }
     disklessTryReap();
+    removeSyncRdbFile();
     startBgsaveForReplication();
     /* Pings through the stream, newlines to replicas waiting for the RDB. */
     if (listLength(server.slaves) && !server.masterhost &&

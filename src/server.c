@@ -648,6 +648,12 @@ int processCommand(client *c) {
     }
     /* Cluster mode: -MOVED, -ASK, -CROSSSLOT... for keys served elsewhere. */
     if (server.cluster_enabled && clusterRedirectIfNeeded(c)) return C_OK;
+    /* A replica that does not ignore maxmemory (replica-ignore-maxmemory
+     * no) evicts as its master's writes arrive, as Redis 7.0 does before
+     * every command; it never refuses them. */
+    if (server.maxmemory && (c->flags & CLIENT_MASTER) &&
+        performEvictions() == EVICT_FAIL)
+        serverLog(LL_DEBUG, "Nothing left to evict on this replica");
     /* Out of memory: refuse commands that may grow the dataset. */
     if (server.maxmemory && (c->cmd->flags & CMD_DENYOOM) &&
         !mustObeyClient(c) && timedPerformEvictions() == EVICT_FAIL) {
@@ -819,6 +825,54 @@ void registerBeforeSleepHook(void (*fn)(void)) {
     beforeSleepHooks[beforeSleepHookCount++] = fn;
 }
 
+/* The longest event-loop turn, from waking up to going back to sleep, for
+ * the measurements in utils/ (the hidden section INFO eventloop: asked by
+ * name only, never part of INFO all). */
+static struct {
+    long long start_us;     /* when the current turn woke up, 0 before */
+    long long start_cpu_us; /* this thread's CPU time then */
+    long long turns, max_us, window_max_us, window_max_cpu_us;
+    long long last_fork_us; /* the parent's time in the last fork() */
+    long long last_fork_cpu_us; /* ... and the CPU time it used */
+} loopTurns;
+
+/* CPU time of the main thread: a turn's wall time on a busy machine
+ * includes the time other processes had the core. */
+static long long loopThreadCpuUs(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1) return 0;
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void loopTurnEnd(void) {
+    if (!loopTurns.start_us) return;
+    long long d = ustime() - loopTurns.start_us;
+    long long cpu = loopThreadCpuUs() - loopTurns.start_cpu_us;
+    loopTurns.turns++;
+    if (d > loopTurns.max_us) loopTurns.max_us = d;
+    if (d > loopTurns.window_max_us) loopTurns.window_max_us = d;
+    if (cpu > loopTurns.window_max_cpu_us) loopTurns.window_max_cpu_us = cpu;
+}
+
+/* INFO eventloop: eventloop_window_max_turn_usec covers the turns since
+ * the previous INFO eventloop (each call starts a new window). */
+static sds genEventloopSection(sds info) {
+    info = sdsCatPrintf(info,
+        "# Eventloop\r\n"
+        "eventloop_turns:%lld\r\n"
+        "eventloop_max_turn_usec:%lld\r\n"
+        "eventloop_window_max_turn_usec:%lld\r\n"
+        "eventloop_window_max_turn_cpu_usec:%lld\r\n"
+        "eventloop_last_fork_usec:%lld\r\n"
+        "eventloop_last_fork_cpu_usec:%lld\r\n",
+        loopTurns.turns, loopTurns.max_us, loopTurns.window_max_us,
+        loopTurns.window_max_cpu_us, loopTurns.last_fork_us,
+        loopTurns.last_fork_cpu_us);
+    loopTurns.window_max_us = 0;
+    loopTurns.window_max_cpu_us = 0;
+    return info;
+}
+
 static void beforeSleep(struct aeEventLoop *eventLoop) {
     UNUSED(eventLoop);
     updateCachedTime(0);
@@ -836,11 +890,14 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
     /* Handlers above may have left more decrypted data behind. */
     aeSetDontWait(server.el, connTypeHasPendingData() ||
                                  listLength(server.unblocked_clients) > 0);
+    loopTurnEnd();
 }
 
 static void afterSleep(struct aeEventLoop *eventLoop) {
     UNUSED(eventLoop);
     updateCachedTime(0);
+    loopTurns.start_us = ustime();
+    loopTurns.start_cpu_us = loopThreadCpuUs();
 }
 
 /* ---------------------------------------------------------------------
@@ -1007,6 +1064,7 @@ static void initServer(void) {
     replicationInit();
     migrateInit();
     trackingInit();
+    registerInfoSection("eventloop", -1, genEventloopSection);
 
     server.listeners[0].ct = connTypeOfSocket();
     server.listeners[1].ct = connTypeOfTls();
@@ -1116,14 +1174,18 @@ static void applyCpuList(const char *list, const char *what) {
  * CPU list (bgsave_cpulist, aof_rewrite_cpulist). Returns fork's result. */
 pid_t serverFork(int purpose) {
     fflush(NULL);
-    long long start = ustime();
+    long long start = ustime(), fork_cpu = loopThreadCpuUs();
     pid_t pid = fork();
     if (pid > 0) {
         server.stat_fork_time = ustime() - start;
         server.stat_total_forks++;
         latencyAddSampleIfNeeded("fork", server.stat_fork_time / 1000);
     }
-    if (pid != 0) return pid;
+    if (pid != 0) {
+        loopTurns.last_fork_us = ustime() - start;
+        loopTurns.last_fork_cpu_us = loopThreadCpuUs() - fork_cpu;
+        return pid;
+    }
     static const char *titles[] = {"redis-rdb-bgsave", "redis-aof-rewrite",
                                    "redis-rdb-to-slaves"};
     if (server.set_proc_title) {

@@ -629,6 +629,8 @@ struct redisServer {
     pid_t child_pid;
     int child_type;
     int loading;
+    int async_loading; /* a replica loads its master's RDB while it serves
+                        * the old dataset (repl-diskless-load swapdb) */
     /* Replication settings (replication issue) */
     char *masterhost;
     int masterport;
@@ -1315,6 +1317,11 @@ void replicationInit(void);
 /* The error reply that refuses <c>'s command on replication grounds
  * (READONLY replica, MASTERDOWN, NOREPLICAS), or NULL. Borrowed. */
 robj *replicationDenyCommand(client *c);
+/* Called for every error reply to the master client (<c> is our master)
+ * or to the AOF loading client: counts it in unexpected_error_replies,
+ * logs it, and panics as propagation-error-behavior says. <s>/<len> is
+ * the error text. */
+void replicationPropagatedError(client *c, const char *s, size_t len);
 /* For the master client's command in c->argv: its bytes as the stream
  * carries them (a new sds), taken before the command runs. */
 sds replicationCatMasterCommand(client *c);

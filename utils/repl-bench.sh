@@ -9,14 +9,22 @@
 # while redis-benchmark drives the master over TLS (SET/GET, 20 clients)
 # and a probe client (python3-redis over TLS) times one request after
 # another. Reported: the sync's duration (REPLICAOF until both links are
-# up) and the probe's p50/p99/max latency during the sync.
+# up), the probe's p50/p99/max latency during the sync, redis-benchmark's
+# own GET latency summary for a fixed run started with the sync, and for
+# our server the longest event-loop turn of the master and of the
+# replicas during the sync (the hidden INFO eventloop section; Redis 7.0
+# has no such counter).
 #
 # Usage: utils/repl-bench.sh [--size-mb N] [--ours PATH] [--ref PATH]
-#                            [--base-port N]
+#                            [--base-port N] [--diskless-load MODE]
 #   --size-mb N    dataset size (default 256; the issue's figure is 1024)
 #   --ours PATH    our server (default src/redis-server)
 #   --ref PATH     reference server (default /usr/bin/redis-server)
 #   --base-port N  first of the 3 ports used (default 23500)
+#   --only NAME    run only "ours" or "ref"
+#   --diskless-load MODE  the replicas' repl-diskless-load (default
+#                  disabled, the 7.0 default; swapdb parses the RDB from
+#                  the socket)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,12 +32,16 @@ size_mb=256
 ours="$root/src/redis-server"
 ref=/usr/bin/redis-server
 base=23500
+dl_load=disabled
+only=
 while [ $# -gt 0 ]; do
     case "$1" in
     --size-mb) size_mb="$2"; shift 2 ;;
     --ours) ours="$2"; shift 2 ;;
     --ref) ref="$2"; shift 2 ;;
     --base-port) base="$2"; shift 2 ;;
+    --diskless-load) dl_load="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -50,22 +62,37 @@ tls_args=(--tls-cert-file "$certs/server.crt" --tls-key-file "$certs/server.key"
     --tls-client-key-file "$certs/client.key" --tls-replication yes)
 cli_tls=(--tls --cacert "$certs/ca.crt" --cert "$certs/client.crt" --key "$certs/client.key")
 
-# start <bin> <port> <dir>: a TLS-only server on <port>; prints its pid.
+# start <bin> <port> <dir> [args]: a TLS-only server on <port>; prints its
+# pid.
 start() {
-    mkdir -p "$3"
-    "$1" --port 0 --tls-port "$2" --bind 127.0.0.1 --dir "$3" --save "" \
-        --appendonly no --daemonize no --logfile "$3/log" \
+    local bin="$1" port="$2" dir="$3"
+    shift 3
+    mkdir -p "$dir"
+    "$bin" --port 0 --tls-port "$port" --bind 127.0.0.1 --dir "$dir" --save "" \
+        --appendonly no --daemonize no --logfile "$dir/log" \
         --repl-diskless-sync yes --repl-diskless-sync-delay 0 \
-        "${tls_args[@]}" >/dev/null 2>&1 &
+        "${tls_args[@]}" "$@" >/dev/null 2>&1 &
     local pid=$!
     for _ in $(seq 1 200); do
-        redis-cli "${cli_tls[@]}" -p "$2" ping >/dev/null 2>&1 && break
+        redis-cli "${cli_tls[@]}" -p "$port" ping >/dev/null 2>&1 && break
         sleep 0.05
     done
     echo "$pid"
 }
 
 cli() { local p="$1"; shift; redis-cli "${cli_tls[@]}" -p "$p" "$@"; }
+
+# The longest event-loop turn of the server on <port> since the previous
+# call, "<wall> ms (<cpu> ms CPU)", or "n/a" when the server has no INFO
+# eventloop.
+loopmax() {
+    local info w c
+    info=$(cli "$1" info eventloop 2>/dev/null | tr -d '\r')
+    w=$(echo "$info" | awk -F: '/^eventloop_window_max_turn_usec/ {print $2}')
+    c=$(echo "$info" | awk -F: '/^eventloop_window_max_turn_cpu_usec/ {print $2}')
+    if [ -z "$w" ]; then echo n/a; return; fi
+    echo "$(echo "scale=1; $w / 1000" | bc) ms ($(echo "scale=1; $c / 1000" | bc) ms CPU)"
+}
 
 run() {
     local name="$1" bin="$2"
@@ -80,8 +107,8 @@ run() {
         -n "$members" -r "$members" -d 32 >/dev/null
     local mem
     mem=$(cli $m info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')
-    r1p=$(start "$bin" $r1 "$work/$name/r1"); pids+=("$r1p")
-    r2p=$(start "$bin" $r2 "$work/$name/r2"); pids+=("$r2p")
+    r1p=$(start "$bin" $r1 "$work/$name/r1" --repl-diskless-load "$dl_load"); pids+=("$r1p")
+    r2p=$(start "$bin" $r2 "$work/$name/r2" --repl-diskless-load "$dl_load"); pids+=("$r2p")
 
     redis-benchmark "${cli_tls[@]}" -p $m -q -c 20 -t set,get -n 100000000 \
         -r 100000 >/dev/null 2>&1 &
@@ -115,6 +142,13 @@ EOF
     while [ ! -f "$work/$name/probe.go" ]; do sleep 0.05; done
     sleep 1
     local t0 t1
+    loopmax $m >/dev/null; loopmax $r1 >/dev/null; loopmax $r2 >/dev/null
+    # A fixed redis-benchmark run (GET, 10 clients) started with the sync:
+    # its own latency summary, printed when it ends.
+    redis-benchmark "${cli_tls[@]}" -p $m -c 10 -t get -n 200000 -r 100000 \
+        > "$work/$name/bench.out" 2>&1 &
+    local bench2=$!
+    pids+=("$bench2")
     t0=$(date +%s.%N)
     cli $r1 replicaof 127.0.0.1 $m >/dev/null
     cli $r2 replicaof 127.0.0.1 $m >/dev/null
@@ -126,16 +160,36 @@ EOF
         sleep 0.05
     done
     t1=$(date +%s.%N)
+    local lm lr1 lr2 fork forkcpu
+    lm=$(loopmax $m); lr1=$(loopmax $r1); lr2=$(loopmax $r2)
+    # Redis 7.0: INFO stats latest_fork_usec; ours: INFO eventloop.
+    fork=$(cli $m info stats | tr -d '\r' | awk -F: '/^latest_fork_usec/ {print $2}')
+    forkcpu=
+    if [ "${fork:-0}" = 0 ]; then
+        fork=$(cli $m info eventloop | tr -d '\r' |
+            awk -F: '/^eventloop_last_fork_usec/ {print $2}')
+        forkcpu=$(cli $m info eventloop | tr -d '\r' |
+            awk -F: '/^eventloop_last_fork_cpu_usec/ {print $2}')
+    fi
     touch "$work/$name/probe.stop"
     wait "$probe" || true
+    wait "$bench2" || true
     kill "$bench" 2>/dev/null || true
     read -r p50 p99 max n < "$work/$name/probe"
+    local bsum
+    bsum=$(tr '\r' '\n' < "$work/$name/bench.out" |
+        awk '/latency summary/ {getline; getline; print "avg " $1 " min " $2 " p50 " $3 " p95 " $4 " p99 " $5 " max " $6 " ms"}')
     printf "%-6s dataset %-10s sync %6.2f s   probe p50 %7s ms  p99 %7s ms  max %8s ms  (%s requests)\n" \
         "$name" "$mem" "$(echo "$t1 - $t0" | bc)" "$p50" "$p99" "$max" "$n"
+    printf "       redis-benchmark GET during the sync: %s\n" "${bsum:-no summary}"
+    printf "       longest event-loop turn during the sync: master %s, replicas %s / %s\n" \
+        "$lm" "$lr1" "$lr2"
+    printf "       master's fork for the sync: %s ms%s\n" "$(echo "scale=1; ${fork:-0} / 1000" | bc)" \
+        "${forkcpu:+ ($(echo "scale=1; $forkcpu / 1000" | bc) ms CPU)}"
     for p in "$mp" "$r1p" "$r2p"; do kill "$p" 2>/dev/null || true; done
     sleep 1
 }
 
-echo "TLS full sync to two replicas under load, ${size_mb} MB requested"
-run ours "$ours"
-run ref "$ref"
+echo "TLS full sync to two replicas under load, ${size_mb} MB requested, replicas with repl-diskless-load $dl_load"
+[ "$only" = ref ] || run ours "$ours"
+[ "$only" = ours ] || run ref "$ref"

@@ -745,6 +745,15 @@ TEST_CASE(test_tcp_exchange) {
     ASSERT(getsockopt(connGetFd(server), IPPROTO_TCP, TCP_NODELAY, &v, &vl) ==
                0 &&
            v);
+    /* repl-disable-tcp-nodelay: Nagle back on, and off again. */
+    ASSERT_EQ_INT(connDisableTcpNoDelay(server), 0);
+    ASSERT(getsockopt(connGetFd(server), IPPROTO_TCP, TCP_NODELAY, &v, &vl) ==
+               0 &&
+           !v);
+    ASSERT_EQ_INT(connEnableTcpNoDelay(server), 0);
+    ASSERT(getsockopt(connGetFd(server), IPPROTO_TCP, TCP_NODELAY, &v, &vl) ==
+               0 &&
+           v);
 
     /* connAccept of a plain socket calls back synchronously. */
     ASSERT_EQ_INT(connAccept(server, serverOnAccept), 0);
@@ -1060,6 +1069,8 @@ TEST_CASE(test_unix) {
     ASSERT_EQ_STR(acceptedIp[0], path);
     ASSERT_EQ_INT(acceptedPort[0], 0);
     connection *server = accepted[0];
+    /* A unix socket has no TCP options. */
+    ASSERT_EQ_INT(connDisableTcpNoDelay(server), -1);
     ASSERT_EQ_STR(connGetTypeName(server), "unix");
     ASSERT(fcntl(connGetFd(server), F_GETFL) & O_NONBLOCK);
     ASSERT_EQ_INT(connAccept(server, serverOnAccept), 0);

@@ -113,7 +113,11 @@ foreach diskless {no yes} {
                 r -1 debug set-active-expire 0
                 r -1 set shortlived v px 50
                 repl_wait_offsets -1 0
-                after 100
+                wait_for_condition 500 10 {
+                    [r -1 pttl shortlived] == -2
+                } else {
+                    fail "the key did not expire on the master"
+                }
                 # Logically expired: the replica hides it but keeps it until
                 # the master says so.
                 assert_equal {} [r get shortlived]
@@ -487,8 +491,15 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
                 assert_equal waiting-for-sync [status [srv 0 client] master_failover_state]
                 # Writes are paused meanwhile.
                 set c [redis_deferring_client]
+                $c client setname paused-writer
+                $c read
                 $c set paused-write 1
-                after 100
+                # The write is parked by the pause (a blocked client).
+                wait_for_condition 500 10 {
+                    [string match "*name=paused-writer*flags=b*" [r client list]]
+                } else {
+                    fail "the write was not paused"
+                }
                 assert_equal 0 [r exists paused-write]
                 assert_equal OK [r failover abort]
                 assert_equal OK [$c read]
@@ -497,6 +508,45 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
                 assert_equal master [lindex [r role] 0]
             } finally {
                 exec kill -CONT $rpid
+            }
+        }
+    }
+}
+
+# repl-disable-tcp-nodelay: the master's socket to its replica gets
+# Nagle's algorithm back (TCP_NODELAY off) at the next sync; with "no" it
+# stays off. tests/helpers/tcp_nodelay.py reads the option of the
+# master's socket through pidfd_getfd(2).
+proc repl_replica_nodelay {mlevel} {
+    set list [r $mlevel client list type replica]
+    if {![regexp {(?:^| )addr=[^ ]*:(\d+) } $list -> peer]} {
+        fail "no replica in CLIENT LIST: $list"
+    }
+    return [exec /usr/bin/python3 [file join $::tests_dir helpers tcp_nodelay.py] \
+                [srv $mlevel pid] $peer]
+}
+
+start_server {tags {repl} overrides {repl-disable-tcp-nodelay yes repl-diskless-sync-delay 0}} {
+    start_server {} {
+        test "repl-disable-tcp-nodelay acts on the master's links to replicas" {
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_sync [srv 0 client]
+            set v [repl_replica_nodelay -1]
+            if {$v eq "unsupported"} {
+                puts "(pidfd_getfd not allowed here: TCP_NODELAY not checked)"
+            } else {
+                assert_equal 0 $v
+                # Back to "no": the next sync keeps TCP_NODELAY on.
+                r -1 config set repl-disable-tcp-nodelay no
+                set pok [status [srv -1 client] sync_partial_ok]
+                r -1 client kill type replica
+                wait_for_condition 500 20 {
+                    [status [srv -1 client] sync_partial_ok] == $pok + 1
+                } else {
+                    fail "the replica did not come back"
+                }
+                wait_for_sync [srv 0 client]
+                assert_equal 1 [repl_replica_nodelay -1]
             }
         }
     }

@@ -240,6 +240,52 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
         assert_match "*RDB looks OK*" [exec /usr/bin/redis-check-rdb $out 2>@1]
     }
 
+    test "redis-cli --functions-rdb (Redis 7.0): the libraries and no key" {
+        r function load replace "#!lua name=rilib
+redis.register_function('rifn', function() return 7 end)"
+        set out [file join [srv 0 dir] functions.rdb]
+        set res [exec $cli {*}[ri_cli_args] --functions-rdb $out 2>@1]
+        assert_match "*rdb-filter-only functions*" $res
+        assert_match "*Transfer finished with success*" $res
+        set check [exec /usr/bin/redis-check-rdb $out 2>@1]
+        assert_match "*RDB looks OK*" $check
+        assert_match {*\[info\] 0 keys read*} $check
+        # The file loads in Redis 7.0 with the library and no key.
+        set dir [srv 0 dir]
+        file copy -force $out [file join $dir fnonly.rdb]
+        set port [::next_port]
+        set pid [exec /usr/bin/redis-server --port $port --bind 127.0.0.1 \
+                     --dir $dir --dbfilename fnonly.rdb --save "" \
+                     --daemonize no --logfile [file join $dir fnonly.log] \
+                     > /dev/null 2>@1 &]
+        try {
+            wait_for_condition 500 20 {
+                ![catch {redis_client -notls 127.0.0.1 $port} rc]
+            } else {
+                fail "Redis 7.0 did not start"
+            }
+            wait_for_condition 500 20 {
+                ![catch {$rc ping}]
+            } else {
+                fail "Redis 7.0 did not answer"
+            }
+            assert_equal 0 [$rc dbsize]
+            assert_equal 7 [$rc fcall rifn 0]
+            $rc close
+        } finally {
+            ::kill_server_process $pid
+        }
+        # An unknown part and an empty list, as Redis 7.0 answers them.
+        assert_error "*Unsupported rdb-filter-only option: keys*" {
+            r replconf rdb-filter-only "functions keys"
+        }
+        assert_equal OK [r replconf rdb-filter-only ""]
+        # The full snapshot still has the keys.
+        set all [file join [srv 0 dir] all.rdb]
+        exec $cli {*}[ri_cli_args] --rdb $all 2>@1
+        assert_no_match {*\[info\] 0 keys read*} [exec /usr/bin/redis-check-rdb $all 2>@1]
+    }
+
     test "redis-cli --replica (Redis 7.0) shows our master's stream" {
         set outfile [file join [srv 0 dir] replica.out]
         set pid [exec $cli {*}[ri_cli_args] --replica > $outfile 2>@1 &]
@@ -257,5 +303,36 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             fail "the stream did not reach redis-cli --replica"
         }
         exec kill $pid
+    }
+}
+
+# repl-diskless-load: our replica parses Redis 7.0's RDB from the socket,
+# the stream that Redis sends right after it included.
+start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
+    set dir [srv 0 dir]
+    foreach {diskless load} {yes swapdb no swapdb yes on-empty-db} {
+        test "Our replica loads Redis 7.0's RDB from the socket ($load, diskless $diskless)" {
+            r flushall
+            if {$load eq "swapdb"} {r set stale 1}
+            r config set repl-diskless-load $load
+            set ref [ri_ref_start $dir --repl-diskless-sync $diskless]
+            set rc [lindex $ref 1]
+            try {
+                ri_fill $rc before
+                r replicaof 127.0.0.1 [lindex $ref 2]
+                # Writes during the sync reach the replica after the RDB.
+                for {set i 0} {$i < 200} {incr i} {$rc incr during}
+                wait_for_sync [srv 0 client]
+                ri_fill $rc after
+                ri_wait_offsets $rc [srv 0 client]
+                dataset_compare [dataset_snapshot $rc] [dataset_snapshot [srv 0 client]] 2000
+                assert_equal 200 [r get during]
+                assert_match "*to parser*" [::file_content [srv 0 stdout]]
+            } finally {
+                r replicaof no one
+                r config set repl-diskless-load disabled
+                ri_ref_stop $ref
+            }
+        }
     }
 }

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+# fake_rdb_master.py -- a "master" that serves a real RDB file to a replica
+# in two parts, waiting between them for the test's word, so that a test
+# can look at the replica while its full sync is half done and then let
+# the transfer finish, cut it short or corrupt it.
+#
+# Usage: fake_rdb_master.py <port> <rdbfile> <replid> <len|eof> <gatefile>
+#                           <countfile> [tlsdir]
+#   replid:   the replication ID announced in +FULLRESYNC
+#   len|eof:  "$<len>" bulk, or diskless style "$EOF:<mark>" ... <mark>
+#   gatefile: after the first half of the RDB is sent, the master waits
+#             until this file exists; its first word says what comes next:
+#             go       the rest of the RDB (and the mark), then the link
+#                      stays open (pings every second) until killed
+#             cut      the connection is closed
+#             garbage  4 KB of bytes that are no RDB record, then the link
+#                      stays open
+#   countfile: rewritten with the number of connections accepted so far
+#   tlsdir:   serve TLS with server.crt/server.key from this directory
+# Runs until killed; serves one connection at a time.
+import os
+import socket
+import ssl
+import sys
+import time
+
+port = int(sys.argv[1])
+rdb = open(sys.argv[2], "rb").read()
+replid = sys.argv[3].encode()
+fmt = sys.argv[4]
+gatefile = sys.argv[5]
+countfile = sys.argv[6]
+tlsdir = sys.argv[7] if len(sys.argv) > 7 else ""
+
+MARK = b"0123456789abcdef0123456789abcdef01234567"
+if fmt == "eof":
+    head = b"$EOF:" + MARK + b"\r\n"
+    tail = MARK
+else:
+    head = b"$%d\r\n" % len(rdb)
+    tail = b""
+half = len(rdb) // 2
+
+ctx = None
+if tlsdir:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tlsdir + "/server.crt", tlsdir + "/server.key")
+    ctx.verify_mode = ssl.CERT_NONE
+
+
+def read_until(conn, buf, word):
+    while word not in buf:
+        data = conn.recv(65536)
+        if not data:
+            raise OSError("closed")
+        buf += data
+    return buf
+
+
+def serve(conn):
+    buf = read_until(conn, b"", b"PING")
+    conn.sendall(b"+PONG\r\n")
+    buf = read_until(conn, b"", b"capa")
+    buf = read_until(conn, buf, b"psync2")
+    conn.sendall(b"+OK\r\n" * buf.count(b"REPLCONF"))
+    read_until(conn, b"", b"PSYNC")
+    conn.sendall(b"+FULLRESYNC " + replid + b" 1000\r\n" + head + rdb[:half])
+    while not os.path.exists(gatefile):
+        time.sleep(0.02)
+    time.sleep(0.02)
+    word = open(gatefile).read().split()
+    word = word[0] if word else "go"
+    if word == "cut":
+        return
+    if word == "garbage":
+        conn.sendall(b"\xee" * 4096)
+    else:
+        conn.sendall(rdb[half:] + tail)
+    conn.settimeout(1)
+    while True:
+        try:
+            if not conn.recv(65536):
+                return
+        except socket.timeout:
+            conn.sendall(b"*1\r\n$4\r\nPING\r\n")
+
+
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", port))
+srv.listen(5)
+count = 0
+while True:
+    conn, _ = srv.accept()
+    count += 1
+    with open(countfile, "w") as f:
+        f.write(str(count))
+    try:
+        if ctx:
+            conn = ctx.wrap_socket(conn, server_side=True)
+        serve(conn)
+    except (OSError, ssl.SSLError):
+        pass
+    try:
+        conn.close()
+    except OSError:
+        pass

@@ -1,0 +1,270 @@
+# replication-directives.tcl -- the replication directives of Redis 7.0
+# that only show their effect under particular conditions:
+# propagation-error-behavior, key-load-delay (a load in progress is
+# visible, the replica answers meanwhile), replica-ignore-maxmemory,
+# rdb-del-sync-files (both sides), repl-backlog-ttl, min-replicas-max-lag.
+
+proc rd_wait_sync {} {
+    wait_for_sync [srv 0 client]
+    wait_for_condition 500 20 {
+        [status [srv -1 client] master_repl_offset] ==
+        [status [srv 0 client] master_repl_offset]
+    } else {
+        fail "the replica did not catch up"
+    }
+}
+
+# Starts one of our servers outside the framework (its crash is the
+# test's expected outcome), with <args>. Returns {pid client log}.
+proc rd_start_own {dir args} {
+    set port [::next_port]
+    set log [file join $dir own-$port.log]
+    set cmd [list $::server_bin --bind 127.0.0.1 --dir $dir \
+                 --dbfilename own-$port.rdb --save "" --logfile $log]
+    if {$::tls} {
+        lappend cmd --port 0 --tls-port $port
+        foreach {k v} [::tls_directives] {lappend cmd --$k $v}
+    } else {
+        lappend cmd --port $port
+    }
+    lappend cmd {*}$args
+    set pid [exec {*}$cmd > /dev/null 2>@1 &]
+    wait_for_condition 500 20 {
+        ![catch {redis_client 127.0.0.1 $port} c] && ![catch {$c ping}]
+    } else {
+        catch {exec kill -KILL $pid}
+        fail "our server did not start: [::file_content $log]"
+    }
+    return [list $pid $c $log]
+}
+
+proc rd_log_since {level from} {
+    return [string range [::file_content [srv $level stdout]] $from end]
+}
+
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
+    start_server {overrides {replica-read-only no}} {
+        test "propagation-error-behavior ignore: an error to the master is logged and counted" {
+            r replicaof [srv -1 host] [srv -1 port]
+            rd_wait_sync
+            r -1 set k 1
+            rd_wait_sync
+            # The replica's own write makes the master's next command fail
+            # there.
+            r del k
+            r rpush k a
+            set from [string length [::file_content [srv 0 stdout]]]
+            r -1 incr k
+            rd_wait_sync
+            assert_match "*== CRITICAL == This replica is sending an error to its master: 'WRONGTYPE*' after processing the command 'incr'*" \
+                [rd_log_since 0 $from]
+            assert_equal 1 [status [srv 0 client] unexpected_error_replies]
+            assert_equal up [status [srv 0 client] master_link_status]
+        }
+
+    }
+
+    test "propagation-error-behavior panic-on-replicas: the replica stops" {
+        lassign [rd_start_own [srv 0 dir] --replica-read-only no \
+                     --propagation-error-behavior panic-on-replicas \
+                     --replicaof [srv 0 host] [srv 0 port]] pid c log
+        try {
+            wait_for_condition 500 20 {
+                [status $c master_link_status] eq "up"
+            } else {
+                fail "the replica did not sync"
+            }
+            r set k 1
+            wait_for_condition 500 20 {
+                [$c get k] eq "1"
+            } else {
+                fail "the write did not arrive"
+            }
+            $c del k
+            $c rpush k a
+            r incr k
+            wait_for_condition 500 20 {
+                ![::process_alive $pid]
+            } else {
+                fail "the replica did not panic"
+            }
+            assert_match "*This replica panicked sending an error to its master after processing the command 'incr'*" \
+                [::file_content $log]
+        } finally {
+            catch {$c close}
+            ::kill_server_process $pid
+        }
+    }
+}
+
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sync yes}} {
+    set master [srv 0 client]
+    for {set i 0} {$i < 400} {incr i} {$master set key:$i $i}
+    start_server {overrides {repl-diskless-load on-empty-db key-load-delay 5000}} {
+        test "key-load-delay: a slow load is visible in INFO and the replica answers meanwhile" {
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 500 10 {
+                [status [srv 0 client] loading] eq "1"
+            } else {
+                fail "the load did not start"
+            }
+            # The event loop turns while the RDB is parsed: INFO, PING.
+            set info [r info persistence]
+            assert_match "*loading:1*" $info
+            assert_match "*loading_loaded_bytes:*" $info
+            assert_match "*loading_start_time:*" $info
+            assert_equal PONG [r ping]
+            assert_equal 1 [status [srv 0 client] master_sync_in_progress]
+            r config set key-load-delay 0
+            rd_wait_sync
+            assert_equal 400 [r dbsize]
+            assert_equal 0 [status [srv 0 client] loading]
+            assert_no_match "*loading_start_time*" [r info persistence]
+            # Negative values are Redis 7.0's sub-microsecond delays.
+            assert_equal OK [r config set key-load-delay -10]
+            assert_equal OK [r config set rdb-key-save-delay -10]
+            r config set key-load-delay 0
+            r config set rdb-key-save-delay 0
+        }
+    }
+}
+
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
+    start_server {overrides {maxmemory 2mb maxmemory-policy allkeys-random}} {
+        test "replica-ignore-maxmemory yes: the replica keeps what the master sends" {
+            r replicaof [srv -1 host] [srv -1 port]
+            rd_wait_sync
+            r -1 eval {for i = 0, 399 do redis.call('set', 'big:' .. i, string.rep('x', 10000)) end} 0
+            rd_wait_sync
+            assert_equal 400 [r dbsize]
+        }
+
+        test "replica-ignore-maxmemory no: the replica evicts by itself" {
+            r config set replica-ignore-maxmemory no
+            r -1 eval {for i = 400, 449 do redis.call('set', 'big:' .. i, string.rep('x', 10000)) end} 0
+            rd_wait_sync
+            wait_for_condition 500 20 {
+                [r dbsize] < 450
+            } else {
+                fail "the replica did not evict"
+            }
+            assert_equal 450 [r -1 dbsize]
+            r config set replica-ignore-maxmemory yes
+        }
+    }
+}
+
+start_server {tags {repl} overrides {repl-diskless-sync no save {} rdb-del-sync-files yes}} {
+    r set a 1
+    start_server {overrides {save {} rdb-del-sync-files yes}} {
+        test "rdb-del-sync-files: both sides remove the RDB of the sync without persistence" {
+            set mfile [file join [lindex [r -1 config get dir] 1] [lindex [r -1 config get dbfilename] 1]]
+            set rfile [file join [lindex [r config get dir] 1] [lindex [r config get dbfilename] 1]]
+            r replicaof [srv -1 host] [srv -1 port]
+            rd_wait_sync
+            assert_equal 1 [r get a]
+            assert_match "*Removing the RDB file obtained from the master*" \
+                [::file_content [srv 0 stdout]]
+            assert_equal 0 [file exists $rfile]
+            wait_for_condition 500 20 {
+                ![file exists $mfile]
+            } else {
+                fail "the master kept the RDB it wrote for the replica"
+            }
+            assert_match "*Removing the RDB file used to feed replicas in a persistence-less instance*" \
+                [::file_content [srv -1 stdout]]
+        }
+
+        test "rdb-del-sync-files no: the replica keeps the file" {
+            r config set rdb-del-sync-files no
+            r -1 config set rdb-del-sync-files no
+            set rfile [file join [lindex [r config get dir] 1] [lindex [r config get dbfilename] 1]]
+            set mfile [file join [lindex [r -1 config get dir] 1] [lindex [r -1 config get dbfilename] 1]]
+            r replicaof no one
+            r replicaof [srv -1 host] [srv -1 port]
+            rd_wait_sync
+            assert_equal 1 [file exists $rfile]
+            assert_equal 1 [file exists $mfile]
+        }
+    }
+}
+
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-backlog-ttl 1}} {
+    start_server {} {
+        test "repl-backlog-ttl: a master without replicas frees its backlog" {
+            r replicaof [srv -1 host] [srv -1 port]
+            rd_wait_sync
+            assert_equal 1 [status [srv -1 client] repl_backlog_active]
+            r replicaof no one
+            wait_for_condition 500 20 {
+                [status [srv -1 client] repl_backlog_active] eq "0"
+            } else {
+                fail "the backlog was not freed"
+            }
+            assert_match "*Replication backlog freed after 1 seconds without connected replicas*" \
+                [::file_content [srv -1 stdout]]
+            # The replica keeps its own: it never frees it.
+            assert_equal 1 [status [srv 0 client] repl_backlog_active]
+        }
+    }
+}
+
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
+    start_server {} {
+        test "min-replicas-max-lag: a replica that stops acknowledging stops counting" {
+            r replicaof [srv -1 host] [srv -1 port]
+            rd_wait_sync
+            r -1 config set min-replicas-to-write 1
+            r -1 config set min-replicas-max-lag 2
+            assert_equal OK [r -1 set w 1]
+            assert_equal 1 [status [srv -1 client] min_slaves_good_slaves]
+            set pid [srv 0 pid]
+            exec kill -STOP $pid
+            try {
+                wait_for_condition 500 20 {
+                    [status [srv -1 client] min_slaves_good_slaves] eq "0"
+                } else {
+                    fail "the stopped replica still counts"
+                }
+                assert_error "NOREPLICAS Not enough good replicas to write." {
+                    r -1 set w 2
+                }
+            } finally {
+                exec kill -CONT $pid
+            }
+            wait_for_condition 500 20 {
+                [status [srv -1 client] min_slaves_good_slaves] eq "1"
+            } else {
+                fail "the replica did not count again"
+            }
+            assert_equal OK [r -1 set w 3]
+            r -1 config set min-replicas-to-write 0
+        }
+    }
+}
+
+start_server {tags {repl}} {
+    test "INFO eventloop (for utils/repl-bench.sh): hidden, with a window that restarts" {
+        set info [r info eventloop]
+        assert_match "*eventloop_turns:*" $info
+        assert_match "*eventloop_max_turn_usec:*" $info
+        assert_match "*eventloop_window_max_turn_usec:*" $info
+        assert_match "*eventloop_last_fork_usec:*" $info
+        assert_no_match "*# Eventloop*" [r info all]
+        assert_no_match "*# Eventloop*" [r info everything]
+        assert_no_match "*# Eventloop*" [r info]
+        # A slow command makes a long turn; the next window starts over.
+        r info eventloop
+        r debug sleep 0.3
+        set info [r info eventloop]
+        regexp {eventloop_window_max_turn_usec:(\d+)} $info -> window
+        regexp {eventloop_max_turn_usec:(\d+)} $info -> max
+        assert {$window >= 300000}
+        assert {$max >= 300000}
+        set info [r info eventloop]
+        regexp {eventloop_window_max_turn_usec:(\d+)} $info -> window
+        regexp {eventloop_max_turn_usec:(\d+)} $info -> max2
+        assert {$window < 300000}
+        assert {$max2 >= $max}
+    }
+}

@@ -1,0 +1,310 @@
+# replication-diskless-load.tcl -- repl-diskless-load swapdb and
+# on-empty-db: the replica parses the RDB from the socket as it arrives,
+# in slices, never waiting on the network. With swapdb the old dataset
+# stays in place (served, with async_loading:1, when the master's history
+# is the replica's own, as Redis 7.0 does; otherwise -LOADING) until the
+# new one is complete, and a transfer cut short or corrupted leaves it
+# intact. With --tls every link is TLS (the fake master too).
+
+# Fills <c> with <n> keys of every type (and a few in db 2).
+proc dl_fill {c n} {
+    $c select 0
+    for {set i 0} {$i < $n} {incr i} {
+        $c set "str:$i" [string repeat v [expr {$i % 50 + 1}]]
+        $c rpush "list:$i" a b $i
+        $c hset "hash:$i" f $i g x
+        $c sadd "set:$i" $i y z
+        $c zadd "zset:$i" $i m 1 n
+    }
+    $c set withttl v px 600000
+    $c select 2
+    $c set indb2 yes
+    $c select 0
+}
+
+# Starts tests/helpers/fake_rdb_master.py serving <rdbfile> with <replid>
+# in <fmt> (len or eof). Returns {pid port gatefile countfile}.
+proc dl_fake_start {rdbfile replid fmt} {
+    set port [::next_port]
+    set gate [file join [srv 0 dir] gate-$port]
+    set countfile [file join [srv 0 dir] fake-$port.count]
+    file delete $gate
+    set cmd [list /usr/bin/python3 \
+                 [file join $::tests_dir helpers fake_rdb_master.py] \
+                 $port $rdbfile $replid $fmt $gate $countfile]
+    if {$::tls} {lappend cmd $::tls_dir}
+    set pid [exec {*}$cmd > /dev/null 2>@1 &]
+    wait_for_condition 100 20 {
+        ![catch {close [socket 127.0.0.1 $port]}]
+    } else {
+        fail "the fake master did not start"
+    }
+    return [list $pid $port $gate $countfile]
+}
+
+proc dl_gate {fm word} {
+    set f [open [lindex $fm 2] w]
+    puts $f $word
+    close $f
+}
+
+proc dl_fake_connections {fm} {
+    set f [lindex $fm 3]
+    if {![file exists $f]} {return 0}
+    set n [string trim [::file_content $f]]
+    if {$n eq ""} {return 0}
+    return $n
+}
+
+# The replica's log from byte <from> on.
+proc dl_log_since {from} {
+    return [string range [::file_content [srv 0 stdout]] $from end]
+}
+
+proc dl_wait_status {c field value} {
+    wait_for_condition 500 20 {
+        [status $c $field] eq $value
+    } else {
+        fail "$field did not become $value (it is [status $c $field])"
+    }
+}
+
+# The RDB the fake master serves: written by one of our servers.
+start_server {tags {repl}} {
+    dl_fill [srv 0 client] 300
+    r save
+    set rdbfile [file join [srv 0 dir] served.rdb]
+    file copy -force [file join [lindex [r config get dir] 1] \
+                          [lindex [r config get dbfilename] 1]] $rdbfile
+    set served_keys [r dbsize]
+    set served_snapshot [dataset_snapshot [srv 0 client]]
+
+    start_server {overrides {repl-diskless-load swapdb}} {
+        set replica [srv 0 client]
+
+        foreach fmt {eof len} {
+            test "swapdb, same history ($fmt): the old dataset is served until the new one is complete" {
+                $replica flushall
+                $replica set old-key old-value
+                set myid [status $replica master_replid]
+                set fm [dl_fake_start $rdbfile $myid $fmt]
+                try {
+                    $replica replicaof 127.0.0.1 [lindex $fm 1]
+                    dl_wait_status $replica async_loading 1
+                    assert_equal 0 [status $replica loading]
+                    assert_equal 1 [status $replica master_sync_in_progress]
+                    # Half the RDB is parsed into the new dataset; clients
+                    # still see the old one.
+                    assert_equal old-value [$replica get old-key]
+                    assert_equal 0 [$replica exists str:0]
+                    assert_equal 1 [$replica dbsize]
+                    dl_gate $fm go
+                    dl_wait_status $replica master_link_status up
+                    assert_equal 0 [status $replica async_loading]
+                    assert_equal 0 [$replica exists old-key]
+                    assert_equal [expr {$served_keys}] [$replica dbsize]
+                    dataset_compare $served_snapshot [dataset_snapshot $replica] 600000
+                    set log [::file_content [srv 0 stdout]]
+                    assert_match "*receiving*from master*to parser*" $log
+                    assert_match "*Swapping active DB with loaded DB*" $log
+                } finally {
+                    $replica replicaof no one
+                    exec kill [lindex $fm 0]
+                }
+            }
+        }
+
+        foreach {action reason} {
+            cut "*I/O error trying to sync with MASTER*"
+            garbage "*Failed trying to load the MASTER synchronization DB from socket: offset *"
+        } {
+            test "swapdb: a transfer that is $action mid-way leaves the old dataset intact" {
+                set logpos [string length [::file_content [srv 0 stdout]]]
+                $replica flushall
+                $replica set old-key old-value
+                $replica rpush old-list a b c
+                set myid [status $replica master_replid]
+                set fm [dl_fake_start $rdbfile $myid eof]
+                try {
+                    $replica replicaof 127.0.0.1 [lindex $fm 1]
+                    dl_wait_status $replica async_loading 1
+                    dl_gate $fm $action
+                    wait_for_condition 500 20 {
+                        [string match "*Discarding the half-loaded data; the old dataset stays*" \
+                             [dl_log_since $logpos]]
+                    } else {
+                        fail "the half-loaded data was not discarded"
+                    }
+                    assert_match $reason [dl_log_since $logpos]
+                    assert_equal 0 [status $replica async_loading]
+                    assert_equal old-value [$replica get old-key]
+                    assert_equal {a b c} [$replica lrange old-list 0 -1]
+                    assert_equal 2 [$replica dbsize]
+                    # It tries again.
+                    wait_for_condition 500 20 {
+                        [dl_fake_connections $fm] >= 3
+                    } else {
+                        fail "the replica did not retry"
+                    }
+                } finally {
+                    $replica replicaof no one
+                    exec kill [lindex $fm 0]
+                }
+                assert_equal old-value [$replica get old-key]
+                assert_equal 2 [$replica dbsize]
+            }
+        }
+
+        test "swapdb, another history: -LOADING while loading, old data kept when cut" {
+            $replica flushall
+            $replica set old-key old-value
+            set fm [dl_fake_start $rdbfile [string repeat b 40] eof]
+            try {
+                $replica replicaof 127.0.0.1 [lindex $fm 1]
+                dl_wait_status $replica loading 1
+                assert_equal 0 [status $replica async_loading]
+                assert_error "LOADING*" {$replica get old-key}
+                # INFO, PING and CONFIG still answer while loading.
+                assert_equal PONG [$replica ping]
+                dl_gate $fm cut
+                dl_wait_status $replica loading 0
+                assert_equal old-value [$replica get old-key]
+                assert_equal 1 [$replica dbsize]
+            } finally {
+                $replica replicaof no one
+                exec kill [lindex $fm 0]
+            }
+        }
+
+        test "swapdb: REPLICAOF NO ONE during the load keeps the old dataset" {
+            $replica flushall
+            $replica set old-key old-value
+            set myid [status $replica master_replid]
+            set fm [dl_fake_start $rdbfile $myid eof]
+            try {
+                $replica replicaof 127.0.0.1 [lindex $fm 1]
+                dl_wait_status $replica async_loading 1
+                $replica replicaof no one
+                assert_equal 0 [status $replica async_loading]
+                assert_equal old-value [$replica get old-key]
+                assert_equal 1 [$replica dbsize]
+            } finally {
+                exec kill [lindex $fm 0]
+            }
+        }
+
+        test "swapdb: WATCHed keys the new dataset changes abort the transaction" {
+            $replica flushall
+            $replica set old-key old-value
+            set myid [status $replica master_replid]
+            set fm [dl_fake_start $rdbfile $myid len]
+            set w [redis_new_client]
+            try {
+                $replica replicaof 127.0.0.1 [lindex $fm 1]
+                dl_wait_status $replica async_loading 1
+                $w watch old-key
+                $w multi
+                $w ping
+                dl_gate $fm go
+                dl_wait_status $replica master_link_status up
+                assert_equal {} [$w exec]
+            } finally {
+                $w close
+                $replica replicaof no one
+                exec kill [lindex $fm 0]
+            }
+        }
+    }
+
+    start_server {overrides {repl-diskless-load on-empty-db}} {
+        set replica [srv 0 client]
+        test "on-empty-db: an empty replica loads from the socket (-LOADING meanwhile)" {
+            $replica flushall
+            set fm [dl_fake_start $rdbfile [string repeat c 40] eof]
+            try {
+                $replica replicaof 127.0.0.1 [lindex $fm 1]
+                dl_wait_status $replica loading 1
+                assert_equal 0 [status $replica async_loading]
+                assert_error "LOADING*" {$replica dbsize}
+                dl_gate $fm go
+                dl_wait_status $replica master_link_status up
+                assert_equal 0 [status $replica loading]
+                assert_equal $served_keys [$replica dbsize]
+                assert_match "*receiving streamed RDB from master with EOF to parser*" \
+                    [::file_content [srv 0 stdout]]
+            } finally {
+                $replica replicaof no one
+                exec kill [lindex $fm 0]
+            }
+        }
+
+        test "on-empty-db: a cut transfer leaves the replica empty, not half loaded" {
+            $replica flushall
+            set fm [dl_fake_start $rdbfile [string repeat c 40] len]
+            try {
+                $replica replicaof 127.0.0.1 [lindex $fm 1]
+                dl_wait_status $replica loading 1
+                dl_gate $fm cut
+                dl_wait_status $replica loading 0
+                assert_equal 0 [$replica dbsize]
+            } finally {
+                $replica replicaof no one
+                exec kill [lindex $fm 0]
+            }
+        }
+
+        test "on-empty-db: a replica with data goes through the disk" {
+            $replica flushall
+            $replica set mine 1
+            set fm [dl_fake_start $rdbfile [string repeat c 40] eof]
+            try {
+                $replica replicaof 127.0.0.1 [lindex $fm 1]
+                wait_for_condition 500 20 {
+                    [string match "*receiving streamed RDB from master with EOF to disk*" \
+                         [::file_content [srv 0 stdout]]]
+                } else {
+                    fail "the replica did not receive to disk"
+                }
+                # Nothing is loaded before the file is complete.
+                assert_equal 1 [$replica get mine]
+                assert_equal 0 [status $replica loading]
+                dl_gate $fm go
+                dl_wait_status $replica master_link_status up
+                assert_equal $served_keys [$replica dbsize]
+                assert_equal 0 [$replica exists mine]
+            } finally {
+                $replica replicaof no one
+                exec kill [lindex $fm 0]
+            }
+        }
+    }
+}
+
+# End to end with our master, through a file and diskless, into a replica
+# that already holds data (swapdb) and into an empty one (on-empty-db).
+foreach diskless {no yes} {
+    foreach load {swapdb on-empty-db} {
+        start_server [list tags {repl} overrides [list repl-diskless-sync $diskless \
+                                                       repl-diskless-sync-delay 0]] {
+            set master [srv 0 client]
+            dl_fill $master 500
+            start_server [list overrides [list repl-diskless-load $load]] {
+                test "repl-diskless-load $load from our master (diskless sync $diskless)" {
+                    if {$load eq "swapdb"} {r set stale-key x}
+                    r replicaof [srv -1 host] [srv -1 port]
+                    wait_for_sync [srv 0 client]
+                    dataset_compare [dataset_snapshot $master] \
+                        [dataset_snapshot [srv 0 client]] 2000
+                    assert_match "*to parser*" [::file_content [srv 0 stdout]]
+                    # The stream flows after the load.
+                    $master set after-sync 1
+                    wait_for_condition 500 20 {
+                        [r get after-sync] eq "1"
+                    } else {
+                        fail "the stream did not reach the replica"
+                    }
+                }
+            }
+        }
+    }
+}
