@@ -2060,6 +2060,7 @@ void resetServerStats(void) {
     server.stat_sync_partial_ok = 0;
     server.stat_sync_partial_err = 0;
     server.stat_peak_memory = 0;
+    lazyfreeResetStats();
     if (server.errors) dictEmpty(server.errors, NULL);
     resetCommandTableStats(server.commands);
     tlsResetStats();

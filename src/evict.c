@@ -3,6 +3,8 @@
  * documents (maxmemory-samples keys per database and round). */
 #include "server.h"
 
+#include <math.h>
+
 /* Memory that does not count against maxmemory (replica and AOF buffers
  * once they exist). */
 size_t freeMemoryGetNotCountedMemory(void) {
@@ -63,7 +65,10 @@ static int evictOneKey(void) {
     if (!best_key) return 0;
     robj *keyobj = createStringObject(best_key, sdsLen(best_key));
     propagateDeletion(best_db, keyobj, server.lazyfree_lazy_eviction);
-    dbDelete(best_db, keyobj);
+    if (server.lazyfree_lazy_eviction)
+        dbAsyncDelete(best_db, keyobj);
+    else
+        dbSyncDelete(best_db, keyobj);
     signalModifiedKey(NULL, best_db, keyobj);
     notifyKeyspaceEvent(NOTIFY_EVICTED, "evicted", keyobj, best_db->id);
     decrRefCount(keyobj);
@@ -71,22 +76,87 @@ static int evictOneKey(void) {
     return 1;
 }
 
-/* Evicts keys until memory is under maxmemory. Returns EVICT_OK when under
- * the limit (or no limit), EVICT_FAIL when nothing more can be evicted
- * (including the noeviction policy). */
+/* Whether the memory that counts against maxmemory is within it. */
+static int evictMemoryIsOk(void) {
+    size_t used = zmallocUsedMemory();
+    size_t ignored = freeMemoryGetNotCountedMemory();
+    used = used > ignored ? used - ignored : 0;
+    return used <= server.maxmemory;
+}
+
+/* The time one call of performEvictions may spend evicting, from
+ * maxmemory-eviction-tenacity as redis.conf documents it: 0..10 grows
+ * linearly to 500 microseconds (the default, 10), then by 15% per step,
+ * and 100 means no limit. */
+static unsigned long long evictTimeLimitUs(void) {
+    int t = server.maxmemory_eviction_tenacity;
+    if (t <= 10) return 50ULL * (unsigned long long)(t < 0 ? 0 : t);
+    if (t < 100) return (unsigned long long)(500.0 * pow(1.15, t - 10.0));
+    return ULLONG_MAX;
+}
+
+static long long evictTimerId = -1;
+
+/* Keeps evicting between commands while memory is over the limit: the
+ * work a call left when its time ran out goes on from this timer. */
+static int evictTimeProc(struct aeEventLoop *el, long long id,
+                               void *data) {
+    UNUSED(el);
+    UNUSED(id);
+    UNUSED(data);
+    if (performEvictions() == EVICT_RUNNING) return 0; /* again at once */
+    evictTimerId = -1;
+    return AE_NOMORE;
+}
+
+static void evictStartTimeProc(void) {
+    if (evictTimerId != -1) return;
+    evictTimerId = aeCreateTimeEvent(server.el, 0, evictTimeProc, NULL, NULL);
+}
+
+/* Evicts keys until memory is under maxmemory, for at most the time that
+ * maxmemory-eviction-tenacity allows; when that runs out a timer carries
+ * on between commands. Returns EVICT_OK when under the limit (or no
+ * limit), EVICT_RUNNING when the timer goes on with the work, EVICT_FAIL
+ * when nothing more can be evicted (including the noeviction policy). */
 int performEvictions(void) {
     if (!server.maxmemory) return EVICT_OK;
     /* A replica follows its master's dataset (replica-ignore-maxmemory). */
     if (server.masterhost && server.repl_slave_ignore_maxmemory) return EVICT_OK;
-    size_t guard = 0;
+    if (evictMemoryIsOk()) return EVICT_OK;
+    if (server.maxmemory_policy == MAXMEMORY_NO_EVICTION) return EVICT_FAIL;
+    unsigned long long limit = evictTimeLimitUs();
+    long long start = monotonicUs();
+    unsigned long evicted = 0;
+    int result = EVICT_OK;
     for (;;) {
-        size_t used = zmallocUsedMemory();
-        size_t ignored = freeMemoryGetNotCountedMemory();
-        used = used > ignored ? used - ignored : 0;
-        if (used <= server.maxmemory) return EVICT_OK;
-        if (server.maxmemory_policy == MAXMEMORY_NO_EVICTION) return EVICT_FAIL;
-        if (!evictOneKey()) return EVICT_FAIL;
-        /* Stay responsive: the next command continues the work. */
-        if (++guard >= 1000) return EVICT_RUNNING;
+        if (!evictOneKey()) {
+            result = EVICT_FAIL;
+            break;
+        }
+        evicted++;
+        if (evictMemoryIsOk()) break;
+        /* The clock is read every 16 keys, as often as is useful. */
+        if (evicted % 16 == 0 &&
+            (unsigned long long)(monotonicUs() - start) > limit) {
+            evictStartTimeProc();
+            result = EVICT_RUNNING;
+            break;
+        }
     }
+    if (result == EVICT_FAIL) {
+        /* Nothing left to evict, but the free thread may still be giving
+         * memory back: wait for it a little (within the same budget). */
+        long long wait_start = monotonicUs();
+        while (lazyfreeGetPendingObjectsCount() > 0 &&
+               (unsigned long long)(monotonicUs() - wait_start) < limit) {
+            if (evictMemoryIsOk()) {
+                result = EVICT_OK;
+                break;
+            }
+            usleep(limit < 1000 ? (useconds_t)limit : 1000);
+        }
+        if (result == EVICT_FAIL && evictMemoryIsOk()) result = EVICT_OK;
+    }
+    return result;
 }

@@ -174,12 +174,14 @@ static sds genMemorySection(sds info) {
         "mem_clients_slaves:0\r\n"
         "mem_clients_normal:%zu\r\n"
         "mem_allocator:%s\r\n"
-        "lazyfree_pending_objects:0\r\n",
+        "lazyfree_pending_objects:%zu\r\n"
+        "lazyfreed_objects:%zu\r\n",
         used, hmem, rss, rss_hmem, server.stat_peak_memory, peak_hmem,
         server.stat_peak_memory ? 100.0 * used / server.stat_peak_memory : 0,
         used > clients_normal ? used - clients_normal : 0, total, total_hmem,
         server.maxmemory, max_hmem, evictPolicyToString(),
-        used ? (double)rss / used : 0, clients_normal, ZMALLOC_LIB);
+        used ? (double)rss / used : 0, clients_normal, ZMALLOC_LIB,
+        lazyfreeGetPendingObjectsCount(), lazyfreeGetFreedObjectsCount());
     return info;
 }
 

@@ -966,6 +966,7 @@ static void initServer(void) {
     streamTypeInit();
     rdbInit();
     scriptingInit();
+    lazyfreeInit();
     replicationInit();
     migrateInit();
 

@@ -1347,6 +1347,9 @@ int rewriteConfig(char *path, int force_write);
 const char *evictPolicyToString(void);
 sds getConfigDebugInfo(void);
 
+/* ---- Background freeing (lazyfree.c) ---- */
+#include "lazyfree.h"
+
 /* ---- Commands (one prototype per command proc) ---- */
 #include "commands_decl.h"
 
