@@ -109,8 +109,10 @@ static int evictTimeProc(struct aeEventLoop *el, long long id,
     return AE_NOMORE;
 }
 
-static void evictStartTimeProc(void) {
-    if (evictTimerId != -1) return;
+/* Schedules eviction from the event loop (see evictTimeProc); used when a
+ * pass runs out of time and when CONFIG SET lowers maxmemory. */
+void evictStartTimeProc(void) {
+    if (evictTimerId != -1 || server.el == NULL) return;
     evictTimerId = aeCreateTimeEvent(server.el, 0, evictTimeProc, NULL, NULL);
 }
 

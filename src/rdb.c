@@ -366,6 +366,16 @@ static void wDataset(rdbWriter *w) {
                 wByte(w, RDB_OPCODE_EXPIRETIME_MS);
                 wLittle(w, (uint64_t)when, 8);
             }
+            /* The access time or frequency, under the policy that tracks
+             * it (Redis 7.0 writes them the same way): idle seconds as a
+             * length, the decayed LFU counter as one byte. */
+            if (server.maxmemory_policy & MAXMEMORY_FLAG_LRU) {
+                wByte(w, RDB_OPCODE_IDLE);
+                wLen(w, estimateObjectIdleTime(o) / 1000);
+            } else if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) {
+                wByte(w, RDB_OPCODE_FREQ);
+                wByte(w, (unsigned char)LFUDecrAndReturn(o));
+            }
             wByte(w, (unsigned char)type);
             wString(w, key, sdsLen(key));
             wObject(w, o);
@@ -1500,6 +1510,8 @@ static int rdbLoadReader(rdbReader *r) {
     }
     redisDb *db = &server.db[0];
     long long expire = -1, now = mstime();
+    long long lru_idle = -1, lfu_freq = -1;
+    long long lru_clock = LRU_CLOCK();
     rdbState.keys_loaded = rdbState.keys_expired = 0;
     /* A whole dataset replaces the libraries too. */
     if (fnLoad) {
@@ -1525,11 +1537,15 @@ static int rdbLoadReader(rdbReader *r) {
         if (type == RDB_OPCODE_FREQ) {
             int f;
             if (rByte(r, &f) != C_OK) return C_ERR;
+            lfu_freq = f;
             continue;
         }
         if (type == RDB_OPCODE_IDLE) {
             uint64_t idle;
             if (rLen(r, &idle) != C_OK) return C_ERR;
+            /* Seconds; anything beyond the clock's range is "very idle". */
+            lru_idle = idle > (uint64_t)LLONG_MAX / 1000 ? LLONG_MAX / 1000
+                                                         : (long long)idle;
             continue;
         }
         if (type == RDB_OPCODE_EOF) break;
@@ -1622,7 +1638,7 @@ static int rdbLoadReader(rdbReader *r) {
             sanitizeForLog(key, sdsLen(key));
             serverLog(LL_WARNING, "rdbLoad skipping empty key: %s", key);
             sdsFree(key);
-            expire = -1;
+            expire = lru_idle = lfu_freq = -1;
             continue;
         }
         if (expire != -1 && expire < now && !server.masterhost) {
@@ -1630,7 +1646,7 @@ static int rdbLoadReader(rdbReader *r) {
             rdbState.keys_expired++;
             decrRefCount(val);
             sdsFree(key);
-            expire = -1;
+            expire = lru_idle = lfu_freq = -1;
             continue;
         }
         robj *keyobj = createObject(OBJ_STRING, key);
@@ -1643,11 +1659,12 @@ static int rdbLoadReader(rdbReader *r) {
         }
         dbAdd(db, keyobj, val);
         if (expire != -1) setExpire(NULL, db, keyobj, expire);
+        objectSetLRUOrLFU(val, lfu_freq, lru_idle, lru_clock, 1000);
         decrRefCount(keyobj);
         rdbState.keys_loaded++;
         /* key-load-delay: microseconds per key, for tests of loading. */
         if (server.key_load_delay > 0) usleep((useconds_t)server.key_load_delay);
-        expire = -1;
+        expire = lru_idle = lfu_freq = -1;
     }
     if (version >= 5) {
         uint64_t computed = r->crc, stored;
@@ -1927,15 +1944,7 @@ void restoreCommand(client *c) {
     }
     dbAdd(c->db, c->argv[1], obj);
     if (ttl) setExpire(c, c->db, c->argv[1], ttl);
-    if (lru_idle != -1 && !(server.maxmemory_policy & MAXMEMORY_FLAG_LFU)) {
-        long long clock = LRU_CLOCK();
-        long long idle = lru_idle * 1000 / LRU_CLOCK_RESOLUTION;
-        obj->lru = (unsigned)((clock - idle) & LRU_CLOCK_MAX);
-    }
-    if (lfu_freq != -1 && (server.maxmemory_policy & MAXMEMORY_FLAG_LFU)) {
-        unsigned long minutes = (unsigned long)(server.unixtime / 60) & 65535;
-        obj->lru = (unsigned)((minutes << 8) | (unsigned long)lfu_freq);
-    }
+    objectSetLRUOrLFU(obj, lfu_freq, lru_idle, LRU_CLOCK(), 1000);
     signalModifiedKey(c, c->db, c->argv[1]);
     notifyKeyspaceEvent(NOTIFY_GENERIC, "restore", c->argv[1], c->db->id);
     addReply(c, shared.ok);

@@ -613,9 +613,10 @@ int processCommand(client *c) {
     }
     /* Cluster mode: -MOVED, -ASK, -CROSSSLOT... for keys served elsewhere. */
     if (server.cluster_enabled && clusterRedirectIfNeeded(c)) return C_OK;
-    /* Out of memory: refuse commands that may grow the dataset. */
-    if (server.maxmemory && (c->cmd->flags & CMD_DENYOOM) &&
-        !mustObeyClient(c) && performEvictions() == EVICT_FAIL) {
+    /* Over maxmemory: every command gets an eviction pass first, as in
+     * Redis; only those that may grow the dataset are refused. */
+    if (server.maxmemory && !mustObeyClient(c) &&
+        performEvictions() == EVICT_FAIL && (c->cmd->flags & CMD_DENYOOM)) {
         rejectCommand(c, shared.oomerr);
         return C_OK;
     }

@@ -834,6 +834,8 @@ unsigned int LRU_CLOCK(void);
 unsigned long long estimateObjectIdleTime(robj *o);
 unsigned long LFUDecrAndReturn(robj *o);
 void updateLFU(robj *val);
+int objectSetLRUOrLFU(robj *val, long long lfu_freq, long long lru_idle,
+                      long long lru_clock, int lru_multiplier);
 #define sdsEncodedObject(objptr) \
     ((objptr)->encoding == OBJ_ENCODING_RAW || (objptr)->encoding == OBJ_ENCODING_EMBSTR)
 /* Type-specific free functions (each type module defines its own). */
@@ -1198,6 +1200,7 @@ int isSubscribeCommand(struct redisCommand *cmd);
 /* maxmemory (evict.c) */
 #define EVICT_OK 0
 #define EVICT_RUNNING 1
+void evictStartTimeProc(void);
 #define EVICT_FAIL 2
 int performEvictions(void);
 size_t freeMemoryGetNotCountedMemory(void);
