@@ -1434,7 +1434,6 @@ static const struct {
     {"enable-module-command", "modules are not supported, so there is no "
                               "MODULE command to enable"},
     {"io-threads-do-reads", "reads are done by the main thread"},
-    {"maxmemory-clients", "client eviction comes with issue 12"},
     {"replica-ignore-disk-write-errors", "comes with issue 12"},
     {"socket-mark-id", "SO_MARK is not set on sockets by this server"},
     {"tracking-table-max-keys", "client-side caching comes with issue 12"},
@@ -2062,6 +2061,7 @@ void resetServerStats(void) {
     server.stat_expired_stale_perc = 0;
     server.stat_expired_time_cap_reached_count = 0;
     server.stat_evictedkeys = 0;
+    server.stat_evictedclients = 0;
     server.stat_keyspace_hits = 0;
     server.stat_keyspace_misses = 0;
     server.stat_net_input_bytes = 0;

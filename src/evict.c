@@ -162,3 +162,78 @@ int performEvictions(void) {
     }
     return result;
 }
+
+/* ---------------------------- client eviction ---------------------------- */
+
+/* The memory all evictable clients together may use: maxmemory-clients in
+ * bytes, or as a percentage of maxmemory; 0 when client eviction is off.
+ * Never below 128 KB, so that a slip of the configuration cannot cut every
+ * client off, Redis 7.0's floor too. */
+size_t clientEvictionLimit(void) {
+    unsigned long long limit;
+    if (server.maxmemory_clients < 0) {
+        if (server.maxmemory == 0) return 0;
+        limit = (unsigned long long)((double)server.maxmemory *
+                                     (double)-server.maxmemory_clients / 100);
+    } else if (server.maxmemory_clients > 0) {
+        limit = (unsigned long long)server.maxmemory_clients;
+    } else {
+        return 0;
+    }
+    if (limit < 128 * 1024) limit = 128 * 1024;
+    return limit > SIZE_MAX ? SIZE_MAX : (size_t)limit;
+}
+
+/* Whether <c> may be disconnected to save memory: not the master link,
+ * replicas, clients that asked for CLIENT NO-EVICT, or ones already
+ * closing. */
+static int clientEvictionAllowed(client *c) {
+    if (c->flags & (CLIENT_NO_EVICT | CLIENT_CLOSE_ASAP | CLIENT_MASTER))
+        return 0;
+    int type = getClientType(c);
+    return type != CLIENT_TYPE_SLAVE && type != CLIENT_TYPE_MASTER;
+}
+
+/* Disconnects the clients that use the most memory, largest first, until
+ * the evictable clients together are within maxmemory-clients. Runs before
+ * the event loop sleeps: one pass over the clients, then one more per
+ * client evicted (in practice very few). */
+static void evictClientsBeforeSleep(void) {
+    size_t limit = clientEvictionLimit();
+    if (limit == 0 || listLength(server.clients) == 0) return;
+    size_t total = 0;
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.clients, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *c = listNodeValue(ln);
+        if (clientEvictionAllowed(c)) total += getClientMemoryUsage(c, NULL);
+    }
+    while (total > limit) {
+        client *worst = NULL;
+        size_t worst_mem = 0;
+        listGetIterator(server.clients, &li, AL_START_HEAD);
+        while ((ln = listNext(&li))) {
+            client *c = listNodeValue(ln);
+            if (!clientEvictionAllowed(c)) continue;
+            size_t mem = getClientMemoryUsage(c, NULL);
+            if (worst == NULL || mem > worst_mem) {
+                worst = c;
+                worst_mem = mem;
+            }
+        }
+        if (worst == NULL) break;
+        sds ci = catClientInfoString(sdsEmpty(), worst);
+        serverLog(LL_VERBOSE, "Evicting client: %s", ci);
+        sdsFree(ci);
+        server.stat_evictedclients++;
+        freeClientAsync(worst);
+        total = worst_mem >= total ? 0 : total - worst_mem;
+    }
+}
+
+/* Hooks client eviction into the event loop; called once from
+ * initServer. */
+void evictInit(void) {
+    registerBeforeSleepHook(evictClientsBeforeSleep);
+}

@@ -968,6 +968,7 @@ static void initServer(void) {
     rdbInit();
     scriptingInit();
     lazyfreeInit();
+    evictInit();
     replicationInit();
     migrateInit();
 

@@ -736,6 +736,7 @@ struct redisServer {
     double stat_expired_stale_perc;
     long long stat_expired_time_cap_reached_count;
     long long stat_evictedkeys;
+    long long stat_evictedclients;  /* maxmemory-clients disconnections */
     long long stat_keyspace_hits;
     long long stat_keyspace_misses;
     long long stat_net_input_bytes;
@@ -1201,6 +1202,8 @@ int isSubscribeCommand(struct redisCommand *cmd);
 #define EVICT_OK 0
 #define EVICT_RUNNING 1
 void evictStartTimeProc(void);
+void evictInit(void);
+size_t clientEvictionLimit(void);
 #define EVICT_FAIL 2
 int performEvictions(void);
 size_t freeMemoryGetNotCountedMemory(void);
