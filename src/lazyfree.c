@@ -37,15 +37,15 @@ static int lazyfreeStarted = 0;
 static pthread_mutex_t lazyfreeMutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t lazyfreeCond = PTHREAD_COND_INITIALIZER;
 static lazyfreeJob *lazyfreeHead = NULL, *lazyfreeTail = NULL;
-static size_t lazyfreeQueued = 0; /* jobs queued or running, under the mutex */
 
 static size_t lazyfreePending = 0; /* atomic */
 static size_t lazyfreeFreed = 0;   /* atomic */
 
-/* Counts <n> objects as freed by the thread. */
+/* Counts <n> objects as freed by the thread: freed first, so that a
+ * reader who sees nothing pending also sees everything counted. */
 static void lazyfreeDone(size_t n) {
-    __atomic_sub_fetch(&lazyfreePending, n, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&lazyfreeFreed, n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&lazyfreeFreed, n, __ATOMIC_SEQ_CST);
+    __atomic_sub_fetch(&lazyfreePending, n, __ATOMIC_SEQ_CST);
 }
 
 static void *lazyfreeMain(void *arg) {
@@ -64,11 +64,6 @@ static void *lazyfreeMain(void *arg) {
 
         job->fn(job->a, job->b, job->c);
         zfree(job);
-
-        pthread_mutex_lock(&lazyfreeMutex);
-        lazyfreeQueued--;
-        pthread_cond_broadcast(&lazyfreeCond);
-        pthread_mutex_unlock(&lazyfreeMutex);
     }
     return NULL;
 }
@@ -112,27 +107,18 @@ static void lazyfreeSubmit(lazyfreeJobFn fn, void *a, void *b, void *c,
     if (lazyfreeTail) lazyfreeTail->next = job;
     else lazyfreeHead = job;
     lazyfreeTail = job;
-    lazyfreeQueued++;
-    pthread_cond_broadcast(&lazyfreeCond);
-    pthread_mutex_unlock(&lazyfreeMutex);
-}
-
-/* Blocks until every job queued so far has run (tests, shutdown). */
-void lazyfreeWaitIdle(void) {
-    if (!lazyfreeStarted) return;
-    pthread_mutex_lock(&lazyfreeMutex);
-    while (lazyfreeQueued > 0) pthread_cond_wait(&lazyfreeCond, &lazyfreeMutex);
+    pthread_cond_signal(&lazyfreeCond);
     pthread_mutex_unlock(&lazyfreeMutex);
 }
 
 /* Objects handed to the thread and not yet freed (INFO memory). */
 size_t lazyfreeGetPendingObjectsCount(void) {
-    return __atomic_load_n(&lazyfreePending, __ATOMIC_RELAXED);
+    return __atomic_load_n(&lazyfreePending, __ATOMIC_SEQ_CST);
 }
 
 /* Objects the thread has freed since start or the last reset. */
 size_t lazyfreeGetFreedObjectsCount(void) {
-    return __atomic_load_n(&lazyfreeFreed, __ATOMIC_RELAXED);
+    return __atomic_load_n(&lazyfreeFreed, __ATOMIC_SEQ_CST);
 }
 
 /* CONFIG RESETSTAT: zeroes lazyfreed_objects. */

@@ -12,7 +12,6 @@ struct dict;
 struct lua_State;
 
 void lazyfreeInit(void);
-void lazyfreeWaitIdle(void);
 size_t lazyfreeGetPendingObjectsCount(void);
 size_t lazyfreeGetFreedObjectsCount(void);
 void lazyfreeResetStats(void);

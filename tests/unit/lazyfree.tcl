@@ -7,6 +7,14 @@
 
 proc lazyfreed {{level 0}} {return [s $level lazyfreed_objects]}
 
+# lazyfreed_objects once the thread has nothing pending.
+proc settled_lazyfreed {{level 0}} {
+    wait_for_condition 500 10 {[s $level lazyfree_pending_objects] == 0} else {
+        fail "the free thread never finished its work"
+    }
+    return [lazyfreed $level]
+}
+
 # Waits until the thread has freed everything handed to it and the count
 # of freed objects reached <n>.
 proc wait_lazyfreed {n {level 0}} {
@@ -39,7 +47,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "UNLINK of a large set frees it in the background thread" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         set mem0 [s used_memory]
         big_set bigset 20000
         assert_equal 20000 [r scard bigset]
@@ -57,7 +65,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "UNLINK of small values frees them at once, not in the thread" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         r set str [string repeat x 100000]
         r sadd smallset a b c
         r rpush smalllist a b c
@@ -76,7 +84,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "DEL frees at once unless lazyfree-lazy-user-del is yes" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         big_set s1 1000
         assert_equal 1 [r del s1]
         assert_equal $before [lazyfreed]
@@ -88,7 +96,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "Every type with many allocations goes to the thread" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         r config set list-max-listpack-size 4
         for {set i 0} {$i < 400} {incr i} {r rpush biglist $i}
         assert_encoding quicklist biglist
@@ -110,7 +118,7 @@ start_server {tags {lazyfree}} {
 
     test "FLUSHALL ASYNC hands every key to the thread and empties at once" {
         r flushall sync
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         for {set i 0} {$i < 500} {incr i} {r set k$i v$i}
         r expire k1 1000
         r select 9
@@ -130,7 +138,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "FLUSHDB ASYNC empties only the selected database" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         r flushall sync
         for {set i 0} {$i < 300} {incr i} {r set k$i v$i}
         r select 9
@@ -146,7 +154,7 @@ start_server {tags {lazyfree}} {
 
     test "FLUSHALL SYNC and FLUSHDB SYNC free at once" {
         r flushall
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         for {set i 0} {$i < 300} {incr i} {r set k$i v$i}
         assert_equal OK [r flushdb sync]
         for {set i 0} {$i < 300} {incr i} {r set k$i v$i}
@@ -155,7 +163,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "lazyfree-lazy-user-flush makes FLUSHALL/FLUSHDB without option async" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         r config set lazyfree-lazy-user-flush yes
         for {set i 0} {$i < 200} {incr i} {r set k$i v$i}
         r flushall
@@ -176,7 +184,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "lazyfree-lazy-server-del: an overwritten large value goes to the thread" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         big_set s1 1000
         r set s1 plain
         assert_equal $before [lazyfreed]
@@ -196,7 +204,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "lazyfree-lazy-expire: an expired large value goes to the thread" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         r config set lazyfree-lazy-expire yes
         big_set s1 1000
         r pexpire s1 1
@@ -215,7 +223,7 @@ start_server {tags {lazyfree}} {
 
     test "lazyfree-lazy-eviction: an evicted large value goes to the thread" {
         r flushall
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         r config set lazyfree-lazy-eviction yes
         r config set maxmemory-policy allkeys-random
         big_set s1 5000
@@ -234,7 +242,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "SCRIPT FLUSH ASYNC frees the old Lua state in the thread" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         set sha [r script load "return 1"]
         assert_equal 1 [r evalsha $sha 0]
         assert_equal OK [r script flush async]
@@ -249,7 +257,7 @@ start_server {tags {lazyfree}} {
     }
 
     test "FUNCTION FLUSH ASYNC frees the libraries and their state in the thread" {
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         set code "#!lua name=lib1\nredis.register_function('f1', function() return 7 end)"
         r function load $code
         assert_equal 7 [r fcall f1 0]
@@ -276,7 +284,7 @@ start_server {tags {lazyfree}} {
 
     test "Many UNLINKs in a row while clients keep working" {
         r flushall sync
-        set before [lazyfreed]
+        set before [settled_lazyfreed]
         for {set j 0} {$j < 20} {incr j} {
             big_set s$j 200
         }
@@ -294,7 +302,7 @@ start_server {tags {lazyfree repl}} {
     start_server {overrides {replica-lazy-flush yes}} {
         test "replica-lazy-flush: the replica's old data goes to the thread" {
             for {set i 0} {$i < 150} {incr i} {r set old$i v}
-            set before [lazyfreed]
+            set before [settled_lazyfreed]
             r replicaof [srv -1 host] [srv -1 port]
             wait_for_sync [srv 0 client]
             assert_equal 1 [r get stale]
