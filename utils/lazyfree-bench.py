@@ -10,6 +10,9 @@ client sends PING after PING. It reports:
   cmd ms      how long the UNLINK/DEL call took, as the deleting client
               saw it (the event loop is blocked at least that long);
   worst ping  the slowest PING round trip while the deletion ran;
+  idle ping   the slowest PING round trip in the second before it (what
+              the machine's load alone costs: a busy 2-core box can keep
+              a process off the CPU for hundreds of milliseconds);
   freed ms    for UNLINK, until lazyfree_pending_objects was back to 0,
               i.e. until the background thread had freed the set.
 
@@ -144,8 +147,9 @@ def one_run(binary, port, members, command, workdir):
         th = threading.Thread(target=pinger, args=(port, stop, started, lat))
         th.start()
         started.wait()
-        time.sleep(0.3)
+        time.sleep(1.0)
         base = len(lat)
+        idle_ms = max(lat[:base]) * 1000 if base else float("nan")
         t0 = time.perf_counter()
         r = c.call(command, "bigset")
         cmd_ms = (time.perf_counter() - t0) * 1000
@@ -164,7 +168,7 @@ def one_run(binary, port, members, command, workdir):
         th.join()
         window = lat[max(base - 1, 0):]
         worst_ms = max(window) * 1000 if window else float("nan")
-        return cmd_ms, worst_ms, freed_ms
+        return cmd_ms, worst_ms, freed_ms, idle_ms
     finally:
         try:
             c.call("SHUTDOWN", "NOSAVE")
@@ -199,22 +203,24 @@ def main():
                 r = one_run(binary, port, a.members, command, workdir)
                 port += 1
                 results.setdefault((name, command), []).append(r)
-                print("round %d %-9s %-6s cmd %9.3f ms  worst ping %9.3f ms%s"
-                      % (rnd + 1, name, command, r[0], r[1],
+                print("round %d %-9s %-6s cmd %9.3f ms  worst ping %9.3f ms"
+                      "  idle ping %7.3f ms%s"
+                      % (rnd + 1, name, command, r[0], r[1], r[3],
                          "" if r[2] is None else "  freed after %.0f ms" % r[2]),
                       flush=True)
     print()
     print("%d-member set, median of %d rounds" % (a.members, a.rounds))
-    print("| server | command | command time (ms) | worst PING (ms) | freed after (ms) |")
-    print("|---|---|---|---|---|")
+    print("| server | command | command time (ms) | worst PING (ms) | worst PING before (ms) | freed after (ms) |")
+    print("|---|---|---|---|---|---|")
     for name, _ in servers:
         for command in ("UNLINK", "DEL"):
             rs = results[(name, command)]
             cmd = statistics.median(r[0] for r in rs)
             worst = statistics.median(r[1] for r in rs)
+            idle = statistics.median(r[3] for r in rs)
             freed = [r[2] for r in rs if r[2] is not None]
-            print("| %s | %s | %.3f | %.3f | %s |"
-                  % (name, command, cmd, worst,
+            print("| %s | %s | %.3f | %.3f | %.3f | %s |"
+                  % (name, command, cmd, worst, idle,
                      "%.0f" % statistics.median(freed) if freed else "-"))
 
 
