@@ -44,6 +44,15 @@ proc client_mem {name} {
     return -1
 }
 
+# Closes deferring client <rd> named <name> and waits until the server has
+# let it go, so that it cannot be the one evicted in the next test.
+proc close_and_wait {rd name} {
+    $rd close
+    wait_for_condition 500 10 {[client_mem $name] == -1} else {
+        fail "client $name still connected after closing"
+    }
+}
+
 proc client_gone {name} {
     return [expr {[client_mem $name] == -1}]
 }
@@ -58,7 +67,7 @@ start_server {tags {maxmemory clients}} {
         wait_client_mem big 3000000
         assert_equal 0 [s evicted_clients]
         assert_equal 0 [client_gone big]
-        $rd close
+        close_and_wait $rd big
     }
 
     test "A client over maxmemory-clients is disconnected" {
@@ -87,7 +96,7 @@ start_server {tags {maxmemory clients}} {
         assert_morethan [client_mem small] 600000
         assert_equal -1 [client_mem large]
         $large close
-        $small close
+        close_and_wait $small small
         r config set maxmemory-clients 0
     }
 
@@ -105,7 +114,7 @@ start_server {tags {maxmemory clients}} {
         wait_client_mem exempt 3000000
         assert_equal 0 [s evicted_clients]
         r config set maxmemory-clients 0
-        $rd close
+        close_and_wait $rd exempt
     }
 
     test "Output buffers count too" {
@@ -140,7 +149,7 @@ start_server {tags {maxmemory clients}} {
         set rd [client_with_qbuf 3000000 pct2]
         wait_client_mem pct2 3000000
         assert_equal 1 [s evicted_clients]
-        $rd close
+        close_and_wait $rd pct2
         r config set maxmemory-clients 0
     }
 
