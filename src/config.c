@@ -2062,6 +2062,7 @@ void resetServerStats(void) {
     server.stat_expired_time_cap_reached_count = 0;
     server.stat_evictedkeys = 0;
     server.stat_evictedclients = 0;
+    evictResetStats();
     server.stat_keyspace_hits = 0;
     server.stat_keyspace_misses = 0;
     server.stat_net_input_bytes = 0;

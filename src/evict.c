@@ -116,15 +116,61 @@ void evictStartTimeProc(void) {
     evictTimerId = aeCreateTimeEvent(server.el, 0, evictTimeProc, NULL, NULL);
 }
 
+static int evictPass(void);
+
+/* Since when (monotonic us, 0: not now) memory has been over maxmemory,
+ * and the time over it before that, for INFO's *_eviction_exceeded_time. */
+static long long evictOverSince = 0;
+static long long evictOverTotal = 0;
+
 /* Evicts keys until memory is under maxmemory, for at most the time that
  * maxmemory-eviction-tenacity allows; when that runs out a timer carries
  * on between commands. Returns EVICT_OK when under the limit (or no
  * limit), EVICT_RUNNING when the timer goes on with the work, EVICT_FAIL
  * when nothing more can be evicted (including the noeviction policy). */
 int performEvictions(void) {
-    if (!server.maxmemory) return EVICT_OK;
-    /* A replica follows its master's dataset (replica-ignore-maxmemory). */
-    if (server.masterhost && server.repl_slave_ignore_maxmemory) return EVICT_OK;
+    int result;
+    if (!server.maxmemory)
+        result = EVICT_OK;
+    else if (server.masterhost && server.repl_slave_ignore_maxmemory)
+        result = EVICT_OK; /* a replica follows its master's dataset */
+    else
+        result = evictPass();
+    if (result == EVICT_OK) {
+        if (evictOverSince) {
+            evictOverTotal += monotonicUs() - evictOverSince;
+            evictOverSince = 0;
+        }
+    } else if (evictOverSince == 0) {
+        evictOverSince = monotonicUs();
+    }
+    return result;
+}
+
+/* INFO stats: milliseconds spent over maxmemory in all (*<total>, the
+ * current stretch included) and in the current stretch (*<current>, 0
+ * when under the limit). */
+void evictGetExceededTime(long long *total, long long *current) {
+    /* Without a limit no command runs an eviction pass to end the
+     * stretch: end it here. */
+    if (!server.maxmemory && evictOverSince) {
+        evictOverTotal += monotonicUs() - evictOverSince;
+        evictOverSince = 0;
+    }
+    long long cur = evictOverSince ? monotonicUs() - evictOverSince : 0;
+    *current = cur / 1000;
+    *total = (evictOverTotal + cur) / 1000;
+}
+
+/* CONFIG RESETSTAT: forgets the time spent over maxmemory so far. */
+void evictResetStats(void) {
+    evictOverTotal = 0;
+    if (evictOverSince) evictOverSince = monotonicUs();
+}
+
+/* One eviction pass of performEvictions, with the memory over the limit
+ * (or not) as the caller found it. */
+static int evictPass(void) {
     if (evictMemoryIsOk()) return EVICT_OK;
     if (server.maxmemory_policy == MAXMEMORY_NO_EVICTION) return EVICT_FAIL;
     unsigned long long limit = evictTimeLimitUs();

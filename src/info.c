@@ -186,6 +186,8 @@ static sds genMemorySection(sds info) {
 }
 
 static sds genStatsSection(sds info) {
+    long long evict_total_ms, evict_current_ms;
+    evictGetExceededTime(&evict_total_ms, &evict_current_ms);
     info = sdsCatPrintf(info,
         "# Stats\r\n"
         "total_connections_received:%lld\r\n"
@@ -202,6 +204,8 @@ static sds genStatsSection(sds info) {
         "expired_time_cap_reached_count:%lld\r\n"
         "evicted_keys:%lld\r\n"
         "evicted_clients:%lld\r\n"
+        "total_eviction_exceeded_time:%lld\r\n"
+        "current_eviction_exceeded_time:%lld\r\n"
         "keyspace_hits:%lld\r\n"
         "keyspace_misses:%lld\r\n"
         "pubsub_channels:%lu\r\n"
@@ -220,7 +224,7 @@ static sds genStatsSection(sds info) {
         server.stat_sync_partial_ok, server.stat_sync_partial_err,
         server.stat_expiredkeys, server.stat_expired_stale_perc * 100,
         server.stat_expired_time_cap_reached_count, server.stat_evictedkeys,
-        server.stat_evictedclients,
+        server.stat_evictedclients, evict_total_ms, evict_current_ms,
         server.stat_keyspace_hits, server.stat_keyspace_misses,
         server.pubsub_channels ? dictSize(server.pubsub_channels) : 0UL,
         server.pubsub_patterns ? dictSize(server.pubsub_patterns) : 0UL,

@@ -1203,6 +1203,8 @@ int isSubscribeCommand(struct redisCommand *cmd);
 #define EVICT_RUNNING 1
 void evictStartTimeProc(void);
 void evictInit(void);
+void evictGetExceededTime(long long *total, long long *current);
+void evictResetStats(void);
 size_t clientEvictionLimit(void);
 #define EVICT_FAIL 2
 int performEvictions(void);

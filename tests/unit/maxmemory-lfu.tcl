@@ -257,6 +257,27 @@ start_server {tags {maxmemory lfu}} {
         r flushall
     }
 
+    test "INFO times the stretches over maxmemory" {
+        r config resetstat
+        assert_equal 0 [s current_eviction_exceeded_time]
+        r set filler [string repeat x 100000]
+        r config set maxmemory [expr {[s used_memory] - 50000}]
+        assert_error "OOM *" {r set k v}
+        wait_for_condition 500 10 {
+            [s current_eviction_exceeded_time] > 0
+        } else {
+            fail "the stretch over maxmemory was not timed"
+        }
+        r config set maxmemory 0
+        r ping
+        assert_equal 0 [s current_eviction_exceeded_time]
+        set total [s total_eviction_exceeded_time]
+        assert_morethan $total 0
+        r config resetstat
+        assert_equal 0 [s total_eviction_exceeded_time]
+        r del filler
+    }
+
     test "CONFIG SET maxmemory below the usage starts evicting at once" {
         set val [string repeat x 500]
         r config set maxmemory-policy allkeys-random
