@@ -19,6 +19,7 @@ client sends PING after PING. It reports:
 Usage:
   utils/lazyfree-bench.py [--members N] [--rounds R] [--port-base P]
                           [--ours PATH] [--reference PATH]
+                          [--commands UNLINK,DEL]
 
 The machine's cores are shared with the servers, so single figures are
 noisy; the table gives the median over the rounds. Every server is
@@ -189,7 +190,12 @@ def main():
     ap.add_argument("--port-base", type=int, default=27400)
     ap.add_argument("--ours", default=os.path.join(ROOT, "src", "redis-server"))
     ap.add_argument("--reference", default="/usr/bin/redis-server")
+    ap.add_argument("--commands", default="UNLINK,DEL",
+                    help="comma-separated subset of UNLINK,DEL")
     a = ap.parse_args()
+    commands = [c.strip().upper() for c in a.commands.split(",") if c.strip()]
+    if not commands or any(c not in ("UNLINK", "DEL") for c in commands):
+        sys.exit("--commands takes UNLINK and/or DEL")
     servers = [("ours", a.ours), ("redis 7.0", a.reference)]
     for _, b in servers:
         if not os.access(b, os.X_OK):
@@ -199,7 +205,7 @@ def main():
     port = a.port_base
     for rnd in range(a.rounds):
         for name, binary in (servers if rnd % 2 == 0 else servers[::-1]):
-            for command in ("UNLINK", "DEL"):
+            for command in commands:
                 r = one_run(binary, port, a.members, command, workdir)
                 port += 1
                 results.setdefault((name, command), []).append(r)
@@ -213,7 +219,7 @@ def main():
     print("| server | command | command time (ms) | worst PING (ms) | worst PING before (ms) | freed after (ms) |")
     print("|---|---|---|---|---|---|")
     for name, _ in servers:
-        for command in ("UNLINK", "DEL"):
+        for command in commands:
             rs = results[(name, command)]
             cmd = statistics.median(r[0] for r in rs)
             worst = statistics.median(r[1] for r in rs)
