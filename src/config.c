@@ -919,6 +919,24 @@ static int applyBind(char *err, size_t errlen) {
     return C_OK;
 }
 
+/* maxmemory: a lower limit starts eviction from the event loop at once,
+ * as Redis 7.0 does, rather than waiting for the next command. */
+static int applyMaxmemory(char *err, size_t errlen) {
+    UNUSED(err);
+    UNUSED(errlen);
+    if (server.maxmemory == 0) return C_OK;
+    size_t used = zmallocUsedMemory();
+    size_t ignored = freeMemoryGetNotCountedMemory();
+    used = used > ignored ? used - ignored : 0;
+    if (server.maxmemory < used)
+        serverLog(LL_WARNING, "WARNING: maxmemory set to %llu, below the "
+                  "%zu bytes in use now: keys will be evicted or writes "
+                  "refused, as maxmemory-policy says.",
+                  server.maxmemory, used);
+    evictStartTimeProc();
+    return C_OK;
+}
+
 static int applyMaxclients(char *err, size_t errlen) {
     if (server.el == NULL) return C_OK;
     if (server.maxclients > (unsigned int)(INT_MAX - CONFIG_FDSET_INCR) ||
@@ -1169,7 +1187,7 @@ static standardConfig configs[] = {
             aof_rewrite_min_size, 0, LLONG_MAX, 64 * MB, NULL),
     /* Memory */
     NUM_CFG("maxmemory", NULL, CF_MEMORY, NK_ULL, maxmemory, 0, LLONG_MAX, 0,
-            NULL),
+            applyMaxmemory),
     ENUM_CFG("maxmemory-policy", NULL, 0, maxmemory_policy, maxmemoryPolicyEnum,
              MAXMEMORY_NO_EVICTION, NULL),
     NUM_CFG("maxmemory-samples", NULL, 0, NK_INT, maxmemory_samples, 1, INT_MAX,
@@ -1416,9 +1434,6 @@ static const struct {
     {"enable-module-command", "modules are not supported, so there is no "
                               "MODULE command to enable"},
     {"io-threads-do-reads", "reads are done by the main thread"},
-    {"maxmemory-clients", "client eviction comes with issue 12"},
-    {"maxmemory-eviction-tenacity", "eviction's time budget comes with "
-                                    "issue 12"},
     {"replica-ignore-disk-write-errors", "comes with issue 12"},
     {"socket-mark-id", "SO_MARK is not set on sockets by this server"},
     {"crash-memcheck-enabled", "the crash report has a stack trace but no "
@@ -2042,6 +2057,8 @@ void resetServerStats(void) {
     server.stat_expired_stale_perc = 0;
     server.stat_expired_time_cap_reached_count = 0;
     server.stat_evictedkeys = 0;
+    server.stat_evictedclients = 0;
+    evictResetStats();
     server.stat_keyspace_hits = 0;
     server.stat_keyspace_misses = 0;
     server.stat_net_input_bytes = 0;
@@ -2062,6 +2079,7 @@ void resetServerStats(void) {
     server.stat_dump_payload_sanitizations = 0;
     metricsReset();
     rdbResetStats();
+    lazyfreeResetStats();
     if (server.errors) dictEmpty(server.errors, NULL);
     resetCommandTableStats(server.commands);
     latencyResetCommandHistograms();

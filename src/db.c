@@ -244,8 +244,11 @@ void dbOverwrite(redisDb *db, robj *key, robj *val) {
     if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) val->lru = old->lru;
     de->v.val = val;
     /* The caller's reference moved into the db: drop the old one, even
-     * when it is the same object. */
-    decrRefCount(old);
+     * when it is the same object (then it is not the last reference). */
+    if (server.lazyfree_lazy_server_del && old != val)
+        freeObjAsync(old);
+    else
+        decrRefCount(old);
     /* Clients blocked on the key see the new value (or learn that their
      * stream is gone). */
     signalKeyAsReady(db, key, val->type);
@@ -278,17 +281,21 @@ int dbExists(redisDb *db, robj *key) {
     return dbFindEntry(db, key) != NULL;
 }
 
-/* Removes <key> with its value and expire time from <db>. There is no
- * background free thread: <async> only says how the deletion is
- * propagated by callers. Returns 1 if the key existed. */
+/* Removes <key> with its value and expire time from <db>. With <async> a
+ * large value is freed by the background thread (lazyfree.c). Returns 1
+ * if the key existed. */
 static int dbGenericDelete(redisDb *db, robj *key, int async) {
-    UNUSED(async);
     sds tofree;
     sds k = dbKeySds(key, &tofree);
     dictEntry *de = dictUnlink(db->dict, k);
     if (de) {
         /* The expire entry borrows the key sds: drop it first. */
         if (dictSize(db->expires) > 0) dictDelete(db->expires, k);
+        if (async) {
+            /* The entry's own free then sees no value (dbObjFree). */
+            freeObjAsync(dictGetVal(de));
+            dictSetVal(db->dict, de, NULL);
+        }
         dictFreeUnlinkedEntry(db->dict, de);
         /* Blocked XREADGROUP clients are told their stream is gone. */
         signalKeyAsReady(db, key, OBJ_STREAM);
@@ -327,10 +334,10 @@ robj *dbUnshareStringValue(redisDb *db, robj *key, robj *o) {
     return o;
 }
 
-/* Empties database <dbnum> (or all of them for -1). <flags> bit 1 asks for
- * an asynchronous free, done synchronously here. <callback> is called now
- * and then during long frees. Returns the number of keys removed, or -1
- * for a bad <dbnum>. */
+/* Empties database <dbnum> (or all of them for -1). With EMPTYDB_ASYNC in
+ * <flags> the keys are freed by the background thread. <callback> is
+ * called now and then during long synchronous frees. Returns the number
+ * of keys removed, or -1 for a bad <dbnum>. */
 long long emptyData(int dbnum, int flags, void(callback)(dict *)) {
     long long removed = 0;
     int start, end;
@@ -353,9 +360,13 @@ long long emptyData(int dbnum, int flags, void(callback)(dict *)) {
                 signalKeyAsReady(db, dictGetKey(be), OBJ_STREAM);
             dictReleaseIterator(bi);
         }
-        /* Expires first: they borrow the keys of the main dict. */
-        dictEmpty(db->expires, callback);
-        dictEmpty(db->dict, callback);
+        if ((flags & EMPTYDB_ASYNC) && dictSize(db->dict) > 0) {
+            emptyDbAsync(db);
+        } else {
+            /* Expires first: they borrow the keys of the main dict. */
+            dictEmpty(db->expires, callback);
+            dictEmpty(db->dict, callback);
+        }
         db->avg_ttl = 0;
         db->expires_cursor = 0;
     }

@@ -240,9 +240,9 @@ void scriptExistsCommand(client *c) {
     }
 }
 
-/* SCRIPT FLUSH [ASYNC|SYNC]: a new Lua state and an empty cache. The old
- * state is closed at once either way (closing is quick next to the
- * scripts that filled it). */
+/* SCRIPT FLUSH [ASYNC|SYNC]: a new Lua state and an empty cache. With
+ * ASYNC (or lazyfree-lazy-user-flush and no argument) the old state and
+ * cache are freed by the background thread. */
 void scriptFlushCommand(client *c) {
     if (c->argc > 3 ||
         (c->argc == 3 && strcasecmp(c->argv[2]->ptr, "sync") &&
@@ -250,7 +250,12 @@ void scriptFlushCommand(client *c) {
         addReplyError(c, "SCRIPT FLUSH only support SYNC|ASYNC option");
         return;
     }
-    evalRelease();
+    int async = c->argc == 3 ? !strcasecmp(c->argv[2]->ptr, "async")
+                             : server.lazyfree_lazy_user_flush;
+    if (async)
+        freeLuaStateAsync(evalLua, evalScripts, NULL);
+    else
+        evalRelease();
     evalCreateState();
     addReply(c, shared.ok);
 }

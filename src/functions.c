@@ -96,6 +96,45 @@ static void fnLibDelete(functionLib *lib) {
     fnLibFree(lib);
 }
 
+/* A library's function table handed to the free thread: the registry
+ * references die with the retired Lua state, so nothing is unreferenced. */
+static void fnFunctionFreeDetached(dict *d, void *p) {
+    UNUSED(d);
+    functionInfo *fi = p;
+    sdsFree(fi->name);
+    sdsFree(fi->desc);
+    zfree(fi);
+}
+static dictType fnDetachedFunctionsType = {fnSdsHash, NULL, NULL,
+                                           fnSdsCompare, NULL,
+                                           fnFunctionFreeDetached, NULL};
+
+static void fnLibFreeDetached(dict *d, void *p) {
+    UNUSED(d);
+    fnLibFree(p);
+}
+static dictType fnDetachedLibrariesType = {fnSdsHash, NULL, NULL,
+                                           fnSdsCompare, NULL,
+                                           fnLibFreeDetached, NULL};
+
+static void fnCreateState(void);
+
+/* FUNCTION FLUSH ASYNC: the libraries, the function table and the Lua
+ * state move to the free thread whole; a new empty state takes over. */
+static void fnFlushAllAsync(void) {
+    dictIterator *di = dictGetIterator(fnLibraries);
+    dictEntry *de;
+    while ((de = dictNext(di))) {
+        functionLib *lib = dictGetVal(de);
+        lib->functions->type = &fnDetachedFunctionsType;
+    }
+    dictReleaseIterator(di);
+    fnLibraries->type = &fnDetachedLibrariesType;
+    /* The function table borrows from the libraries: released first. */
+    freeLuaStateAsync(fnLua, fnFunctions, fnLibraries);
+    fnCreateState();
+}
+
 static void fnFlushAll(void) {
     dictIterator *di = dictGetSafeIterator(fnLibraries);
     dictEntry *de;
@@ -459,7 +498,7 @@ static void fnSetTableFromGlobalRedis(lua_State *L, const char *field) {
 }
 
 /* Creates the functions state; called once from initServer. */
-void functionsInit(void) {
+static void fnCreateState(void) {
     fnLua = scriptCreateLuaState(SCRIPT_STATE_FUNCTIONS);
     lua_State *L = fnLua;
     /* The load-time globals: a redis table with only what loading may
@@ -492,6 +531,12 @@ void functionsInit(void) {
     lua_setfield(L, LUA_REGISTRYINDEX, FN_REG_ENV);
     fnLibraries = dictCreate(&fnBorrowedType);
     fnFunctions = dictCreate(&fnBorrowedType);
+}
+
+/* Creates the functions' Lua state and tables and hooks them into RDB
+ * saving and loading; called once from scriptingInit. */
+void functionsInit(void) {
+    fnCreateState();
     rdbRegisterFunctionHooks(fnEachLibrary, fnRdbLoad);
 }
 
@@ -546,7 +591,12 @@ void functionFlushCommand(client *c) {
         addReplyError(c, "FUNCTION FLUSH only supports SYNC|ASYNC option");
         return;
     }
-    fnFlushAll();
+    int async = c->argc == 3 ? !strcasecmp(c->argv[2]->ptr, "async")
+                             : server.lazyfree_lazy_user_flush;
+    if (async)
+        fnFlushAllAsync();
+    else
+        fnFlushAll();
     server.dirty++;
     addReply(c, shared.ok);
 }

@@ -175,17 +175,21 @@ static sds genMemorySection(sds info) {
         "mem_clients_slaves:0\r\n"
         "mem_clients_normal:%zu\r\n"
         "mem_allocator:%s\r\n"
-        "lazyfree_pending_objects:0\r\n",
+        "lazyfree_pending_objects:%zu\r\n"
+        "lazyfreed_objects:%zu\r\n",
         used, hmem, rss, rss_hmem, server.stat_peak_memory, peak_hmem,
         server.stat_peak_memory ? 100.0 * used / server.stat_peak_memory : 0,
         used > clients_normal ? used - clients_normal : 0, total, total_hmem,
         server.maxmemory, max_hmem, evictPolicyToString(),
-        used ? (double)rss / used : 0, clients_normal, ZMALLOC_LIB);
+        used ? (double)rss / used : 0, clients_normal, ZMALLOC_LIB,
+        lazyfreeGetPendingObjectsCount(), lazyfreeGetFreedObjectsCount());
     info = memoryCatInfoFields(info);
     return info;
 }
 
 static sds genStatsSection(sds info) {
+    long long evict_total_ms, evict_current_ms;
+    evictGetExceededTime(&evict_total_ms, &evict_current_ms);
     info = sdsCatPrintf(info,
         "# Stats\r\n"
         "total_connections_received:%lld\r\n"
@@ -201,6 +205,9 @@ static sds genStatsSection(sds info) {
         "expired_stale_perc:%.2f\r\n"
         "expired_time_cap_reached_count:%lld\r\n"
         "evicted_keys:%lld\r\n"
+        "evicted_clients:%lld\r\n"
+        "total_eviction_exceeded_time:%lld\r\n"
+        "current_eviction_exceeded_time:%lld\r\n"
         "keyspace_hits:%lld\r\n"
         "keyspace_misses:%lld\r\n"
         "pubsub_channels:%lu\r\n"
@@ -222,6 +229,7 @@ static sds genStatsSection(sds info) {
         server.stat_sync_partial_ok, server.stat_sync_partial_err,
         server.stat_expiredkeys, server.stat_expired_stale_perc * 100,
         server.stat_expired_time_cap_reached_count, server.stat_evictedkeys,
+        server.stat_evictedclients, evict_total_ms, evict_current_ms,
         server.stat_keyspace_hits, server.stat_keyspace_misses,
         server.pubsub_channels ? dictSize(server.pubsub_channels) : 0UL,
         server.pubsub_patterns ? dictSize(server.pubsub_patterns) : 0UL,

@@ -1153,11 +1153,29 @@ unsigned long getClientOutputBufferMemoryUsage(client *c) {
     return c->reply_bytes;
 }
 
-/* Memory attributed to <c>: struct, buffers, arguments. */
+/* Bytes of a partly received command that the parser holds for <c> (the
+ * arguments read so far, the one being read, an unfinished line). */
+static size_t clientParserMemory(client *c) {
+    size_t mem = 0;
+    if (c->parser.argv) {
+        for (int j = 0; j < c->parser.argc; j++)
+            mem += sdsAllocSize(c->parser.argv[j]);
+        if (c->parser.bulklen != -1 && c->parser.argc < c->parser.argv_len &&
+            c->parser.argv[c->parser.argc])
+            mem += sdsAllocSize(c->parser.argv[c->parser.argc]);
+        mem += sizeof(sds) * (size_t)c->parser.argv_len;
+    }
+    if (c->parser.pending) mem += sdsAllocSize(c->parser.pending);
+    return mem;
+}
+
+/* Memory attributed to <c>: struct, buffers, arguments (a partly received
+ * command included). */
 size_t getClientMemoryUsage(client *c, size_t *output_buffer_mem_usage) {
     size_t mem = getClientOutputBufferMemoryUsage(c);
     if (output_buffer_mem_usage) *output_buffer_mem_usage = mem;
     mem += c->querybuf ? sdsAllocSize(c->querybuf) : 0;
+    mem += clientParserMemory(c);
     mem += sizeof(client);
     mem += c->argv_len_sum + sizeof(robj *) * c->argv_len;
     mem += c->mstate.argv_len_sums;

@@ -85,6 +85,31 @@ void updateLFU(robj *val) {
     val->lru = (unsigned)((objLfuMinutes() << 8) | counter);
 }
 
+/* Sets the access data of <val> from what a dump or RESTORE carried:
+ * under an LFU policy the counter <lfu_freq> (0..255, -1: none) stamped
+ * with the current minute; under any other policy the idle time <lru_idle>
+ * (in units of <lru_multiplier> ms, -1: none) counted back from the LRU
+ * clock <lru_clock>. Returns 1 if <val> was changed. */
+int objectSetLRUOrLFU(robj *val, long long lfu_freq, long long lru_idle,
+                      long long lru_clock, int lru_multiplier) {
+    if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) {
+        if (lfu_freq < 0) return 0;
+        if (lfu_freq > 255) lfu_freq = 255;
+        val->lru = (unsigned)((objLfuMinutes() << 8) | (unsigned long)lfu_freq);
+        return 1;
+    }
+    if (lru_idle < 0) return 0;
+    /* An idle time past the clock's whole range reads as the oldest. */
+    long long max_idle = (long long)LRU_CLOCK_MAX;
+    long long ticks = lru_idle > max_idle * LRU_CLOCK_RESOLUTION / lru_multiplier
+                          ? max_idle
+                          : lru_idle * lru_multiplier / LRU_CLOCK_RESOLUTION;
+    long long abs = lru_clock - ticks;
+    if (abs < 0) abs += (long long)LRU_CLOCK_MAX;
+    val->lru = (unsigned)(abs & LRU_CLOCK_MAX);
+    return 1;
+}
+
 /* ------------------------------- creation -------------------------------- */
 
 /* Returns a new object of <type> owning <ptr>, refcount 1, RAW encoding.

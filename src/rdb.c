@@ -386,6 +386,16 @@ static void wDatasetFiltered(rdbWriter *w, int filter) {
                 wByte(w, RDB_OPCODE_EXPIRETIME_MS);
                 wLittle(w, (uint64_t)when, 8);
             }
+            /* The access time or frequency, under the policy that tracks
+             * it (Redis 7.0 writes them the same way): idle seconds as a
+             * length, the decayed LFU counter as one byte. */
+            if (server.maxmemory_policy & MAXMEMORY_FLAG_LRU) {
+                wByte(w, RDB_OPCODE_IDLE);
+                wLen(w, estimateObjectIdleTime(o) / 1000);
+            } else if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) {
+                wByte(w, RDB_OPCODE_FREQ);
+                wByte(w, (unsigned char)LFUDecrAndReturn(o));
+            }
             wByte(w, (unsigned char)type);
             wString(w, key, sdsLen(key));
             wObject(w, o);
@@ -1533,6 +1543,9 @@ typedef struct rdbLoadTarget {
     redisDb *dbs;         /* server.dbnum databases */
     redisDb *db;          /* the selected one */
     long long expire;     /* of the next key, -1 */
+    long long lru_idle;   /* IDLE opcode of the next key (seconds), -1 */
+    long long lfu_freq;   /* FREQ opcode of the next key, -1 */
+    long long lru_clock;  /* LRU clock when the load started */
     long long now;        /* ms when the load started */
     int version;
     int direct;           /* insert with dictAdd: the databases are not
@@ -1583,11 +1596,15 @@ static int rdbLoadRecord(rdbReader *r, rdbLoadTarget *t) {
     if (type == RDB_OPCODE_FREQ) {
         int f;
         if (rByte(r, &f) != C_OK) return -1;
+        t->lfu_freq = f;
         return 1;
     }
     if (type == RDB_OPCODE_IDLE) {
         uint64_t idle;
         if (rLen(r, &idle) != C_OK) return -1;
+        /* Seconds; anything beyond the clock's range is "very idle". */
+        t->lru_idle = idle > (uint64_t)LLONG_MAX / 1000 ? LLONG_MAX / 1000
+                                                        : (long long)idle;
         return 1;
     }
     if (type == RDB_OPCODE_EOF) return 0;
@@ -1685,7 +1702,7 @@ static int rdbLoadRecord(rdbReader *r, rdbLoadTarget *t) {
         sanitizeForLog(key, sdsLen(key));
         serverLog(LL_WARNING, "rdbLoad skipping empty key: %s", key);
         sdsFree(key);
-        t->expire = -1;
+        t->expire = t->lru_idle = t->lfu_freq = -1;
         return 1;
     }
     if (t->expire != -1 && t->expire < t->now && !server.masterhost) {
@@ -1693,7 +1710,7 @@ static int rdbLoadRecord(rdbReader *r, rdbLoadTarget *t) {
         t->keys_expired++;
         decrRefCount(val);
         sdsFree(key);
-        t->expire = -1;
+        t->expire = t->lru_idle = t->lfu_freq = -1;
         return 1;
     }
     robj *keyobj = createObject(OBJ_STRING, key);
@@ -1711,11 +1728,12 @@ static int rdbLoadRecord(rdbReader *r, rdbLoadTarget *t) {
         dbAdd(t->db, keyobj, val);
     }
     if (t->expire != -1) setExpire(NULL, t->db, keyobj, t->expire);
+    objectSetLRUOrLFU(val, t->lfu_freq, t->lru_idle, t->lru_clock, 1000);
     decrRefCount(keyobj);
     t->keys_loaded++;
     /* key-load-delay: microseconds per key, for tests of loading. */
     if (server.key_load_delay) rdbKeyDelay(server.key_load_delay);
-    t->expire = -1;
+    t->expire = t->lru_idle = t->lfu_freq = -1;
     return 1;
 }
 
@@ -1741,7 +1759,8 @@ static int rdbLoadChecksum(rdbReader *r, int version, uint64_t computed) {
 /* Loads a whole RDB stream into the databases. */
 static int rdbLoadReader(rdbReader *r) {
     rdbLoadTarget t = {.dbs = server.db, .db = &server.db[0], .expire = -1,
-                       .now = mstime()};
+                       .lru_idle = -1, .lfu_freq = -1,
+                       .lru_clock = LRU_CLOCK(), .now = mstime()};
     if (rdbLoadHeader(r, &t) != C_OK) return C_ERR;
     rdbState.keys_loaded = rdbState.keys_expired = 0;
     /* A whole dataset replaces the libraries too. */
@@ -2020,15 +2039,7 @@ void restoreCommand(client *c) {
     }
     dbAdd(c->db, c->argv[1], obj);
     if (ttl) setExpire(c, c->db, c->argv[1], ttl);
-    if (lru_idle != -1 && !(server.maxmemory_policy & MAXMEMORY_FLAG_LFU)) {
-        long long clock = LRU_CLOCK();
-        long long idle = lru_idle * 1000 / LRU_CLOCK_RESOLUTION;
-        obj->lru = (unsigned)((clock - idle) & LRU_CLOCK_MAX);
-    }
-    if (lfu_freq != -1 && (server.maxmemory_policy & MAXMEMORY_FLAG_LFU)) {
-        unsigned long minutes = (unsigned long)(server.unixtime / 60) & 65535;
-        obj->lru = (unsigned)((minutes << 8) | (unsigned long)lfu_freq);
-    }
+    objectSetLRUOrLFU(obj, lfu_freq, lru_idle, LRU_CLOCK(), 1000);
     signalModifiedKey(c, c->db, c->argv[1]);
     notifyKeyspaceEvent(NOTIFY_GENERIC, "restore", c->argv[1], c->db->id);
     addReply(c, shared.ok);
@@ -2221,7 +2232,8 @@ rdbLoadStream *rdbLoadStreamCreate(redisDb *dbs, int live) {
     loadInfo.total = 0;
     ls->t.dbs = dbs;
     ls->t.db = &dbs[0];
-    ls->t.expire = -1;
+    ls->t.expire = ls->t.lru_idle = ls->t.lfu_freq = -1;
+    ls->t.lru_clock = LRU_CLOCK();
     ls->t.now = mstime();
     ls->t.direct = !live;
     ls->t.defer_functions = 1;

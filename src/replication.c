@@ -1458,13 +1458,15 @@ static void linkTransferDone(void) {
     /* Replicas of ours follow a history that is about to be replaced. */
     disconnectSlaves();
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
-    emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+    int flush_flags = server.repl_slave_lazy_flush ? EMPTYDB_ASYNC
+                                                   : EMPTYDB_NO_FLAGS;
+    emptyData(-1, flush_flags, NULL);
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     if (rdbLoad(server.rdb_filename, err, sizeof(err)) != C_OK) {
         char why[400];
         snprintf(why, sizeof(why), "Failed trying to load the MASTER "
                  "synchronization DB from disk, check server logs. (%s)", err);
-        emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+        emptyData(-1, flush_flags, NULL);
         linkFail(why);
         return;
     }

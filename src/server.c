@@ -654,9 +654,11 @@ int processCommand(client *c) {
     if (server.maxmemory && (c->flags & CLIENT_MASTER) &&
         performEvictions() == EVICT_FAIL)
         serverLog(LL_DEBUG, "Nothing left to evict on this replica");
-    /* Out of memory: refuse commands that may grow the dataset. */
-    if (server.maxmemory && (c->cmd->flags & CMD_DENYOOM) &&
-        !mustObeyClient(c) && timedPerformEvictions() == EVICT_FAIL) {
+    /* Over maxmemory: every command gets an eviction pass first, as in
+     * Redis; only those that may grow the dataset are refused. */
+    if (server.maxmemory && !mustObeyClient(c) &&
+        timedPerformEvictions() == EVICT_FAIL &&
+        (c->cmd->flags & CMD_DENYOOM)) {
         rejectCommand(c, shared.oomerr);
         return C_OK;
     }
@@ -1061,6 +1063,8 @@ static void initServer(void) {
     streamTypeInit();
     rdbInit();
     scriptingInit();
+    lazyfreeInit();
+    evictInit();
     replicationInit();
     migrateInit();
     trackingInit();

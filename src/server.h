@@ -753,6 +753,7 @@ struct redisServer {
     double stat_expired_stale_perc;
     long long stat_expired_time_cap_reached_count;
     long long stat_evictedkeys;
+    long long stat_evictedclients;  /* maxmemory-clients disconnections */
     long long stat_keyspace_hits;
     long long stat_keyspace_misses;
     long long stat_net_input_bytes;
@@ -862,6 +863,8 @@ unsigned int LRU_CLOCK(void);
 unsigned long long estimateObjectIdleTime(robj *o);
 unsigned long LFUDecrAndReturn(robj *o);
 void updateLFU(robj *val);
+int objectSetLRUOrLFU(robj *val, long long lfu_freq, long long lru_idle,
+                      long long lru_clock, int lru_multiplier);
 #define sdsEncodedObject(objptr) \
     ((objptr)->encoding == OBJ_ENCODING_RAW || (objptr)->encoding == OBJ_ENCODING_EMBSTR)
 /* Type-specific free functions (each type module defines its own). */
@@ -1226,6 +1229,11 @@ int isSubscribeCommand(struct redisCommand *cmd);
 /* maxmemory (evict.c) */
 #define EVICT_OK 0
 #define EVICT_RUNNING 1
+void evictStartTimeProc(void);
+void evictInit(void);
+void evictGetExceededTime(long long *total, long long *current);
+void evictResetStats(void);
+size_t clientEvictionLimit(void);
 #define EVICT_FAIL 2
 int performEvictions(void);
 size_t freeMemoryGetNotCountedMemory(void);
@@ -1415,6 +1423,8 @@ void rdbResetStats(void);
 /* Bytes of the data set's overhead as MEMORY STATS shows them (memory.c). */
 size_t memoryOverheadTotal(void);
 sds memoryCatInfoFields(sds info);
+/* ---- Background freeing (lazyfree.c) ---- */
+#include "lazyfree.h"
 
 /* ---- Commands (one prototype per command proc) ---- */
 #include "commands_decl.h"

@@ -10,7 +10,6 @@ set ::infof_ref_bin /usr/bin/redis-server
 # Fields Redis 7.0 has and we do not print yet, with the issue that brings
 # them. A field added later simply stops being missing.
 set ::infof_pending {
-    lazyfreed_objects       {lazy freeing (issue 12, another part)}
 }
 
 # Sections whose lines are per command, per error or per database: their

@@ -1,0 +1,24 @@
+/* lazyfree.h: the background free thread (lazyfree.c). What the keyspace,
+ * the flush commands and the script engines hand over to be freed away
+ * from the event loop, and the counters INFO shows. */
+#ifndef LAZYFREE_H
+#define LAZYFREE_H
+
+#include <stddef.h>
+
+struct redisObject;
+struct redisDb;
+struct dict;
+struct lua_State;
+
+void lazyfreeInit(void);
+size_t lazyfreeGetPendingObjectsCount(void);
+size_t lazyfreeGetFreedObjectsCount(void);
+void lazyfreeResetStats(void);
+size_t lazyfreeGetFreeEffort(struct redisObject *o);
+void freeObjAsync(struct redisObject *o);
+void emptyDbAsync(struct redisDb *db);
+void freeLuaStateAsync(struct lua_State *lua, struct dict *first,
+                       struct dict *second);
+
+#endif

@@ -1,0 +1,165 @@
+# lru-lfu-interop.tcl -- the access data of keys crossing between our
+# server and Debian's Redis 7.0: the RDB IDLE opcode (idle seconds, written
+# under an LRU policy) and FREQ opcode (LFU counter, under an LFU policy)
+# that each server writes are applied by the other on load; RESTORE
+# IDLETIME/FREQ give the same OBJECT IDLETIME/FREQ on both. Debian's server
+# always listens in plain TCP on 127.0.0.1.
+
+set ::lru_ref_bin /usr/bin/redis-server
+set ::lru_check_bin /usr/bin/redis-check-rdb
+
+# Starts Debian's redis-server on <dir>/<dbfile> with <policy>; returns
+# {pid client}.
+proc lru_ref_start {dir dbfile policy} {
+    set port [::next_port]
+    set log [file join $dir ref-$port.log]
+    set pid [exec $::lru_ref_bin --port $port --bind 127.0.0.1 \
+                 --dir $dir --dbfilename $dbfile --save "" --appendonly no \
+                 --maxmemory-policy $policy --daemonize no --logfile $log \
+                 > /dev/null 2>@1 &]
+    set deadline [expr {[clock milliseconds] + 10000}]
+    while {1} {
+        if {![catch {redis_client -notls 127.0.0.1 $port} c]} {
+            if {![catch {$c ping} reply] && $reply eq "PONG"} {
+                return [list $pid $c]
+            }
+            catch {$c close}
+        }
+        if {![::process_alive $pid]} {
+            error "reference server exited: [::file_content $log]"
+        }
+        if {[clock milliseconds] > $deadline} {
+            catch {exec kill -KILL $pid}
+            error "reference server did not start: [::file_content $log]"
+        }
+        after 20
+    }
+}
+
+proc lru_ref_stop {ref} {
+    lassign $ref pid c
+    catch {$c close}
+    ::kill_server_process $pid
+}
+
+# Keys with known access data on the server behind <c>: under an LRU
+# policy idle times <idles>, under LFU counters <freqs> (one key each).
+proc lru_fill {c mode values} {
+    $c flushall
+    $c set src v
+    set dump [$c dump src]
+    $c del src
+    set i 0
+    foreach v $values {
+        $c restore key$i 0 $dump $mode $v
+        # Other types carry the opcode the same way.
+        $c rpush list$i a b c
+        $c restore list$i 0 [$c dump list$i] $mode $v replace
+        incr i
+    }
+}
+
+# Checks that OBJECT <what> on <c> gives back <values> (idle times may
+# have grown by a few seconds).
+proc lru_check {c what values} {
+    set i 0
+    foreach v $values {
+        foreach k [list key$i list$i] {
+            set got [$c object $what $k]
+            if {$what eq "idletime"} {
+                assert_range $got $v [expr {$v + 5}]
+            } else {
+                assert_equal $v $got "$what of $k"
+            }
+        }
+        incr i
+    }
+}
+
+set ::idles {0 3000 86400 1000000}
+set ::freqs {0 1 42 200 255}
+
+start_server {tags {interop rdb lru}} {
+    set dir [srv 0 dir]
+
+    test "Our IDLE opcodes (allkeys-lru) load in Redis 7.0" {
+        r config set maxmemory-policy allkeys-lru
+        lru_fill [srv 0 client] idletime $::idles
+        lru_check [srv 0 client] idletime $::idles
+        assert_equal OK [r save]
+        assert_match "*RDB looks OK*" \
+            [exec $::lru_check_bin [file join $dir dump.rdb] 2>@1]
+        file copy -force [file join $dir dump.rdb] [file join $dir ours-lru.rdb]
+        set ref [lru_ref_start $dir ours-lru.rdb allkeys-lru]
+        set rc [lindex $ref 1]
+        assert_equal [expr {2 * [llength $::idles]}] [$rc dbsize]
+        lru_check $rc idletime $::idles
+        lru_ref_stop $ref
+    }
+
+    test "Our FREQ opcodes (allkeys-lfu) load in Redis 7.0" {
+        r config set maxmemory-policy allkeys-lfu
+        lru_fill [srv 0 client] freq $::freqs
+        lru_check [srv 0 client] freq $::freqs
+        assert_equal OK [r save]
+        assert_match "*RDB looks OK*" \
+            [exec $::lru_check_bin [file join $dir dump.rdb] 2>@1]
+        file copy -force [file join $dir dump.rdb] [file join $dir ours-lfu.rdb]
+        set ref [lru_ref_start $dir ours-lfu.rdb volatile-lfu]
+        lru_check [lindex $ref 1] freq $::freqs
+        lru_ref_stop $ref
+    }
+
+    test "Redis 7.0's IDLE opcodes load here (allkeys-lru)" {
+        file delete -force [file join $dir theirs-lru.rdb]
+        set ref [lru_ref_start $dir theirs-lru.rdb allkeys-lru]
+        set rc [lindex $ref 1]
+        lru_fill $rc idletime $::idles
+        assert_equal OK [$rc save]
+        lru_ref_stop $ref
+        r config set maxmemory-policy volatile-lru
+        file copy -force [file join $dir theirs-lru.rdb] [file join $dir dump.rdb]
+        r debug reload nosave
+        assert_equal [expr {2 * [llength $::idles]}] [r dbsize]
+        lru_check [srv 0 client] idletime $::idles
+    }
+
+    test "Redis 7.0's FREQ opcodes load here (allkeys-lfu)" {
+        file delete -force [file join $dir theirs-lfu.rdb]
+        set ref [lru_ref_start $dir theirs-lfu.rdb allkeys-lfu]
+        set rc [lindex $ref 1]
+        lru_fill $rc freq $::freqs
+        assert_equal OK [$rc save]
+        lru_ref_stop $ref
+        r config set maxmemory-policy allkeys-lfu
+        file copy -force [file join $dir theirs-lfu.rdb] [file join $dir dump.rdb]
+        r debug reload nosave
+        lru_check [srv 0 client] freq $::freqs
+    }
+
+    test "RESTORE IDLETIME/FREQ and OBJECT agree with Redis 7.0" {
+        set ref [lru_ref_start $dir unused.rdb allkeys-lru]
+        set rc [lindex $ref 1]
+        foreach c [list [srv 0 client] $rc] {
+            $c config set maxmemory-policy allkeys-lru
+            lru_fill $c idletime $::idles
+            lru_check $c idletime $::idles
+            catch {$c object freq key1} e
+            lappend errs $e
+            $c config set maxmemory-policy allkeys-lfu
+            lru_fill $c freq $::freqs
+            lru_check $c freq $::freqs
+            catch {$c object idletime key1} e
+            lappend errs $e
+            foreach args {{idletime -1} {freq 256} {idletime 1 freq 1} {freq x}} {
+                catch {$c restore k 0 [$c dump key1] {*}$args} e
+                lappend errs $e
+            }
+            $c config set maxmemory-policy noeviction
+        }
+        lru_ref_stop $ref
+        # Both servers gave the same errors, in the same order.
+        set n [expr {[llength $errs] / 2}]
+        assert_equal [lrange $errs 0 [expr {$n - 1}]] [lrange $errs $n end]
+    }
+}
