@@ -70,7 +70,7 @@ long long metricsOpsPerSec(void) {
 
 /* See server.h: the Stats fields of Redis 7.0 missing from info.c's list,
  * with the values this server has (0 for features it does not have: I/O
- * threads, active defragmentation, client eviction). */
+ * threads, active defragmentation). */
 sds metricsCatStatsFields(sds info) {
     unsigned long shard = server.pubsub_shard_channels
                               ? dictSize(server.pubsub_shard_channels) : 0;
@@ -82,9 +82,6 @@ sds metricsCatStatsFields(sds info) {
         "instantaneous_input_repl_kbps:0.00\r\n"
         "instantaneous_output_repl_kbps:0.00\r\n"
         "expire_cycle_cpu_milliseconds:%lld\r\n"
-        "evicted_clients:0\r\n"
-        "total_eviction_exceeded_time:0\r\n"
-        "current_eviction_exceeded_time:0\r\n"
         "pubsubshard_channels:%lu\r\n"
         "migrate_cached_sockets:%lu\r\n"
         "slave_expires_tracked_keys:0\r\n"
