@@ -21,6 +21,7 @@
 #include <syslog.h>
 
 #include "server.h"
+#include "acl.h"
 #include "stream.h"
 #include "cluster.h"
 #include "sentinel.h"
@@ -603,6 +604,22 @@ int processCommand(client *c) {
         rejectCommand(c, shared.noautherr);
         return C_OK;
     }
+    /* ACL: the user's selectors must allow the command, keys, channels. */
+    int acl_pos = 0;
+    int acl_res = aclCheckClientCommand(c, &acl_pos);
+    if (acl_res != ACL_OK) {
+        robj *obj = acl_res == ACL_DENIED_CMD ? NULL
+                                              : getDecodedObject(c->argv[acl_pos]);
+        aclAddLogEntry(c, acl_res,
+                       (c->flags & CLIENT_MULTI) ? ACL_LOG_CTX_MULTI
+                                                 : ACL_LOG_CTX_TOPLEVEL,
+                       obj ? (char *)obj->ptr : c->cmd->fullname, NULL);
+        if (obj) decrRefCount(obj);
+        sds msg = aclDeniedText(acl_res, c->cmd);
+        rejectCommandFormat(c, "-NOPERM %s", msg);
+        sdsFree(msg);
+        return C_OK;
+    }
     /* A busy script: only the commands flagged allow-busy run, and
      * SHUTDOWN only with NOSAVE. */
     if (scriptIsTimedout() && (!(c->cmd->flags & CMD_ALLOW_BUSY) ||
@@ -956,6 +973,11 @@ static void initServer(void) {
     tlsInit();
     connSetLogger(logTlsMessage);
     initDbs();
+    aclInit();
+    if (aclLoadUsersAtStartup() != C_OK) {
+        serverLog(LL_WARNING, "Critical error while loading ACLs. Exiting.");
+        exit(1);
+    }
     slowlogInit();
     blockedInit();
     pubsubInit();
