@@ -1437,10 +1437,11 @@ dictType aclUsersDictType = {aclKeyHash, NULL, NULL, aclKeyCompare,
  * definition is copied into the existing DefaultUser (so that pointers to
  * it stay valid); the clients of every other old user are closed. */
 static void aclReplaceUsers(dict *users) {
-    user *newdef = dictFetchValue(users, "default");
+    sds defname = sdsNew("default");
+    user *newdef = dictFetchValue(users, defname);
     if (newdef) {
         userCopy(DefaultUser, newdef);
-        dictDelete(users, "default");
+        dictDelete(users, defname);
     } else {
         user *fresh = userCreateDetached("default", 7);
         aclMakeDefaultRules(fresh);
@@ -1456,7 +1457,7 @@ static void aclReplaceUsers(dict *users) {
     dictReleaseIterator(di);
     dictRelease(Users); /* the destructor spares DefaultUser */
     Users = users;
-    dictAdd(Users, sdsNew("default"), DefaultUser);
+    dictAdd(Users, defname, DefaultUser);
 }
 
 int aclLoadUsersAtStartup(void) {
