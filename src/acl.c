@@ -1044,6 +1044,42 @@ int aclCheckClientCommand(client *c, int *argpos) {
     return aclCheckUserCommand(c->user, c->cmd, c->argv, c->argc, argpos);
 }
 
+sds aclDenyClientCommand(client *c, int context) {
+    int pos = 0;
+    int r = aclCheckClientCommand(c, &pos);
+    if (r == ACL_OK) return NULL;
+    robj *obj = r == ACL_DENIED_CMD ? NULL : getDecodedObject(c->argv[pos]);
+    aclAddLogEntry(c, r, context, obj ? (char *)obj->ptr : c->cmd->fullname,
+                   NULL);
+    if (obj) decrRefCount(obj);
+    sds text = aclDeniedText(r, c->cmd);
+    sds line = sdsCatSds(sdsNew("-NOPERM "), text);
+    sdsFree(text);
+    return line;
+}
+
+sds aclDenyQueuedCommand(client *c) {
+    int pos = 0;
+    int r = aclCheckClientCommand(c, &pos);
+    if (r == ACL_OK) return NULL;
+    robj *obj = r == ACL_DENIED_CMD ? NULL : getDecodedObject(c->argv[pos]);
+    aclAddLogEntry(c, r, ACL_LOG_CTX_MULTI,
+                   obj ? (char *)obj->ptr : c->cmd->fullname, NULL);
+    if (obj) decrRefCount(obj);
+    const char *why = r == ACL_DENIED_KEY
+                          ? "no permission to touch the specified keys"
+                      : r == ACL_DENIED_CHANNEL
+                          ? "no permission to access one of the channels used "
+                            "as arguments"
+                          : "no permission to execute the command or "
+                            "subcommand";
+    return sdsCatPrintf(sdsEmpty(), "-NOPERM ACLs rules changed between the "
+                                    "moment the transaction was accumulated "
+                                    "and the EXEC call. This command is no "
+                                    "longer allowed for the following "
+                                    "reason: %s", why);
+}
+
 sds aclDeniedText(int code, struct redisCommand *cmd) {
     switch (code) {
     case ACL_DENIED_KEY:

@@ -61,6 +61,15 @@ void aclUpdateDefaultUserPassword(const char *pass);
  * an ACL_DENIED_* code, with the argv index at fault in *<argpos>. */
 int aclCheckClientCommand(client *c, int *argpos);
 
+/* Checks c->cmd of <c> as aclCheckClientCommand does; when denied, adds
+ * the ACL LOG entry (<context>: ACL_LOG_CTX_*) and returns the error line
+ * "-NOPERM ..." (new sds, caller frees); NULL when allowed. */
+sds aclDenyClientCommand(client *c, int context);
+
+/* The same check at EXEC time, for a command queued when the rules were
+ * different: Redis 7.0's "ACLs rules changed ..." error line, or NULL. */
+sds aclDenyQueuedCommand(client *c);
+
 /* Checks that <u> may run <cmd> with <argv>/<argc>; same results. A NULL
  * <u> (a client of the server itself) may run everything. */
 int aclCheckUserCommand(user *u, struct redisCommand *cmd, robj **argv,

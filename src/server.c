@@ -605,19 +605,12 @@ int processCommand(client *c) {
         return C_OK;
     }
     /* ACL: the user's selectors must allow the command, keys, channels. */
-    int acl_pos = 0;
-    int acl_res = aclCheckClientCommand(c, &acl_pos);
-    if (acl_res != ACL_OK) {
-        robj *obj = acl_res == ACL_DENIED_CMD ? NULL
-                                              : getDecodedObject(c->argv[acl_pos]);
-        aclAddLogEntry(c, acl_res,
-                       (c->flags & CLIENT_MULTI) ? ACL_LOG_CTX_MULTI
-                                                 : ACL_LOG_CTX_TOPLEVEL,
-                       obj ? (char *)obj->ptr : c->cmd->fullname, NULL);
-        if (obj) decrRefCount(obj);
-        sds msg = aclDeniedText(acl_res, c->cmd);
-        rejectCommandFormat(c, "-NOPERM %s", msg);
-        sdsFree(msg);
+    sds acl_err = aclDenyClientCommand(c, (c->flags & CLIENT_MULTI)
+                                              ? ACL_LOG_CTX_MULTI
+                                              : ACL_LOG_CTX_TOPLEVEL);
+    if (acl_err) {
+        rejectCommandFormat(c, "%s", acl_err);
+        sdsFree(acl_err);
         return C_OK;
     }
     /* A busy script: only the commands flagged allow-busy run, and

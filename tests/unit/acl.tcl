@@ -271,11 +271,22 @@ start_server {tags {acl}} {
     }
 
     test "MULTI: a denied command is refused when queued and aborts EXEC" {
-        r acl setuser mu on nopass ~* -@all +multi +exec +get
+        r acl setuser mu on nopass ~* -@all +multi +exec +get +ping
         set c [acl_client mu x]
         $c multi
         assert_error "NOPERM*'set'*" {$c set k v}
         assert_error "EXECABORT*" {$c exec}
+        # Rules changed between queuing and EXEC are applied at EXEC.
+        r acl log reset
+        $c multi
+        $c get k
+        $c ping
+        r acl setuser mu -get
+        set res [$c exec]
+        assert_equal "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: no permission to execute the command or subcommand" [lindex $res 0]
+        assert_equal PONG [lindex $res 1]
+        set e [lindex [r acl log] 0]
+        assert_equal {command multi get} [list [dict get $e reason] [dict get $e context] [dict get $e object]]
         $c close
     }
 
