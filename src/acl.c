@@ -1137,8 +1137,11 @@ int aclAuthenticateClient(client *c, robj *username, robj *password) {
         c->user = u;
         c->authenticated = 1;
     } else {
-        aclAddLogEntry(c, ACL_DENIED_AUTH, ACL_LOG_CTX_TOPLEVEL, "AUTH",
-                       un->ptr);
+        /* Redis names the object by the command as the client typed it. */
+        const char *obj = "AUTH";
+        if (c->argc > 0 && c->argv && sdsEncodedObject(c->argv[0]))
+            obj = c->argv[0]->ptr;
+        aclAddLogEntry(c, ACL_DENIED_AUTH, ACL_LOG_CTX_TOPLEVEL, obj, un->ptr);
     }
     decrRefCount(un);
     decrRefCount(pw);
@@ -1788,8 +1791,9 @@ static void aclCat(client *c) {
 static void aclGenPass(client *c) {
     long long bits = 256;
     if (c->argc == 3 &&
-        (getLongLongFromObject(c->argv[2], &bits) != C_OK || bits <= 0 ||
-         bits > 4096)) {
+        getLongLongFromObjectOrReply(c, c->argv[2], &bits, NULL) != C_OK)
+        return;
+    if (bits <= 0 || bits > 4096) {
         addReplyError(c, "ACL GENPASS argument must be the number of bits "
                          "for the output password, a positive number up to "
                          "4096");

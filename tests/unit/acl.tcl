@@ -209,7 +209,7 @@ start_server {tags {acl}} {
         set e [lindex $log 0]
         assert_equal {count reason context object username age-seconds client-info} [dict keys $e]
         assert_equal auth [dict get $e reason]
-        assert_equal AUTH [dict get $e object]
+        assert_equal auth [dict get $e object] ;# the command as typed
         assert_equal lu [dict get $e username]
         set e [lindex $log 1]
         assert_equal {channel toplevel nope lu} [list [dict get $e reason] [dict get $e context] [dict get $e object] [dict get $e username]]
