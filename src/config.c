@@ -2129,6 +2129,15 @@ static void rewriteDirective(rewriteState *st, standardConfig *c) {
         zfree(lines);
         return;
     }
+    if (c->set == userSet) {
+        /* Every ACL user (acl.c), unless they live in an aclfile. */
+        if (server.aclfile) return;
+        int n;
+        sds *lines = aclDescribeAllUsers(&n);
+        for (int j = 0; j < n; j++) rewriteEmit(st, c, lines[j], 1);
+        zfree(lines);
+        return;
+    }
     int force = (c->flags & CF_FORCE_REWRITE) || !configIsDefault(c);
     sds line = sdsCatPrintf(sdsEmpty(), "%s ", c->name);
     if (c->set == saveSet) {

@@ -333,6 +333,18 @@ start_server {tags {acl}} {
         assert_equal {} [dict get [r acl getuser pubd2] channels]
     }
 
+    test "CONFIG REWRITE writes the users, which a restart loads" {
+        r acl setuser rw on >pw ~rw* &* -@all +get (~other +set)
+        set want [lsearch -inline [r acl list] {user rw *}]
+        assert_equal OK [r config rewrite]
+        assert_match "*\nuser rw on #*" [::file_content [srv 0 config_file]]
+        restart_server
+        assert_equal $want [lsearch -inline [r acl list] {user rw *}]
+        set c [acl_client rw pw]
+        assert_equal {} [$c get rw1]
+        $c close
+    }
+
     test "CLIENT LIST shows the user; CLIENT KILL USER" {
         r acl setuser kl on nopass +@all ~*
         set c [acl_client kl x]
