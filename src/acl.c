@@ -346,6 +346,8 @@ static aclError selCommandRule(aclSelector *s, const char *op, size_t len) {
     sdsFree(parent_name);
     if (!parent || strchr(rest, '|') == rest) {
         err = ACL_ERR_UNKNOWN_CMD;
+    } else if (rest[0] == '\0') {
+        err = ACL_ERR_SYNTAX;
     } else if (parent->subcommands_dict) {
         if (strchr(rest, '|')) {
             err = ACL_ERR_SUBCMD_FIRSTARG;
@@ -445,7 +447,8 @@ static aclError selApply(aclSelector *s, const char *op, size_t len) {
         uint64_t flag = aclCategoryFlag(op + 2);
         if (!flag) return ACL_ERR_UNKNOWN_CMD;
         selChangeCategory(s, flag, op[0] == '+');
-    } else if ((op[0] == '+' || op[0] == '-') && len > 1) {
+    } else if (op[0] == '+' || op[0] == '-') {
+        if (len == 1) return ACL_ERR_UNKNOWN_CMD;
         return selCommandRule(s, op, len);
     } else {
         return ACL_ERR_SYNTAX;
@@ -558,7 +561,7 @@ static void userAddHash(user *u, const char *hash) {
 /* Applies one user-level rule <op> (<len> bytes; a "(...)" selector
  * included). 0, or the reason it is refused. */
 static aclError userApply(user *u, const char *op, size_t len) {
-    if (len == 0) return ACL_ERR_SYNTAX;
+    if (len == 0) return 0; /* Redis 7.0 accepts and ignores it */
     if (!strcasecmp(op, "on")) {
         u->flags |= USER_ON;
     } else if (!strcasecmp(op, "off")) {

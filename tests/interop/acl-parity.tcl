@@ -139,6 +139,45 @@ set ::aclp_admin_cmds {
     {acl dryrun nouser get x}
     {acl dryrun default nocmd}
     {acl dryrun default get}
+    {acl setuser e1 ""}
+    {acl setuser e2 ()}
+    {acl setuser e3 "( )"}
+    {acl setuser e4 >}
+    {acl setuser e5 %R~}
+    {acl setuser e6 +}
+    {acl setuser e7 -}
+    {acl setuser e8 +@}
+    {acl setuser e9 +|}
+    {acl setuser e10 +get|}
+    {acl setuser e11 +config|}
+    {acl setuser e12 |}
+    {acl setuser e13 allkeys (~a) )}
+    {acl setuser e14 (~a) (}
+    {acl setuser e15 (~a +get) (&b)}
+    {acl setuser e16 %r~x %w~y %Rw~z}
+    {acl setuser e17 ~a&b &~x}
+    {acl setuser e18 (~a) allkeys}
+    {acl setuser e19 +@all -@all +@ALL}
+    {acl setuser e20 (allkeys)}
+    {acl setuser e21 (reset)}
+    {acl setuser e22 (nopass)}
+    {acl setuser e23 on nopass off}
+    {acl setuser e24 +select|}
+    {acl setuser e25 +debug|sleep}
+    {acl setuser e26 +acl|setuser|x}
+    {acl setuser e27 -acl|setuser}
+    {acl list}
+    {acl deluser e1 e2 e3 e4 e5 e15 e16 e17 e18 e19 e20 e23 e25 e27}
+    {acl getuser}
+    {acl deluser}
+    {acl dryrun}
+    {acl cat a b}
+    {acl log 1 2}
+    {acl whoami x}
+    {acl users x}
+    {acl list x}
+    {acl genpass 1 2}
+    {acl setuser}
     {acl users}
 }
 
