@@ -1047,6 +1047,26 @@ int aclCheckClientCommand(client *c, int *argpos) {
     return aclCheckUserCommand(c->user, c->cmd, c->argv, c->argc, argpos);
 }
 
+int aclUserHasFullKeyAccess(user *u, struct redisCommand *cmd) {
+    if (!u) return 1;
+    listIter li;
+    listNode *ln;
+    listGetIterator(u->selectors, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        aclSelector *s = listNodeValue(ln);
+        if (cmd && !selBit(s, cmd->id)) continue;
+        if (s->flags & SEL_ALLKEYS) return 1;
+        listIter ki;
+        listNode *kn;
+        listGetIterator(s->keys, &ki, AL_START_HEAD);
+        while ((kn = listNext(&ki))) {
+            keyPattern *kp = listNodeValue(kn);
+            if ((kp->perm & KEY_READ) && !strcmp(kp->pattern, "*")) return 1;
+        }
+    }
+    return 0;
+}
+
 sds aclDenyClientCommand(client *c, int context) {
     int pos = 0;
     int r = aclCheckClientCommand(c, &pos);

@@ -75,6 +75,11 @@ sds aclDenyQueuedCommand(client *c);
 int aclCheckUserCommand(user *u, struct redisCommand *cmd, robj **argv,
                         int argc, int *argpos);
 
+/* 1 when <u> (NULL: the server itself) may read every key with <cmd>:
+ * a selector allowing the command has allkeys or a "*" pattern with read
+ * permission. SORT's BY and GET patterns need it. */
+int aclUserHasFullKeyAccess(user *u, struct redisCommand *cmd);
+
 /* The -NOPERM text (without code) for <code> (an ACL_DENIED_*) about
  * <cmd>. Returns a new sds. */
 sds aclDeniedText(int code, struct redisCommand *cmd);

@@ -272,6 +272,10 @@ set ::aclp_user_cmds {
     {r {lmove r1 w1 left right}}
     {r {sort r1 store w1}}
     {r {eval "return 1" 2 r1 w1}}
+    {r {rpush rw2 2 1}}
+    {r {sort rw2 by w*}}
+    {r {sort rw2 get #}}
+    {r {sort rw2 by nosort}}
     {s {get a1}}
     {s {set b1 v}}
     {s {get b1}}

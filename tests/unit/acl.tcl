@@ -169,6 +169,20 @@ start_server {tags {acl}} {
         $d close
     }
 
+    test "SORT BY and GET patterns need access to every key" {
+        r acl setuser so on nopass ~k* +@all
+        r rpush ksort 2 1
+        set c [acl_client so x]
+        assert_error "ERR BY option of SORT denied due to insufficient ACL permissions." {$c sort ksort by nokey_*}
+        assert_error "ERR GET option of SORT denied due to insufficient ACL permissions." {$c sort ksort get #}
+        assert_error "ERR BY option of SORT denied due to insufficient ACL permissions." {$c sort_ro ksort by k*}
+        assert_equal {2 1} [$c sort ksort by nosort]
+        assert_equal {1 2} [$c sort ksort]
+        r acl setuser so allkeys
+        assert_equal 2 [llength [$c sort ksort by nokey_* get #]]
+        $c close
+    }
+
     test "selectors: a command passes if any selector allows it" {
         r acl setuser su on nopass -@all +get ~a* (~b* +set) (&c* +publish)
         set c [acl_client su x]
