@@ -884,6 +884,47 @@ static int luaRedisLog(lua_State *L) {
     return 0;
 }
 
+/* redis.acl_check_cmd(command, args...): true when the script's user
+ * may run that command line (acl.c), as Redis 7.0's Lua API has it. */
+static int luaRedisAclCheckCmd(lua_State *L) {
+    if (!curRun)
+        return luaRaiseErrorTable(L, "ERR redis.acl_check_cmd can only be "
+                                     "called inside a script invocation");
+    int argc = lua_gettop(L);
+    if (argc == 0)
+        return luaRaiseErrorTable(L, "ERR Please specify at least one "
+                                     "argument for this redis lib call");
+    robj **argv = zmalloc(sizeof(robj *) * argc);
+    for (int j = 0; j < argc; j++) {
+        int t = lua_type(L, j + 1);
+        if (t == LUA_TNUMBER) {
+            argv[j] = luaNumberToObject(lua_tonumber(L, j + 1));
+        } else if (t == LUA_TSTRING) {
+            size_t len;
+            const char *s = lua_tolstring(L, j + 1, &len);
+            argv[j] = createStringObject(s, len);
+        } else {
+            for (int k = 0; k < j; k++) decrRefCount(argv[k]);
+            zfree(argv);
+            return luaRaiseErrorTable(L, "ERR Lua redis lib command "
+                                         "arguments must be strings or "
+                                         "integers");
+        }
+    }
+    struct redisCommand *cmd = lookupCommand(argv, argc);
+    int pos = 0, ok = 0;
+    if (cmd)
+        ok = aclCheckUserCommand(curRun->caller->user, cmd, argv, argc,
+                                 &pos) == ACL_OK;
+    for (int k = 0; k < argc; k++) decrRefCount(argv[k]);
+    zfree(argv);
+    if (!cmd)
+        return luaRaiseErrorTable(L, "ERR Invalid command passed to "
+                                     "redis.acl_check_cmd()");
+    lua_pushboolean(L, ok);
+    return 1;
+}
+
 static int luaRedisSetResp(lua_State *L) {
     if (lua_gettop(L) != 1)
         return luaRaiseErrorTable(L, "ERR redis.setresp() requires one "
@@ -999,6 +1040,7 @@ lua_State *scriptCreateLuaState(int kind) {
     luaSetTableFn(L, "pcall", luaRedisPcall);
     luaSetTableFn(L, "log", luaRedisLog);
     luaSetTableFn(L, "setresp", luaRedisSetResp);
+    luaSetTableFn(L, "acl_check_cmd", luaRedisAclCheckCmd);
     luaSetTableFn(L, "set_repl", luaRedisSetRepl);
     luaSetTableFn(L, "replicate_commands", luaRedisReplicateCommands);
     luaSetTableFn(L, "sha1hex", luaRedisSha1hex);

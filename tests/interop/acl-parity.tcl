@@ -255,6 +255,13 @@ set ::aclp_user_cmds {
     {u {eval "return redis.call('del','k')" 0}}
     {u {eval "return redis.pcall('get','zz')" 0}}
     {u {eval "return redis.call('get','k1')" 0}}
+    {u {eval "return redis.acl_check_cmd('get','k1')" 0}}
+    {u {eval "return redis.acl_check_cmd('get','zz')" 0}}
+    {u {eval "return redis.acl_check_cmd('del','k1')" 0}}
+    {u {eval "return redis.acl_check_cmd('nosuch','k1')" 0}}
+    {u {eval "return redis.acl_check_cmd()" 0}}
+    {u {eval "return redis.acl_check_cmd('get', {})" 0}}
+    {u {eval "return redis.acl_check_cmd('config','set')" 0}}
     {u {multi}}
     {u {get k1}}
     {u {del k1}}

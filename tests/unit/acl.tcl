@@ -279,6 +279,9 @@ start_server {tags {acl}} {
         assert_error "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments script: *" {$c eval "return redis.call('get','zz')" 0}
         assert_equal "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments" [$c eval {local r = redis.pcall('get','zz'); return r['err']} 0]
         assert_equal {} [$c eval "return redis.call('get','k1')" 0]
+        assert_equal 1 [$c eval "return redis.acl_check_cmd('get','k1')" 0]
+        assert_equal {} [$c eval "return redis.acl_check_cmd('get','zz')" 0]
+        assert_error "ERR Invalid command passed to redis.acl_check_cmd()*" {$c eval "return redis.acl_check_cmd('nosuch')" 0}
         set e [lindex [r acl log] end]
         assert_equal {command lua del scu} [list [dict get $e reason] [dict get $e context] [dict get $e object] [dict get $e username]]
         $c close
