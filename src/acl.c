@@ -1005,9 +1005,10 @@ static int selCheck(aclSelector *s, struct redisCommand *cmd, robj **argv,
         zfree(flags);
         if (res != ACL_OK) return res;
     }
+    if (s->flags & SEL_ALLCHANNELS) return ACL_OK;
     int all, is_pattern;
     int first = commandChannels(cmd, &all, &is_pattern);
-    if (first > 0 && !(s->flags & SEL_ALLCHANNELS)) {
+    if (first > 0) {
         int last = all ? argc - 1 : first;
         for (int j = first; j <= last && j < argc; j++) {
             robj *ch = getDecodedObject(argv[j]);
@@ -1402,6 +1403,19 @@ static int argvCount(sds *argv) {
 
 extern dictType aclUsersDictType;
 
+#define ACL_OPEN_ERROR "Error loading ACLs, opening file"
+
+/* The text Redis 7.0 gives for failed ACL file errors <errs>: a file that
+ * cannot be opened is reported alone, other errors get the warning that
+ * nothing changed. Returns a new sds. */
+static sds aclFileErrorText(const char *errs) {
+    if (!strncmp(errs, ACL_OPEN_ERROR, strlen(ACL_OPEN_ERROR)))
+        return sdsNew(errs);
+    return sdsCatPrintf(sdsEmpty(), "%sWARNING: ACL errors detected, no "
+                                    "change to the previously active ACL "
+                                    "rules was performed", errs);
+}
+
 /* The rules of a fresh default user: everything, no password. */
 static void aclMakeDefaultRules(user *u) {
     const char *rules[] = {"+@all", "~*", "&*", "on", "nopass"};
@@ -1416,8 +1430,8 @@ static dict *aclParseFile(const char *path, sds *errs) {
     *errs = sdsEmpty();
     FILE *fp = fopen(path, "r");
     if (!fp) {
-        *errs = sdsCatPrintf(*errs, "Error loading ACLs, opening file '%s': "
-                                    "%s", path, strerror(errno));
+        *errs = sdsCatPrintf(*errs, ACL_OPEN_ERROR " '%s': %s", path,
+                             strerror(errno));
         return NULL;
     }
     dict *users = dictCreate(&aclUsersDictType);
@@ -1558,6 +1572,8 @@ int aclLoadUsersAtStartup(void) {
                     serverLog(LL_WARNING, "Error loading ACL rule '%s' for "
                                           "the user named '%s': %s",
                               merged[j], argv[0], aclErrorText(e));
+                    serverLog(LL_WARNING, "Critical error while loading "
+                                          "ACLs. Exiting.");
                     sdsFreeSplitRes(merged, mc);
                     return C_ERR;
                 }
@@ -1569,10 +1585,10 @@ int aclLoadUsersAtStartup(void) {
         sds errs;
         dict *users = aclParseFile(server.aclfile, &errs);
         if (!users) {
+            sds text = aclFileErrorText(errs);
             serverLog(LL_WARNING, "Aborting Redis startup because of ACL "
-                                  "errors: %sWARNING: ACL errors detected, "
-                                  "no change to the previously active ACL "
-                                  "rules was performed", errs);
+                                  "errors: %s", text);
+            sdsFree(text);
             sdsFree(errs);
             return C_ERR;
         }
@@ -1842,9 +1858,7 @@ static void aclLoad(client *c) {
     sds errs;
     dict *users = aclParseFile(server.aclfile, &errs);
     if (!users) {
-        addReplyErrorFormat(c, "%sWARNING: ACL errors detected, no change to "
-                               "the previously active ACL rules was "
-                               "performed", errs);
+        addReplyErrorSds(c, aclFileErrorText(errs));
         sdsFree(errs);
         return;
     }

@@ -29,7 +29,8 @@ extern user *DefaultUser;
 void aclInit(void);
 
 /* Applies the 'user' lines of redis.conf, or else loads the aclfile.
- * On an error logs it and returns C_ERR (start-up must stop). */
+ * On an error logs it as Redis 7.0 does and returns C_ERR (start-up must
+ * stop). */
 int aclLoadUsersAtStartup(void) WARN_UNUSED;
 
 /* Remembers a 'user' line of redis.conf (<argv>/<argc>: name and rules)

@@ -967,10 +967,7 @@ static void initServer(void) {
     connSetLogger(logTlsMessage);
     initDbs();
     aclInit();
-    if (aclLoadUsersAtStartup() != C_OK) {
-        serverLog(LL_WARNING, "Critical error while loading ACLs. Exiting.");
-        exit(1);
-    }
+    if (aclLoadUsersAtStartup() != C_OK) exit(1); /* logged by acl.c */
     slowlogInit();
     blockedInit();
     pubsubInit();

@@ -475,6 +475,8 @@ start_server [list tags {acl} overrides [list aclfile $::acl_file]] {
         puts $f "user alice off"
         close $f
         assert_error "ERR WARNING: Duplicate user 'alice' found on line 2. WARNING: ACL errors detected*" {r acl load}
+        file delete $::acl_file
+        assert_error "ERR Error loading ACLs, opening file '$::acl_file': No such file or directory" {r acl load}
         set f [open $::acl_file w]
         puts -nonewline $f $good
         close $f
