@@ -1534,6 +1534,7 @@ static void aclReplaceUsers(dict *users) {
     dictRelease(Users); /* the destructor spares DefaultUser */
     Users = users;
     dictAdd(Users, defname, DefaultUser);
+    aclKillPubsubClientsIfNeeded(DefaultUser);
 }
 
 int aclLoadUsersAtStartup(void) {
@@ -1642,9 +1643,16 @@ static int aclSaveToFile(const char *path) {
  * Start-up
  * ------------------------------------------------------------------ */
 
+static void aclCheckIdVisit(struct redisCommand *cmd, void *arg) {
+    UNUSED(arg);
+    serverAssert(cmd->id < ACL_MAX_COMMANDS);
+}
+
 void aclInit(void) {
     if (aclInitialised) return;
     aclInitialised = 1;
+    /* Every command id must have its bit in a selector's bitmap. */
+    aclForEachCommand(aclCheckIdVisit, NULL);
     Users = dictCreate(&aclUsersDictType);
     AclLog = listCreate();
     DefaultUser = aclCreateUser("default", 7);
