@@ -304,6 +304,44 @@ proc aclp_has_subcommand {c fullname} {
     return 0
 }
 
+# Command lines (K: a key) checked with ACL DRYRUN for a user with read
+# (%R~r*), write (%W~w*) and full (~rw*) key patterns: the permission each
+# key needs comes from the command's key specs, as in Redis 7.0.
+set ::aclp_key_templates {
+    {get K} {set K v} {set K v get} {setnx K v} {getset K v} {getdel K}
+    {getex K} {append K v} {incr K} {decrby K 2} {incrbyfloat K 1}
+    {strlen K} {getrange K 0 1} {setrange K 0 v} {mget K K} {mset K v K v}
+    {msetnx K v K v} {lcs K K} {del K} {unlink K} {exists K} {touch K}
+    {type K} {ttl K} {expire K 10} {persist K} {rename K K} {renamenx K K}
+    {copy K K} {move K 1} {dump K} {object encoding K} {object freq K}
+    {randomkey} {lpush K a} {rpushx K a} {lpop K} {lrange K 0 1}
+    {lindex K 0} {lset K 0 a} {linsert K before a b} {lrem K 1 a}
+    {ltrim K 0 1} {lmove K K left right} {rpoplpush K K} {lmpop 2 K K left}
+    {blpop K 1} {sadd K a} {srem K a} {smembers K} {sismember K a} {scard K}
+    {smove K K a} {sinter K K} {sinterstore K K K} {sunionstore K K}
+    {sdiff K K} {sintercard 1 K} {zadd K 1 a} {zrange K 0 1}
+    {zrangestore K K 0 1} {zunionstore K 2 K K} {zinter 2 K K} {zscore K a}
+    {zincrby K 1 a} {zrem K a} {zpopmin K} {zmpop 1 K min} {zrandmember K}
+    {hset K f v} {hget K f} {hgetall K} {hdel K f} {hincrby K f 1}
+    {hexists K f} {hlen K} {hrandfield K} {hsetnx K f v} {pfadd K a}
+    {pfcount K} {pfmerge K K} {geoadd K 1 1 a} {geopos K a} {geodist K a b}
+    {georadius K 1 1 1 km} {georadius_ro K 1 1 1 km}
+    {geosearch K fromlonlat 1 1 byradius 1 km}
+    {geosearchstore K K fromlonlat 1 1 byradius 1 km} {setbit K 1 1}
+    {getbit K 1} {bitcount K} {bitpos K 1} {bitop and K K K}
+    {bitfield K get u8 0} {bitfield K set u8 0 1} {bitfield_ro K get u8 0}
+    {xadd K * f v} {xrange K - +} {xlen K} {xdel K 1-1} {xtrim K maxlen 1}
+    {xread streams K 0} {xreadgroup group g c streams K 0}
+    {xgroup create K g 0} {xack K g 1-1} {xclaim K g c 0 1-1}
+    {xautoclaim K g c 0 0} {xpending K g} {xinfo stream K} {xsetid K 1-1}
+    {sort K} {sort K store K} {sort_ro K} {eval x 1 K} {evalsha x 1 K}
+    {eval_ro x 1 K} {fcall f 1 K} {watch K} {object idletime K}
+    {expiretime K} {pexpireat K 1} {restore K 0 x} {migrate h 1 K 0 1}
+    {substr K 0 1} {smismember K a b} {zrangebyscore K 0 1}
+    {zremrangebyrank K 0 1} {hstrlen K f} {lpos K a} {spop K}
+    {srandmember K} {zcard K}
+}
+
 if {![file executable $::aclp_ref_bin]} {
     ::report skip "ACL parity test" "$::aclp_ref_bin not installed"
     return
@@ -451,6 +489,46 @@ start_server {tags {interop acl external:skip}} {
         $our close
         $ref close
         assert_equal {} $problems
+    }
+
+    test "ACL parity: key permissions of every command shape (ACL DRYRUN)" {
+        set ::aclp_mismatches {}
+        set our [redis_client 127.0.0.1 [srv 0 port]]
+        set ref [redis_client 127.0.0.1 $ref_port]
+        set o [$our channel]
+        set f [$ref channel]
+        aclp_cmd $o $f {acl setuser kk on nopass %R~r* %W~w* ~rw* &* +@all}
+        set checks 0
+        foreach t $::aclp_key_templates {
+            set n [llength [lsearch -all -exact $t K]]
+            set combos {}
+            foreach k {r1 w1 rw1} {lappend combos [lrepeat $n $k]}
+            if {$n > 1} {
+                lappend combos [concat r1 [lrepeat [expr {$n - 1}] w1]]
+                lappend combos [concat w1 [lrepeat [expr {$n - 1}] r1]]
+            }
+            foreach combo [lsort -unique $combos] {
+                set argv {}
+                set i 0
+                foreach a $t {
+                    if {$a eq "K"} {
+                        lappend argv [lindex $combo $i]
+                        incr i
+                    } else {
+                        lappend argv $a
+                    }
+                }
+                aclp_cmd $o $f [concat {acl dryrun kk} $argv]
+                incr checks
+            }
+        }
+        aclp_cmd $o $f {acl deluser kk}
+        $our close
+        $ref close
+        assert_morethan $checks 400
+        if {[llength $::aclp_mismatches]} {
+            fail "[llength $::aclp_mismatches] mismatches:\n[join $::aclp_mismatches \n]"
+        }
     }
 
     ::kill_server_process $ref_pid
