@@ -655,6 +655,7 @@ static int validUserName(const char *name, size_t len) {
     return 1;
 }
 
+/* Looks up <name> (<len> bytes) in the users dict; the user is borrowed. */
 user *aclGetUserByName(const char *name, size_t len) {
     sds n = sdsNewLen(name, len);
     user *u = dictFetchValue(Users, n);
@@ -662,6 +663,7 @@ user *aclGetUserByName(const char *name, size_t len) {
     return u;
 }
 
+/* The name of <u>, or "(superuser)" for the server's own clients (NULL). */
 const char *aclUserName(const user *u) {
     return u ? u->name : "(superuser)";
 }
@@ -890,6 +892,7 @@ static sds *aclSortedNames(int *count) {
     return names;
 }
 
+/* ACL LIST's lines in name order, for CONFIG REWRITE (see acl.h). */
 sds *aclDescribeAllUsers(int *count) {
     int n;
     sds *names = aclSortedNames(&n);
@@ -1023,6 +1026,9 @@ static int selCheck(aclSelector *s, struct redisCommand *cmd, robj **argv,
     return ACL_OK;
 }
 
+/* A command passes when any selector of <u> allows it; otherwise the
+ * highest-ranked denial (channel > auth > key > command) is reported, as
+ * Redis 7.0 reports it, with the argv index at fault in *<argpos>. */
 int aclCheckUserCommand(user *u, struct redisCommand *cmd, robj **argv,
                         int argc, int *argpos) {
     if (!u) return ACL_OK;
@@ -1043,11 +1049,15 @@ int aclCheckUserCommand(user *u, struct redisCommand *cmd, robj **argv,
     return worst;
 }
 
+/* The check of processCommand: clients that must obey (a master's
+ * stream) and the server's own clients are never refused. */
 int aclCheckClientCommand(client *c, int *argpos) {
     if (!c->user || mustObeyClient(c) || !c->cmd) return ACL_OK;
     return aclCheckUserCommand(c->user, c->cmd, c->argv, c->argc, argpos);
 }
 
+/* SORT BY/GET read keys named by patterns: only users who may read
+ * any key may use them (see acl.h). */
 int aclUserHasFullKeyAccess(user *u, struct redisCommand *cmd) {
     if (!u) return 1;
     listIter li;
@@ -1068,6 +1078,7 @@ int aclUserHasFullKeyAccess(user *u, struct redisCommand *cmd) {
     return 0;
 }
 
+/* Checks, logs and words a refusal for processCommand (see acl.h). */
 sds aclDenyClientCommand(client *c, int context) {
     int pos = 0;
     int r = aclCheckClientCommand(c, &pos);
@@ -1082,6 +1093,7 @@ sds aclDenyClientCommand(client *c, int context) {
     return line;
 }
 
+/* EXEC's re-check of a queued command (see acl.h). */
 sds aclDenyQueuedCommand(client *c) {
     int pos = 0;
     int r = aclCheckClientCommand(c, &pos);
@@ -1104,6 +1116,7 @@ sds aclDenyQueuedCommand(client *c) {
                                     "reason: %s", why);
 }
 
+/* The text after "-NOPERM " for a refusal <code> of <cmd> (new sds). */
 sds aclDeniedText(int code, struct redisCommand *cmd) {
     switch (code) {
     case ACL_DENIED_KEY:
@@ -1143,15 +1156,21 @@ static int userCheckPassword(user *u, const char *pass, size_t len) {
     return found;
 }
 
+/* New connections start authenticated when the default user is on and
+ * needs no password. */
 int aclDefaultUserAutoAuth(void) {
     return DefaultUser && (DefaultUser->flags & USER_ON) &&
            (DefaultUser->flags & USER_NOPASS);
 }
 
+/* Protected mode and AUTH <password> ask whether the default user has
+ * no password; before aclInit there are no users, hence nopass. */
 int aclDefaultUserHasNoPass(void) {
     return !DefaultUser || (DefaultUser->flags & USER_NOPASS);
 }
 
+/* AUTH and HELLO AUTH (see acl.h): a failure is logged with the command
+ * name as the client typed it, which is what Redis 7.0 shows. */
 int aclAuthenticateClient(client *c, robj *username, robj *password) {
     robj *un = getDecodedObject(username);
     robj *pw = getDecodedObject(password);
@@ -1172,6 +1191,7 @@ int aclAuthenticateClient(client *c, robj *username, robj *password) {
     return ok ? C_OK : C_ERR;
 }
 
+/* requirepass: "resetpass" then ">pass", or "nopass" for no password. */
 void aclUpdateDefaultUserPassword(const char *pass) {
     if (!DefaultUser) return;
     userApply(DefaultUser, "resetpass", 9);
@@ -1259,6 +1279,8 @@ static void aclLogTrim(void) {
     }
 }
 
+/* Adds or merges an ACL LOG entry (see acl.h); the log keeps at most
+ * acllog-max-len entries, newest first. */
 void aclAddLogEntry(client *c, int reason, int context, const char *object,
                     const char *username) {
     if (!AclLog) AclLog = listCreate();
@@ -1368,6 +1390,9 @@ static int userApplyArgs(user *u, sds *argv, int argc, sds *errs,
     return C_OK;
 }
 
+/* Validates the shape of a redis.conf 'user' line (name, parentheses)
+ * and keeps it for aclLoadUsersAtStartup, when commands exist to check
+ * the rules against. */
 int aclAppendUserForLoading(sds *argv, int argc, char *err, size_t errlen) {
     if (argc < 1) {
         snprintf(err, errlen, "wrong number of arguments");
@@ -1537,6 +1562,8 @@ static void aclReplaceUsers(dict *users) {
     aclKillPubsubClientsIfNeeded(DefaultUser);
 }
 
+/* Applies the kept 'user' lines, or loads the aclfile; refuses both
+ * together, as Redis 7.0 does (see acl.h). */
 int aclLoadUsersAtStartup(void) {
     int have_lines = UsersToLoad && listLength(UsersToLoad);
     if (server.aclfile && have_lines) {
@@ -1648,6 +1675,8 @@ static void aclCheckIdVisit(struct redisCommand *cmd, void *arg) {
     serverAssert(cmd->id < ACL_MAX_COMMANDS);
 }
 
+/* Creates the users dict, the log and the default user (+@all ~* &*,
+ * on, its password from requirepass). */
 void aclInit(void) {
     if (aclInitialised) return;
     aclInitialised = 1;

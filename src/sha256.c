@@ -60,6 +60,7 @@ static void sha256Block(uint32_t h[8], const unsigned char *p) {
     h[7] += hh;
 }
 
+/* FIPS 180-4 5.3.3: the initial hash value. */
 void sha256Init(sha256Ctx *ctx) {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
                                    0xa54ff53a, 0x510e527f, 0x9b05688c,
@@ -69,6 +70,7 @@ void sha256Init(sha256Ctx *ctx) {
     ctx->used = 0;
 }
 
+/* Buffers <len> bytes of <data>, hashing each full 64-byte block. */
 void sha256Update(sha256Ctx *ctx, const void *data, size_t len) {
     const unsigned char *p = data;
     ctx->bits += (uint64_t)len * 8;
@@ -86,6 +88,7 @@ void sha256Update(sha256Ctx *ctx, const void *data, size_t len) {
     }
 }
 
+/* Pads (5.1.1), hashes the last block(s), writes the big-endian digest. */
 void sha256Final(sha256Ctx *ctx, unsigned char out[SHA256_DIGEST_LEN]) {
     uint64_t bits = ctx->bits;
     /* 5.1.1: a 1 bit, zeros up to 448 mod 512, the 64-bit length. */
@@ -108,6 +111,7 @@ void sha256Final(sha256Ctx *ctx, unsigned char out[SHA256_DIGEST_LEN]) {
     memset(ctx, 0, sizeof(*ctx));
 }
 
+/* One-shot digest of <len> bytes at <data>, as 64 lower-case hex digits. */
 void sha256Hex(char out[65], const void *data, size_t len) {
     static const char hex[] = "0123456789abcdef";
     unsigned char d[SHA256_DIGEST_LEN];
