@@ -362,6 +362,54 @@ start_server {tags {acl}} {
         $c close
     }
 
+    test "random rule sets: the description rebuilds the same user" {
+        # Property: applying ACL LIST's description of a user to a new user
+        # gives the same description and the same permissions.
+        expr {srand(12345)}
+        set cats [r acl cat]
+        set cmds {get set del config config|get config|set client client|kill
+                  select|0 select|1 xinfo object|encoding acl|whoami eval
+                  publish subscribe sort lpush hset zadd}
+        set atoms {on off nopass resetpass >a >b <a allkeys resetkeys ~k*
+                   %R~r* %W~w* %RW~x allchannels resetchannels &c* &d
+                   allcommands nocommands clearselectors sanitize-payload
+                   skip-sanitize-payload {(~s* +get)} {(&z* +publish -@all)}
+                   +@all -@all}
+        set probes {{get k1} {set w1 v} {config get x} {config set x y}
+                    {client kill 1} {select 0} {select 1} {publish c1 m}
+                    {publish d m} {eval x 1 s1} {lpush k1 a} {sort r1}
+                    {acl whoami} {object encoding k1} {get s1}}
+        set pick {{l} {lindex $l [expr {int(rand() * [llength $l])}]}}
+        set applied 0
+        for {set i 0} {$i < 300} {incr i} {
+            set rules {}
+            set n [expr {1 + int(rand() * 8)}]
+            for {set j 0} {$j < $n} {incr j} {
+                set k [expr {rand()}]
+                set sign [apply $pick {+ -}]
+                if {$k < 0.35} {
+                    lappend rules "$sign@[apply $pick $cats]"
+                } elseif {$k < 0.7} {
+                    lappend rules "$sign[apply $pick $cmds]"
+                } else {
+                    lappend rules [apply $pick $atoms]
+                }
+            }
+            r acl deluser fx fy
+            if {[catch {r acl setuser fx {*}$rules}]} continue
+            incr applied
+            set desc [string range [lsearch -inline [r acl list] {user fx *}] 8 end]
+            r acl setuser fy {*}[split $desc " "]
+            set desc2 [string range [lsearch -inline [r acl list] {user fy *}] 8 end]
+            assert_equal $desc $desc2 "rules: $rules"
+            foreach p $probes {
+                assert_equal [r acl dryrun fx {*}$p] [r acl dryrun fy {*}$p] "rules: $rules, probe: $p"
+            }
+        }
+        assert_morethan $applied 200
+        r acl deluser fx fy
+    }
+
     test "CLIENT LIST shows the user; CLIENT KILL USER" {
         r acl setuser kl on nopass +@all ~*
         set c [acl_client kl x]
