@@ -729,18 +729,10 @@ static void singlesVisit(struct redisCommand *cmd, void *arg) {
         return;
     }
     if (sd->subpass) goto subcommands;
-    int n = 0, differ = 0, on = 0;
-    for (struct redisCommand *sub = cmd->subcommands; sub->declared_name;
-         sub++) {
-        n++;
-        int want = selBit(sd->s, sub->id);
-        if (want != selBit(sd->fake, sub->id)) {
-            differ++;
-            on += want;
-        }
-    }
-    if (differ * 2 > n && (on == differ || on == 0)) {
-        int want = on > 0;
+    /* A container's own bit (set by +name, -name and its categories)
+     * decides whether it is named whole; its subcommands follow. */
+    int want = selBit(sd->s, cmd->id);
+    if (want != selBit(sd->fake, cmd->id)) {
         sd->out = sdsCatPrintf(sd->out, "%c%s ", want ? '+' : '-',
                                cmd->fullname);
         selChangeCommand(sd->fake, cmd, want);
