@@ -680,7 +680,8 @@ static user *aclCreateUser(const char *name, size_t len) {
 
 /* How well applying one category to the description built so far
  * (<fake>) would move it towards <s>: <good> commands of the category
- * would become right, <bad> would become wrong. */
+ * (containers and subcommands alike, as ACL CAT lists them) would become
+ * right; the <bad> others are wrong for <s> or already right. */
 typedef struct {
     const aclSelector *s;
     const aclSelector *fake;
@@ -691,11 +692,9 @@ typedef struct {
 
 static void catCountVisit(struct redisCommand *cmd, void *arg) {
     catCount *cc = arg;
-    if (cmd->subcommands) return; /* containers: only their subcommands */
     if (!(cmd->acl_categories & cc->flag)) return;
     int want = selBit(cc->s, cmd->id), have = selBit(cc->fake, cmd->id);
-    if (have == cc->additive) return; /* the category would not change it */
-    if (want == cc->additive)
+    if (want == cc->additive && have != cc->additive)
         cc->good++;
     else
         cc->bad++;
@@ -757,8 +756,9 @@ static sds selDescribeCommands(aclSelector *s) {
     sds out = sdsNew(additive ? "-@all " : "+@all ");
     aclSelector *fake = selCreate(0);
     selAll(fake, !additive);
-    /* Greedy: the category that would add the fewest wrong commands (and
-     * then the most right ones) first, while some category helps. */
+    /* Greedy, as Redis 7.0 chooses (checked against its descriptions):
+     * among the categories that would fix more commands than not, the one
+     * with the fewest others, then the most fixed, then table order. */
     for (;;) {
         int best = -1;
         long best_good = 0, best_bad = 0;
