@@ -982,8 +982,13 @@ static int selCheck(aclSelector *s, struct redisCommand *cmd, robj **argv,
     if (!(s->flags & SEL_ALLKEYS) &&
         (cmd->firstkey || cmd->getkeys_proc ||
          cmd->key_specs[0].bs_type != KEYSPEC_BS_INVALID)) {
-        int *keys = zmalloc(sizeof(int) * (argc + 1));
-        uint64_t *flags = zmalloc(sizeof(uint64_t) * (argc + 1));
+        /* Most command lines are short: no allocation for them. */
+        int keys_buf[16];
+        uint64_t flags_buf[16];
+        int small = argc < 16;
+        int *keys = small ? keys_buf : zmalloc(sizeof(int) * (argc + 1));
+        uint64_t *flags =
+            small ? flags_buf : zmalloc(sizeof(uint64_t) * (argc + 1));
         int n = commandGetKeysAndFlags(cmd, argv, argc, keys, flags, argc);
         int res = ACL_OK;
         for (int j = 0; j < n; j++) {
@@ -996,8 +1001,10 @@ static int selCheck(aclSelector *s, struct redisCommand *cmd, robj **argv,
                 break;
             }
         }
-        zfree(keys);
-        zfree(flags);
+        if (!small) {
+            zfree(keys);
+            zfree(flags);
+        }
         if (res != ACL_OK) return res;
     }
     if (s->flags & SEL_ALLCHANNELS) return ACL_OK;

@@ -467,9 +467,13 @@ static uint64_t keyFlagsForPosition(struct redisCommand *cmd, int pos,
  * GETKEYS(ANDFLAGS) and by the ACL key checks. */
 int commandGetKeysAndFlags(struct redisCommand *cmd, robj **argv, int argc,
                            int *keys, uint64_t *flags, int max) {
-    int *spec_of = zmalloc(sizeof(int) * (max + 1));
-    int *found = zmalloc(sizeof(int) * (max + 1));
-    int *found_spec = zmalloc(sizeof(int) * (max + 1));
+    /* Short command lines (the ACL check runs on every command) need no
+     * allocation. */
+    int bufs[3][16];
+    int small = max < 16;
+    int *spec_of = small ? bufs[0] : zmalloc(sizeof(int) * (max + 1));
+    int *found = small ? bufs[1] : zmalloc(sizeof(int) * (max + 1));
+    int *found_spec = small ? bufs[2] : zmalloc(sizeof(int) * (max + 1));
     int n;
     if (keySpecsAreComplete(cmd)) {
         /* Like Redis, shard channels (not_key) are not reported as keys. */
@@ -490,9 +494,11 @@ int commandGetKeysAndFlags(struct redisCommand *cmd, robj **argv, int argc,
             flags[j] = keyFlagsForPosition(cmd, keys[j], found, found_spec,
                                            nfound);
     }
-    zfree(spec_of);
-    zfree(found);
-    zfree(found_spec);
+    if (!small) {
+        zfree(spec_of);
+        zfree(found);
+        zfree(found_spec);
+    }
     return n;
 }
 
