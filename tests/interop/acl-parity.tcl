@@ -454,7 +454,7 @@ start_server {tags {interop acl external:skip}} {
         }
     }
 
-    test "ACL parity: ACL CAT <category> lists Redis 7.0's commands for every category" {
+    test "ACL parity: ACL CAT <category> and COMMAND INFO categories match Redis 7.0 for every command" {
         set our [redis_client 127.0.0.1 [srv 0 port]]
         set ref [redis_client 127.0.0.1 $ref_port]
         set problems {}
@@ -480,6 +480,27 @@ start_server {tags {interop acl external:skip}} {
             }
             foreach n $got {
                 if {[lsearch -exact $want $n] < 0} {lappend problems "@$cat: extra $n"}
+            }
+        }
+        # COMMAND INFO's categories (in Redis's order) of every command and
+        # subcommand this server has.
+        foreach info [$our command info] {
+            set name [lindex $info 0]
+            set ref_info [lindex [$ref command info $name] 0]
+            if {$ref_info eq ""} continue
+            set entries [list [list $info $ref_info]]
+            foreach sub [lindex $info 9] {
+                foreach rsub [lindex $ref_info 9] {
+                    if {[lindex $rsub 0] eq [lindex $sub 0]} {
+                        lappend entries [list $sub $rsub]
+                    }
+                }
+            }
+            foreach pair $entries {
+                lassign $pair o f
+                if {[lindex $o 6] ne [lindex $f 6]} {
+                    lappend problems "COMMAND INFO [lindex $o 0]: ours [lindex $o 6], redis 7.0 [lindex $f 6]"
+                }
             }
         }
         set absent [lsort -unique $absent]
