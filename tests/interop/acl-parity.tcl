@@ -255,6 +255,11 @@ set ::aclp_user_cmds {
     {u {eval "return redis.call('del','k')" 0}}
     {u {eval "return redis.pcall('get','zz')" 0}}
     {u {eval "return redis.call('get','k1')" 0}}
+    {u {eval "return redis.call('publish','nope','x')" 0}}
+    {u {eval "return redis.pcall('publish','nope','x')" 0}}
+    {u {eval "return redis.call('publish','ch1','x')" 0}}
+    {u {eval "return redis.call('config','set','maxmemory','0')" 0}}
+    {u {eval "return redis.call('config','get','maxmemory')" 0}}
     {u {eval "return redis.acl_check_cmd('get','k1')" 0}}
     {u {eval "return redis.acl_check_cmd('get','zz')" 0}}
     {u {eval "return redis.acl_check_cmd('del','k1')" 0}}
