@@ -1117,6 +1117,7 @@ static void aofFatal(void) {
  * process on an error it may not recover from. */
 static void aofReplayCommands(aofReader *rd, const char *name, int last) {
     client *c = createClient(NULL);
+    c->user = NULL; /* the AOF is replayed whatever the ACL rules */
     aofQueued *q = NULL;
     int qn = 0, qcap = 0, in_multi = 0;
     long long multi_start = 0, cmd_start = 0, valid = rd->pos;

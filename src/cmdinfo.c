@@ -460,25 +460,20 @@ static uint64_t keyFlagsForPosition(struct redisCommand *cmd, int pos,
                                     : (CMD_KEY_RO | CMD_KEY_ACCESS);
 }
 
-static void getKeysSubcommandImpl(client *c, int with_flags) {
-    struct redisCommand *cmd = lookupCommand(c->argv + 2, c->argc - 2);
-    if (!cmd) {
-        addReplyError(c, "Invalid command specified");
-        return;
-    }
-    if ((cmd->arity > 0 && cmd->arity != c->argc - 2) ||
-        (c->argc - 2 < -cmd->arity)) {
-        addReplyError(c, "Invalid number of arguments specified for command");
-        return;
-    }
-    robj **argv = c->argv + 2;
-    int argc = c->argc - 2;
-    int max = c->argc;
-    int *keys = zmalloc(sizeof(int) * max);
-    int *spec_of = zmalloc(sizeof(int) * max);
-    int *found = zmalloc(sizeof(int) * max);
-    int *found_spec = zmalloc(sizeof(int) * max);
-    uint64_t *flags = zmalloc(sizeof(uint64_t) * max);
+/* Fills <keys> (room for <max>) with the argv indexes of the keys of
+ * <cmd> in <argv>/<argc> and <flags> with each key's CMD_KEY_* flags (the
+ * variable flags resolved for this command line). Returns how many, or -1
+ * when the arguments do not fit the command's key layout. Used by COMMAND
+ * GETKEYS(ANDFLAGS) and by the ACL key checks. */
+int commandGetKeysAndFlags(struct redisCommand *cmd, robj **argv, int argc,
+                           int *keys, uint64_t *flags, int max) {
+    /* Short command lines (the ACL check runs on every command) need no
+     * allocation. */
+    int bufs[3][16];
+    int small = max < 16;
+    int *spec_of = small ? bufs[0] : zmalloc(sizeof(int) * (max + 1));
+    int *found = small ? bufs[1] : zmalloc(sizeof(int) * (max + 1));
+    int *found_spec = small ? bufs[2] : zmalloc(sizeof(int) * (max + 1));
     int n;
     if (keySpecsAreComplete(cmd)) {
         /* Like Redis, shard channels (not_key) are not reported as keys. */
@@ -499,6 +494,31 @@ static void getKeysSubcommandImpl(client *c, int with_flags) {
             flags[j] = keyFlagsForPosition(cmd, keys[j], found, found_spec,
                                            nfound);
     }
+    if (!small) {
+        zfree(spec_of);
+        zfree(found);
+        zfree(found_spec);
+    }
+    return n;
+}
+
+static void getKeysSubcommandImpl(client *c, int with_flags) {
+    struct redisCommand *cmd = lookupCommand(c->argv + 2, c->argc - 2);
+    if (!cmd) {
+        addReplyError(c, "Invalid command specified");
+        return;
+    }
+    if ((cmd->arity > 0 && cmd->arity != c->argc - 2) ||
+        (c->argc - 2 < -cmd->arity)) {
+        addReplyError(c, "Invalid number of arguments specified for command");
+        return;
+    }
+    robj **argv = c->argv + 2;
+    int argc = c->argc - 2;
+    int max = c->argc;
+    int *keys = zmalloc(sizeof(int) * max);
+    uint64_t *flags = zmalloc(sizeof(uint64_t) * max);
+    int n = commandGetKeysAndFlags(cmd, argv, argc, keys, flags, max);
     if (n < 0) {
         addReplyError(c, "Invalid arguments specified for command");
     } else if (n == 0) {
@@ -519,9 +539,6 @@ static void getKeysSubcommandImpl(client *c, int with_flags) {
         }
     }
     zfree(keys);
-    zfree(spec_of);
-    zfree(found);
-    zfree(found_spec);
     zfree(flags);
 }
 

@@ -505,6 +505,41 @@ static struct redisCommand clusterSubcommands[] = {
         TIPS("nondeterministic_output")),
     END};
 
+/* ---- ACL (acl.c) ---- */
+#define ACLA A | NS | L | S
+#define ACLC AD | SL | DG
+static struct redisCommand aclSubcommands[] = {
+    CMD("cat", aclCommand, -2, NS | L | S, SL, 0, 0, 0, "server", "6.0.0",
+        "List the ACL categories or the commands inside a category"),
+    CMD("deluser", aclCommand, -3, ACLA, ACLC, 0, 0, 0, "server", "6.0.0",
+        "Remove the specified ACL users and the associated rules"),
+    CMD("dryrun", aclCommand, -4, ACLA, ACLC, 0, 0, 0, "server", "7.0.0",
+        "Returns whether the user can execute the given command without "
+        "executing the command."),
+    CMD("genpass", aclCommand, -2, NS | L | S, SL, 0, 0, 0, "server", "6.0.0",
+        "Generate a pseudorandom secure password to use for ACL users"),
+    CMD("getuser", aclCommand, 3, ACLA, ACLC, 0, 0, 0, "server", "6.0.0",
+        "Get the rules for a specific ACL user"),
+    CMD("help", aclCommand, 2, L | S, SL, 0, 0, 0, "server", "6.0.0",
+        "Show helpful text about the different subcommands"),
+    CMD("list", aclCommand, 2, ACLA, ACLC, 0, 0, 0, "server", "6.0.0",
+        "List the current ACL rules in ACL config file format"),
+    CMD("load", aclCommand, 2, ACLA, ACLC, 0, 0, 0, "server", "6.0.0",
+        "Reload the ACLs from the configured ACL file"),
+    CMD("log", aclCommand, -2, ACLA, ACLC, 0, 0, 0, "server", "6.0.0",
+        "List latest events denied because of ACLs in place"),
+    CMD("save", aclCommand, 2, ACLA, ACLC, 0, 0, 0, "server", "6.0.0",
+        "Save the current ACL rules in the configured ACL file"),
+    CMD("setuser", aclCommand, -3, ACLA, ACLC, 0, 0, 0, "server", "6.0.0",
+        "Modify or create the rules for a specific ACL user"),
+    CMD("users", aclCommand, 2, ACLA, ACLC, 0, 0, 0, "server", "6.0.0",
+        "List the username of all the configured ACL rules"),
+    CMD("whoami", aclCommand, 2, NS | L | S, SL, 0, 0, 0, "server", "6.0.0",
+        "Return the name of the user associated to the current connection"),
+    END};
+#undef ACLA
+#undef ACLC
+
 struct redisCommand redisCommandTable[] = {
     /* connection */
     CMD("ping", pingCommand, -1, F | S | L, FA | CN, 0, 0, 0, "connection",
@@ -525,6 +560,8 @@ struct redisCommand redisCommandTable[] = {
         FA | CN, 0, 0, 0, "connection", "1.0.0", "Close the connection"),
     CMD("reset", resetCommand, 1, NS | L | S | F | CMD_NO_AUTH | CMD_ALLOW_BUSY,
         FA | CN, 0, 0, 0, "connection", "6.2.0", "Reset the connection"),
+    SUBS("acl", -2, 0, SL, "server", "6.0.0",
+         "A container for Access List Control commands", aclSubcommands),
     SUBS("client", -2, 0, SL, "connection", "2.4.0",
          "A container for client connection commands", clientSubcommands),
 

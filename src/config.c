@@ -8,6 +8,7 @@
  * Invariants: every string setting is an sds or NULL; a CONFIG SET changes
  * all of its directives or none of them; secrets never reach the log. */
 #include "server.h"
+#include "acl.h"
 #include "aof.h"
 #include "cluster.h"
 #include "sentinel.h"
@@ -803,17 +804,12 @@ static int loadmoduleSet(sds *argv, int argc, configSource src, char *err,
     return C_ERR;
 }
 
-/* user (config file only): ACL users come with the ACL part of issue 12;
- * ignoring one would change who may log in, so its line stops start-up. */
+/* user <name> <rules...> (config file only): kept for acl.c, which
+ * applies the lines once the command table exists. */
 static int userSet(sds *argv, int argc, configSource src, char *err,
                    size_t errlen) {
-    UNUSED(argv);
-    UNUSED(argc);
     if (src == SRC_INIT) return C_OK;
-    errSet(err, errlen,
-           "ACL users are not supported yet (issue 12): 'user' lines cannot "
-           "be honoured; use requirepass for the default user");
-    return C_ERR;
+    return aclAppendUserForLoading(argv, argc, err, errlen);
 }
 
 /* rename-command <old> <new> (config file only): renames a command, or
@@ -887,6 +883,14 @@ static void updateHz(void) {
 static void listenerTakeBind(connListener *l) {
     l->bindaddr = server.bindaddr;
     l->bindaddr_count = server.bindaddr_count;
+}
+
+/* requirepass is the default user's password (acl.c). */
+static int applyRequirepass(char *err, size_t errlen) {
+    UNUSED(err);
+    UNUSED(errlen);
+    aclUpdateDefaultUserPassword(server.requirepass);
+    return C_OK;
 }
 
 static int applyPort(char *err, size_t errlen) {
@@ -1090,7 +1094,7 @@ static standardConfig configs[] = {
     NUM_CFG("databases", NULL, CF_IMMUTABLE, NK_INT, dbnum, 1, INT_MAX, 16,
             NULL),
     STR_CFG("requirepass", NULL, CF_SENSITIVE | CF_NULL_EMPTY, requirepass, "",
-            NULL),
+            applyRequirepass),
     {.name = "hz",
      .type = CT_NUM,
      .field = &server.config_hz,
@@ -1425,9 +1429,6 @@ static const struct {
     const char *name;
     const char *note;
 } configNotes[] = {
-    {"aclfile", "ACL files come with the ACL part of issue 12"},
-    {"acllog-max-len", "ACL LOG comes with the ACL part of issue 12"},
-    {"acl-pubsub-default", "ACL comes with the ACL part of issue 12"},
     {"aof-disable-auto-gc", "history AOF files are always deleted after a "
                             "rewrite"},
     {"bio_cpulist", "this server has no background I/O threads to bind"},
@@ -2145,6 +2146,15 @@ static void rewriteDirective(rewriteState *st, standardConfig *c) {
         if (!server.sentinel_mode) return;
         int n;
         sds *lines = sentinelRewriteLines(&n);
+        for (int j = 0; j < n; j++) rewriteEmit(st, c, lines[j], 1);
+        zfree(lines);
+        return;
+    }
+    if (c->set == userSet) {
+        /* Every ACL user (acl.c), unless they live in an aclfile. */
+        if (server.aclfile) return;
+        int n;
+        sds *lines = aclDescribeAllUsers(&n);
         for (int j = 0; j < n; j++) rewriteEmit(st, c, lines[j], 1);
         zfree(lines);
         return;

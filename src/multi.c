@@ -11,6 +11,7 @@
  * Must not touch: command dispatch (processCommand queues commands here and
  * replies +QUEUED itself), the propagation queue (call() does it). */
 #include "server.h"
+#include "acl.h"
 
 typedef struct multiWatchedKey {
     robj *key;       /* one reference owned */
@@ -133,6 +134,12 @@ void execCommand(client *c) {
         c->argv = mc->argv;
         c->argv_len = mc->argc;
         c->cmd = mc->cmd;
+        /* ACL rules may have changed since the command was queued. */
+        sds acl_err = aclDenyQueuedCommand(c);
+        if (acl_err) {
+            addReplyErrorSds(c, acl_err);
+            continue;
+        }
         call(c, CMD_CALL_FULL);
         /* The command may have rewritten its argv (for propagation). */
         mc->argc = c->argc;

@@ -20,6 +20,7 @@
 
 #include "server.h"
 #include "tracking.h"
+#include "acl.h"
 #include "tls.h"
 
 static void sendReplyToClient(connection *conn);
@@ -71,8 +72,8 @@ client *createClient(connection *conn) {
     c->reply = listCreate();
     c->ctime = c->lastinteraction = server.unixtime;
     c->last_io_ms = server.mstime;
-    c->authenticated = (server.requirepass == NULL);
-    c->user = "default";
+    c->authenticated = aclDefaultUserAutoAuth();
+    c->user = DefaultUser;
     c->watched_keys = listCreate();
     resetParserForClient(c);
     initClientMultiState(c);
@@ -1067,7 +1068,7 @@ void clientAcceptHandler(connection *conn) {
         return;
     }
     if (server.protected_mode && server.bindaddr_count == 0 &&
-        server.requirepass == NULL && !isLoopbackClient(c)) {
+        aclDefaultUserHasNoPass() && !isLoopbackClient(c)) {
         rejectClient(c,
             "-DENIED Redis is running in protected mode because protected "
             "mode is enabled and no password is set for the default user. "
@@ -1311,7 +1312,8 @@ sds catClientInfoString(sds s, client *c) {
                      (c->flags & CLIENT_MULTI) ? c->mstate.count : -1, qbuf,
                      qbuf_free, c->argv_len_sum, c->mstate.argv_len_sums, obl,
                      oll, obufmem, totmem, events,
-                     c->lastcmd ? c->lastcmd->fullname : "NULL", c->user,
+                     c->lastcmd ? c->lastcmd->fullname : "NULL",
+                     aclUserName(c->user),
                      (c->flags & CLIENT_TRACKING)
                          ? (long long)c->client_tracking_redirection : -1LL,
                      c->resp, c->conn ? connIsTLS(c->conn) : 0);
@@ -1591,8 +1593,7 @@ void clientKillCommand(client *c) {
             } else if (!strcasecmp(opt, "laddr")) {
                 laddr = val;
             } else if (!strcasecmp(opt, "user")) {
-                /* Only the default user exists until ACLs do. */
-                if (strcmp(val, "default") != 0) {
+                if (!aclGetUserByName(val, strlen(val))) {
                     addReplyErrorFormat(c, "No such user '%s'", val);
                     return;
                 }
@@ -1625,7 +1626,7 @@ void clientKillCommand(client *c) {
         if (laddr && strcmp(getClientSockname(cl), laddr) != 0) continue;
         if (type != -1 && getClientType(cl) != type) continue;
         if (id != 0 && cl->id != id) continue;
-        if (user && strcmp(cl->user, user) != 0) continue;
+        if (user && strcmp(aclUserName(cl->user), user) != 0) continue;
         if (c == cl && skipme) continue;
         if (c == cl)
             c->flags |= CLIENT_CLOSE_AFTER_REPLY;
@@ -1733,23 +1734,10 @@ void clientUnblockCommand(client *c) {
     }
 }
 
-/* Authenticates <c> as <user> with <pass>; replies nothing. Returns C_OK
- * when the pair is valid. Only the "default" user exists until ACLs do. */
+/* Authenticates <c> as <user> with <pass> (acl.c); replies nothing.
+ * Returns C_OK when the pair is valid. */
 static int checkUserPassword(client *c, robj *user, robj *pass) {
-    if (strcmp(user->ptr, "default") != 0) return C_ERR;
-    if (server.requirepass == NULL) {
-        c->authenticated = 1;
-        return C_OK;
-    }
-    sds want = server.requirepass, got = pass->ptr;
-    /* Compare in time independent of where the strings differ. */
-    size_t wl = sdsLen(want), gl = sdsLen(got);
-    unsigned char diff = wl != gl;
-    for (size_t j = 0; j < gl; j++)
-        diff |= (unsigned char)(got[j] ^ want[wl ? j % wl : 0]);
-    if (diff) return C_ERR;
-    c->authenticated = 1;
-    return C_OK;
+    return aclAuthenticateClient(c, user, pass);
 }
 
 static void replyWrongPass(client *c) {
@@ -1762,7 +1750,7 @@ void authCommand(client *c) {
         addReplyErrorObject(c, shared.syntaxerr);
         return;
     }
-    if (c->argc == 2 && server.requirepass == NULL) {
+    if (c->argc == 2 && aclDefaultUserHasNoPass()) {
         addReplyError(c, "AUTH <password> called without any password "
                          "configured for the default user. Are you sure "
                          "your configuration is correct?");
@@ -1864,7 +1852,8 @@ void resetCommand(client *c) {
         c->name = NULL;
     }
     selectDb(c, 0);
-    c->authenticated = (server.requirepass == NULL);
+    c->user = DefaultUser;
+    c->authenticated = aclDefaultUserAutoAuth();
     addReplyStatus(c, "RESET");
 }
 

@@ -2165,6 +2165,7 @@ static void createMasterClient(void) {
     client *c = createClient(conn);
     c->flags |= CLIENT_MASTER;
     c->authenticated = 1;
+    c->user = NULL; /* the master's stream is never refused by ACLs */
     c->reploff = c->read_reploff = server.master_repl_offset;
     memcpy(c->replid, server.replid, sizeof(c->replid));
     if (rs.master_dbid >= 0 && rs.master_dbid < server.dbnum)

@@ -24,6 +24,7 @@
 #include <lua-cjson.h>
 #include <math.h>
 
+#include "acl.h"
 #include "sha1.h"
 
 int luaopen_struct(lua_State *L);
@@ -132,16 +133,30 @@ void scriptKill(client *c, int is_function) {
     addReply(c, shared.ok);
 }
 
-/* The ACL hook of redis.call: everything is allowed until ACL users exist
- * (issue 12 replaces the body). */
+/* The ACL hook of redis.call: the caller's user must be allowed the
+ * command, its keys and channels (acl.c); a denial is logged with the
+ * "lua" context and described with Redis 7.0's texts. */
 int scriptCheckPermission(client *caller, struct redisCommand *cmd,
                           robj **argv, int argc, sds *err) {
-    UNUSED(caller);
-    UNUSED(cmd);
-    UNUSED(argv);
-    UNUSED(argc);
     *err = NULL;
-    return C_OK;
+    int pos = 0;
+    int r = aclCheckUserCommand(caller->user, cmd, argv, argc, &pos);
+    if (r == ACL_OK) return C_OK;
+    const char *object = cmd->fullname;
+    if (r != ACL_DENIED_CMD) object = argv[pos]->ptr;
+    robj *o = r != ACL_DENIED_CMD ? getDecodedObject(argv[pos]) : NULL;
+    aclAddLogEntry(caller, r, ACL_LOG_CTX_LUA, o ? o->ptr : object, NULL);
+    if (o) decrRefCount(o);
+    if (r == ACL_DENIED_KEY)
+        *err = sdsNew("The user executing the script can't access at least "
+                      "one of the keys mentioned in the command arguments");
+    else if (r == ACL_DENIED_CHANNEL)
+        *err = sdsNew("The user executing the script can't publish to the "
+                      "channel mentioned in the command");
+    else
+        *err = sdsNew("The user executing the script can't run this command "
+                      "or subcommand");
+    return C_ERR;
 }
 
 /* ---------------------------------------------------------------------
@@ -734,7 +749,7 @@ static int luaRedisGenericCommand(lua_State *L, int raise) {
         err = "ERR This Redis command is not allowed from script";
     } else if (scriptCheckPermission(run->caller, cmd, argv, argc, &dynerr) !=
                C_OK) {
-        sds e = sdsCatPrintf(sdsNew("NOPERM "), "%s",
+        sds e = sdsCatPrintf(sdsNew("ERR "), "%s",
                              dynerr ? dynerr : "no permission");
         sdsFree(dynerr);
         dynerr = e;
@@ -869,6 +884,47 @@ static int luaRedisLog(lua_State *L) {
     return 0;
 }
 
+/* redis.acl_check_cmd(command, args...): true when the script's user
+ * may run that command line (acl.c), as Redis 7.0's Lua API has it. */
+static int luaRedisAclCheckCmd(lua_State *L) {
+    if (!curRun)
+        return luaRaiseErrorTable(L, "ERR redis.acl_check_cmd can only be "
+                                     "called inside a script invocation");
+    int argc = lua_gettop(L);
+    if (argc == 0)
+        return luaRaiseErrorTable(L, "ERR Please specify at least one "
+                                     "argument for this redis lib call");
+    robj **argv = zmalloc(sizeof(robj *) * argc);
+    for (int j = 0; j < argc; j++) {
+        int t = lua_type(L, j + 1);
+        if (t == LUA_TNUMBER) {
+            argv[j] = luaNumberToObject(lua_tonumber(L, j + 1));
+        } else if (t == LUA_TSTRING) {
+            size_t len;
+            const char *s = lua_tolstring(L, j + 1, &len);
+            argv[j] = createStringObject(s, len);
+        } else {
+            for (int k = 0; k < j; k++) decrRefCount(argv[k]);
+            zfree(argv);
+            return luaRaiseErrorTable(L, "ERR Lua redis lib command "
+                                         "arguments must be strings or "
+                                         "integers");
+        }
+    }
+    struct redisCommand *cmd = lookupCommand(argv, argc);
+    int pos = 0, ok = 0;
+    if (cmd)
+        ok = aclCheckUserCommand(curRun->caller->user, cmd, argv, argc,
+                                 &pos) == ACL_OK;
+    for (int k = 0; k < argc; k++) decrRefCount(argv[k]);
+    zfree(argv);
+    if (!cmd)
+        return luaRaiseErrorTable(L, "ERR Invalid command passed to "
+                                     "redis.acl_check_cmd()");
+    lua_pushboolean(L, ok);
+    return 1;
+}
+
 static int luaRedisSetResp(lua_State *L) {
     if (lua_gettop(L) != 1)
         return luaRaiseErrorTable(L, "ERR redis.setresp() requires one "
@@ -984,6 +1040,7 @@ lua_State *scriptCreateLuaState(int kind) {
     luaSetTableFn(L, "pcall", luaRedisPcall);
     luaSetTableFn(L, "log", luaRedisLog);
     luaSetTableFn(L, "setresp", luaRedisSetResp);
+    luaSetTableFn(L, "acl_check_cmd", luaRedisAclCheckCmd);
     luaSetTableFn(L, "set_repl", luaRedisSetRepl);
     luaSetTableFn(L, "replicate_commands", luaRedisReplicateCommands);
     luaSetTableFn(L, "sha1hex", luaRedisSha1hex);

@@ -21,6 +21,7 @@
 #include <syslog.h>
 
 #include "server.h"
+#include "acl.h"
 #include "stream.h"
 #include "cluster.h"
 #include "sentinel.h"
@@ -638,6 +639,15 @@ int processCommand(client *c) {
         rejectCommand(c, shared.noautherr);
         return C_OK;
     }
+    /* ACL: the user's selectors must allow the command, keys, channels. */
+    sds acl_err = aclDenyClientCommand(c, (c->flags & CLIENT_MULTI)
+                                              ? ACL_LOG_CTX_MULTI
+                                              : ACL_LOG_CTX_TOPLEVEL);
+    if (acl_err) {
+        rejectCommandFormat(c, "%s", acl_err);
+        sdsFree(acl_err);
+        return C_OK;
+    }
     /* A busy script: only the commands flagged allow-busy run, and
      * SHUTDOWN only with NOSAVE. */
     if (scriptIsTimedout() && (!(c->cmd->flags & CMD_ALLOW_BUSY) ||
@@ -1053,6 +1063,8 @@ static void initServer(void) {
     tlsInit();
     connSetLogger(logTlsMessage);
     initDbs();
+    aclInit();
+    if (aclLoadUsersAtStartup() != C_OK) exit(1); /* logged by acl.c */
     slowlogInit();
     blockedInit();
     pubsubInit();

@@ -258,7 +258,8 @@ typedef struct client {
     time_t lastinteraction;  /* seconds, for the timeout directive */
     time_t obuf_soft_limit_reached_time;
     int authenticated;
-    char *user;              /* "default" */
+    struct user *user;       /* ACL user (acl.c); NULL: the server itself,
+                              * allowed everything */
     int btype;               /* BLOCKED_* */
     blockingState bpop;
     multiState mstate;
@@ -1135,6 +1136,8 @@ void addReplyAttributeLen(client *c, long length);
 void addReplyPushLen(client *c, long length);
 void addReplyHelp(client *c, const char **help);
 void addReplyCommandCategories(client *c, struct redisCommand *cmd);
+int commandGetKeysAndFlags(struct redisCommand *cmd, robj **argv, int argc,
+                           int *keys, uint64_t *flags, int max);
 /* Key positions from the command's key specs (cmdinfo.c); see there. */
 int keySpecsGetKeys(struct redisCommand *cmd, robj **argv, int argc,
                     int with_not_keys, int *keys, int *spec_idx, int max);

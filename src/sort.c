@@ -17,6 +17,7 @@
  * is read, and a set sorted with a constant BY pattern and STORE is sorted
  * ALPHA so that the stored list (and what replicas see) is deterministic. */
 #include "server.h"
+#include "acl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -294,10 +295,19 @@ static int sortParseOptions(client *c, int allow_store, sortOptions *opt) {
             } else if (server.cluster_enabled) {
                 addReplyError(c, "BY option of SORT denied in Cluster mode.");
                 return C_ERR;
+            } else if (!aclUserHasFullKeyAccess(c->user, c->cmd)) {
+                addReplyError(c, "BY option of SORT denied due to "
+                                 "insufficient ACL permissions.");
+                return C_ERR;
             }
         } else if (!strcasecmp(arg, "get") && left >= 1) {
             if (server.cluster_enabled) {
                 addReplyError(c, "GET option of SORT denied in Cluster mode.");
+                return C_ERR;
+            }
+            if (!aclUserHasFullKeyAccess(c->user, c->cmd)) {
+                addReplyError(c, "GET option of SORT denied due to "
+                              "insufficient ACL permissions.");
                 return C_ERR;
             }
             opt->gets[opt->numgets++] = c->argv[++j];

@@ -301,7 +301,6 @@ test "our redis.conf, its examples uncommented, starts our server" {
 test "directives Redis 7.0 knows that cannot apply here stop start-up" {
     foreach {line reason} {
         "loadmodule /nonexistent/module.so" "Modules are not supported"
-        "user alice on >secret ~* +@all" "ACL users are not supported yet"
         "rename-command nosuchcommand foo" "No such command in rename-command"
     } {
         set dir [file join $::tmp_root "parity.[pid].[incr ::server_counter]"]
