@@ -15,7 +15,8 @@
  * unsent bytes unchanged. A message is checked (signature, length, type,
  * counts) before any field is trusted; a bad one drops the link with a log
  * line. Every change of the configuration is saved (temporary file, fsync,
- * rename) before the next event-loop sleep.
+ * rename) before the next event-loop sleep; slot changes made by
+ * ADDSLOTS/DELSLOTS/SETSLOT alone skip the fsync (clusterSaveConfig).
  *
  * The bus speaks the binary format described in Redis's public cluster
  * specification (header "RCmb", version 1, big-endian integers), so that
@@ -174,6 +175,7 @@ typedef struct clusterState {
     list *inbound;              /* inbound links not yet bound to a node */
     dict *blacklist;            /* forgotten names -> expire time */
     int todo_save, todo_update_state, todo_handle_failover;
+    int todo_save_lazy; /* a save without fsync will do (see clusterSaveConfig) */
     long long stats_sent[CLUSTERMSG_TYPE_COUNT];
     long long stats_received[CLUSTERMSG_TYPE_COUNT];
     long long stats_pfail_nodes;
@@ -669,10 +671,16 @@ static sds clusterGenNodesDescription(client *c, int filter) {
 }
 
 /* Writes the node table to cluster-config-file: a temporary file in the
- * same directory, fsync, rename over the old one, fsync of the directory.
+ * same directory, fsync (when <do_fsync>), rename over the old one, fsync
+ * of the directory (when <do_fsync>). The rename keeps every version of
+ * the file whole. Changes made by ADDSLOTS, DELSLOTS and SETSLOT alone
+ * are saved without fsync, as Redis 7.0 does (a tool moving thousands of
+ * slots would otherwise wait for the disk on every one); epochs, votes,
+ * nodes and slot changes learnt from the bus are always fsynced.
  * Returns C_OK, or C_ERR with errno set and the old file untouched. */
-static int clusterSaveConfig(void) {
+static int clusterSaveConfig(int do_fsync) {
     cluster->todo_save = 0;
+    cluster->todo_save_lazy = 0;
     sds content = clusterGenNodesDescription(NULL, NODE_HANDSHAKE);
     content = sdsCatPrintf(content, "vars currentEpoch %llu lastVoteEpoch %llu\n",
                            (unsigned long long)cluster->currentEpoch,
@@ -694,7 +702,7 @@ static int clusterSaveConfig(void) {
         }
         off += (size_t)w;
     }
-    if (fsync(fd) == -1) goto fail;
+    if (do_fsync && fsync(fd) == -1) goto fail;
     if (close(fd) == -1) {
         fd = -1;
         goto fail;
@@ -702,7 +710,7 @@ static int clusterSaveConfig(void) {
     fd = -1;
     if (rename(tmp, server.cluster_configfile) == -1) goto fail;
     sdsFree(content);
-    {
+    if (do_fsync) {
         char dirbuf[PATH_MAX];
         snprintf(dirbuf, sizeof(dirbuf), "%s", server.cluster_configfile);
         int dfd = open(dirname(dirbuf), O_RDONLY);
@@ -724,12 +732,18 @@ fail: {
 }
 }
 
-static void clusterSaveConfigOrDie(void) {
-    if (clusterSaveConfig() == C_ERR) {
+/* Saves with fsync, or exits: the node must not go on with a state that
+ * is not on disk. <do_fsync> 0 only for the pending lazy save. */
+static void clusterSaveConfigOrDieWith(int do_fsync) {
+    if (clusterSaveConfig(do_fsync) == C_ERR) {
         serverLog(LL_WARNING, "Fatal: can't update cluster config file: %s",
                   strerror(errno));
         exit(1);
     }
+}
+
+static void clusterSaveConfigOrDie(void) {
+    clusterSaveConfigOrDieWith(1);
 }
 
 /* Parses "ip:port@cport[,hostname]" into <n>. Returns C_OK or C_ERR. */
@@ -2368,7 +2382,10 @@ static void clusterBeforeSleep(void) {
             clusterHandleReplicaFailover();
     }
     if (cluster->todo_update_state) clusterUpdateState();
-    if (cluster->todo_save) clusterSaveConfigOrDie();
+    if (cluster->todo_save)
+        clusterSaveConfigOrDie();
+    else if (cluster->todo_save_lazy)
+        clusterSaveConfigOrDieWith(0);
 }
 
 /* See cluster.h. */
@@ -2850,7 +2867,7 @@ static void clusterReplyAddDelSlots(client *c, int del, int range) {
             clusterAddSlot(myself, s);
         }
     }
-    cluster->todo_save = cluster->todo_update_state = 1;
+    cluster->todo_save_lazy = cluster->todo_update_state = 1;
     addReply(c, shared.ok);
 done:
     zfree(seen);
@@ -2863,7 +2880,7 @@ static void clusterReplySetSlot(client *c) {
     if (!strcasecmp(action, "stable") && c->argc == 4) {
         cluster->migrating_slots_to[slot] = NULL;
         cluster->importing_slots_from[slot] = NULL;
-        cluster->todo_save = 1;
+        cluster->todo_save_lazy = 1;
         addReply(c, shared.ok);
         return;
     }
@@ -2938,7 +2955,8 @@ static void clusterReplySetSlot(client *c) {
             serverLog(LL_WARNING, "configEpoch updated after importing slot");
         clusterBroadcastPong();
     }
-    cluster->todo_save = cluster->todo_update_state = 1;
+    /* A config epoch bumped above has asked for an fsynced save itself. */
+    cluster->todo_save_lazy = cluster->todo_update_state = 1;
     addReply(c, shared.ok);
 }
 
@@ -3167,7 +3185,7 @@ void clusterCommand(client *c) {
     } else if (!strcasecmp(sub, "info") && c->argc == 2) {
         clusterReplyInfo(c);
     } else if (!strcasecmp(sub, "saveconfig") && c->argc == 2) {
-        if (clusterSaveConfig() == C_OK)
+        if (clusterSaveConfig(1) == C_OK)
             addReply(c, shared.ok);
         else
             addReplyErrorFormat(c, "error saving the cluster node config: %s",
