@@ -17,7 +17,8 @@
 #                      stays open
 #   countfile: rewritten with the number of connections accepted so far
 #   tlsdir:   serve TLS with server.crt/server.key from this directory
-# Runs until killed; serves one connection at a time.
+# Runs until killed, or until the test that started it is gone (its
+# parent process changed); serves one connection at a time.
 import os
 import socket
 import ssl
@@ -40,6 +41,13 @@ else:
     head = b"$%d\r\n" % len(rdb)
     tail = b""
 half = len(rdb) // 2
+
+parent = os.getppid()
+
+
+def orphaned():
+    return os.getppid() != parent
+
 
 ctx = None
 if tlsdir:
@@ -66,6 +74,8 @@ def serve(conn):
     read_until(conn, b"", b"PSYNC")
     conn.sendall(b"+FULLRESYNC " + replid + b" 1000\r\n" + head + rdb[:half])
     while not os.path.exists(gatefile):
+        if orphaned():
+            sys.exit(0)
         time.sleep(0.02)
     time.sleep(0.02)
     word = open(gatefile).read().split()
@@ -82,6 +92,8 @@ def serve(conn):
             if not conn.recv(65536):
                 return
         except socket.timeout:
+            if orphaned():
+                sys.exit(0)
             conn.sendall(b"*1\r\n$4\r\nPING\r\n")
 
 
@@ -89,9 +101,16 @@ srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("127.0.0.1", port))
 srv.listen(5)
+srv.settimeout(1)
 count = 0
 while True:
-    conn, _ = srv.accept()
+    try:
+        conn, _ = srv.accept()
+    except socket.timeout:
+        if orphaned():
+            sys.exit(0)
+        continue
+    conn.settimeout(None)
     count += 1
     with open(countfile, "w") as f:
         f.write(str(count))

@@ -198,8 +198,9 @@ start_server {tags {repl}} {
             $replica set old-key old-value
             set myid [status $replica master_replid]
             set fm [dl_fake_start $rdbfile $myid len]
-            set w [redis_new_client]
+            set w {}
             try {
+                set w [redis_new_client]
                 $replica replicaof 127.0.0.1 [lindex $fm 1]
                 dl_wait_status $replica async_loading 1
                 $w watch old-key
@@ -209,7 +210,7 @@ start_server {tags {repl}} {
                 dl_wait_status $replica master_link_status up
                 assert_equal {} [$w exec]
             } finally {
-                $w close
+                if {$w ne {}} {catch {$w close}}
                 $replica replicaof no one
                 exec kill [lindex $fm 0]
             }

@@ -336,3 +336,42 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
         }
     }
 }
+
+# INFO replication: the same fields, in the same order, as Redis 7.0 prints
+# for a master with a replica and for the replica (values aside).
+proc ri_info_fields {c} {
+    set names {}
+    foreach line [split [$c info replication] "\n"] {
+        set line [string trim $line]
+        if {$line eq "" || [string index $line 0] eq "#"} continue
+        lappend names [lindex [split $line :] 0]
+    }
+    return $names
+}
+
+start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
+    start_server {overrides {min-replicas-to-write 1}} {
+        test "INFO replication has Redis 7.0's fields on both sides" {
+            set dir [srv 0 dir]
+            set rm [ri_ref_start $dir --min-replicas-to-write 1]
+            set rs [ri_ref_start $dir --replicaof 127.0.0.1 [lindex $rm 2]]
+            try {
+                r -1 replicaof [srv 0 host] [srv 0 port]
+                wait_for_sync [srv -1 client]
+                wait_for_sync [lindex $rs 1]
+                wait_for_condition 500 20 {
+                    [string match "*slave0:*state=online*" [r info replication]] &&
+                    [string match "*slave0:*state=online*" [[lindex $rm 1] info replication]]
+                } else {
+                    fail "the replicas did not come online"
+                }
+                assert_equal [ri_info_fields [lindex $rm 1]] [ri_info_fields [srv 0 client]]
+                assert_equal [ri_info_fields [lindex $rs 1]] [ri_info_fields [srv -1 client]]
+            } finally {
+                r -1 replicaof no one
+                ri_ref_stop $rs
+                ri_ref_stop $rm
+            }
+        }
+    }
+}
