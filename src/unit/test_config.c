@@ -79,6 +79,15 @@ void tlsResetStats(void) {
     tls_resets++;
 }
 
+/* Eviction and the free thread (evict.c, lazyfree.c): CONFIG RESETSTAT
+ * and maxmemory's apply reach them; nothing to evict or free here. */
+void lazyfreeResetStats(void) {}
+void evictResetStats(void) {}
+void evictStartTimeProc(void) {}
+size_t freeMemoryGetNotCountedMemory(void) {
+    return 0;
+}
+
 /* The notify.c pair, reduced to a few classes. */
 /* Sentinel's directives (sentinel.c): refused outside sentinel mode. */
 void latencyResetCommandHistograms(void) {
