@@ -96,16 +96,6 @@ void latencyResetCommandHistograms(void) {
 void metricsReset(void) {
 }
 
-/* Eviction and lazy freeing (evict.c, lazyfree.c). */
-size_t freeMemoryGetNotCountedMemory(void) {
-    return 0;
-}
-void evictStartTimeProc(void) {
-}
-void evictResetStats(void) {
-}
-void lazyfreeResetStats(void) {
-}
 void rdbResetStats(void) {
 }
 
