@@ -1431,7 +1431,6 @@ static const struct {
 } configNotes[] = {
     {"aof-disable-auto-gc", "history AOF files are always deleted after a "
                             "rewrite"},
-    {"bio_cpulist", "this server has no background I/O threads to bind"},
     {"enable-module-command", "modules are not supported, so there is no "
                               "MODULE command to enable"},
     {"io-threads-do-reads", "reads are done by the main thread"},

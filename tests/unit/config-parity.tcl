@@ -513,6 +513,36 @@ start_server {tags {config external:skip} overrides {server_cpulist 0 bgsave_cpu
     }
 }
 
+start_server {tags {config external:skip} overrides {bio_cpulist 0}} {
+    test "bio_cpulist binds the background free thread (bio_lazy_free), not the server" {
+        set pid [srv 0 pid]
+        set main [::file_content /proc/$pid/status]
+        if {![regexp {Cpus_allowed_list:\s*(\S+)} $main -> main_cpus]} {
+            ::report skip "bio_cpulist" "no Cpus_allowed_list in /proc"
+            return
+        }
+        set found ""
+        foreach task [glob -nocomplain /proc/$pid/task/*] {
+            if {[catch {string trim [::file_content $task/comm]} comm]} continue
+            if {$comm eq "bio_lazy_free"} {set found $task}
+        }
+        if {$found eq ""} {fail "no bio_lazy_free thread among [glob -nocomplain /proc/$pid/task/*]"}
+        regexp {Cpus_allowed_list:\s*(\S+)} [::file_content $found/status] -> cpus
+        assert_equal 0 $cpus
+        # The main thread keeps every CPU (server_cpulist is not set).
+        regexp {Cpus_allowed_list:\s*(\S+)} [::file_content /proc/$pid/task/$pid/status] -> mine
+        assert_equal $main_cpus $mine
+        if {[exec nproc] > 1} {assert {$mine ne "0"}}
+        # The thread still frees: UNLINK of a large set completes.
+        r eval {for i=1,20000 do redis.call('sadd', KEYS[1], i) end} 1 big
+        r unlink big
+        wait_for_condition 200 20 {
+            [string match "*lazyfree_pending_objects:0*" [r info memory]]
+        } else {fail "the bound thread did not free the set"}
+        assert_morethan [s lazyfreed_objects] 0
+    }
+}
+
 # Counts the occurrences of <text> in the log of the server at <level>.
 proc parity_log_count {level text} {
     return [regexp -all -- [string map {. \\.} $text] [::file_content [srv $level stdout]]]
