@@ -57,6 +57,14 @@ proc ::sentinel_spawn {bin name port lines {extra {}}} {
     return $inst
 }
 
+# A sentinel on <port> with <lines> after the listening directives; <bin>
+# with <extra> arguments (--sentinel for ours).
+proc ::start_sentinel_lines {name port bin lines extra} {
+    set l [::sentinel_listen_lines $port]
+    foreach x $lines {lappend l $x}
+    return [::sentinel_spawn $bin $name $port $l $extra]
+}
+
 # A data server on <port>, a replica of <masterport> when given.
 proc ::start_data_server {name port {masterport ""}} {
     set lines [::sentinel_listen_lines $port]
