@@ -63,7 +63,7 @@ void cliEditHistoryAdd(const char *line) {
 
 static void editRawOff(void) {
     if (raw_active) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &orig_termios);
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &orig_termios);
         raw_active = 0;
     }
 }
@@ -85,7 +85,7 @@ static int editRawOn(void) {
     raw.c_lflag &= ~(tcflag_t)(ECHO | ICANON | IEXTEN | ISIG);
     raw.c_cc[VMIN] = 1;
     raw.c_cc[VTIME] = 0;
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == -1) return -1;
+    if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == -1) return -1;
     raw_active = 1;
     return 0;
 }

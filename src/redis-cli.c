@@ -995,6 +995,42 @@ static char *cliReadLine(const char *prompt, int tty) {
     }
 }
 
+/* Preferences, typed or in ~/.redisclirc: ":set hints", ":set nohints". */
+static void cliPreference(int argc, sds *argv, const char *line) {
+    if (argc == 2 && !strcasecmp(argv[0], ":set") && !strcasecmp(argv[1], "hints"))
+        hints_enabled = 1;
+    else if (argc == 2 && !strcasecmp(argv[0], ":set") && !strcasecmp(argv[1], "nohints"))
+        hints_enabled = 0;
+    else
+        printf("Unknown redis-cli preference '%s'\n", line);
+    fflush(stdout);
+}
+
+/* Applies the preference lines of $REDISCLI_RCFILE or ~/.redisclirc. */
+static void cliLoadRcFile(void) {
+    const char *env = getenv("REDISCLI_RCFILE");
+    const char *home = getenv("HOME");
+    char path[PATH_MAX], buf[1024];
+    FILE *f;
+
+    if (env)
+        snprintf(path, sizeof(path), "%s", env);
+    else if (home && home[0])
+        snprintf(path, sizeof(path), "%s/.redisclirc", home);
+    else
+        return;
+    if ((f = fopen(path, "r")) == NULL) return;
+    while (fgets(buf, sizeof(buf), f) != NULL) {
+        int argc = 0;
+        sds *argv;
+        buf[strcspn(buf, "\r\n")] = '\0';
+        argv = sdsSplitArgs(buf, &argc);
+        if (argv && argc && argv[0][0] == ':') cliPreference(argc, argv, buf);
+        sdsFreeSplitRes(argv, argc);
+    }
+    fclose(f);
+}
+
 /* Runs one line typed by the user (or read from stdin). Returns 1 to
  * quit. */
 static int cliRunLine(const char *line, int tty, const char *histfile) {
@@ -1021,14 +1057,7 @@ static int cliRunLine(const char *line, int tty, const char *histfile) {
         return 1;
     }
     if (argv[0][0] == ':') {
-        /* Preferences: ":set hints", ":set nohints". */
-        if (argc == 2 && !strcasecmp(argv[0], ":set") && !strcasecmp(argv[1], "hints"))
-            hints_enabled = 1;
-        else if (argc == 2 && !strcasecmp(argv[0], ":set") && !strcasecmp(argv[1], "nohints"))
-            hints_enabled = 0;
-        else
-            printf("Unknown redis-cli preference '%s'\n", line);
-        fflush(stdout);
+        cliPreference(argc, argv, line);
         sdsFreeSplitRes(argv, argc);
         return 0;
     }
@@ -1088,6 +1117,7 @@ static int cliRepl(void) {
     if (tty) {
         histfile = cliHistoryPath();
         if (histfile) cliHistoryLoad(histfile);
+        cliLoadRcFile();
         cliLoadCommandNames();
         cliEditSetCompletion(cliComplete);
         cliEditSetHints(cliHint);

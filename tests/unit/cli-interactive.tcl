@@ -8,6 +8,7 @@
 set ::icli_bin [file join $::tests_dir .. src redis-cli]
 set ::icli_sock "icli-[pid]"
 set ::icli_starts 0
+set ::icli_env "" ;# extra VAR=value words for the tool's environment
 
 proc icli_conn_args {} {
     set args [list -h [srv 0 host] -p [srv 0 port]]
@@ -38,7 +39,7 @@ proc icli_start_with {histfile bin args} {
     # previous test's icli_stop may still accept a connection and then die
     # under the new session ("server exited unexpectedly").
     set ::icli_sock "icli-[pid]-[incr ::icli_starts]"
-    set cmd "REDISCLI_HISTFILE=[icli_quote $histfile] [icli_quote $bin]"
+    set cmd "$::icli_env REDISCLI_HISTFILE=[icli_quote $histfile] [icli_quote $bin]"
     foreach a $args {append cmd " " [icli_quote $a]}
     icli_tmux new-session -d -s cli -x 120 -y 40 $cmd
 }
@@ -320,6 +321,27 @@ test "interactive: our hints are the same as Debian's and go away on Enter" {
         icli_type C-u
     } e
     icli_stop
+    if {$e ne ""} {error $e}
+}
+
+test "interactive: ':set nohints' in REDISCLI_RCFILE turns hints off" {
+    set rc [file join $::tmp_root "icli-rc-[pid]"]
+    set f [open $rc w]
+    puts $f ":set nohints"
+    close $f
+    set ::icli_env "REDISCLI_RCFILE=[icli_quote $rc]"
+    icli_start_with $hist $::icli_bin -h 127.0.0.1 -p $ref_port
+    set ::icli_env ""
+    catch {
+        set prompt "127.0.0.1:$ref_port>"
+        icli_wait "$prompt"
+        icli_type "get"
+        icli_wait "[icli_lit "$prompt get"]"
+        icli_type C-u ":set hints" Enter "get"
+        icli_wait "*[icli_lit "$prompt get key"]"
+    } e
+    icli_stop
+    file delete $rc
     if {$e ne ""} {error $e}
 }
 
