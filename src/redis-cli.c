@@ -922,9 +922,9 @@ static char *cliHistoryPath(void) {
 }
 
 /* History is kept in the file as Redis's tool keeps it: one command per
- * line, the last CLI_HISTORY_MAX, readable only by the user. (libedit's
- * own format, with its header and octal escapes, would not be shared with
- * Redis's redis-cli.) */
+ * line, the last CLI_HISTORY_MAX, readable only by the user. (Formats of
+ * line-editing libraries, such as libedit's header and octal escapes,
+ * would not be shared with Redis's redis-cli.) */
 #define CLI_HISTORY_MAX 100
 static sds cli_history[CLI_HISTORY_MAX];
 static int cli_history_len = 0;

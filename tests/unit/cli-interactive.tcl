@@ -195,7 +195,7 @@ start_server {tags {tools cli}} {
     set hist [file join $::tmp_root "icli-hist2-[pid]"]
     file delete $hist
 
-    test "interactive: editing keys (Home, End, Delete, Ctrl-W/K/A) and long lines" {
+    test "interactive: editing keys (Home, End, Delete, Ctrl-W/K/A/D, Tab) and long lines" {
         icli_start $hist
         catch {
             set prompt "[srv 0 host]:[srv 0 port]>"
@@ -212,6 +212,18 @@ start_server {tags {tools cli}} {
             set long [string repeat x 200]
             icli_type "set ilong $long" Enter
             icli_wait "*xxxx\nOK\n$prompt"
+            # Tab: the common prefix of several names, then their list.
+            icli_type "inc" Tab
+            icli_wait "*\n[icli_lit "$prompt incr"]"
+            icli_type Tab
+            icli_wait "*incrbyfloat*\n[icli_lit "$prompt incr"]"
+            # Ctrl-D on an empty line ends the session.
+            icli_type C-u C-d
+            wait_for_condition 200 25 {
+                [catch {icli_tmux has-session -t cli}]
+            } else {
+                fail "redis-cli did not end on Ctrl-D"
+            }
         } e
         icli_stop
         if {$e ne ""} {error $e}
