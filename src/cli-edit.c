@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -391,12 +392,39 @@ static int editLoop(editState *st) {
     }
 }
 
+/* Terminals that cannot take the escape sequences (or a terminal whose
+ * mode cannot be set): the prompt, then a plain line read. */
+static char *editPlainLine(const char *prompt) {
+    sds acc = sdsEmpty();
+    char buf[4096], *res;
+
+    editWrite(prompt, strlen(prompt));
+    while (fgets(buf, sizeof(buf), stdin) != NULL) {
+        acc = sdsCat(acc, buf);
+        if (sdsLen(acc) && acc[sdsLen(acc) - 1] == '\n') break;
+    }
+    if (sdsLen(acc) == 0) {
+        sdsFree(acc);
+        return NULL;
+    }
+    sdsTrim(acc, "\r\n");
+    res = strdup(acc);
+    sdsFree(acc);
+    return res;
+}
+
+static int editDumbTerminal(void) {
+    const char *term = getenv("TERM");
+    return term && (!strcasecmp(term, "dumb") || !strcasecmp(term, "emacs") ||
+                    !strcasecmp(term, "cons25"));
+}
+
 char *cliEditReadLine(const char *prompt) {
     editState st;
     char *res = NULL;
     int ok;
 
-    if (editRawOn() == -1) return NULL;
+    if (editDumbTerminal() || editRawOn() == -1) return editPlainLine(prompt);
     memset(&st, 0, sizeof(st));
     st.prompt = prompt;
     st.plen = editWidth(prompt, strlen(prompt));

@@ -769,16 +769,16 @@ static void cliHelpCommand(int argc, char **argv) {
         {
             /* The name in bold, the arguments in grey. */
             sds params = cliDocsArgs(sdsEmpty(), cliMapGet(doc, "arguments"));
-            printf("\n  \x1b[1m%s\x1b[0m \x1b[90m%s\x1b[0m\n", syn, params);
+            printf("\r\n  \x1b[1m%s\x1b[0m \x1b[90m%s\x1b[0m\r\n", syn, params);
             sdsFree(params);
         }
         if ((v = cliMapGet(doc, "summary")) && v->str)
-            printf("  \x1b[33msummary:\x1b[0m %s\n", v->str);
+            printf("  \x1b[33msummary:\x1b[0m %s\r\n", v->str);
         if ((v = cliMapGet(doc, "since")) && v->str)
-            printf("  \x1b[33msince:\x1b[0m %s\n", v->str);
+            printf("  \x1b[33msince:\x1b[0m %s\r\n", v->str);
         if ((v = cliMapGet(doc, "group")) && v->str)
-            printf("  \x1b[33mgroup:\x1b[0m %s\n", v->str);
-        printf("\n");
+            printf("  \x1b[33mgroup:\x1b[0m %s\r\n", v->str);
+        printf("\r\n");
         sdsFree(syn);
     }
     cliReplyFree(r);
@@ -2630,6 +2630,14 @@ static int cliNonInteractive(int argc, char **argv) {
     }
     if (config.stdin_lastarg) args[n++] = cliReadStdin();
     for (int i = 0; i < n; i++) lens[i] = sdsLen(args[i]);
+    if (n && (!strcasecmp(args[0], "help") || !strcmp(args[0], "?"))) {
+        /* As Redis 7.0's tool: help is answered by the tool. */
+        cliHelpCommand(n, args);
+        for (int i = 0; i < n; i++) sdsFree(args[i]);
+        zfree(args);
+        zfree(lens);
+        return 0;
+    }
     ret = cliSendCommand(n, args, lens, config.repeat);
     if (ret != C_OK) fprintf(stderr, "Error: %s\n", ctx ? ctx->err : "not connected");
     for (int i = 0; i < n; i++) sdsFree(args[i]);

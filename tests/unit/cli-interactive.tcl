@@ -229,6 +229,26 @@ start_server {tags {tools cli}} {
         if {$e ne ""} {error $e}
         assert_equal $long [r get ilong]
     }
+
+    test "interactive: TERM=dumb reads plain lines (no escape sequences)" {
+        set ::icli_env "TERM=dumb"
+        icli_start $hist
+        set ::icli_env ""
+        catch {
+            set prompt "[srv 0 host]:[srv 0 port]>"
+            icli_wait "$prompt"
+            icli_type "echo plain" Enter
+            icli_wait "*\"plain\"\n$prompt"
+            icli_type C-d
+            wait_for_condition 200 25 {
+                [catch {icli_tmux has-session -t cli}]
+            } else {
+                fail "redis-cli did not end at end of input"
+            }
+        } e
+        icli_stop
+        if {$e ne ""} {error $e}
+    }
     file delete $hist
 }
 
@@ -355,6 +375,15 @@ test "interactive: ':set nohints' in REDISCLI_RCFILE turns hints off" {
     icli_stop
     file delete $rc
     if {$e ne ""} {error $e}
+}
+
+test "redis-cli help <command> prints what Debian's redis-cli 7.0 prints" {
+    foreach c {set get lpush zadd xadd migrate {client kill} sort} {
+        set ours [exec $::icli_bin -h 127.0.0.1 -p $ref_port help {*}$c]
+        set theirs [exec /usr/bin/redis-cli -h 127.0.0.1 -p $ref_port help {*}$c]
+        assert_match "*summary:*" $ours
+        assert_equal $theirs $ours "help $c"
+    }
 }
 
 catch {exec kill $ref_pid}
