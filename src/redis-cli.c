@@ -2,8 +2,8 @@
  *
  * Owns: option parsing, the output formats of Redis 7.0's redis-cli
  * (terminal, raw, CSV, JSON), one-shot and repeated commands, the
- * interactive loop (libedit: line editing, history, completion and help
- * from COMMAND DOCS) and the special modes (--pipe, --scan, --bigkeys,
+ * interactive loop (line editing through cli-edit.c, history, completion,
+ * hints and help from COMMAND DOCS) and the special modes (--pipe, --scan, --bigkeys,
  * --memkeys, --hotkeys, --latency*, --stat, --rdb, --replica, --eval).
  * Must not touch: sockets or OpenSSL directly; every byte goes through the
  * cliclient library and so through the connection layer.
@@ -23,10 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <editline/readline.h>
-
 #include "ae.h"
 #include "cli-cluster.h"
+#include "cli-edit.h"
 #include "cliclient.h"
 #include "connection.h"
 #include "util.h"
@@ -665,47 +664,67 @@ static cliReply *cliMapGet(cliReply *m, const char *key) {
 
 static sds cliDocsArgs(sds out, cliReply *args);
 
-/* Appends the syntax of one COMMAND DOCS argument description. */
-static sds cliDocsArg(sds out, cliReply *arg) {
+static int cliDocsHasFlag(cliReply *flags, const char *flag) {
+    for (size_t i = 0; flags && i < flags->elements; i++)
+        if (flags->element[i]->str && !strcmp(flags->element[i]->str, flag))
+            return 1;
+    return 0;
+}
+
+/* The syntax of one COMMAND DOCS argument description, written as Redis
+ * 7.0's redis-cli writes it: blocks joined by spaces, alternatives by "|",
+ * "x [x ...]" (or "x [TOKEN x ...]") for repeated arguments, the token
+ * before its value and [] around optional ones. */
+static sds cliDocsArg(cliReply *arg) {
     cliReply *name = cliMapGet(arg, "name");
     cliReply *type = cliMapGet(arg, "type");
     cliReply *token = cliMapGet(arg, "token");
     cliReply *flags = cliMapGet(arg, "flags");
     cliReply *sub = cliMapGet(arg, "arguments");
-    int optional = 0, multiple = 0;
+    const char *t = type && type->str ? type->str : "";
+    sds s = sdsEmpty();
 
-    if (flags)
-        for (size_t i = 0; i < flags->elements; i++) {
-            const char *f = flags->element[i]->str;
-            if (f && !strcmp(f, "optional")) optional = 1;
-            if (f && !strcmp(f, "multiple")) multiple = 1;
-        }
-    if (optional) out = sdsCat(out, "[");
-    if (token && token->str) {
-        out = sdsCatSds(out, token->str);
-        if (!type || !type->str || strcmp(type->str, "pure-token"))
-            out = sdsCat(out, " ");
-    }
-    if (type && type->str && !strcmp(type->str, "oneof") && sub) {
+    if (!strcmp(t, "oneof") && sub) {
         for (size_t i = 0; i < sub->elements; i++) {
-            if (i) out = sdsCat(out, "|");
-            out = cliDocsArg(out, sub->element[i]);
+            sds one = cliDocsArg(sub->element[i]);
+            if (i) s = sdsCat(s, "|");
+            s = sdsCatSds(s, one);
+            sdsFree(one);
         }
-    } else if (type && type->str && !strcmp(type->str, "block") && sub) {
-        out = cliDocsArgs(out, sub);
-    } else if (!(type && type->str && !strcmp(type->str, "pure-token")) &&
-               name && name->str) {
-        out = sdsCatSds(out, name->str);
+    } else if (!strcmp(t, "block") && sub) {
+        s = cliDocsArgs(s, sub);
+    } else if (strcmp(t, "pure-token") && name && name->str) {
+        s = sdsCatSds(s, name->str);
     }
-    if (multiple) out = sdsCat(out, " ...");
-    if (optional) out = sdsCat(out, "]");
-    return out;
+    if (cliDocsHasFlag(flags, "multiple")) {
+        sds rep = sdsCatPrintf(sdsEmpty(), "%s [", s);
+        if (cliDocsHasFlag(flags, "multiple_token") && token && token->str)
+            rep = sdsCatPrintf(rep, "%s ", token->str);
+        rep = sdsCatPrintf(rep, "%s ...]", s);
+        sdsFree(s);
+        s = rep;
+    }
+    if (token && token->str) {
+        /* An empty token (MIGRATE's empty key) is shown as "". */
+        sds tok = sdsNew(token->str[0] ? token->str : "\"\"");
+        if (sdsLen(s)) tok = sdsCatPrintf(tok, " %s", s);
+        sdsFree(s);
+        s = tok;
+    }
+    if (cliDocsHasFlag(flags, "optional")) {
+        sds opt = sdsCatPrintf(sdsEmpty(), "[%s]", s);
+        sdsFree(s);
+        s = opt;
+    }
+    return s;
 }
 
 static sds cliDocsArgs(sds out, cliReply *args) {
     for (size_t i = 0; args && i < args->elements; i++) {
+        sds one = cliDocsArg(args->element[i]);
         if (i) out = sdsCat(out, " ");
-        out = cliDocsArg(out, args->element[i]);
+        out = sdsCatSds(out, one);
+        sdsFree(one);
     }
     return out;
 }
@@ -747,26 +766,47 @@ static void cliHelpCommand(int argc, char **argv) {
             syn = sdsCatPrintf(syn, " %s", part);
             sdsFree(part);
         }
-        v = cliMapGet(doc, "arguments");
-        if (v) {
-            syn = sdsCat(syn, " ");
-            syn = cliDocsArgs(syn, v);
+        {
+            /* The name in bold, the arguments in grey. */
+            sds params = cliDocsArgs(sdsEmpty(), cliMapGet(doc, "arguments"));
+            printf("\r\n  \x1b[1m%s\x1b[0m \x1b[90m%s\x1b[0m\r\n", syn, params);
+            sdsFree(params);
         }
-        printf("\n  \x1b[1m%s\x1b[0m\n", syn);
         if ((v = cliMapGet(doc, "summary")) && v->str)
-            printf("  \x1b[33msummary:\x1b[0m %s\n", v->str);
+            printf("  \x1b[33msummary:\x1b[0m %s\r\n", v->str);
         if ((v = cliMapGet(doc, "since")) && v->str)
-            printf("  \x1b[33msince:\x1b[0m %s\n", v->str);
+            printf("  \x1b[33msince:\x1b[0m %s\r\n", v->str);
         if ((v = cliMapGet(doc, "group")) && v->str)
-            printf("  \x1b[33mgroup:\x1b[0m %s\n", v->str);
-        printf("\n");
+            printf("  \x1b[33mgroup:\x1b[0m %s\r\n", v->str);
+        printf("\r\n");
         sdsFree(syn);
     }
     cliReplyFree(r);
     sdsFree(name);
 }
 
-/* Loads the command names for completion (COMMAND DOCS keys). */
+/* Hints: for every command and subcommand of COMMAND DOCS, its words
+ * ("config", "get") and the syntax of its arguments. */
+typedef struct {
+    sds *words;
+    int nwords;
+    sds params;
+} cliHintEntry;
+
+static cliHintEntry *hint_entries = NULL;
+static int hint_entries_count = 0;
+static int hints_enabled = 1; /* ":set hints" / ":set nohints" */
+
+static void cliHintAdd(const char *fullname, cliReply *doc) {
+    cliHintEntry *e;
+    hint_entries = zrealloc(hint_entries, sizeof(cliHintEntry) * (size_t)(hint_entries_count + 1));
+    e = &hint_entries[hint_entries_count++];
+    e->words = sdsSplitLen(fullname, (ssize_t)strlen(fullname), "|", 1, &e->nwords);
+    e->params = cliDocsArgs(sdsEmpty(), cliMapGet(doc, "arguments"));
+}
+
+/* Loads the command names for completion and the hints (COMMAND DOCS);
+ * without a reply there are neither. */
 static void cliLoadCommandNames(void) {
     cliReply *r;
 
@@ -775,37 +815,78 @@ static void cliLoadCommandNames(void) {
     if (r == NULL) return;
     if (r->type == CLI_REPLY_ARRAY || r->type == CLI_REPLY_MAP) {
         cmd_names = zcalloc(sizeof(sds) * (r->elements / 2 + 1));
-        for (size_t i = 0; i + 1 < r->elements; i += 2)
-            if (r->element[i]->str)
-                cmd_names[cmd_names_count++] = sdsDup(r->element[i]->str);
+        for (size_t i = 0; i + 1 < r->elements; i += 2) {
+            cliReply *subs;
+            if (!r->element[i]->str) continue;
+            cmd_names[cmd_names_count++] = sdsDup(r->element[i]->str);
+            cliHintAdd(r->element[i]->str, r->element[i + 1]);
+            subs = cliMapGet(r->element[i + 1], "subcommands");
+            for (size_t j = 0; subs && j + 1 < subs->elements; j += 2)
+                if (subs->element[j]->str)
+                    cliHintAdd(subs->element[j]->str, subs->element[j + 1]);
+        }
     }
     cliReplyFree(r);
 }
 
-/* libedit's generator: the <state>-th command name starting with <text>,
- * in the case the user typed. */
-static char *cliCompletionGenerator(const char *text, int state) {
-    static int idx;
-    size_t len = strlen(text);
-    int upper = len && isupper((unsigned char)text[0]);
+/* The hint for the typed <buf>: the arguments of the longest matching
+ * command (or subcommand) still to type. One leading word of the syntax
+ * is dropped per argument already typed, stopping at the first optional
+ * one; a space is put first when the line does not end with one. */
+static sds cliHint(const char *buf) {
+    int argc, best_words = 0;
+    sds *argv;
+    cliHintEntry *best = NULL;
+    size_t len = strlen(buf);
+    sds hint;
+    int skip;
 
-    if (state == 0) idx = 0;
-    while (idx < cmd_names_count) {
-        sds n = cmd_names[idx++];
-        if (!strncasecmp(n, text, len)) {
-            char *res = strdup(n); /* libedit frees with free() */
-            if (res && upper)
-                for (char *p = res; *p; p++) *p = (char)toupper((unsigned char)*p);
-            return res;
+    if (!hints_enabled || hint_entries_count == 0) return NULL;
+    argv = sdsSplitArgs(buf, &argc);
+    if (argv == NULL) return NULL;
+    for (int i = 0; i < hint_entries_count; i++) {
+        cliHintEntry *e = &hint_entries[i];
+        int j;
+        if (e->nwords > argc || e->nwords <= best_words) continue;
+        for (j = 0; j < e->nwords; j++)
+            if (strcasecmp(e->words[j], argv[j])) break;
+        if (j == e->nwords) {
+            best = e;
+            best_words = e->nwords;
         }
     }
-    return NULL;
+    sdsFreeSplitRes(argv, argc);
+    if (best == NULL) return NULL;
+    hint = sdsNew(len && isspace((unsigned char)buf[len - 1]) ? "" : " ");
+    {
+        const char *p = best->params;
+        skip = argc - best_words;
+        while (skip > 0 && *p && *p != '[') {
+            if (*p == ' ') skip--;
+            p++;
+        }
+        hint = sdsCat(hint, p);
+    }
+    return hint;
 }
 
-static char **cliCompletion(const char *text, int start, int end) {
-    (void)end;
-    if (start != 0) return NULL;
-    return rl_completion_matches(text, cliCompletionGenerator);
+/* Completion of the command name (the first word) in the case the user
+ * typed. */
+static sds *cliComplete(const char *buf, int *count) {
+    size_t len = strlen(buf);
+    int upper = len && isupper((unsigned char)buf[0]);
+    sds *res;
+
+    *count = 0;
+    if (strchr(buf, ' ') || cmd_names_count == 0) return NULL;
+    res = zmalloc(sizeof(sds) * (size_t)cmd_names_count);
+    for (int i = 0; i < cmd_names_count; i++) {
+        if (strncasecmp(cmd_names[i], buf, len)) continue;
+        res[*count] = sdsDup(cmd_names[i]);
+        if (upper) sdsToUpper(res[*count]);
+        (*count)++;
+    }
+    return res;
 }
 
 /* ------------------------------------------------------------------------
@@ -841,9 +922,9 @@ static char *cliHistoryPath(void) {
 }
 
 /* History is kept in the file as Redis's tool keeps it: one command per
- * line, the last CLI_HISTORY_MAX, readable only by the user. (libedit's
- * own format, with its header and octal escapes, would not be shared with
- * Redis's redis-cli.) */
+ * line, the last CLI_HISTORY_MAX, readable only by the user. (Formats of
+ * line-editing libraries, such as libedit's header and octal escapes,
+ * would not be shared with Redis's redis-cli.) */
 #define CLI_HISTORY_MAX 100
 static sds cli_history[CLI_HISTORY_MAX];
 static int cli_history_len = 0;
@@ -857,7 +938,7 @@ static void cliHistoryRemember(const char *line) {
     cli_history[cli_history_len++] = sdsNew(line);
 }
 
-/* Loads <path> into libedit's history and ours. */
+/* Loads <path> into the editor's history and ours. */
 static void cliHistoryLoad(const char *path) {
     FILE *f = fopen(path, "r");
     char buf[4096];
@@ -866,7 +947,7 @@ static void cliHistoryLoad(const char *path) {
     while (fgets(buf, sizeof(buf), f) != NULL) {
         buf[strcspn(buf, "\r\n")] = '\0';
         if (buf[0] == '\0') continue;
-        add_history(buf);
+        cliEditHistoryAdd(buf);
         cliHistoryRemember(buf);
     }
     fclose(f);
@@ -891,10 +972,10 @@ static void cliHistoryAdd(const char *line, const char *path) {
     fclose(f);
 }
 
-/* Reads one line: through libedit on a terminal, with fgets otherwise.
- * Returns a malloc'ed line (free()) or NULL at end of input. */
+/* Reads one line: through the line editor on a terminal, with fgets
+ * otherwise. Returns a malloc'ed line (free()) or NULL at end of input. */
 static char *cliReadLine(const char *prompt, int tty) {
-    if (tty) return readline(prompt);
+    if (tty) return cliEditReadLine(prompt);
     {
         sds acc = sdsEmpty();
         char buf[4096];
@@ -912,6 +993,42 @@ static char *cliReadLine(const char *prompt, int tty) {
         sdsFree(acc);
         return res;
     }
+}
+
+/* Preferences, typed or in ~/.redisclirc: ":set hints", ":set nohints". */
+static void cliPreference(int argc, sds *argv, const char *line) {
+    if (argc == 2 && !strcasecmp(argv[0], ":set") && !strcasecmp(argv[1], "hints"))
+        hints_enabled = 1;
+    else if (argc == 2 && !strcasecmp(argv[0], ":set") && !strcasecmp(argv[1], "nohints"))
+        hints_enabled = 0;
+    else
+        printf("Unknown redis-cli preference '%s'\n", line);
+    fflush(stdout);
+}
+
+/* Applies the preference lines of $REDISCLI_RCFILE or ~/.redisclirc. */
+static void cliLoadRcFile(void) {
+    const char *env = getenv("REDISCLI_RCFILE");
+    const char *home = getenv("HOME");
+    char path[PATH_MAX], buf[1024];
+    FILE *f;
+
+    if (env)
+        snprintf(path, sizeof(path), "%s", env);
+    else if (home && home[0])
+        snprintf(path, sizeof(path), "%s/.redisclirc", home);
+    else
+        return;
+    if ((f = fopen(path, "r")) == NULL) return;
+    while (fgets(buf, sizeof(buf), f) != NULL) {
+        int argc = 0;
+        sds *argv;
+        buf[strcspn(buf, "\r\n")] = '\0';
+        argv = sdsSplitArgs(buf, &argc);
+        if (argv && argc && argv[0][0] == ':') cliPreference(argc, argv, buf);
+        sdsFreeSplitRes(argv, argc);
+    }
+    fclose(f);
 }
 
 /* Runs one line typed by the user (or read from stdin). Returns 1 to
@@ -932,12 +1049,17 @@ static int cliRunLine(const char *line, int tty, const char *histfile) {
         return 0;
     }
     if (tty) {
-        add_history(line);
+        cliEditHistoryAdd(line);
         cliHistoryAdd(line, histfile);
     }
     if (!strcasecmp(argv[0], "quit") || !strcasecmp(argv[0], "exit")) {
         sdsFreeSplitRes(argv, argc);
         return 1;
+    }
+    if (argv[0][0] == ':') {
+        cliPreference(argc, argv, line);
+        sdsFreeSplitRes(argv, argc);
+        return 0;
     }
     if (argc == 3 && !strcasecmp(argv[0], "connect")) {
         zfree(config.host);
@@ -994,14 +1116,18 @@ static int cliRepl(void) {
 
     if (tty) {
         histfile = cliHistoryPath();
-        using_history();
         if (histfile) cliHistoryLoad(histfile);
+        cliLoadRcFile();
         cliLoadCommandNames();
-        rl_attempted_completion_function = cliCompletion;
+        cliEditSetCompletion(cliComplete);
+        cliEditSetHints(cliHint);
     }
     for (;;) {
-        sds prompt = cliPrompt();
-        char *line = cliReadLine(prompt, tty);
+        sds prompt;
+        char *line;
+        if (tty) cliLoadCommandNames(); /* once, when first connected */
+        prompt = cliPrompt();
+        line = cliReadLine(prompt, tty);
         int quit;
         sdsFree(prompt);
         if (line == NULL) break;
@@ -2504,6 +2630,14 @@ static int cliNonInteractive(int argc, char **argv) {
     }
     if (config.stdin_lastarg) args[n++] = cliReadStdin();
     for (int i = 0; i < n; i++) lens[i] = sdsLen(args[i]);
+    if (n && (!strcasecmp(args[0], "help") || !strcmp(args[0], "?"))) {
+        /* As Redis 7.0's tool: help is answered by the tool. */
+        cliHelpCommand(n, args);
+        for (int i = 0; i < n; i++) sdsFree(args[i]);
+        zfree(args);
+        zfree(lens);
+        return 0;
+    }
     ret = cliSendCommand(n, args, lens, config.repeat);
     if (ret != C_OK) fprintf(stderr, "Error: %s\n", ctx ? ctx->err : "not connected");
     for (int i = 0; i < n; i++) sdsFree(args[i]);
