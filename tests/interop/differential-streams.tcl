@@ -26,6 +26,7 @@ proc sdiff_load_helpers {} {
         set cmd ""
     }
 }
+source [file join $::tests_dir helpers reference.tcl]
 sdiff_load_helpers
 
 # Canonical form with the clock-dependent parts masked (see the header).

@@ -32,6 +32,7 @@ proc dtrk_load_helpers {} {
         set cmd ""
     }
 }
+source [file join $::tests_dir helpers reference.tcl]
 dtrk_load_helpers
 
 # Replaces the known client ids of side <side> in <raw> by their names.

@@ -17,7 +17,8 @@
 # leaves errno set to ERANGE afterwards, which makes its later numeric SORTs
 # fail spuriously.
 
-set ::ref_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
+set ::ref_bin $::refsrv_bin
 
 # ------------------------------------------------------------ raw replies
 
@@ -577,27 +578,7 @@ proc gen_one {} {
 # Starts Debian's Redis 7.0 on a free port with the settings of the server
 # under test (TLS in --tls mode); returns {pid port dir}.
 proc diff_start_reference {} {
-    set dir [file join $::tmp_root "reference.[pid].[incr ::server_counter]"]
-    file delete -force $dir
-    file mkdir $dir
-    set port [::next_port]
-    set d [list daemonize no bind 127.0.0.1 dir $dir logfile [file join $dir server.log] \
-               save "" appendonly no enable-debug-command yes]
-    if {$::tls} {
-        lappend d port 0 tls-port $port {*}[::tls_directives]
-    } else {
-        lappend d port $port
-    }
-    set conf [::write_server_config $dir $port $d {}]
-    set pid [exec $::ref_bin $conf > [file join $dir stdout] 2> [file join $dir stderr] &]
-    ::report server-pid $pid
-    set deadline [expr {[clock milliseconds] + 20000}]
-    while {[string first "Ready to accept" [::file_content [file join $dir server.log]]] < 0} {
-        if {![::process_alive $pid]} {error "reference server exited: [::file_content [file join $dir server.log]]"}
-        if {[clock milliseconds] > $deadline} {error "reference server not ready"}
-        after 10
-    }
-    return [list $pid $port $dir]
+    return [refsrv_start_conf {enable-debug-command yes}]
 }
 
 if {![file executable $::ref_bin]} {

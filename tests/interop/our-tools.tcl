@@ -7,6 +7,7 @@ set ::our_cli [file join $::tests_dir .. src redis-cli]
 set ::our_bench [file join $::tests_dir .. src redis-benchmark]
 set ::deb_cli /usr/bin/redis-cli
 set ::deb_bench /usr/bin/redis-benchmark
+source [file join $::tests_dir helpers reference.tcl]
 
 # The connection options shared by both tools.
 proc ot_conn_args {} {
@@ -47,22 +48,6 @@ proc ot_strip {out} {
 proc ot_exec {args} {
     catch {exec {*}$args 2>@1} out
     return [ot_strip $out]
-}
-
-# Starts Debian's redis-server in plain TCP; returns {pid port}.
-proc ot_ref_start {dir} {
-    set port [::next_port]
-    set log [file join $dir ot-ref-$port.log]
-    set pid [exec /usr/bin/redis-server --port $port --bind 127.0.0.1 \
-                 --dir $dir --save "" --appendonly no --daemonize no \
-                 --logfile $log > /dev/null 2>@1 &]
-    wait_for_condition 500 20 {
-        [catch {exec $::deb_cli -p $port ping} r] == 0 && $r eq "PONG"
-    } else {
-        catch {exec kill -KILL $pid}
-        fail "reference server did not start: [::file_content $log]"
-    }
-    return [list $pid $port]
 }
 
 # Same, with <input> on stdin.
@@ -327,7 +312,8 @@ start_server {tags {interop tools}} {
         # Our server has no SYNC yet; Debian's Redis 7.0 serves the dump.
         set dir [file join $::tmp_root "ot-rdb-[pid]"]
         file mkdir $dir
-        lassign [ot_ref_start $dir] pid port
+        set ref [refsrv_start $dir --appendonly no]
+        set port [lindex $ref 2]
         catch {
             exec $::deb_cli -p $port config set repl-diskless-sync-delay 0
             exec $::deb_cli -p $port rpush l x y z
@@ -358,7 +344,7 @@ start_server {tags {interop tools}} {
             catch {close $f}
             assert_match {*SYNC with master, discarding*SYNC done after * bytes. Logging commands from master.*sending REPLCONF ACK 0*"set","replicated","yes"*} $seen
         } e
-        ::kill_server_process $pid
+        refsrv_stop $ref
         file delete -force $dir
         if {$e ne ""} {error $e}
     }

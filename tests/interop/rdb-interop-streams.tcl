@@ -20,6 +20,7 @@ proc srdb_load_helpers {} {
         set cmd ""
     }
 }
+source [file join $::tests_dir helpers reference.tcl]
 srdb_load_helpers
 
 # Streams of every shape: several nodes, tombstones, trimmed heads, an
@@ -65,8 +66,8 @@ proc srdb_snapshot {c} {
     return $out
 }
 
-if {![file executable $::ref_server_bin]} {
-    ::report skip "stream RDB interop" "$::ref_server_bin not installed"
+if {![file executable $::refsrv_bin]} {
+    ::report skip "stream RDB interop" "$::refsrv_bin not installed"
     return
 }
 
@@ -84,7 +85,7 @@ start_server {tags {interop rdb stream external:skip}} {
             file copy -force [file join $dir dump.rdb] [file join $dir ours-$comp.rdb]
             set ref [ref_start $dir ours-$comp.rdb]
             set theirs [srdb_snapshot [lindex $ref 1]]
-            ref_stop $ref
+            refsrv_stop $ref
             assert_equal $ours $theirs
         }
         r config set rdbcompression yes
@@ -97,7 +98,7 @@ start_server {tags {interop rdb stream external:skip}} {
         srdb_fill $rc
         set theirs [srdb_snapshot $rc]
         assert_equal OK [$rc save]
-        ref_stop $ref
+        refsrv_stop $ref
         r flushall
         file copy -force [file join $dir theirs.rdb] [file join $dir dump.rdb]
         r debug reload nosave

@@ -5,47 +5,12 @@
 # by key with values and TTLs. With --tls Debian's server listens on its
 # TLS port only and every replication link is TLS (tls-replication yes).
 
-set ::ri_ref_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
 
-# Starts Debian's redis-server in <dir> with the extra <args>; returns
-# {pid client port log}.
+# Starts Debian's redis-server in <dir> (TLS in --tls mode) with the extra
+# <args>; returns {pid client port log}.
 proc ri_ref_start {dir args} {
-    set port [::next_port]
-    set log [file join $dir ref-$port.log]
-    set cmd [list $::ri_ref_bin --bind 127.0.0.1 --dir $dir \
-                 --dbfilename ref-$port.rdb --save "" --appendonly no \
-                 --daemonize no --logfile $log --repl-diskless-sync-delay 0]
-    if {$::tls} {
-        lappend cmd --port 0 --tls-port $port
-        foreach {k v} [::tls_directives] {lappend cmd --$k $v}
-    } else {
-        lappend cmd --port $port
-    }
-    lappend cmd {*}$args
-    set pid [exec {*}$cmd > /dev/null 2>@1 &]
-    set deadline [expr {[clock milliseconds] + 10000}]
-    while {1} {
-        if {![catch {redis_client 127.0.0.1 $port} c]} {
-            if {![catch {$c ping} reply] && $reply eq "PONG"} {
-                return [list $pid $c $port $log]
-            }
-            catch {$c close}
-        }
-        if {![::process_alive $pid]} {
-            error "reference server exited: [::file_content $log]"
-        }
-        if {[clock milliseconds] > $deadline} {
-            catch {exec kill -KILL $pid}
-            error "reference server did not start: [::file_content $log]"
-        }
-        after 20
-    }
-}
-
-proc ri_ref_stop {ref} {
-    lassign $ref pid c
-    catch {$c close}
-    ::kill_server_process $pid
+    return [refsrv_start $dir -tls --appendonly no --repl-diskless-sync-delay 0 {*}$args]
 }
 
 # Every type both servers have, small and large encodings, TTLs, db 3.
@@ -113,7 +78,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             assert_equal 1 [status $rc sync_full]
             } finally {
                 r replicaof no one
-                ri_ref_stop $ref
+                refsrv_stop $ref
             }
         }
 
@@ -154,7 +119,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             dataset_compare [dataset_snapshot [srv 0 client]] [dataset_snapshot $rc] 2000
             assert_equal $full [status [srv 0 client] sync_full]
             } finally {
-                ri_ref_stop $ref
+                refsrv_stop $ref
             }
         }
     }
@@ -179,7 +144,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
                 [dataset_snapshot [srv 0 client]] 2000
         }
         } finally {
-            ri_ref_stop $ref
+            refsrv_stop $ref
         }
     }
 }
@@ -215,7 +180,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             ri_wait_offsets [srv 0 client] $rc
             dataset_compare [dataset_snapshot [srv 0 client]] [dataset_snapshot $rc] 2000
         } finally {
-            ri_ref_stop $ref
+            refsrv_stop $ref
         }
     }
 }
@@ -331,7 +296,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             } finally {
                 r replicaof no one
                 r config set repl-diskless-load disabled
-                ri_ref_stop $ref
+                refsrv_stop $ref
             }
         }
     }
@@ -369,8 +334,8 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
                 assert_equal [ri_info_fields [lindex $rs 1]] [ri_info_fields [srv -1 client]]
             } finally {
                 r -1 replicaof no one
-                ri_ref_stop $rs
-                ri_ref_stop $rm
+                refsrv_stop $rs
+                refsrv_stop $rm
             }
         }
     }
