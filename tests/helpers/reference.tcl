@@ -109,3 +109,25 @@ proc refsrv_stop {ref} {
     catch {$c close}
     ::kill_server_process $pid
 }
+
+# Runs, at global level, the top-level commands of the test file
+# tests/<path> that match one of the glob <patterns> (e.g. "proc *"): the
+# helpers of another test file without its tests.
+proc source_matching {path patterns} {
+    set f [open [file join $::tests_dir $path] r]
+    set text [read $f]
+    close $f
+    set cmd ""
+    foreach line [split $text "\n"] {
+        append cmd $line "\n"
+        if {![info complete $cmd]} continue
+        set t [string trimleft $cmd]
+        foreach p $patterns {
+            if {[string match $p $t]} {
+                uplevel #0 $cmd
+                break
+            }
+        }
+        set cmd ""
+    }
+}

@@ -5,23 +5,8 @@
 # load here the same way. The reference server helpers are those of
 # rdb-interop.tcl, loaded from that file without running its tests.
 
-proc srdb_load_helpers {} {
-    set f [open [file join $::tests_dir interop rdb-interop.tcl] r]
-    set text [read $f]
-    close $f
-    set cmd ""
-    foreach line [split $text "\n"] {
-        append cmd $line "\n"
-        if {![info complete $cmd]} continue
-        set t [string trimleft $cmd]
-        if {[string match "proc ref_*" $t] || [string match "set ::ref_*" $t]} {
-            uplevel #0 $cmd
-        }
-        set cmd ""
-    }
-}
 source [file join $::tests_dir helpers reference.tcl]
-srdb_load_helpers
+source_matching interop/rdb-interop.tcl {"proc ref_*" "set ::ref_*"}
 
 # Streams of every shape: several nodes, tombstones, trimmed heads, an
 # emptied stream, groups with pending entries, idle consumers, NOACK reads,
