@@ -7,15 +7,7 @@ set ::icli_bin [file join $::tests_dir .. src redis-cli]
 set ::icli_sock "icli-[pid]"
 set ::icli_starts 0
 
-proc icli_conn_args {} {
-    set args [list -h [srv 0 host] -p [srv 0 port]]
-    if {$::tls} {
-        lappend args --tls --cacert [file join $::tls_dir ca.crt] \
-            --cert [file join $::tls_dir client.crt] \
-            --key [file join $::tls_dir client.key]
-    }
-    return $args
-}
+source [file join $::tests_dir helpers tools.tcl]
 
 proc icli_quote {s} {
     return "'[string map {' '\\''} $s]'"
@@ -32,7 +24,7 @@ proc icli_start {histfile} {
     # under the new session ("server exited unexpectedly").
     set ::icli_sock "icli-[pid]-[incr ::icli_starts]"
     set cmd "REDISCLI_HISTFILE=[icli_quote $histfile] [icli_quote $::icli_bin]"
-    foreach a [icli_conn_args] {append cmd " " [icli_quote $a]}
+    foreach a [tool_conn_args] {append cmd " " [icli_quote $a]}
     icli_tmux new-session -d -s cli -x 120 -y 40 $cmd
 }
 
