@@ -51,6 +51,21 @@ proc lru_check {c what values} {
 set ::idles {0 3000 86400 1000000}
 set ::freqs {0 1 42 200 255}
 
+# Redis 7.0 under <refpolicy> saves keys with access data <values> (<mode>
+# as for lru_fill) to <dir>/<file>; our server loads that file under
+# <ourpolicy>.
+proc lru_load_theirs {dir file refpolicy mode values ourpolicy} {
+    file delete -force [file join $dir $file]
+    set ref [lru_ref_start $dir $file $refpolicy]
+    set rc [lindex $ref 1]
+    lru_fill $rc $mode $values
+    assert_equal OK [$rc save]
+    refsrv_stop $ref
+    r config set maxmemory-policy $ourpolicy
+    file copy -force [file join $dir $file] [file join $dir dump.rdb]
+    r debug reload nosave
+}
+
 start_server {tags {interop rdb lru}} {
     set dir [srv 0 dir]
 
@@ -83,29 +98,13 @@ start_server {tags {interop rdb lru}} {
     }
 
     test "Redis 7.0's IDLE opcodes load here (allkeys-lru)" {
-        file delete -force [file join $dir theirs-lru.rdb]
-        set ref [lru_ref_start $dir theirs-lru.rdb allkeys-lru]
-        set rc [lindex $ref 1]
-        lru_fill $rc idletime $::idles
-        assert_equal OK [$rc save]
-        refsrv_stop $ref
-        r config set maxmemory-policy volatile-lru
-        file copy -force [file join $dir theirs-lru.rdb] [file join $dir dump.rdb]
-        r debug reload nosave
+        lru_load_theirs $dir theirs-lru.rdb allkeys-lru idletime $::idles volatile-lru
         assert_equal [expr {2 * [llength $::idles]}] [r dbsize]
         lru_check [srv 0 client] idletime $::idles
     }
 
     test "Redis 7.0's FREQ opcodes load here (allkeys-lfu)" {
-        file delete -force [file join $dir theirs-lfu.rdb]
-        set ref [lru_ref_start $dir theirs-lfu.rdb allkeys-lfu]
-        set rc [lindex $ref 1]
-        lru_fill $rc freq $::freqs
-        assert_equal OK [$rc save]
-        refsrv_stop $ref
-        r config set maxmemory-policy allkeys-lfu
-        file copy -force [file join $dir theirs-lfu.rdb] [file join $dir dump.rdb]
-        r debug reload nosave
+        lru_load_theirs $dir theirs-lfu.rdb allkeys-lfu freq $::freqs allkeys-lfu
         lru_check [srv 0 client] freq $::freqs
     }
 

@@ -6,6 +6,7 @@
 # TLS port only and every replication link is TLS (tls-replication yes).
 
 source [file join $::tests_dir helpers reference.tcl]
+source [file join $::tests_dir helpers tools.tcl]
 
 # Starts Debian's redis-server in <dir> (TLS in --tls mode) with the extra
 # <args>; returns {pid client port log}.
@@ -187,20 +188,11 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
 
 start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
     set cli /usr/bin/redis-cli
-    proc ri_cli_args {} {
-        set args [list -h [srv 0 host] -p [srv 0 port]]
-        if {$::tls} {
-            lappend args --tls --cacert [file join $::tls_dir ca.crt] \
-                --cert [file join $::tls_dir client.crt] \
-                --key [file join $::tls_dir client.key]
-        }
-        return $args
-    }
 
     test "redis-cli --rdb (Redis 7.0) fetches a snapshot from our master" {
         ri_fill [srv 0 client] cli
         set out [file join [srv 0 dir] fetched.rdb]
-        set res [exec $cli {*}[ri_cli_args] --rdb $out 2>@1]
+        set res [exec $cli {*}[tool_conn_args] --rdb $out 2>@1]
         assert_match "*Transfer finished with success*" $res
         assert_match "*RDB looks OK*" [exec /usr/bin/redis-check-rdb $out 2>@1]
     }
@@ -209,7 +201,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
         r function load replace "#!lua name=rilib
 redis.register_function('rifn', function() return 7 end)"
         set out [file join [srv 0 dir] functions.rdb]
-        set res [exec $cli {*}[ri_cli_args] --functions-rdb $out 2>@1]
+        set res [exec $cli {*}[tool_conn_args] --functions-rdb $out 2>@1]
         assert_match "*rdb-filter-only functions*" $res
         assert_match "*Transfer finished with success*" $res
         set check [exec /usr/bin/redis-check-rdb $out 2>@1]
@@ -218,27 +210,13 @@ redis.register_function('rifn', function() return 7 end)"
         # The file loads in Redis 7.0 with the library and no key.
         set dir [srv 0 dir]
         file copy -force $out [file join $dir fnonly.rdb]
-        set port [::next_port]
-        set pid [exec /usr/bin/redis-server --port $port --bind 127.0.0.1 \
-                     --dir $dir --dbfilename fnonly.rdb --save "" \
-                     --daemonize no --logfile [file join $dir fnonly.log] \
-                     > /dev/null 2>@1 &]
+        set ref [refsrv_start $dir --dbfilename fnonly.rdb]
+        set rc [lindex $ref 1]
         try {
-            wait_for_condition 500 20 {
-                ![catch {redis_client -notls 127.0.0.1 $port} rc]
-            } else {
-                fail "Redis 7.0 did not start"
-            }
-            wait_for_condition 500 20 {
-                ![catch {$rc ping}]
-            } else {
-                fail "Redis 7.0 did not answer"
-            }
             assert_equal 0 [$rc dbsize]
             assert_equal 7 [$rc fcall rifn 0]
-            $rc close
         } finally {
-            ::kill_server_process $pid
+            refsrv_stop $ref
         }
         # An unknown part and an empty list, as Redis 7.0 answers them.
         assert_error "*Unsupported rdb-filter-only option: keys*" {
@@ -247,13 +225,13 @@ redis.register_function('rifn', function() return 7 end)"
         assert_equal OK [r replconf rdb-filter-only ""]
         # The full snapshot still has the keys.
         set all [file join [srv 0 dir] all.rdb]
-        exec $cli {*}[ri_cli_args] --rdb $all 2>@1
+        exec $cli {*}[tool_conn_args] --rdb $all 2>@1
         assert_no_match {*\[info\] 0 keys read*} [exec /usr/bin/redis-check-rdb $all 2>@1]
     }
 
     test "redis-cli --replica (Redis 7.0) shows our master's stream" {
         set outfile [file join [srv 0 dir] replica.out]
-        set pid [exec $cli {*}[ri_cli_args] --replica > $outfile 2>@1 &]
+        set pid [exec $cli {*}[tool_conn_args] --replica > $outfile 2>@1 &]
         wait_for_condition 500 20 {
             [string match "*SYNC done*" [::file_content $outfile]]
         } else {
