@@ -60,21 +60,30 @@ proc refsrv_start_conf {{directives {}}} {
 # Starts the reference server in <dir> from the command line, on a free
 # port, with the extra command-line <args> (e.g. --appendonly yes); waits
 # until it answers PING. Options before <args>:
-#   -tls   listen with TLS in --tls mode (otherwise always plain TCP)
-# Unless <args> name one, the RDB file is ref-<port>.rdb, so that several
-# reference servers can share <dir>. Returns {pid client port log}; the
-# client speaks TLS when the server does.
+#   -tls         listen with TLS in --tls mode (otherwise always plain TCP)
+#   -bin <path>  run that server instead (e.g. ours, outside the framework)
+#   -name <n>    name the log <n>-<port>.log (and the RDB file, see below);
+#                default "ref"
+# Unless <args> name one, the RDB file is <n>-<port>.rdb, so that several
+# servers can share <dir>. Returns {pid client port log}; the client
+# speaks TLS when the server does.
 proc refsrv_start {dir args} {
     set tls 0
-    if {[lindex $args 0] eq "-tls"} {
-        set tls $::tls
-        set args [lrange $args 1 end]
+    set bin $::refsrv_bin
+    set name ref
+    while {[string match -* [lindex $args 0]] && ![string match --* [lindex $args 0]]} {
+        switch -- [lindex $args 0] {
+            -tls {set tls $::tls; set args [lrange $args 1 end]}
+            -bin {set bin [lindex $args 1]; set args [lrange $args 2 end]}
+            -name {set name [lindex $args 1]; set args [lrange $args 2 end]}
+            default {error "refsrv_start: unknown option [lindex $args 0]"}
+        }
     }
     set port [::next_port]
-    set log [file join $dir ref-$port.log]
-    set cmd [list $::refsrv_bin --bind 127.0.0.1 --dir $dir --save "" \
+    set log [file join $dir $name-$port.log]
+    set cmd [list $bin --bind 127.0.0.1 --dir $dir --save "" \
                  --daemonize no --logfile $log]
-    if {"--dbfilename" ni $args} {lappend cmd --dbfilename ref-$port.rdb}
+    if {"--dbfilename" ni $args} {lappend cmd --dbfilename $name-$port.rdb}
     if {$tls} {
         lappend cmd --port 0 --tls-port $port
         foreach {k v} [::tls_directives] {lappend cmd --$k $v}

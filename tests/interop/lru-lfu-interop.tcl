@@ -51,6 +51,21 @@ proc lru_check {c what values} {
 set ::idles {0 3000 86400 1000000}
 set ::freqs {0 1 42 200 255}
 
+# Our server under <ourpolicy> saves keys with access data <values>
+# (<mode> as for lru_fill); the dump passes redis-check-rdb and, copied to
+# <dir>/<file>, is loaded by Redis 7.0 under <refpolicy>. Returns that
+# reference server (for refsrv_stop).
+proc lru_save_ours {dir file ourpolicy mode values refpolicy} {
+    r config set maxmemory-policy $ourpolicy
+    lru_fill [srv 0 client] $mode $values
+    lru_check [srv 0 client] $mode $values
+    assert_equal OK [r save]
+    assert_match "*RDB looks OK*" \
+        [exec $::lru_check_bin [file join $dir dump.rdb] 2>@1]
+    file copy -force [file join $dir dump.rdb] [file join $dir $file]
+    return [lru_ref_start $dir $file $refpolicy]
+}
+
 # Redis 7.0 under <refpolicy> saves keys with access data <values> (<mode>
 # as for lru_fill) to <dir>/<file>; our server loads that file under
 # <ourpolicy>.
@@ -70,14 +85,7 @@ start_server {tags {interop rdb lru}} {
     set dir [srv 0 dir]
 
     test "Our IDLE opcodes (allkeys-lru) load in Redis 7.0" {
-        r config set maxmemory-policy allkeys-lru
-        lru_fill [srv 0 client] idletime $::idles
-        lru_check [srv 0 client] idletime $::idles
-        assert_equal OK [r save]
-        assert_match "*RDB looks OK*" \
-            [exec $::lru_check_bin [file join $dir dump.rdb] 2>@1]
-        file copy -force [file join $dir dump.rdb] [file join $dir ours-lru.rdb]
-        set ref [lru_ref_start $dir ours-lru.rdb allkeys-lru]
+        set ref [lru_save_ours $dir ours-lru.rdb allkeys-lru idletime $::idles allkeys-lru]
         set rc [lindex $ref 1]
         assert_equal [expr {2 * [llength $::idles]}] [$rc dbsize]
         lru_check $rc idletime $::idles
@@ -85,14 +93,7 @@ start_server {tags {interop rdb lru}} {
     }
 
     test "Our FREQ opcodes (allkeys-lfu) load in Redis 7.0" {
-        r config set maxmemory-policy allkeys-lfu
-        lru_fill [srv 0 client] freq $::freqs
-        lru_check [srv 0 client] freq $::freqs
-        assert_equal OK [r save]
-        assert_match "*RDB looks OK*" \
-            [exec $::lru_check_bin [file join $dir dump.rdb] 2>@1]
-        file copy -force [file join $dir dump.rdb] [file join $dir ours-lfu.rdb]
-        set ref [lru_ref_start $dir ours-lfu.rdb volatile-lfu]
+        set ref [lru_save_ours $dir ours-lfu.rdb allkeys-lfu freq $::freqs volatile-lfu]
         lru_check [lindex $ref 1] freq $::freqs
         refsrv_stop $ref
     }
