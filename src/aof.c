@@ -1275,6 +1275,22 @@ static void aofCreateFirstFiles(void) {
     }
 }
 
+/* Loads the base and then the incr files of <mf>, with the loading flags
+ * set; server.dirty is left as it was. Returns how many files there were. */
+static int aofLoadParts(aofManifest *mf) {
+    long long dirty = server.dirty;
+    aofState.loading = 1;
+    server.loading = 1;
+    int total = (mf->base ? 1 : 0) + mf->nincr, idx = 0;
+    if (mf->base) aofLoadFile(mf->base->name, "base", ++idx == total);
+    for (int j = 0; j < mf->nincr; j++)
+        aofLoadFile(mf->incr[j]->name, "incr", ++idx == total);
+    server.loading = 0;
+    aofState.loading = 0;
+    server.dirty = dirty;
+    return total;
+}
+
 /* See aof.h. */
 void aofLoadAtStartup(void) {
     if (server.sentinel_mode || !server.aof_enabled) return;
@@ -1308,16 +1324,8 @@ void aofLoadAtStartup(void) {
         }
     }
     aofState.mf = mf;
-    long long start = ustime(), dirty = server.dirty;
-    aofState.loading = 1;
-    server.loading = 1;
-    int total = (mf->base ? 1 : 0) + mf->nincr, idx = 0;
-    if (mf->base) aofLoadFile(mf->base->name, "base", ++idx == total);
-    for (int j = 0; j < mf->nincr; j++)
-        aofLoadFile(mf->incr[j]->name, "incr", ++idx == total);
-    server.loading = 0;
-    aofState.loading = 0;
-    server.dirty = dirty;
+    long long start = ustime();
+    int total = aofLoadParts(mf);
     if (total > 0)
         serverLog(LL_NOTICE, "DB loaded from append only file: %.3f seconds",
                   (double)(ustime() - start) / 1000000);
@@ -1496,15 +1504,6 @@ int aofDebugReload(void) {
     aofFlush(1);
     emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
     aofManifest *mf = aofState.mf;
-    long long dirty = server.dirty;
-    aofState.loading = 1;
-    server.loading = 1;
-    int total = (mf->base ? 1 : 0) + mf->nincr, idx = 0;
-    if (mf->base) aofLoadFile(mf->base->name, "base", ++idx == total);
-    for (int j = 0; j < mf->nincr; j++)
-        aofLoadFile(mf->incr[j]->name, "incr", ++idx == total);
-    server.loading = 0;
-    aofState.loading = 0;
-    server.dirty = dirty;
+    aofLoadParts(mf);
     return C_OK;
 }

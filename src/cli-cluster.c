@@ -264,14 +264,9 @@ static cliReply *cmCall(cmNode *n, const char *first, ...)
     __attribute__((sentinel));
 static cliReply *cmCall(cmNode *n, const char *first, ...) {
     char *argv[32];
-    int argc = 0;
     va_list ap;
-    const char *a = first;
     va_start(ap, first);
-    while (a != NULL && argc < 32) {
-        argv[argc++] = (char *)a;
-        a = va_arg(ap, const char *);
-    }
+    int argc = cliArgvFromList(argv, 32, first, ap);
     va_end(ap);
     return cmCallArgv(n, argc, argv);
 }

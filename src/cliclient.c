@@ -356,19 +356,25 @@ cliReply *cliCommandArgv(cliClient *c, int argc, char **argv,
     return r;
 }
 
+int cliArgvFromList(char **argv, int max, const char *first, va_list ap) {
+    int argc = 0;
+    const char *a = first;
+
+    while (a != NULL && argc < max) {
+        argv[argc++] = (char *)a;
+        a = va_arg(ap, const char *);
+    }
+    return argc;
+}
+
 /* Like cliCommandArgv with NUL-terminated arguments given as a NULL-ended
  * list, e.g. cliCommand(c, "SCAN", "0", NULL). */
 cliReply *cliCommand(cliClient *c, const char *first, ...) {
     char *argv[32];
-    int argc = 0;
     va_list ap;
-    const char *a = first;
 
     va_start(ap, first);
-    while (a != NULL && argc < 32) {
-        argv[argc++] = (char *)a;
-        a = va_arg(ap, const char *);
-    }
+    int argc = cliArgvFromList(argv, 32, first, ap);
     va_end(ap);
     return cliCommandArgv(c, argc, argv, NULL);
 }

@@ -12,6 +12,7 @@
 #ifndef CLICLIENT_H
 #define CLICLIENT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "resp.h"
@@ -83,6 +84,10 @@ typedef struct cliClient {
 cliParseStatus cliParseReply(const char *buf, size_t len, size_t *consumed,
                              cliReply **out, char *err, size_t errlen);
 void cliReplyFree(cliReply *r);
+
+/* Puts <first> and the arguments after it in <ap>, up to a NULL, into
+ * <argv> (at most <max>); returns how many. */
+int cliArgvFromList(char **argv, int max, const char *first, va_list ap);
 
 /* Configures the TLS type from the TLS fields of <o> once per process. */
 int cliTlsSetup(const cliConnOptions *o, char *err, size_t errlen)

@@ -709,15 +709,12 @@ static sds takeFakeClientReply(client *c) {
     return out;
 }
 
-static int luaRedisGenericCommand(lua_State *L, int raise) {
-    scriptRunCtx *run = curRun;
-    int argc = lua_gettop(L);
-    if (!run)
-        return luaCallError(L, raise, "ERR redis.call can only be called "
-                                      "inside a script invocation");
-    if (argc == 0)
-        return luaCallError(L, raise, "ERR Please specify at least one "
-                                      "argument for this redis lib call");
+#define LUA_BAD_ARGS_ERR \
+    "ERR Lua redis lib command arguments must be strings or integers"
+
+/* The <argc> arguments on the Lua stack as a new argv of string objects;
+ * NULL (nothing allocated) when one is neither a string nor a number. */
+static robj **luaArgsToArgv(lua_State *L, int argc) {
     robj **argv = zmalloc(sizeof(robj *) * argc);
     for (int j = 0; j < argc; j++) {
         int t = lua_type(L, j + 1);
@@ -730,11 +727,24 @@ static int luaRedisGenericCommand(lua_State *L, int raise) {
         } else {
             for (int k = 0; k < j; k++) decrRefCount(argv[k]);
             zfree(argv);
-            return luaCallError(L, raise, "ERR Lua redis lib command "
-                                          "arguments must be strings or "
-                                          "integers");
+            return NULL;
         }
     }
+    return argv;
+}
+
+static int luaRedisGenericCommand(lua_State *L, int raise) {
+    scriptRunCtx *run = curRun;
+    int argc = lua_gettop(L);
+    if (!run)
+        return luaCallError(L, raise, "ERR redis.call can only be called "
+                                      "inside a script invocation");
+    if (argc == 0)
+        return luaCallError(L, raise, "ERR Please specify at least one "
+                                      "argument for this redis lib call");
+    robj **argv = luaArgsToArgv(L, argc);
+    if (!argv)
+        return luaCallError(L, raise, LUA_BAD_ARGS_ERR);
     const char *err = NULL;
     sds dynerr = NULL;
     struct redisCommand *cmd = lookupCommand(argv, argc);
@@ -894,23 +904,8 @@ static int luaRedisAclCheckCmd(lua_State *L) {
     if (argc == 0)
         return luaRaiseErrorTable(L, "ERR Please specify at least one "
                                      "argument for this redis lib call");
-    robj **argv = zmalloc(sizeof(robj *) * argc);
-    for (int j = 0; j < argc; j++) {
-        int t = lua_type(L, j + 1);
-        if (t == LUA_TNUMBER) {
-            argv[j] = luaNumberToObject(lua_tonumber(L, j + 1));
-        } else if (t == LUA_TSTRING) {
-            size_t len;
-            const char *s = lua_tolstring(L, j + 1, &len);
-            argv[j] = createStringObject(s, len);
-        } else {
-            for (int k = 0; k < j; k++) decrRefCount(argv[k]);
-            zfree(argv);
-            return luaRaiseErrorTable(L, "ERR Lua redis lib command "
-                                         "arguments must be strings or "
-                                         "integers");
-        }
-    }
+    robj **argv = luaArgsToArgv(L, argc);
+    if (!argv) return luaRaiseErrorTable(L, LUA_BAD_ARGS_ERR);
     struct redisCommand *cmd = lookupCommand(argv, argc);
     int pos = 0, ok = 0;
     if (cmd)

@@ -29,14 +29,7 @@ import sys
 import tempfile
 import time
 
-
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if not isinstance(a, bytes):
-            a = str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+from respenc import encode
 
 
 class Conn:

@@ -52,6 +52,8 @@ import tempfile
 import time
 import multiprocessing as mp
 
+from respenc import encode
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PRIORITY = 0  # --priority
 
@@ -76,14 +78,6 @@ def run_seconds(pid):
     except OSError:
         return cpu_seconds(pid)
     return total / 1e9
-
-
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        b = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(b), b))
-    return b"".join(out)
 
 
 def start_server(binary, port, maxclients, workdir):

@@ -19,17 +19,11 @@ import sys
 import tempfile
 import time
 
+from respenc import encode
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OURS = os.path.join(HERE, "..", "src", "redis-server")
 REDIS = "/usr/bin/redis-server"
-
-
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
 
 
 class Conn:

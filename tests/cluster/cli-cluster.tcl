@@ -7,27 +7,14 @@
 # (Redis 7.0) on the same cluster.
 
 source [file join $::tests_dir helpers cluster.tcl]
+source [file join $::tests_dir helpers tools.tcl]
 
 set ::cc_ours [file join $::tests_dir .. src redis-cli]
 set ::cc_deb /usr/bin/redis-cli
 
-proc cc_tls_args {} {
-    if {!$::tls} {return {}}
-    return [list --tls --cacert [file join $::tls_dir ca.crt] \
-                --cert [file join $::tls_dir client.crt] \
-                --key [file join $::tls_dir client.key]]
-}
-
 # Runs <bin> --cluster <args>; returns {output status}.
 proc cc_run {bin args} {
-    set code [catch {exec $bin {*}[cc_tls_args] --cluster {*}$args 2>@1} out opts]
-    regsub {\nchild process exited abnormally$} $out {} out
-    set status 0
-    if {$code} {
-        set ec [dict get $opts -errorcode]
-        set status [expr {[lindex $ec 0] eq "CHILDSTATUS" ? [lindex $ec 2] : -1}]
-    }
-    return [list $out $status]
+    return [tool_run $bin {*}[tool_tls_args] --cluster {*}$args]
 }
 
 # Our tool; fails the test when it exits non-zero.
@@ -42,13 +29,13 @@ proc cc_addr {level} {return 127.0.0.1:[srv $level port]}
 proc cc_load_keys {port prefix n} {
     set script ""
     for {set i 0} {$i < $n} {incr i} {append script "SET $prefix$i v$i\n"}
-    exec $::cc_ours {*}[cc_tls_args] -c -p $port << $script
+    exec $::cc_ours {*}[tool_tls_args] -c -p $port << $script
 }
 
 proc cc_count_keys {port prefix n} {
     set script ""
     for {set i 0} {$i < $n} {incr i} {append script "GET $prefix$i\n"}
-    set out [exec $::cc_ours {*}[cc_tls_args] -c -p $port << $script]
+    set out [exec $::cc_ours {*}[tool_tls_args] -c -p $port << $script]
     return [llength [lsearch -all -glob [split $out "\n"] v*]]
 }
 
@@ -136,7 +123,7 @@ cc_start_nodes 8 {
 
     test "our redis-benchmark --cluster spreads clients and keys over the masters" {
         set bench [file join $::tests_dir .. src redis-benchmark]
-        set out [exec $bench {*}[cc_tls_args] -p [srv -7 port] --cluster \
+        set out [exec $bench {*}[tool_tls_args] -p [srv -7 port] --cluster \
                      -t set,get,lpush,mset -n 600 -c 6 -r 1000 -q 2>@1]
         assert_match "Cluster has 3 master nodes:\n\nMaster 0: * 127.0.0.1:*\nMaster 1: *\nMaster 2: *" $out
         foreach t {SET GET LPUSH "MSET (10 keys)"} {
@@ -175,16 +162,16 @@ cc_start_nodes 8 {
 
     test "our --cluster reshard asks for what is not given; REDISCLI_CLUSTER_YES" {
         set to [r -6 cluster myid]
-        set out [exec $::cc_ours {*}[cc_tls_args] --cluster reshard [cc_addr -7] << "10\n$to\nall\nyes\n"]
+        set out [exec $::cc_ours {*}[tool_tls_args] --cluster reshard [cc_addr -7] << "10\n$to\nall\nyes\n"]
         assert_match "*How many slots do you want to move (from 1 to 16384)? What is the receiving node ID? Please enter all the source node IDs.*Source node #1: *" $out
         assert_match "*Do you want to proceed with the proposed reshard plan (yes/no)? *" $out
         assert_equal 10 [regexp -all {Moving slot \d+ from 127} $out]
         cc_wait_healthy -7
         # Anything but "yes" stops before a slot moves.
-        catch {exec $::cc_ours {*}[cc_tls_args] --cluster reshard [cc_addr -7] << "5\n$to\nall\nno\n"} out
+        catch {exec $::cc_ours {*}[tool_tls_args] --cluster reshard [cc_addr -7] << "5\n$to\nall\nno\n"} out
         assert_equal 0 [regexp -all {Moving slot \d+ from 127} $out]
         set ::env(REDISCLI_CLUSTER_YES) 1
-        set out [exec $::cc_ours {*}[cc_tls_args] --cluster reshard [cc_addr -7] \
+        set out [exec $::cc_ours {*}[tool_tls_args] --cluster reshard [cc_addr -7] \
                      --cluster-from all --cluster-to $to --cluster-slots 4 < /dev/null]
         unset ::env(REDISCLI_CLUSTER_YES)
         assert_equal 4 [regexp -all {Moving slot \d+ from 127} $out]
@@ -281,7 +268,7 @@ cc_start_nodes 8 {
         assert_match "*Case 1: Moving slot $slot from [cc_addr $owner_level] to [cc_addr $other_level]*" $out
         cc_wait_healthy -7
         assert_equal $other [cc_slot_owner -7 $slot]
-        assert_equal v1 [exec $::cc_ours {*}[cc_tls_args] -c -p [srv -7 port] get k1]
+        assert_equal v1 [exec $::cc_ours {*}[tool_tls_args] -c -p [srv -7 port] get k1]
         # An importing mark alone: its keys go back to the owner.
         r $owner_level cluster setslot $slot importing $other
         set out [cc fix [cc_addr -7]]
@@ -363,8 +350,8 @@ cc_start_nodes 8 {
         foreach l {-7 -6 -5 -4 -3 -2 -1} {r $l config set requirepass s3cret}
         set auth {-a s3cret --no-auth-warning}
         foreach a [list {} {-a wrong --no-auth-warning}] {
-            set o [catch {exec $::cc_ours {*}[cc_tls_args] {*}$a --cluster check [cc_addr -7] 2>@1} ours]
-            set d [catch {exec $::cc_deb {*}[cc_tls_args] {*}$a --cluster check [cc_addr -7] 2>@1} deb]
+            set o [catch {exec $::cc_ours {*}[tool_tls_args] {*}$a --cluster check [cc_addr -7] 2>@1} ours]
+            set d [catch {exec $::cc_deb {*}[tool_tls_args] {*}$a --cluster check [cc_addr -7] 2>@1} deb]
             assert_equal $d $o
             assert_equal $deb $ours
             if {$a eq {}} {
@@ -373,11 +360,11 @@ cc_start_nodes 8 {
                 assert_match "*WRONGPASS*" $ours
             }
         }
-        set out [exec $::cc_ours {*}[cc_tls_args] {*}$auth --cluster reshard [cc_addr -7] \
+        set out [exec $::cc_ours {*}[tool_tls_args] {*}$auth --cluster reshard [cc_addr -7] \
                      --cluster-from [r -6 cluster myid] --cluster-to [r -7 cluster myid] \
                      --cluster-slots 40 --cluster-yes]
         assert_match "*Ready to move 40 slots.*" $out
-        set out [exec $::cc_ours {*}[cc_tls_args] {*}$auth --cluster check [cc_addr -6]]
+        set out [exec $::cc_ours {*}[tool_tls_args] {*}$auth --cluster check [cc_addr -6]]
         assert_match "*\\\[OK\\\] All 16384 slots covered.*" $out
         assert_no_match "*WARNING*" $out
         foreach l {-7 -6 -5 -4 -3 -2 -1} {r $l config set requirepass ""}

@@ -9,17 +9,11 @@
 # votes from both kinds.
 
 source [file join $::tests_dir helpers cluster.tcl]
+source [file join $::tests_dir helpers tools.tcl]
 source [file join $::tests_dir helpers sentinel.tcl]
 
-proc mixed_cli_tls_args {} {
-    if {!$::tls} {return {}}
-    return [list --tls --cacert [file join $::tls_dir ca.crt] \
-                --cert [file join $::tls_dir client.crt] \
-                --key [file join $::tls_dir client.key]]
-}
-
 proc mixed_cli {args} {
-    return [exec /usr/bin/redis-cli {*}[mixed_cli_tls_args] {*}$args 2>@1]
+    return [exec /usr/bin/redis-cli {*}[tool_tls_args] {*}$args 2>@1]
 }
 
 # A Debian Redis 7.0 cluster node on <port>; returns its bus port.
@@ -101,12 +95,12 @@ start_server [list overrides [cluster_overrides {repl-diskless-sync-delay 0}]] {
     test "redis-cli -c writes and reads keys on both kinds" {
         set script ""
         for {set i 0} {$i < 300} {incr i} {append script "SET mk$i v$i\n"}
-        exec /usr/bin/redis-cli {*}[mixed_cli_tls_args] -c -p [srv -2 port] << $script
+        exec /usr/bin/redis-cli {*}[tool_tls_args] -c -p [srv -2 port] << $script
         assert {[$d1 dbsize] > 50 && [r -2 dbsize] > 50 && [r 0 dbsize] > 50}
         assert_equal 300 [expr {[$d1 dbsize] + [r -2 dbsize] + [r 0 dbsize]}]
         set script ""
         for {set i 0} {$i < 300} {incr i} {append script "GET mk$i\n"}
-        set out [exec /usr/bin/redis-cli {*}[mixed_cli_tls_args] -c -p $d1port << $script]
+        set out [exec /usr/bin/redis-cli {*}[tool_tls_args] -c -p $d1port << $script]
         assert_equal 300 [llength [lsearch -all -glob [split $out "\n"] v*]]
     }
 
@@ -168,7 +162,7 @@ start_server [list overrides [cluster_overrides {repl-diskless-sync-delay 0}]] {
             [string match "*master*" [lindex [split [mixed_line [$d2 cluster nodes] $o2]] 2]]
         } else {fail "the Redis 7.0 master does not see our new master"}
         assert_equal v [r -1 get "{c}k"]
-        set out [exec /usr/bin/redis-cli {*}[mixed_cli_tls_args] -c -p [srv 0 port] << $script]
+        set out [exec /usr/bin/redis-cli {*}[tool_tls_args] -c -p [srv 0 port] << $script]
         assert_equal 300 [llength [lsearch -all -glob [split $out "\n"] v*]]
     }
 

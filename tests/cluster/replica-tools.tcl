@@ -5,16 +5,10 @@
 # cluster, with failovers both ways.
 
 source [file join $::tests_dir helpers cluster.tcl]
-
-proc rcli_tls_args {} {
-    if {!$::tls} {return {}}
-    return [list --tls --cacert [file join $::tls_dir ca.crt] \
-                --cert [file join $::tls_dir client.crt] \
-                --key [file join $::tls_dir client.key]]
-}
+source [file join $::tests_dir helpers tools.tcl]
 
 proc rcli {args} {
-    return [exec /usr/bin/redis-cli {*}[rcli_tls_args] {*}$args 2>@1]
+    return [exec /usr/bin/redis-cli {*}[tool_tls_args] {*}$args 2>@1]
 }
 
 # start_servers <n> <overrides> { body }: <n> nested cluster-enabled servers.

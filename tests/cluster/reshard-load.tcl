@@ -7,13 +7,7 @@
 # afterwards every key holds at least the last round acknowledged for it.
 
 source [file join $::tests_dir helpers cluster.tcl]
-
-proc load_cli_tls_args {} {
-    if {!$::tls} {return {}}
-    return [list --tls --cacert [file join $::tls_dir ca.crt] \
-                --cert [file join $::tls_dir client.crt] \
-                --key [file join $::tls_dir client.key]]
-}
+source [file join $::tests_dir helpers tools.tcl]
 
 proc load_progress {dir} {
     set f [file join $dir progress]
@@ -64,7 +58,7 @@ start_cluster 3 {
     foreach {from to n} [list $m0 $m1 100 $m1 $m2 150 $m2 $m0 120] {
         test "redis-cli --cluster reshard moves $n slots with their keys under the load" {
             set before [load_progress $dir]
-            set out [exec /usr/bin/redis-cli {*}[load_cli_tls_args] --cluster reshard \
+            set out [exec /usr/bin/redis-cli {*}[tool_tls_args] --cluster reshard \
                          127.0.0.1:[srv -2 port] --cluster-from $from --cluster-to $to \
                          --cluster-slots $n --cluster-yes 2>@1]
             assert_match "*Moving slot*" $out
@@ -74,7 +68,7 @@ start_cluster 3 {
                 fail "the load stalled: [::file_content [file join $dir load.out]]"
             }
             wait_for_condition 300 50 {
-                ![catch {exec /usr/bin/redis-cli {*}[load_cli_tls_args] --cluster check \
+                ![catch {exec /usr/bin/redis-cli {*}[tool_tls_args] --cluster check \
                              127.0.0.1:[srv -2 port] 2>@1} chk] &&
                 [string match "*All nodes agree about slots configuration*" $chk] &&
                 [string match "*All 16384 slots covered*" $chk] &&

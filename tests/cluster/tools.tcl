@@ -4,29 +4,23 @@
 # RedisCluster.
 
 source [file join $::tests_dir helpers cluster.tcl]
-
-proc cli_tls_args {} {
-    if {!$::tls} {return {}}
-    return [list --tls --cacert [file join $::tls_dir ca.crt] \
-                --cert [file join $::tls_dir client.crt] \
-                --key [file join $::tls_dir client.key]]
-}
+source [file join $::tests_dir helpers tools.tcl]
 
 proc cli {args} {
-    return [exec /usr/bin/redis-cli {*}[cli_tls_args] {*}$args 2>@1]
+    return [exec /usr/bin/redis-cli {*}[tool_tls_args] {*}$args 2>@1]
 }
 
 # Loads keys k0..k<n-1> through redis-cli -c (which follows redirections).
 proc cli_load_keys {port n} {
     set script ""
     for {set i 0} {$i < $n} {incr i} {append script "SET k$i v$i\n"}
-    exec /usr/bin/redis-cli {*}[cli_tls_args] -c -p $port << $script
+    exec /usr/bin/redis-cli {*}[tool_tls_args] -c -p $port << $script
 }
 
 proc cli_count_keys {port n} {
     set script ""
     for {set i 0} {$i < $n} {incr i} {append script "GET k$i\n"}
-    set out [exec /usr/bin/redis-cli {*}[cli_tls_args] -c -p $port << $script]
+    set out [exec /usr/bin/redis-cli {*}[tool_tls_args] -c -p $port << $script]
     return [llength [lsearch -all -glob [split $out "\n"] v*]]
 }
 

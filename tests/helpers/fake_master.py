@@ -13,10 +13,10 @@
 #   countfile: rewritten with the number of connections accepted so far
 #   tlsdir: serve TLS with server.crt/server.key from this directory
 # Runs until killed; serves one connection at a time.
-import socket
-import ssl
 import sys
 import time
+
+import fake_peer
 
 port = int(sys.argv[1])
 mode = sys.argv[2]
@@ -37,36 +37,16 @@ payloads = {
 }
 payload = payloads[mode]
 
-ctx = None
-if tlsdir:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(tlsdir + "/server.crt", tlsdir + "/server.key")
-    ctx.verify_mode = ssl.CERT_NONE
 
-srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", port))
-srv.listen(5)
-count = 0
-while True:
-    conn, _ = srv.accept()
-    count += 1
-    with open(countfile, "w") as f:
-        f.write(str(count))
-    try:
-        if ctx:
-            conn = ctx.wrap_socket(conn, server_side=True)
-        conn.recv(1024)  # the PING
-        conn.sendall(payload)
-        if mode == "truncated":
-            time.sleep(0.2)
-        else:
-            conn.settimeout(30)
-            while conn.recv(65536):
-                pass
-    except (OSError, ssl.SSLError):
-        pass
-    try:
-        conn.close()
-    except OSError:
-        pass
+def serve(conn):
+    conn.recv(1024)  # the PING
+    conn.sendall(payload)
+    if mode == "truncated":
+        time.sleep(0.2)
+    else:
+        conn.settimeout(30)
+        while conn.recv(65536):
+            pass
+
+
+fake_peer.serve_forever(port, countfile, tlsdir, serve)

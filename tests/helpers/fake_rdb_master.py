@@ -21,9 +21,10 @@
 # parent process changed); serves one connection at a time.
 import os
 import socket
-import ssl
 import sys
 import time
+
+import fake_peer
 
 port = int(sys.argv[1])
 rdb = open(sys.argv[2], "rb").read()
@@ -47,13 +48,6 @@ parent = os.getppid()
 
 def orphaned():
     return os.getppid() != parent
-
-
-ctx = None
-if tlsdir:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(tlsdir + "/server.crt", tlsdir + "/server.key")
-    ctx.verify_mode = ssl.CERT_NONE
 
 
 def read_until(conn, buf, word):
@@ -97,30 +91,9 @@ def serve(conn):
             conn.sendall(b"*1\r\n$4\r\nPING\r\n")
 
 
-srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", port))
-srv.listen(5)
-srv.settimeout(1)
-count = 0
-while True:
-    try:
-        conn, _ = srv.accept()
-    except socket.timeout:
-        if orphaned():
-            sys.exit(0)
-        continue
-    conn.settimeout(None)
-    count += 1
-    with open(countfile, "w") as f:
-        f.write(str(count))
-    try:
-        if ctx:
-            conn = ctx.wrap_socket(conn, server_side=True)
-        serve(conn)
-    except (OSError, ssl.SSLError):
-        pass
-    try:
-        conn.close()
-    except OSError:
-        pass
+def idle():
+    if orphaned():
+        sys.exit(0)
+
+
+fake_peer.serve_forever(port, countfile, tlsdir, serve, idle)

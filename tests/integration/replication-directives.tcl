@@ -4,6 +4,8 @@
 # visible, the replica answers meanwhile), replica-ignore-maxmemory,
 # rdb-del-sync-files (both sides), repl-backlog-ttl, min-replicas-max-lag.
 
+source [file join $::tests_dir helpers reference.tcl]
+
 proc rd_wait_sync {} {
     wait_for_sync [srv 0 client]
     wait_for_condition 500 20 {
@@ -17,24 +19,8 @@ proc rd_wait_sync {} {
 # Starts one of our servers outside the framework (its crash is the
 # test's expected outcome), with <args>. Returns {pid client log}.
 proc rd_start_own {dir args} {
-    set port [::next_port]
-    set log [file join $dir own-$port.log]
-    set cmd [list $::server_bin --bind 127.0.0.1 --dir $dir \
-                 --dbfilename own-$port.rdb --save "" --logfile $log]
-    if {$::tls} {
-        lappend cmd --port 0 --tls-port $port
-        foreach {k v} [::tls_directives] {lappend cmd --$k $v}
-    } else {
-        lappend cmd --port $port
-    }
-    lappend cmd {*}$args
-    set pid [exec {*}$cmd > /dev/null 2>@1 &]
-    wait_for_condition 500 20 {
-        ![catch {redis_client 127.0.0.1 $port} c] && ![catch {$c ping}]
-    } else {
-        catch {exec kill -KILL $pid}
-        fail "our server did not start: [::file_content $log]"
-    }
+    lassign [refsrv_start $dir -bin $::server_bin -name own -tls {*}$args] \
+        pid c port log
     return [list $pid $c $log]
 }
 

@@ -22,6 +22,8 @@ proc dl_fill {c n} {
     $c select 0
 }
 
+source [file join $::tests_dir helpers fake_peer.tcl]
+
 # Starts tests/helpers/fake_rdb_master.py serving <rdbfile> with <replid>
 # in <fmt> (len or eof). Returns {pid port gatefile countfile}.
 proc dl_fake_start {rdbfile replid fmt} {
@@ -29,16 +31,8 @@ proc dl_fake_start {rdbfile replid fmt} {
     set gate [file join [srv 0 dir] gate-$port]
     set countfile [file join [srv 0 dir] fake-$port.count]
     file delete $gate
-    set cmd [list /usr/bin/python3 \
-                 [file join $::tests_dir helpers fake_rdb_master.py] \
-                 $port $rdbfile $replid $fmt $gate $countfile]
-    if {$::tls} {lappend cmd $::tls_dir}
-    set pid [exec {*}$cmd > /dev/null 2>@1 &]
-    wait_for_condition 100 20 {
-        ![catch {close [socket 127.0.0.1 $port]}]
-    } else {
-        fail "the fake master did not start"
-    }
+    set pid [fake_peer_start fake_rdb_master.py $port $rdbfile $replid $fmt \
+                 $gate $countfile]
     return [list $pid $port $gate $countfile]
 }
 
@@ -49,11 +43,7 @@ proc dl_gate {fm word} {
 }
 
 proc dl_fake_connections {fm} {
-    set f [lindex $fm 3]
-    if {![file exists $f]} {return 0}
-    set n [string trim [::file_content $f]]
-    if {$n eq ""} {return 0}
-    return $n
+    return [fake_peer_connections [lindex $fm 3]]
 }
 
 # The replica's log from byte <from> on.

@@ -273,30 +273,20 @@ start_server {tags {repl}} {
     }
 }
 
+source [file join $::tests_dir helpers fake_peer.tcl]
+
 # A replica's master that misbehaves: tests/helpers/fake_master.py serves a
 # scripted broken reply (over TLS in --tls mode). The replica must log the
 # reason, keep the data it had, and try again.
 proc fake_master_start {mode} {
     set port [::next_port]
     set countfile [file join [srv 0 dir] fake-$port.count]
-    set cmd [list /usr/bin/python3 [file join $::tests_dir helpers fake_master.py] \
-                 $port $mode $countfile]
-    if {$::tls} {lappend cmd $::tls_dir}
-    set pid [exec {*}$cmd > /dev/null 2>@1 &]
-    wait_for_condition 100 20 {
-        ![catch {close [socket 127.0.0.1 $port]}]
-    } else {
-        fail "the fake master did not start"
-    }
+    set pid [fake_peer_start fake_master.py $port $mode $countfile]
     return [list $pid $port $countfile]
 }
 
 proc fake_master_connections {fm} {
-    set f [lindex $fm 2]
-    if {![file exists $f]} {return 0}
-    set n [string trim [::file_content $f]]
-    if {$n eq ""} {return 0}
-    return $n
+    return [fake_peer_connections [lindex $fm 2]]
 }
 
 start_server {tags {repl}} {

@@ -10,61 +10,15 @@
 # order (a category minus a few of its commands), the order differs run to
 # run even on Redis itself: such rule sets are not in this list.
 
-set ::aclp_ref_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
 
-# Reads one complete reply from channel <f>; returns its exact bytes.
-proc aclp_read {f} {
-    set line [::redis::read_line $f]
-    set type [string index $line 0]
-    set n [string range $line 1 end]
-    set raw "$line\r\n"
-    switch -exact -- $type {
-        $ - ! - = {
-            if {$n < 0} {return $raw}
-            return "$raw[::redis::read_bulk $f $n]\r\n"
-        }
-        * - ~ - > - % - | {
-            if {$n < 0} {return $raw}
-            set count [expr {$type in {% |} ? $n * 2 : $n}]
-            for {set i 0} {$i < $count} {incr i} {append raw [aclp_read $f]}
-            if {$type eq "|"} {append raw [aclp_read $f]}
-            return $raw
-        }
-        default {return $raw}
-    }
-}
 
-# Starts Debian's Redis 7.0 on a free port (TLS in --tls mode); returns
-# {pid port}.
-proc aclp_start_reference {} {
-    set dir [file join $::tmp_root "reference.[pid].[incr ::server_counter]"]
-    file delete -force $dir
-    file mkdir $dir
-    set port [::next_port]
-    set d [list daemonize no bind 127.0.0.1 dir $dir logfile [file join $dir server.log] \
-               save "" appendonly no]
-    if {$::tls} {
-        lappend d port 0 tls-port $port {*}[::tls_directives]
-    } else {
-        lappend d port $port
-    }
-    set conf [::write_server_config $dir $port $d {}]
-    set pid [exec $::aclp_ref_bin $conf > [file join $dir stdout] 2> [file join $dir stderr] &]
-    ::report server-pid $pid
-    set deadline [expr {[clock milliseconds] + 20000}]
-    while {[string first "Ready to accept" [::file_content [file join $dir server.log]]] < 0} {
-        if {![::process_alive $pid]} {error "reference server exited"}
-        if {[clock milliseconds] > $deadline} {error "reference server not ready"}
-        after 10
-    }
-    return [list $pid $port]
-}
 
 # Sends <argv> on channels <ours> and <ref>; records a mismatch.
 proc aclp_cmd {ours ref argv} {
     foreach f [list $ours $ref] {::redis::send_command $f $argv}
-    set a [aclp_read $ours]
-    set b [aclp_read $ref]
+    set a [refsrv_read_raw $ours]
+    set b [refsrv_read_raw $ref]
     if {$a ne $b} {
         lappend ::aclp_mismatches "command: $argv\n  ours:      [string map {"\r\n" {\r\n}} $a]\n  redis 7.0: [string map {"\r\n" {\r\n}} $b]"
     }
@@ -347,13 +301,13 @@ set ::aclp_key_templates {
     {srandmember K} {zcard K}
 }
 
-if {![file executable $::aclp_ref_bin]} {
-    ::report skip "ACL parity test" "$::aclp_ref_bin not installed"
+if {![file executable $::refsrv_bin]} {
+    ::report skip "ACL parity test" "$::refsrv_bin not installed"
     return
 }
 
 start_server {tags {interop acl external:skip}} {
-    lassign [aclp_start_reference] ref_pid ref_port
+    lassign [refsrv_start_conf] ref_pid ref_port
 
     test "ACL parity: SETUSER/GETUSER/LIST/DELUSER/CAT/DRYRUN replies match Redis 7.0" {
         set ::aclp_mismatches {}
@@ -365,7 +319,7 @@ start_server {tags {interop acl external:skip}} {
             if {$proto == 3} {
                 foreach ch [list $o $f] {
                     ::redis::send_command $ch {hello 3}
-                    aclp_read $ch
+                    refsrv_read_raw $ch
                 }
             }
             foreach argv $::aclp_admin_cmds {aclp_cmd $o $f $argv}

@@ -5,40 +5,13 @@
 # rewrite and more writes) loads here. Debian's server listens in plain
 # TCP on 127.0.0.1.
 
-set ::aofi_server_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
 set ::aofi_check_bin /usr/bin/redis-check-aof
 
 # Starts Debian's redis-server with appendonly yes in <dir>; returns
-# {pid client}.
+# {pid client port log}.
 proc aofi_ref_start {dir} {
-    set port [::next_port]
-    set log [file join $dir ref-$port.log]
-    set pid [exec $::aofi_server_bin --port $port --bind 127.0.0.1 \
-                 --dir $dir --save "" --appendonly yes \
-                 --daemonize no --logfile $log > /dev/null 2>@1 &]
-    set deadline [expr {[clock milliseconds] + 10000}]
-    while {1} {
-        if {![catch {redis_client -notls 127.0.0.1 $port} c]} {
-            if {![catch {$c ping} reply] && $reply eq "PONG"} {
-                return [list $pid $c $log]
-            }
-            catch {$c close}
-        }
-        if {![::process_alive $pid]} {
-            error "reference server exited: [::file_content $log]"
-        }
-        if {[clock milliseconds] > $deadline} {
-            catch {exec kill -KILL $pid}
-            error "reference server did not start: [::file_content $log]"
-        }
-        after 20
-    }
-}
-
-proc aofi_ref_stop {ref} {
-    lassign $ref pid c
-    catch {$c close}
-    ::kill_server_process $pid
+    return [refsrv_start $dir --appendonly yes]
 }
 
 proc aofi_wait_rewrite {c} {
@@ -77,7 +50,6 @@ proc aofi_fill {c tag} {
     $c select 0
 }
 
-
 proc aofi_copy_dir {from to} {
     file delete -force $to
     file copy $from $to
@@ -108,10 +80,10 @@ foreach preamble {yes no} {
             aofi_copy_dir [file join $dir appendonlydir] [file join $refdir appendonlydir]
             set ref [aofi_ref_start $refdir]
             set theirs [dataset_snapshot [lindex $ref 1]]
-            aofi_ref_stop $ref
+            refsrv_stop $ref
             dataset_compare $ours $theirs 5000
             assert_match "*DB loaded from append only file*" \
-                [::file_content [lindex $ref 2]]
+                [::file_content [lindex $ref 3]]
             restart_server
         }
     }
@@ -131,7 +103,7 @@ start_server {tags {interop aof} overrides {appendonly yes}} {
         aofi_fill $rc b
         $rc config set aof-use-rdb-preamble no
         set theirs [dataset_snapshot $rc]
-        aofi_ref_stop $ref
+        refsrv_stop $ref
         kill_server
         aofi_copy_dir [file join $refdir appendonlydir] [file join $dir appendonlydir]
         restart_server
@@ -154,7 +126,7 @@ start_server {tags {interop aof} overrides {appendonly yes}} {
         aofi_wait_rewrite $rc
         aofi_fill $rc d
         set theirs [dataset_snapshot $rc]
-        aofi_ref_stop $ref
+        refsrv_stop $ref
         assert {[llength [glob -nocomplain [file join $refdir appendonlydir *.base.aof]]] == 1}
         kill_server
         aofi_copy_dir [file join $refdir appendonlydir] [file join $dir appendonlydir]

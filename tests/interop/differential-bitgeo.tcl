@@ -145,26 +145,8 @@ start_server {tags {interop differential external:skip}} {
     lassign [diff_start_reference] ref_pid ref_port ref_dir
 
     test "differential: bitmaps, HyperLogLog and geo match Redis 7.0" {
-        if {[info exists ::env(DIFF_SEED)] && $::env(DIFF_SEED) ne ""} {
-            set ::diff_seed $::env(DIFF_SEED)
-        } else {
-            set ::diff_seed 20261205
-        }
-        set total 3000
-        if {[info exists ::env(DIFF_COMMANDS)] && $::env(DIFF_COMMANDS) ne ""} {
-            set total $::env(DIFF_COMMANDS)
-        }
+        set total [diff_begin 20261205 2 DIFF_COMMANDS 3000]
         puts "differential-bitgeo: seed $::diff_seed (override with DIFF_SEED), $total commands"
-        expr {srand($::diff_seed)}
-        set ::diff_failed 0
-        set ::diff_report ""
-        set ::diff_count 0
-        set ::diff_history {}
-        set ::diff_proto 2
-        set ::diff_log ""
-        if {[info exists ::env(DIFF_LOG)] && $::env(DIFF_LOG) ne ""} {
-            set ::diff_log [open $::env(DIFF_LOG) w]
-        }
         set clients {}
         foreach {name port} [list our [srv 0 port] ref $ref_port] {
             set c [redis_client 127.0.0.1 $port]
@@ -174,20 +156,8 @@ start_server {tags {interop differential external:skip}} {
             $c config set hll-sparse-max-bytes 400
             $c flushall
         }
-        set half [expr {$total / 2}]
-        while {$::diff_count < $total && !$::diff_failed} {
-            if {$::diff_proto == 2 && $::diff_count >= $half} {
-                diff_send {hello 3}
-                set ::diff_proto 3
-            }
-            gen_bitgeo
-        }
-        foreach c $clients {catch {$c close}}
-        if {$::diff_log ne ""} {close $::diff_log}
-        if {$::diff_failed} {
-            puts $::diff_report
-            fail $::diff_report
-        }
+        diff_run $total gen_bitgeo
+        diff_end $clients
         puts "differential-bitgeo: $::diff_count commands, no mismatch (seed $::diff_seed)"
     }
 

@@ -432,12 +432,7 @@ start_server {tags {interop differential external:skip}} {
 
     test "differential: every option of issue 13's commands matches Redis 7.0 (RESP2 and RESP3)" {
         set ::diff_seed fixed
-        set ::diff_failed 0
-        set ::diff_report ""
-        set ::diff_count 0
-        set ::diff_history {}
-        set ::diff_proto 2
-        set ::diff_log ""
+        diff_reset 2
         set clients {}
         foreach {name port} [list our [srv 0 port] ref $ref_port] {
             set c [redis_client 127.0.0.1 $port]
@@ -448,11 +443,7 @@ start_server {tags {interop differential external:skip}} {
         diff_send {hello 3}
         set ::diff_proto 3
         o13_script
-        foreach c $clients {catch {$c close}}
-        if {$::diff_failed} {
-            puts $::diff_report
-            fail $::diff_report
-        }
+        diff_end $clients
         puts "differential-options13: $::diff_count commands, no mismatch"
     }
 

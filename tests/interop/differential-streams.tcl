@@ -11,22 +11,8 @@
 # the seed and the length.
 
 # Loads the procs of differential.tcl (and its ::ref_bin) without its test.
-proc sdiff_load_helpers {} {
-    set f [open [file join $::tests_dir interop differential.tcl] r]
-    set text [read $f]
-    close $f
-    set cmd ""
-    foreach line [split $text "\n"] {
-        append cmd $line "\n"
-        if {![info complete $cmd]} continue
-        set t [string trimleft $cmd]
-        if {[string match "proc *" $t] || [string match "set ::ref_bin *" $t]} {
-            uplevel #0 $cmd
-        }
-        set cmd ""
-    }
-}
-sdiff_load_helpers
+source [file join $::tests_dir helpers reference.tcl]
+source_matching interop/differential.tcl {"proc *" "set ::ref_bin *"}
 
 # Canonical form with the clock-dependent parts masked (see the header).
 proc sdiff_mask {r {pending 0}} {
@@ -273,26 +259,8 @@ start_server {tags {interop differential external:skip}} {
     lassign [diff_start_reference] ref_pid ref_port ref_dir
 
     test "differential: random stream command sequences match Redis 7.0" {
-        if {[info exists ::env(DIFF_SEED)] && $::env(DIFF_SEED) ne ""} {
-            set ::diff_seed $::env(DIFF_SEED)
-        } else {
-            set ::diff_seed 20261205
-        }
-        set total 2000
-        if {[info exists ::env(DIFF_STREAM_COMMANDS)] && $::env(DIFF_STREAM_COMMANDS) ne ""} {
-            set total $::env(DIFF_STREAM_COMMANDS)
-        }
+        set total [diff_begin 20261205 2 DIFF_STREAM_COMMANDS 2000]
         puts "stream differential: seed $::diff_seed, $total commands"
-        expr {srand($::diff_seed)}
-        set ::diff_failed 0
-        set ::diff_report ""
-        set ::diff_count 0
-        set ::diff_history {}
-        set ::diff_proto 2
-        set ::diff_log ""
-        if {[info exists ::env(DIFF_LOG)] && $::env(DIFF_LOG) ne ""} {
-            set ::diff_log [open $::env(DIFF_LOG) w]
-        }
         set clients {}
         foreach {name port} [list our [srv 0 port] ref $ref_port] {
             set c [redis_client 127.0.0.1 $port]
@@ -304,20 +272,8 @@ start_server {tags {interop differential external:skip}} {
             $c flushall
             $c set str:0 x
         }
-        set half [expr {$total / 2}]
-        while {$::diff_count < $total && !$::diff_failed} {
-            if {$::diff_proto == 2 && $::diff_count >= $half} {
-                diff_send {hello 3}
-                set ::diff_proto 3
-            }
-            gen_stream
-        }
-        foreach c $clients {catch {$c close}}
-        if {$::diff_log ne ""} {close $::diff_log}
-        if {$::diff_failed} {
-            puts $::diff_report
-            fail $::diff_report
-        }
+        diff_run $total gen_stream
+        diff_end $clients
         puts "stream differential: $::diff_count commands, no mismatch (seed $::diff_seed)"
     }
 

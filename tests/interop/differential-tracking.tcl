@@ -17,22 +17,8 @@
 # DIFF_SEED and DIFF_TRACKING_STEPS (default 3000) override seed and length.
 
 # Loads the procs of differential.tcl (and its ::ref_bin) without its test.
-proc dtrk_load_helpers {} {
-    set f [open [file join $::tests_dir interop differential.tcl] r]
-    set text [read $f]
-    close $f
-    set cmd ""
-    foreach line [split $text "\n"] {
-        append cmd $line "\n"
-        if {![info complete $cmd]} continue
-        set t [string trimleft $cmd]
-        if {[string match "proc *" $t] || [string match "set ::ref_bin *" $t]} {
-            uplevel #0 $cmd
-        }
-        set cmd ""
-    }
-}
-dtrk_load_helpers
+source [file join $::tests_dir helpers reference.tcl]
+source_matching interop/differential.tcl {"proc *" "set ::ref_bin *"}
 
 # Replaces the known client ids of side <side> in <raw> by their names.
 proc dtrk_mask {side raw} {
@@ -422,23 +408,8 @@ start_server {tags {interop differential tracking external:skip}} {
     lassign [diff_start_reference] ref_pid ref_port ref_dir
 
     test "differential: client-side caching matches Redis 7.0" {
-        if {[info exists ::env(DIFF_SEED)] && $::env(DIFF_SEED) ne ""} {
-            set ::diff_seed $::env(DIFF_SEED)
-        } else {
-            set ::diff_seed 20261205
-        }
-        set total 3000
-        if {[info exists ::env(DIFF_TRACKING_STEPS)] && $::env(DIFF_TRACKING_STEPS) ne ""} {
-            set total $::env(DIFF_TRACKING_STEPS)
-        }
+        set total [diff_begin 20261205 3 DIFF_TRACKING_STEPS 3000 0]
         puts "differential-tracking: seed $::diff_seed (override with DIFF_SEED), $total steps"
-        expr {srand($::diff_seed)}
-        set ::diff_failed 0
-        set ::diff_report ""
-        set ::diff_count 0
-        set ::diff_history {}
-        set ::diff_proto 3
-        set ::diff_log ""
         set ::dtrk_e_open 0
         set ::dtrk_e_gen 0
         array unset ::dtrk_old

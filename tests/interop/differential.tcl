@@ -17,7 +17,8 @@
 # leaves errno set to ERANGE afterwards, which makes its later numeric SORTs
 # fail spuriously.
 
-set ::ref_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
+set ::ref_bin $::refsrv_bin
 
 # ------------------------------------------------------------ raw replies
 
@@ -572,32 +573,70 @@ proc gen_one {} {
     else {gen_pubsub}
 }
 
+# ------------------------------------------------------------ runs
+
+# Starts a run: the seed is DIFF_SEED when set, else <seed>; the state is
+# reset with protocol <proto>; with <log> 1, DIFF_LOG=<file> gets every
+# command sent (for reproducing). Returns the number of commands: the
+# environment variable <countvar> when set, else <count>.
+proc diff_begin {seed proto countvar count {log 1}} {
+    if {[info exists ::env(DIFF_SEED)] && $::env(DIFF_SEED) ne ""} {
+        set ::diff_seed $::env(DIFF_SEED)
+    } else {
+        set ::diff_seed $seed
+    }
+    if {[info exists ::env($countvar)] && $::env($countvar) ne ""} {
+        set count $::env($countvar)
+    }
+    expr {srand($::diff_seed)}
+    diff_reset $proto
+    if {$log && [info exists ::env(DIFF_LOG)] && $::env(DIFF_LOG) ne ""} {
+        set ::diff_log [open $::env(DIFF_LOG) w]
+    }
+    return $count
+}
+
+# Resets the state of a run, protocol <proto>, no log.
+proc diff_reset {proto} {
+    set ::diff_failed 0
+    set ::diff_report ""
+    set ::diff_count 0
+    set ::diff_history {}
+    set ::diff_proto $proto
+    set ::diff_log ""
+}
+
+# Sends <total> commands made by <gen> until a mismatch, switching to
+# RESP3 (HELLO 3) half way.
+proc diff_run {total gen} {
+    set half [expr {$total / 2}]
+    while {$::diff_count < $total && !$::diff_failed} {
+        if {$::diff_proto == 2 && $::diff_count >= $half} {
+            # The HELLO reply carries ids and versions: not compared.
+            diff_send {hello 3}
+            set ::diff_proto 3
+        }
+        uplevel #0 $gen
+    }
+}
+
+# Ends a run: closes <clients> and the log; fails with the report of the
+# mismatches, if any.
+proc diff_end {clients} {
+    foreach c $clients {catch {$c close}}
+    if {$::diff_log ne ""} {close $::diff_log}
+    if {$::diff_failed} {
+        puts $::diff_report
+        fail $::diff_report
+    }
+}
+
 # ------------------------------------------------------------ reference
 
 # Starts Debian's Redis 7.0 on a free port with the settings of the server
 # under test (TLS in --tls mode); returns {pid port dir}.
 proc diff_start_reference {} {
-    set dir [file join $::tmp_root "reference.[pid].[incr ::server_counter]"]
-    file delete -force $dir
-    file mkdir $dir
-    set port [::next_port]
-    set d [list daemonize no bind 127.0.0.1 dir $dir logfile [file join $dir server.log] \
-               save "" appendonly no enable-debug-command yes]
-    if {$::tls} {
-        lappend d port 0 tls-port $port {*}[::tls_directives]
-    } else {
-        lappend d port $port
-    }
-    set conf [::write_server_config $dir $port $d {}]
-    set pid [exec $::ref_bin $conf > [file join $dir stdout] 2> [file join $dir stderr] &]
-    ::report server-pid $pid
-    set deadline [expr {[clock milliseconds] + 20000}]
-    while {[string first "Ready to accept" [::file_content [file join $dir server.log]]] < 0} {
-        if {![::process_alive $pid]} {error "reference server exited: [::file_content [file join $dir server.log]]"}
-        if {[clock milliseconds] > $deadline} {error "reference server not ready"}
-        after 10
-    }
-    return [list $pid $port $dir]
+    return [refsrv_start_conf {enable-debug-command yes}]
 }
 
 if {![file executable $::ref_bin]} {
@@ -609,27 +648,8 @@ start_server {tags {interop differential external:skip}} {
     lassign [diff_start_reference] ref_pid ref_port ref_dir
 
     test "differential: random command sequences match Redis 7.0" {
-        if {[info exists ::env(DIFF_SEED)] && $::env(DIFF_SEED) ne ""} {
-            set ::diff_seed $::env(DIFF_SEED)
-        } else {
-            set ::diff_seed 20240407
-        }
-        set total 3000
-        if {[info exists ::env(DIFF_COMMANDS)] && $::env(DIFF_COMMANDS) ne ""} {
-            set total $::env(DIFF_COMMANDS)
-        }
+        set total [diff_begin 20240407 2 DIFF_COMMANDS 3000]
         puts "differential: seed $::diff_seed (override with DIFF_SEED), $total commands"
-        expr {srand($::diff_seed)}
-        set ::diff_failed 0
-        set ::diff_report ""
-        set ::diff_count 0
-        set ::diff_history {}
-        set ::diff_proto 2
-        # DIFF_LOG=<file> writes every command sent, for reproducing.
-        set ::diff_log ""
-        if {[info exists ::env(DIFF_LOG)] && $::env(DIFF_LOG) ne ""} {
-            set ::diff_log [open $::env(DIFF_LOG) w]
-        }
 
         set clients {}
         foreach {name port} [list our [srv 0 port] ref $ref_port] {
@@ -651,15 +671,7 @@ start_server {tags {interop differential external:skip}} {
             $sub read
         }
 
-        set half [expr {$total / 2}]
-        while {$::diff_count < $total && !$::diff_failed} {
-            if {$::diff_proto == 2 && $::diff_count >= $half} {
-                # The HELLO reply carries ids and versions: not compared.
-                diff_send {hello 3}
-                set ::diff_proto 3
-            }
-            gen_one
-        }
+        diff_run $total gen_one
 
         # The messages the subscribers received, in order, must match too.
         if {!$::diff_failed} {
@@ -681,12 +693,7 @@ start_server {tags {interop differential external:skip}} {
             }
         }
 
-        foreach c $clients {catch {$c close}}
-        if {$::diff_log ne ""} {close $::diff_log}
-        if {$::diff_failed} {
-            puts $::diff_report
-            fail $::diff_report
-        }
+        diff_end $clients
         puts "differential: $::diff_count commands, no mismatch (seed $::diff_seed)"
     }
 

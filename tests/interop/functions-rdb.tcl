@@ -4,7 +4,7 @@
 # our AOF (as commands, and in an RDB preamble after a rewrite). Debian's
 # server listens in plain TCP on 127.0.0.1.
 
-set ::fr_ref_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
 set ::fr_check_bin /usr/bin/redis-check-rdb
 
 set ::fr_lib1 "#!lua name=lib1
@@ -14,35 +14,9 @@ set ::fr_lib2 "#!lua name=lib2
 local function helper(x) return x * 2 end
 redis.register_function('double', function(keys, args) return helper(tonumber(args\[1\])) end)"
 
-# Starts Debian's redis-server on <dir>/<dbfile>; returns {pid client}.
+# Starts Debian's redis-server on <dir>/<dbfile>; returns {pid client port log}.
 proc fr_ref_start {dir dbfile} {
-    set port [::next_port]
-    set log [file join $dir ref-$port.log]
-    set pid [exec $::fr_ref_bin --port $port --bind 127.0.0.1 \
-                 --dir $dir --dbfilename $dbfile --save "" --appendonly no \
-                 --daemonize no --logfile $log > /dev/null 2>@1 &]
-    set deadline [expr {[clock milliseconds] + 10000}]
-    while {1} {
-        if {![catch {redis_client -notls 127.0.0.1 $port} c]} {
-            if {![catch {$c ping} reply] && $reply eq "PONG"} {
-                return [list $pid $c]
-            }
-            catch {$c close}
-        }
-        if {![::process_alive $pid]} {
-            error "reference server exited: [::file_content $log]"
-        }
-        if {[clock milliseconds] > $deadline} {
-            error "reference server did not start: [::file_content $log]"
-        }
-        after 20
-    }
-}
-
-proc fr_ref_stop {ref} {
-    lassign $ref pid c
-    catch {$c close}
-    ::kill_server_process $pid
+    return [refsrv_start $dir --dbfilename $dbfile --appendonly no]
 }
 
 # The sorted library names of FUNCTION LIST on client <c>.
@@ -72,8 +46,8 @@ proc fr_check_libs {c} {
     assert_equal {no-writes} $flags
 }
 
-if {![file executable $::fr_ref_bin]} {
-    ::report skip "functions RDB interop" "$::fr_ref_bin not installed"
+if {![file executable $::refsrv_bin]} {
+    ::report skip "functions RDB interop" "$::refsrv_bin not installed"
     return
 }
 
@@ -94,7 +68,7 @@ start_server {tags {interop functions rdb}} {
         set c [lindex $ref 1]
         catch {fr_check_libs $c} err
         assert_equal value [$c get plain]
-        fr_ref_stop $ref
+        refsrv_stop $ref
         if {$err ne ""} {fail $err}
     }
 
@@ -106,7 +80,7 @@ start_server {tags {interop functions rdb}} {
         $c function load $::fr_lib2
         $c set plain theirs
         $c save
-        fr_ref_stop $ref
+        refsrv_stop $ref
         r function flush
         r function load "#!lua name=stale\nredis.register_function('stale', function() return 1 end)"
         file copy -force [file join $dir theirs-src.rdb] [file join $dir dump.rdb]
@@ -134,7 +108,7 @@ start_server {tags {interop functions rdb}} {
         assert_equal OK [$c function restore $ours flush]
         $c del fr:counter
         catch {fr_check_libs $c} err
-        fr_ref_stop $ref
+        refsrv_stop $ref
         if {$err ne ""} {fail $err}
         # A damaged payload changes nothing.
         set bad [string replace $ours end end [format %c [expr {([scan [string index $ours end] %c] + 1) % 256}]]]

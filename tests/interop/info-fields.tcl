@@ -5,7 +5,7 @@
 # listed in ::infof_pending (docs/info-fields.md says why each is missing).
 # Run with the AOF off and on (the persistence section grows with it).
 
-set ::infof_ref_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
 
 # Fields Redis 7.0 has and we do not print yet, with the issue that brings
 # them. A field added later simply stops being missing.
@@ -16,29 +16,10 @@ set ::infof_pending {
 # names depend on what ran, so only matching lines are compared.
 set ::infof_dynamic {Commandstats Errorstats Latencystats Keyspace}
 
+# Starts Debian's redis-server in <dir> with the extra <args>; returns
+# {pid client port log}.
 proc infof_ref_start {dir args} {
-    set port [::next_port]
-    set log [file join $dir ref-$port.log]
-    set pid [exec $::infof_ref_bin --port $port --bind 127.0.0.1 \
-                 --dir $dir --save "" --daemonize no --logfile $log \
-                 {*}$args > /dev/null 2>@1 &]
-    set deadline [expr {[clock milliseconds] + 10000}]
-    while {1} {
-        if {![catch {redis_client -notls 127.0.0.1 $port} c]} {
-            if {![catch {$c ping} reply] && $reply eq "PONG"} {
-                return [list $pid $c]
-            }
-            catch {$c close}
-        }
-        if {![::process_alive $pid]} {
-            error "reference server exited: [::file_content $log]"
-        }
-        if {[clock milliseconds] > $deadline} {
-            catch {exec kill -KILL $pid}
-            error "reference server did not start: [::file_content $log]"
-        }
-        after 20
-    }
+    return [refsrv_start $dir {*}$args]
 }
 
 # INFO text -> ordered list of {section {field ...}}.

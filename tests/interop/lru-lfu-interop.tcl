@@ -5,41 +5,13 @@
 # IDLETIME/FREQ give the same OBJECT IDLETIME/FREQ on both. Debian's server
 # always listens in plain TCP on 127.0.0.1.
 
-set ::lru_ref_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
 set ::lru_check_bin /usr/bin/redis-check-rdb
 
 # Starts Debian's redis-server on <dir>/<dbfile> with <policy>; returns
-# {pid client}.
+# {pid client port log}.
 proc lru_ref_start {dir dbfile policy} {
-    set port [::next_port]
-    set log [file join $dir ref-$port.log]
-    set pid [exec $::lru_ref_bin --port $port --bind 127.0.0.1 \
-                 --dir $dir --dbfilename $dbfile --save "" --appendonly no \
-                 --maxmemory-policy $policy --daemonize no --logfile $log \
-                 > /dev/null 2>@1 &]
-    set deadline [expr {[clock milliseconds] + 10000}]
-    while {1} {
-        if {![catch {redis_client -notls 127.0.0.1 $port} c]} {
-            if {![catch {$c ping} reply] && $reply eq "PONG"} {
-                return [list $pid $c]
-            }
-            catch {$c close}
-        }
-        if {![::process_alive $pid]} {
-            error "reference server exited: [::file_content $log]"
-        }
-        if {[clock milliseconds] > $deadline} {
-            catch {exec kill -KILL $pid}
-            error "reference server did not start: [::file_content $log]"
-        }
-        after 20
-    }
-}
-
-proc lru_ref_stop {ref} {
-    lassign $ref pid c
-    catch {$c close}
-    ::kill_server_process $pid
+    return [refsrv_start $dir --dbfilename $dbfile --appendonly no --maxmemory-policy $policy]
 }
 
 # Keys with known access data on the server behind <c>: under an LRU
@@ -79,61 +51,61 @@ proc lru_check {c what values} {
 set ::idles {0 3000 86400 1000000}
 set ::freqs {0 1 42 200 255}
 
+# Our server under <ourpolicy> saves keys with access data <values>
+# (<mode> as for lru_fill); the dump passes redis-check-rdb and, copied to
+# <dir>/<file>, is loaded by Redis 7.0 under <refpolicy>. Returns that
+# reference server (for refsrv_stop).
+proc lru_save_ours {dir file ourpolicy mode values refpolicy} {
+    r config set maxmemory-policy $ourpolicy
+    lru_fill [srv 0 client] $mode $values
+    lru_check [srv 0 client] $mode $values
+    assert_equal OK [r save]
+    assert_match "*RDB looks OK*" \
+        [exec $::lru_check_bin [file join $dir dump.rdb] 2>@1]
+    file copy -force [file join $dir dump.rdb] [file join $dir $file]
+    return [lru_ref_start $dir $file $refpolicy]
+}
+
+# Redis 7.0 under <refpolicy> saves keys with access data <values> (<mode>
+# as for lru_fill) to <dir>/<file>; our server loads that file under
+# <ourpolicy>.
+proc lru_load_theirs {dir file refpolicy mode values ourpolicy} {
+    file delete -force [file join $dir $file]
+    set ref [lru_ref_start $dir $file $refpolicy]
+    set rc [lindex $ref 1]
+    lru_fill $rc $mode $values
+    assert_equal OK [$rc save]
+    refsrv_stop $ref
+    r config set maxmemory-policy $ourpolicy
+    file copy -force [file join $dir $file] [file join $dir dump.rdb]
+    r debug reload nosave
+}
+
 start_server {tags {interop rdb lru}} {
     set dir [srv 0 dir]
 
     test "Our IDLE opcodes (allkeys-lru) load in Redis 7.0" {
-        r config set maxmemory-policy allkeys-lru
-        lru_fill [srv 0 client] idletime $::idles
-        lru_check [srv 0 client] idletime $::idles
-        assert_equal OK [r save]
-        assert_match "*RDB looks OK*" \
-            [exec $::lru_check_bin [file join $dir dump.rdb] 2>@1]
-        file copy -force [file join $dir dump.rdb] [file join $dir ours-lru.rdb]
-        set ref [lru_ref_start $dir ours-lru.rdb allkeys-lru]
+        set ref [lru_save_ours $dir ours-lru.rdb allkeys-lru idletime $::idles allkeys-lru]
         set rc [lindex $ref 1]
         assert_equal [expr {2 * [llength $::idles]}] [$rc dbsize]
         lru_check $rc idletime $::idles
-        lru_ref_stop $ref
+        refsrv_stop $ref
     }
 
     test "Our FREQ opcodes (allkeys-lfu) load in Redis 7.0" {
-        r config set maxmemory-policy allkeys-lfu
-        lru_fill [srv 0 client] freq $::freqs
-        lru_check [srv 0 client] freq $::freqs
-        assert_equal OK [r save]
-        assert_match "*RDB looks OK*" \
-            [exec $::lru_check_bin [file join $dir dump.rdb] 2>@1]
-        file copy -force [file join $dir dump.rdb] [file join $dir ours-lfu.rdb]
-        set ref [lru_ref_start $dir ours-lfu.rdb volatile-lfu]
+        set ref [lru_save_ours $dir ours-lfu.rdb allkeys-lfu freq $::freqs volatile-lfu]
         lru_check [lindex $ref 1] freq $::freqs
-        lru_ref_stop $ref
+        refsrv_stop $ref
     }
 
     test "Redis 7.0's IDLE opcodes load here (allkeys-lru)" {
-        file delete -force [file join $dir theirs-lru.rdb]
-        set ref [lru_ref_start $dir theirs-lru.rdb allkeys-lru]
-        set rc [lindex $ref 1]
-        lru_fill $rc idletime $::idles
-        assert_equal OK [$rc save]
-        lru_ref_stop $ref
-        r config set maxmemory-policy volatile-lru
-        file copy -force [file join $dir theirs-lru.rdb] [file join $dir dump.rdb]
-        r debug reload nosave
+        lru_load_theirs $dir theirs-lru.rdb allkeys-lru idletime $::idles volatile-lru
         assert_equal [expr {2 * [llength $::idles]}] [r dbsize]
         lru_check [srv 0 client] idletime $::idles
     }
 
     test "Redis 7.0's FREQ opcodes load here (allkeys-lfu)" {
-        file delete -force [file join $dir theirs-lfu.rdb]
-        set ref [lru_ref_start $dir theirs-lfu.rdb allkeys-lfu]
-        set rc [lindex $ref 1]
-        lru_fill $rc freq $::freqs
-        assert_equal OK [$rc save]
-        lru_ref_stop $ref
-        r config set maxmemory-policy allkeys-lfu
-        file copy -force [file join $dir theirs-lfu.rdb] [file join $dir dump.rdb]
-        r debug reload nosave
+        lru_load_theirs $dir theirs-lfu.rdb allkeys-lfu freq $::freqs allkeys-lfu
         lru_check [srv 0 client] freq $::freqs
     }
 
@@ -157,7 +129,7 @@ start_server {tags {interop rdb lru}} {
             }
             $c config set maxmemory-policy noeviction
         }
-        lru_ref_stop $ref
+        refsrv_stop $ref
         # Both servers gave the same errors, in the same order.
         set n [expr {[llength $errs] / 2}]
         assert_equal [lrange $errs 0 [expr {$n - 1}]] [lrange $errs $n end]

@@ -7,33 +7,13 @@ set ::our_cli [file join $::tests_dir .. src redis-cli]
 set ::our_bench [file join $::tests_dir .. src redis-benchmark]
 set ::deb_cli /usr/bin/redis-cli
 set ::deb_bench /usr/bin/redis-benchmark
-
-# The connection options shared by both tools.
-proc ot_conn_args {} {
-    set args [list -h [srv 0 host] -p [srv 0 port]]
-    if {$::tls} {
-        lappend args --tls --cacert [file join $::tls_dir ca.crt] \
-            --cert [file join $::tls_dir client.crt] \
-            --key [file join $::tls_dir client.key]
-    }
-    return $args
-}
+source [file join $::tests_dir helpers reference.tcl]
+source [file join $::tests_dir helpers tools.tcl]
 
 # Runs <bin> with the connection options and <args>; returns stdout and
 # stderr together and the exit status, as one list.
 proc ot_run {bin args} {
-    set code [catch {exec $bin {*}[ot_conn_args] {*}$args 2>@1} out opts]
-    set out [ot_strip $out]
-    set status 0
-    if {$code} {
-        set ec [dict get $opts -errorcode]
-        if {[lindex $ec 0] eq "CHILDSTATUS"} {
-            set status [lindex $ec 2]
-        } else {
-            set status -1
-        }
-    }
-    return [list $out $status]
+    return [tool_run $bin {*}[tool_conn_args] {*}$args]
 }
 
 # Tcl's exec adds this line when a program exits non-zero.
@@ -49,25 +29,9 @@ proc ot_exec {args} {
     return [ot_strip $out]
 }
 
-# Starts Debian's redis-server in plain TCP; returns {pid port}.
-proc ot_ref_start {dir} {
-    set port [::next_port]
-    set log [file join $dir ot-ref-$port.log]
-    set pid [exec /usr/bin/redis-server --port $port --bind 127.0.0.1 \
-                 --dir $dir --save "" --appendonly no --daemonize no \
-                 --logfile $log > /dev/null 2>@1 &]
-    wait_for_condition 500 20 {
-        [catch {exec $::deb_cli -p $port ping} r] == 0 && $r eq "PONG"
-    } else {
-        catch {exec kill -KILL $pid}
-        fail "reference server did not start: [::file_content $log]"
-    }
-    return [list $pid $port]
-}
-
 # Same, with <input> on stdin.
 proc ot_run_in {input bin args} {
-    set code [catch {exec $bin {*}[ot_conn_args] {*}$args << $input 2>@1} out opts]
+    set code [catch {exec $bin {*}[tool_conn_args] {*}$args << $input 2>@1} out opts]
     set out [ot_strip $out]
     set status [expr {$code ? [lindex [dict get $opts -errorcode] 2] : 0}]
     return [list $out $status]
@@ -286,7 +250,7 @@ start_server {tags {interop tools}} {
         fconfigure $f -translation binary
         puts -nonewline $f $payload
         close $f
-        catch {exec $::our_cli {*}[ot_conn_args] --pipe < $path 2>@1} out
+        catch {exec $::our_cli {*}[tool_conn_args] --pipe < $path 2>@1} out
         file delete $path
         assert_match "*All data transferred*Last reply received from server.*errors: 1, replies: 10000*" $out
         assert_match "*ERR value is not an integer or out of range*" $out
@@ -327,7 +291,8 @@ start_server {tags {interop tools}} {
         # Our server has no SYNC yet; Debian's Redis 7.0 serves the dump.
         set dir [file join $::tmp_root "ot-rdb-[pid]"]
         file mkdir $dir
-        lassign [ot_ref_start $dir] pid port
+        set ref [refsrv_start $dir --appendonly no]
+        set port [lindex $ref 2]
         catch {
             exec $::deb_cli -p $port config set repl-diskless-sync-delay 0
             exec $::deb_cli -p $port rpush l x y z
@@ -358,7 +323,7 @@ start_server {tags {interop tools}} {
             catch {close $f}
             assert_match {*SYNC with master, discarding*SYNC done after * bytes. Logging commands from master.*sending REPLCONF ACK 0*"set","replicated","yes"*} $seen
         } e
-        ::kill_server_process $pid
+        refsrv_stop $ref
         file delete -force $dir
         if {$e ne ""} {error $e}
     }
@@ -371,7 +336,7 @@ start_server {tags {interop tools}} {
     }
 
     test "redis-cli --stat prints Redis 7.0's columns" {
-        set f [open "|$::our_cli [ot_conn_args] --stat -i 0.1" r]
+        set f [open "|$::our_cli [tool_conn_args] --stat -i 0.1" r]
         set lines {}
         while {[llength $lines] < 4 && [gets $f line] >= 0} {lappend lines $line}
         set pid [lindex [pid $f] 0]
@@ -383,7 +348,7 @@ start_server {tags {interop tools}} {
     }
 
     test "redis-cli MONITOR streams commands" {
-        set f [open "|$::our_cli [ot_conn_args] monitor" r]
+        set f [open "|$::our_cli [tool_conn_args] monitor" r]
         fconfigure $f -blocking 1
         set line ""
         # The monitor client may need a moment to register.
@@ -460,7 +425,7 @@ start_server {tags {interop tools}} {
     }
 
     test "redis-benchmark runs Redis 7.0's tests with its -q and --csv lines" {
-        set out [exec $::our_bench {*}[ot_conn_args] -n 2000 -q \
+        set out [exec $::our_bench {*}[tool_conn_args] -n 2000 -q \
                      -t ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset 2>@1]
         foreach t {PING_INLINE PING_MBULK SET GET INCR LPUSH RPUSH LPOP RPOP SADD
                    HSET SPOP ZADD ZPOPMIN "LPUSH (needed to benchmark LRANGE)"
@@ -468,8 +433,8 @@ start_server {tags {interop tools}} {
             assert_match "*$t: * requests per second, p50=* msec*" $out
         }
         assert_no_match "*rror*" $out
-        set ours [split [exec $::our_bench {*}[ot_conn_args] -n 500 --csv -t ping,set] "\n"]
-        set theirs [split [exec $::deb_bench {*}[ot_conn_args] -n 500 --csv -t ping,set] "\n"]
+        set ours [split [exec $::our_bench {*}[tool_conn_args] -n 500 --csv -t ping,set] "\n"]
+        set theirs [split [exec $::deb_bench {*}[tool_conn_args] -n 500 --csv -t ping,set] "\n"]
         assert_equal [lindex $theirs 0] [lindex $ours 0]
         assert_equal [llength $theirs] [llength $ours]
         foreach line [lrange $ours 1 end] {
@@ -478,7 +443,7 @@ start_server {tags {interop tools}} {
     }
 
     test "redis-benchmark full report has the sections of Redis 7.0's" {
-        set out [exec $::our_bench {*}[ot_conn_args] -n 1000 -c 10 -t set 2>@1]
+        set out [exec $::our_bench {*}[tool_conn_args] -n 1000 -c 10 -t set 2>@1]
         foreach part {"====== SET ======" "1000 requests completed in"
                       "10 parallel clients" "3 bytes payload" "keep alive: 1"
                       "host configuration \"save\":" "host configuration \"appendonly\": no"
@@ -492,18 +457,18 @@ start_server {tags {interop tools}} {
 
     test "redis-benchmark -r, -P, -k 0 and a command line" {
         r flushall
-        exec $::our_bench {*}[ot_conn_args] -n 1000 -r 100 -P 10 -q -t set
+        exec $::our_bench {*}[tool_conn_args] -n 1000 -r 100 -P 10 -q -t set
         set n [r dbsize]
         assert {$n > 1 && $n <= 100}
         foreach k [r keys *] {assert_match {key:[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]} $k}
         r del mylist
-        set out [exec $::our_bench {*}[ot_conn_args] -n 300 -c 5 -q rpush mylist x 2>@1]
+        set out [exec $::our_bench {*}[tool_conn_args] -n 300 -c 5 -q rpush mylist x 2>@1]
         assert_match "*rpush mylist x: * requests per second*" $out
         assert_equal 300 [r llen mylist]
         # Without keep-alive every batch is a new connection (over TLS, a
         # new handshake).
         set before [s total_connections_received]
-        set out [exec $::our_bench {*}[ot_conn_args] -n 200 -c 4 -k 0 -q -t ping_mbulk 2>@1]
+        set out [exec $::our_bench {*}[tool_conn_args] -n 200 -c 4 -k 0 -q -t ping_mbulk 2>@1]
         assert_match "*PING_MBULK: * requests per second*" $out
         assert {[s total_connections_received] - $before >= 200}
     }
@@ -511,13 +476,13 @@ start_server {tags {interop tools}} {
     test "redis-benchmark -k 0 makes full TLS handshakes; --tls-resume resumes them" {
         if {!$::tls} {
             # Plain mode: the option is accepted and changes nothing.
-            set out [exec $::our_bench {*}[ot_conn_args] -n 50 -c 2 -k 0 -q -t ping_mbulk --tls-resume 2>@1]
+            set out [exec $::our_bench {*}[tool_conn_args] -n 50 -c 2 -k 0 -q -t ping_mbulk --tls-resume 2>@1]
             assert_match "*PING_MBULK: * requests per second*" $out
         } else {
             set before [s tls_sessions_resumed]
-            exec $::our_bench {*}[ot_conn_args] -n 100 -c 2 -k 0 -q -t ping_mbulk 2>@1
+            exec $::our_bench {*}[tool_conn_args] -n 100 -c 2 -k 0 -q -t ping_mbulk 2>@1
             assert_equal $before [s tls_sessions_resumed]
-            exec $::our_bench {*}[ot_conn_args] -n 100 -c 2 -k 0 -q -t ping_mbulk --tls-resume 2>@1
+            exec $::our_bench {*}[tool_conn_args] -n 100 -c 2 -k 0 -q -t ping_mbulk --tls-resume 2>@1
             # All but the first connection of each client may resume.
             assert {[s tls_sessions_resumed] - $before >= 50}
         }

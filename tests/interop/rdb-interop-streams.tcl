@@ -5,22 +5,8 @@
 # load here the same way. The reference server helpers are those of
 # rdb-interop.tcl, loaded from that file without running its tests.
 
-proc srdb_load_helpers {} {
-    set f [open [file join $::tests_dir interop rdb-interop.tcl] r]
-    set text [read $f]
-    close $f
-    set cmd ""
-    foreach line [split $text "\n"] {
-        append cmd $line "\n"
-        if {![info complete $cmd]} continue
-        set t [string trimleft $cmd]
-        if {[string match "proc ref_*" $t] || [string match "set ::ref_*" $t]} {
-            uplevel #0 $cmd
-        }
-        set cmd ""
-    }
-}
-srdb_load_helpers
+source [file join $::tests_dir helpers reference.tcl]
+source_matching interop/rdb-interop.tcl {"proc ref_*" "set ::ref_*"}
 
 # Streams of every shape: several nodes, tombstones, trimmed heads, an
 # emptied stream, groups with pending entries, idle consumers, NOACK reads,
@@ -65,8 +51,8 @@ proc srdb_snapshot {c} {
     return $out
 }
 
-if {![file executable $::ref_server_bin]} {
-    ::report skip "stream RDB interop" "$::ref_server_bin not installed"
+if {![file executable $::refsrv_bin]} {
+    ::report skip "stream RDB interop" "$::refsrv_bin not installed"
     return
 }
 
@@ -84,7 +70,7 @@ start_server {tags {interop rdb stream external:skip}} {
             file copy -force [file join $dir dump.rdb] [file join $dir ours-$comp.rdb]
             set ref [ref_start $dir ours-$comp.rdb]
             set theirs [srdb_snapshot [lindex $ref 1]]
-            ref_stop $ref
+            refsrv_stop $ref
             assert_equal $ours $theirs
         }
         r config set rdbcompression yes
@@ -97,7 +83,7 @@ start_server {tags {interop rdb stream external:skip}} {
         srdb_fill $rc
         set theirs [srdb_snapshot $rc]
         assert_equal OK [$rc save]
-        ref_stop $ref
+        refsrv_stop $ref
         r flushall
         file copy -force [file join $dir theirs.rdb] [file join $dir dump.rdb]
         r debug reload nosave

@@ -4,39 +4,12 @@
 # Types whose commands our server lacks (checked with COMMAND INFO) are
 # left out. Debian's server always listens in plain TCP on 127.0.0.1.
 
-set ::ref_server_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
 set ::ref_check_bin /usr/bin/redis-check-rdb
 
-# Starts Debian's redis-server on <dir>/<dbfile>; returns {pid client}.
+# Starts Debian's redis-server on <dir>/<dbfile>; returns {pid client port log}.
 proc ref_start {dir dbfile} {
-    set port [::next_port]
-    set log [file join $dir ref-$port.log]
-    set pid [exec $::ref_server_bin --port $port --bind 127.0.0.1 \
-                 --dir $dir --dbfilename $dbfile --save "" --appendonly no \
-                 --daemonize no --logfile $log > /dev/null 2>@1 &]
-    set deadline [expr {[clock milliseconds] + 10000}]
-    while {1} {
-        if {![catch {redis_client -notls 127.0.0.1 $port} c]} {
-            if {![catch {$c ping} reply] && $reply eq "PONG"} {
-                return [list $pid $c]
-            }
-            catch {$c close}
-        }
-        if {![::process_alive $pid]} {
-            error "reference server exited: [::file_content $log]"
-        }
-        if {[clock milliseconds] > $deadline} {
-            catch {exec kill -KILL $pid}
-            error "reference server did not start: [::file_content $log]"
-        }
-        after 20
-    }
-}
-
-proc ref_stop {ref} {
-    lassign $ref pid c
-    catch {$c close}
-    ::kill_server_process $pid
+    return [refsrv_start $dir --dbfilename $dbfile --appendonly no]
 }
 
 # 1 when the server behind client <c> knows command <name>.
@@ -96,7 +69,7 @@ start_server {tags {interop rdb}} {
         file copy -force [file join $dir dump.rdb] [file join $dir ours.rdb]
         set ref [ref_start $dir ours.rdb]
         set theirs [dataset_snapshot [lindex $ref 1]]
-        ref_stop $ref
+        refsrv_stop $ref
         dataset_compare $ours $theirs 2000
     }
 
@@ -110,7 +83,7 @@ start_server {tags {interop rdb}} {
             [exec $::ref_check_bin [file join $dir ours2.rdb] 2>@1]
         set ref [ref_start $dir ours2.rdb]
         set theirs [dataset_snapshot [lindex $ref 1]]
-        ref_stop $ref
+        refsrv_stop $ref
         dataset_compare $ours $theirs 2000
     }
 
@@ -121,7 +94,7 @@ start_server {tags {interop rdb}} {
         interop_fill $rc $types
         set theirs [dataset_snapshot $rc]
         assert_equal OK [$rc save]
-        ref_stop $ref
+        refsrv_stop $ref
         r flushall
         file copy -force [file join $dir theirs.rdb] [file join $dir dump.rdb]
         r debug reload nosave
@@ -166,6 +139,6 @@ start_server {tags {interop rdb}} {
             }
         }
         assert_equal $ours $theirs
-        ref_stop $ref
+        refsrv_stop $ref
     }
 }

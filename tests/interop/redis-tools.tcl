@@ -4,16 +4,7 @@
 set ::redis_cli_bin /usr/bin/redis-cli
 set ::redis_benchmark_bin /usr/bin/redis-benchmark
 
-# The connection options shared by redis-cli and redis-benchmark.
-proc tool_conn_args {} {
-    set args [list -h [srv 0 host] -p [srv 0 port]]
-    if {$::tls} {
-        lappend args --tls --cacert [file join $::tls_dir ca.crt] \
-            --cert [file join $::tls_dir client.crt] \
-            --key [file join $::tls_dir client.key]
-    }
-    return $args
-}
+source [file join $::tests_dir helpers tools.tcl]
 
 proc redis_cli {args} {
     return [exec $::redis_cli_bin {*}[tool_conn_args] {*}$args 2>@1]

@@ -5,47 +5,13 @@
 # by key with values and TTLs. With --tls Debian's server listens on its
 # TLS port only and every replication link is TLS (tls-replication yes).
 
-set ::ri_ref_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
+source [file join $::tests_dir helpers tools.tcl]
 
-# Starts Debian's redis-server in <dir> with the extra <args>; returns
-# {pid client port log}.
+# Starts Debian's redis-server in <dir> (TLS in --tls mode) with the extra
+# <args>; returns {pid client port log}.
 proc ri_ref_start {dir args} {
-    set port [::next_port]
-    set log [file join $dir ref-$port.log]
-    set cmd [list $::ri_ref_bin --bind 127.0.0.1 --dir $dir \
-                 --dbfilename ref-$port.rdb --save "" --appendonly no \
-                 --daemonize no --logfile $log --repl-diskless-sync-delay 0]
-    if {$::tls} {
-        lappend cmd --port 0 --tls-port $port
-        foreach {k v} [::tls_directives] {lappend cmd --$k $v}
-    } else {
-        lappend cmd --port $port
-    }
-    lappend cmd {*}$args
-    set pid [exec {*}$cmd > /dev/null 2>@1 &]
-    set deadline [expr {[clock milliseconds] + 10000}]
-    while {1} {
-        if {![catch {redis_client 127.0.0.1 $port} c]} {
-            if {![catch {$c ping} reply] && $reply eq "PONG"} {
-                return [list $pid $c $port $log]
-            }
-            catch {$c close}
-        }
-        if {![::process_alive $pid]} {
-            error "reference server exited: [::file_content $log]"
-        }
-        if {[clock milliseconds] > $deadline} {
-            catch {exec kill -KILL $pid}
-            error "reference server did not start: [::file_content $log]"
-        }
-        after 20
-    }
-}
-
-proc ri_ref_stop {ref} {
-    lassign $ref pid c
-    catch {$c close}
-    ::kill_server_process $pid
+    return [refsrv_start $dir -tls --appendonly no --repl-diskless-sync-delay 0 {*}$args]
 }
 
 # Every type both servers have, small and large encodings, TTLs, db 3.
@@ -113,7 +79,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             assert_equal 1 [status $rc sync_full]
             } finally {
                 r replicaof no one
-                ri_ref_stop $ref
+                refsrv_stop $ref
             }
         }
 
@@ -154,7 +120,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             dataset_compare [dataset_snapshot [srv 0 client]] [dataset_snapshot $rc] 2000
             assert_equal $full [status [srv 0 client] sync_full]
             } finally {
-                ri_ref_stop $ref
+                refsrv_stop $ref
             }
         }
     }
@@ -179,7 +145,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
                 [dataset_snapshot [srv 0 client]] 2000
         }
         } finally {
-            ri_ref_stop $ref
+            refsrv_stop $ref
         }
     }
 }
@@ -215,27 +181,18 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             ri_wait_offsets [srv 0 client] $rc
             dataset_compare [dataset_snapshot [srv 0 client]] [dataset_snapshot $rc] 2000
         } finally {
-            ri_ref_stop $ref
+            refsrv_stop $ref
         }
     }
 }
 
 start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
     set cli /usr/bin/redis-cli
-    proc ri_cli_args {} {
-        set args [list -h [srv 0 host] -p [srv 0 port]]
-        if {$::tls} {
-            lappend args --tls --cacert [file join $::tls_dir ca.crt] \
-                --cert [file join $::tls_dir client.crt] \
-                --key [file join $::tls_dir client.key]
-        }
-        return $args
-    }
 
     test "redis-cli --rdb (Redis 7.0) fetches a snapshot from our master" {
         ri_fill [srv 0 client] cli
         set out [file join [srv 0 dir] fetched.rdb]
-        set res [exec $cli {*}[ri_cli_args] --rdb $out 2>@1]
+        set res [exec $cli {*}[tool_conn_args] --rdb $out 2>@1]
         assert_match "*Transfer finished with success*" $res
         assert_match "*RDB looks OK*" [exec /usr/bin/redis-check-rdb $out 2>@1]
     }
@@ -244,7 +201,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
         r function load replace "#!lua name=rilib
 redis.register_function('rifn', function() return 7 end)"
         set out [file join [srv 0 dir] functions.rdb]
-        set res [exec $cli {*}[ri_cli_args] --functions-rdb $out 2>@1]
+        set res [exec $cli {*}[tool_conn_args] --functions-rdb $out 2>@1]
         assert_match "*rdb-filter-only functions*" $res
         assert_match "*Transfer finished with success*" $res
         set check [exec /usr/bin/redis-check-rdb $out 2>@1]
@@ -253,27 +210,13 @@ redis.register_function('rifn', function() return 7 end)"
         # The file loads in Redis 7.0 with the library and no key.
         set dir [srv 0 dir]
         file copy -force $out [file join $dir fnonly.rdb]
-        set port [::next_port]
-        set pid [exec /usr/bin/redis-server --port $port --bind 127.0.0.1 \
-                     --dir $dir --dbfilename fnonly.rdb --save "" \
-                     --daemonize no --logfile [file join $dir fnonly.log] \
-                     > /dev/null 2>@1 &]
+        set ref [refsrv_start $dir --dbfilename fnonly.rdb]
+        set rc [lindex $ref 1]
         try {
-            wait_for_condition 500 20 {
-                ![catch {redis_client -notls 127.0.0.1 $port} rc]
-            } else {
-                fail "Redis 7.0 did not start"
-            }
-            wait_for_condition 500 20 {
-                ![catch {$rc ping}]
-            } else {
-                fail "Redis 7.0 did not answer"
-            }
             assert_equal 0 [$rc dbsize]
             assert_equal 7 [$rc fcall rifn 0]
-            $rc close
         } finally {
-            ::kill_server_process $pid
+            refsrv_stop $ref
         }
         # An unknown part and an empty list, as Redis 7.0 answers them.
         assert_error "*Unsupported rdb-filter-only option: keys*" {
@@ -282,13 +225,13 @@ redis.register_function('rifn', function() return 7 end)"
         assert_equal OK [r replconf rdb-filter-only ""]
         # The full snapshot still has the keys.
         set all [file join [srv 0 dir] all.rdb]
-        exec $cli {*}[ri_cli_args] --rdb $all 2>@1
+        exec $cli {*}[tool_conn_args] --rdb $all 2>@1
         assert_no_match {*\[info\] 0 keys read*} [exec /usr/bin/redis-check-rdb $all 2>@1]
     }
 
     test "redis-cli --replica (Redis 7.0) shows our master's stream" {
         set outfile [file join [srv 0 dir] replica.out]
-        set pid [exec $cli {*}[ri_cli_args] --replica > $outfile 2>@1 &]
+        set pid [exec $cli {*}[tool_conn_args] --replica > $outfile 2>@1 &]
         wait_for_condition 500 20 {
             [string match "*SYNC done*" [::file_content $outfile]]
         } else {
@@ -331,7 +274,7 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
             } finally {
                 r replicaof no one
                 r config set repl-diskless-load disabled
-                ri_ref_stop $ref
+                refsrv_stop $ref
             }
         }
     }
@@ -369,8 +312,8 @@ start_server {tags {interop repl} overrides {repl-diskless-sync-delay 0}} {
                 assert_equal [ri_info_fields [lindex $rs 1]] [ri_info_fields [srv -1 client]]
             } finally {
                 r -1 replicaof no one
-                ri_ref_stop $rs
-                ri_ref_stop $rm
+                refsrv_stop $rs
+                refsrv_stop $rm
             }
         }
     }

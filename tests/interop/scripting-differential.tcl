@@ -5,61 +5,15 @@
 # redis.* API, cjson/bit/struct/cmsgpack, math.random, shebang flags and
 # the SCRIPT command; FUNCTION and FCALL.
 
-set ::scr_ref_bin /usr/bin/redis-server
+source [file join $::tests_dir helpers reference.tcl]
 
-# Reads one complete reply from channel <f>; returns its exact bytes.
-proc scr_read {f} {
-    set line [::redis::read_line $f]
-    set type [string index $line 0]
-    set n [string range $line 1 end]
-    set raw "$line\r\n"
-    switch -exact -- $type {
-        $ - ! - = {
-            if {$n < 0} {return $raw}
-            return "$raw[::redis::read_bulk $f $n]\r\n"
-        }
-        * - ~ - > - % - | {
-            if {$n < 0} {return $raw}
-            set count [expr {$type in {% |} ? $n * 2 : $n}]
-            for {set i 0} {$i < $count} {incr i} {append raw [scr_read $f]}
-            if {$type eq "|"} {append raw [scr_read $f]}
-            return $raw
-        }
-        default {return $raw}
-    }
-}
 
-# Starts Debian's Redis 7.0 on a free port (TLS in --tls mode); returns
-# {pid port}.
-proc scr_start_reference {} {
-    set dir [file join $::tmp_root "reference.[pid].[incr ::server_counter]"]
-    file delete -force $dir
-    file mkdir $dir
-    set port [::next_port]
-    set d [list daemonize no bind 127.0.0.1 dir $dir logfile [file join $dir server.log] \
-               save "" appendonly no]
-    if {$::tls} {
-        lappend d port 0 tls-port $port {*}[::tls_directives]
-    } else {
-        lappend d port $port
-    }
-    set conf [::write_server_config $dir $port $d {}]
-    set pid [exec $::scr_ref_bin $conf > [file join $dir stdout] 2> [file join $dir stderr] &]
-    ::report server-pid $pid
-    set deadline [expr {[clock milliseconds] + 20000}]
-    while {[string first "Ready to accept" [::file_content [file join $dir server.log]]] < 0} {
-        if {![::process_alive $pid]} {error "reference server exited"}
-        if {[clock milliseconds] > $deadline} {error "reference server not ready"}
-        after 10
-    }
-    return [list $pid $port]
-}
 
 # Runs <argv> on both servers; records a mismatch.
 proc scr_cmd {argv} {
     foreach f [list $::scr_our $::scr_ref] {::redis::send_command $f $argv}
-    set a [scr_read $::scr_our]
-    set b [scr_read $::scr_ref]
+    set a [refsrv_read_raw $::scr_our]
+    set b [refsrv_read_raw $::scr_ref]
     if {$a ne $b} {
         lappend ::scr_mismatches "command: $argv\n  ours:      [string map {"\r\n" {\r\n}} $a]\n  redis 7.0: [string map {"\r\n" {\r\n}} $b]"
     }
@@ -274,13 +228,13 @@ set ::scr_function_cmds [list \
     {function help} \
 ]
 
-if {![file executable $::scr_ref_bin]} {
-    ::report skip "scripting differential test" "$::scr_ref_bin not installed"
+if {![file executable $::refsrv_bin]} {
+    ::report skip "scripting differential test" "$::refsrv_bin not installed"
     return
 }
 
 start_server {tags {interop scripting external:skip}} {
-    lassign [scr_start_reference] ref_pid ref_port
+    lassign [refsrv_start_conf] ref_pid ref_port
 
     test "scripting differential: scripts, SCRIPT and errors match Redis 7.0" {
         set ::scr_mismatches {}
@@ -299,7 +253,7 @@ start_server {tags {interop scripting external:skip}} {
             if {$proto == 3} {
                 foreach f [list $::scr_our $::scr_ref] {
                     ::redis::send_command $f {hello 3}
-                    scr_read $f
+                    refsrv_read_raw $f
                 }
             }
             foreach body $::scr_scripts {

@@ -10,15 +10,7 @@ set ::icli_sock "icli-[pid]"
 set ::icli_starts 0
 set ::icli_env "" ;# extra VAR=value words for the tool's environment
 
-proc icli_conn_args {} {
-    set args [list -h [srv 0 host] -p [srv 0 port]]
-    if {$::tls} {
-        lappend args --tls --cacert [file join $::tls_dir ca.crt] \
-            --cert [file join $::tls_dir client.crt] \
-            --key [file join $::tls_dir client.key]
-    }
-    return $args
-}
+source [file join $::tests_dir helpers tools.tcl]
 
 proc icli_quote {s} {
     return "'[string map {' '\\''} $s]'"
@@ -30,7 +22,7 @@ proc icli_tmux {args} {
 
 # Starts redis-cli in a detached 120x40 terminal with <histfile>.
 proc icli_start {histfile} {
-    icli_start_with $histfile $::icli_bin {*}[icli_conn_args]
+    icli_start_with $histfile $::icli_bin {*}[tool_conn_args]
 }
 
 # Starts <bin> with <args> in the same way.

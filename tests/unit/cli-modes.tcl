@@ -6,35 +6,15 @@
 
 set ::mcli [file join $::tests_dir .. src redis-cli]
 
-proc mcli_conn_args {} {
-    set args [list -h [srv 0 host] -p [srv 0 port]]
-    if {$::tls} {
-        lappend args --tls --cacert [file join $::tls_dir ca.crt] \
-            --cert [file join $::tls_dir client.crt] \
-            --key [file join $::tls_dir client.key]
-    }
-    return $args
-}
-
-# Runs our redis-cli with <args>; returns {output status}.
-proc mcli_run {args} {
-    set code [catch {exec {*}$args 2>@1} out opts]
-    regsub {\nchild process exited abnormally$} $out {} out
-    set status 0
-    if {$code} {
-        set ec [dict get $opts -errorcode]
-        set status [expr {[lindex $ec 0] eq "CHILDSTATUS" ? [lindex $ec 2] : -1}]
-    }
-    return [list $out $status]
-}
+source [file join $::tests_dir helpers tools.tcl]
 
 start_server {} {
     test "redis-cli --intrinsic-latency <sec>: Redis's report, no server needed" {
-        lassign [mcli_run $::mcli -p 1 --intrinsic-latency 1] out status
+        lassign [tool_run $::mcli -p 1 --intrinsic-latency 1] out status
         assert_equal 0 $status
         assert_match "Max latency so far: * microseconds.*" $out
         assert {[regexp {\n\d+ total runs \(avg latency: \d+\.\d{4} microseconds / \d+\.\d{2} nanoseconds per run\)\.\nWorst run took \d+x longer than the average latency\.$} $out]}
-        lassign [mcli_run $::mcli --intrinsic-latency 0] out status
+        lassign [tool_run $::mcli --intrinsic-latency 0] out status
         assert_equal 1 $status
         assert_match "*--intrinsic-latency needs*" $out
     }
@@ -42,7 +22,7 @@ start_server {} {
     test "redis-cli --lru-test <keys>: per-second hit and miss lines, keys filled" {
         r flushall
         # The mode runs until stopped: timeout(1) ends it after 2.5 s.
-        lassign [mcli_run timeout 2.5 $::mcli {*}[mcli_conn_args] --lru-test 500] out status
+        lassign [tool_run timeout 2.5 $::mcli {*}[tool_conn_args] --lru-test 500] out status
         assert_equal 124 $status
         set lines [split [string trim $out] "\n"]
         assert {[llength $lines] >= 1}
@@ -51,13 +31,13 @@ start_server {} {
         }
         assert_range [r dbsize] 1 500
         assert_match "lru:*" [r randomkey]
-        lassign [mcli_run $::mcli {*}[mcli_conn_args] --lru-test 0] out status
+        lassign [tool_run $::mcli {*}[tool_conn_args] --lru-test 0] out status
         assert_equal 1 $status
         assert_match "*--lru-test needs*" $out
     }
 
     test "redis-cli --latency-history without a terminal: a line per sample, as Redis 7.0's" {
-        set f [open "|$::mcli [mcli_conn_args] --latency-history -i 60" r]
+        set f [open "|$::mcli [tool_conn_args] --latency-history -i 60" r]
         set lines {}
         while {[llength $lines] < 3 && [gets $f line] >= 0} {lappend lines $line}
         exec kill [lindex [pid $f] 0]
@@ -75,23 +55,23 @@ start_server {} {
         set fd [open $f w]
         puts $fd "return 1"
         close $fd
-        lassign [mcli_run $::mcli {*}[mcli_conn_args] --eval $f --ldb] out status
+        lassign [tool_run $::mcli {*}[tool_conn_args] --eval $f --ldb] out status
         assert_equal 1 $status
         assert_match "*--ldb is not supported: the server has no Lua debugger*" $out
         file delete $f
     }
 
     test "redis-cli --memkeys-samples: bad values refused" {
-        lassign [mcli_run $::mcli {*}[mcli_conn_args] --memkeys-samples -3] out status
+        lassign [tool_run $::mcli {*}[tool_conn_args] --memkeys-samples -3] out status
         assert_equal 1 $status
         assert_match "*--memkeys-samples needs*" $out
-        lassign [mcli_run $::mcli {*}[mcli_conn_args] --memkeys-samples x] out status
+        lassign [tool_run $::mcli {*}[tool_conn_args] --memkeys-samples x] out status
         assert_equal 1 $status
     }
 
     test "redis-cli --cluster help prints what Debian's prints" {
-        lassign [mcli_run $::mcli --cluster help] ours ostatus
-        lassign [mcli_run /usr/bin/redis-cli --cluster help] deb dstatus
+        lassign [tool_run $::mcli --cluster help] ours ostatus
+        lassign [tool_run /usr/bin/redis-cli --cluster help] deb dstatus
         assert_equal $dstatus $ostatus
         assert_equal $deb $ours
     }
@@ -121,7 +101,7 @@ if {!$::tls} {
             }
             exec $::mcli -p $port << $script
             set exact [exec $::mcli -p $port memory usage h samples 0]
-            lassign [mcli_run $::mcli -p $port --memkeys-samples 1000] out status
+            lassign [tool_run $::mcli -p $port --memkeys-samples 1000] out status
             assert_equal 0 $status $out
             assert {[regexp {Biggest +hash found '"?h"?' has (\d+) bytes} $out -> got]}
             assert_equal $exact $got

@@ -277,6 +277,18 @@ start_server {tags {debug} overrides {appendonly yes}} {
     }
 }
 
+# Waits until the log of the server under test holds a whole crash
+# report; returns the log.
+proc debug_crash_log {} {
+    set log [srv 0 stdout]
+    wait_for_condition 100 50 {
+        [string match "*END OF CRASH REPORT*" [::file_content $log]]
+    } else {
+        fail "no crash report in the log"
+    }
+    return [::file_content $log]
+}
+
 start_server {tags {debug} overrides {enable-debug-command no}} {
     test "DEBUG is refused unless enable-debug-command allows it" {
         assert_error {*DEBUG command not allowed*} {r debug digest}
@@ -287,13 +299,7 @@ start_server {tags {debug} overrides {enable-debug-command no}} {
 start_server {tags {debug}} {
     test "DEBUG SEGFAULT writes a crash report with a stack trace" {
         catch {r debug segfault}
-        set log [srv 0 stdout]
-        wait_for_condition 100 50 {
-            [string match "*END OF CRASH REPORT*" [::file_content $log]]
-        } else {
-            fail "no crash report in the log"
-        }
-        set text [::file_content $log]
+        set text [debug_crash_log]
         assert_match {*crashed by signal: 11*} $text
         assert_match {*STACK TRACE*} $text
         assert_match {*debugCommand*} $text
@@ -306,13 +312,7 @@ start_server {tags {debug}} {
 start_server {tags {debug}} {
     test "DEBUG PANIC logs the panic message and a crash report" {
         catch {r debug panic}
-        set log [srv 0 stdout]
-        wait_for_condition 100 50 {
-            [string match "*END OF CRASH REPORT*" [::file_content $log]]
-        } else {
-            fail "no crash report in the log"
-        }
-        set text [::file_content $log]
+        set text [debug_crash_log]
         assert_match {*Guru Meditation: DEBUG PANIC called*} $text
         assert_match {*STACK TRACE*} $text
         lappend ::crash_reports [srv 0 dir]
