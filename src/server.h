@@ -1415,6 +1415,7 @@ void latencyResetCommandHistograms(void);
 sds latencyInfoSection(sds info);
 /* Records used_memory at the end of start-up (memory.c). */
 void memoryInit(void);
+int memoryApplyBackgroundThread(void); /* jemalloc-bg-thread */
 /* Instantaneous rates and the extra Stats/CPU fields of INFO (metrics.c):
  * metricsCron samples the counters from serverCron. */
 void metricsCron(void);

@@ -239,3 +239,18 @@ start_server {tags {memory}} {
         r config set appendonly no
     }
 }
+
+start_server {tags {memory}} {
+    test "jemalloc-bg-thread starts and stops jemalloc's background thread" {
+        if {![string match *jemalloc* [s mem_allocator]]} {
+            puts "skipped: not jemalloc"
+            return
+        }
+        # On by default, as in Redis 7.0.
+        assert_match {*Background threads: 1,*} [r memory malloc-stats]
+        r config set jemalloc-bg-thread no
+        assert_match {*Background threads: 0,*} [r memory malloc-stats]
+        r config set jemalloc-bg-thread yes
+        assert_match {*Background threads: 1,*} [r memory malloc-stats]
+    }
+}
