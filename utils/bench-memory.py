@@ -9,7 +9,8 @@ USAGE of the big key. Prints used_memory and RSS growth per element.
       [--ours src/redis-server] [--ref /usr/bin/redis-server]
 
 Cases: set-int (integers past the intset limit), set-str, hash, zset,
-strings (N plain keys), lua-set (the SADD loop run inside EVAL).
+strings (N plain keys, integer values), strings-str (N keys with
+"value:N" values; not in the default list), lua-set (the SADD loop run inside EVAL).
 """
 import argparse
 import os
@@ -60,9 +61,12 @@ def fill(r, case, n):
         elif case == "strings":
             for i in range(base, top):
                 p.set("key:%d" % i, i)
+        elif case == "strings-str":
+            for i in range(base, top):
+                p.set("key:%d" % i, "value:%d" % i)
         p.execute()
     return {"set-int": "s", "set-str": "s", "hash": "h", "zset": "z",
-            "strings": "key:0"}[case]
+            "strings": "key:0", "strings-str": "key:0"}[case]
 
 
 def measure(binary, port, case, n, workdir):
