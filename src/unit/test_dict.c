@@ -723,7 +723,11 @@ TEST_CASE(testKeysOnly) {
     ASSERT_EQ_INT(seen, n);
     size_t entries = zmallocUsedMemory() - before - zmallocSize(d) - keys -
                      dictSlots(d) * sizeof(dictEntry *);
-    ASSERT_EQ_INT(entries, (size_t)n * 16);
+    void *probe = zmalloc(sizeof(dictEntryNoValue));
+    size_t block = zmallocSize(probe);
+    zfree(probe);
+    ASSERT_EQ_INT(sizeof(dictEntryNoValue), 16);
+    ASSERT_EQ_INT(entries, (size_t)n * block);
 
     sds k = keyOf(1234);
     ASSERT(dictFind(d, k) != NULL);
