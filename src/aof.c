@@ -38,6 +38,8 @@
 #define AOF_OFF 0
 #define AOF_ON 1
 #define AOF_WAIT_REWRITE 2 /* turned on; the first rewrite is not done */
+/* Largest write buffer kept for reuse after a flush (bytes). */
+#define AOF_BUF_KEEP 4096
 
 #define AOF_FILE_BASE 'b'
 #define AOF_FILE_HIST 'h'
@@ -506,7 +508,14 @@ static void aofFlush(int force_fsync) {
             return;
         }
         aofState.current_size += (long long)len;
-        sdsClear(aofState.buf);
+        /* A buffer that grew for a big batch (a script, a MULTI) is given
+         * back rather than kept at its peak; small ones are reused. */
+        if (sdsAllocSize(aofState.buf) > AOF_BUF_KEEP) {
+            sdsFree(aofState.buf);
+            aofState.buf = sdsEmpty();
+        } else {
+            sdsClear(aofState.buf);
+        }
         aofState.unsynced = 1;
         aofState.last_write_ok = 1;
     }
@@ -1488,10 +1497,17 @@ sds aofCatInfoSizeFields(sds info) {
         sdsLen(aofState.buf));
 }
 
+/* Whether aofFeed would keep a command for <target> now. */
+static int aofWanted(int target) {
+    return (target & PROPAGATE_AOF) && !aofState.loading &&
+           aofState.state != AOF_OFF;
+}
+
 /* See aof.h. */
 void aofInit(void) {
     aofState.buf = sdsEmpty();
     registerPropagationSink(aofFeed);
+    registerPropagationWanted(aofWanted);
     registerBeforeSleepHook(aofBeforeSleep);
     registerCronHook(aofCron);
     registerShutdownHook(aofShutdownHook);

@@ -925,6 +925,16 @@ static int applyBind(char *err, size_t errlen) {
 
 /* maxmemory: a lower limit starts eviction from the event loop at once,
  * as Redis 7.0 does, rather than waiting for the next command. */
+static int applyJemallocBgThread(char *err, size_t errlen) {
+    UNUSED(err);
+    UNUSED(errlen);
+    /* A refusal is logged, not an error: the setting stays recorded. */
+    if (memoryApplyBackgroundThread() != C_OK)
+        serverLog(LL_WARNING, "jemalloc-bg-thread: the allocator refused to "
+                  "change its background thread.");
+    return C_OK;
+}
+
 static int applyMaxmemory(char *err, size_t errlen) {
     UNUSED(err);
     UNUSED(errlen);
@@ -1108,7 +1118,7 @@ static standardConfig configs[] = {
                 "", NULL),
     NUM_CFG("io-threads", NULL, CF_IMMUTABLE, NK_INT, io_threads_num, 1, 128, 1,
             NULL),
-    BOOL_CFG("jemalloc-bg-thread", NULL, 0, jemalloc_bg_thread, 1, NULL),
+    BOOL_CFG("jemalloc-bg-thread", NULL, 0, jemalloc_bg_thread, 1, applyJemallocBgThread),
     BOOL_CFG("activerehashing", NULL, 0, activerehashing, 1, NULL),
     ENUM_CFG("enable-debug-command", NULL, CF_IMMUTABLE, enable_debug_cmd,
              protectedEnum, 0, NULL),

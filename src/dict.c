@@ -26,6 +26,13 @@
 #define DICT_EMPTY_CALLBACK_STEP 65536
 #define DICT_FAIR_SAMPLE 15
 
+/* The chain link of <de> in <d>: its place depends on whether the type keeps
+ * values (dictEntry) or keys only (dictEntryNoValue). An lvalue. */
+static inline dictEntry **dictNextRef(const dict *d, dictEntry *de) {
+    return d->no_value ? &((dictEntryNoValue *)de)->next : &de->next;
+}
+#define DE_NEXT(d, de) (*dictNextRef((d), (de)))
+
 static int dictCanResize = 1;
 static uint8_t dictHashSeed[16];
 
@@ -146,6 +153,15 @@ dict *dictCreate(dictType *type) {
     d->rehashidx = -1;
     d->pauserehash = 0;
     d->privdata = NULL;
+    d->no_value = 0;
+    return d;
+}
+
+/* Like dictCreate, but the dict keeps keys only: its entries are the
+ * smaller dictEntryNoValue and dictGetVal must not be used on them. */
+dict *dictCreateKeysOnly(dictType *type) {
+    dict *d = dictCreate(type);
+    d->no_value = 1;
     return d;
 }
 
@@ -226,9 +242,9 @@ int dictRehash(dict *d, int n) {
         }
         dictEntry *de = d->ht_table[0][d->rehashidx];
         while (de) {
-            dictEntry *next = de->next;
+            dictEntry *next = DE_NEXT(d, de);
             unsigned long idx = dictHashKey(d, de->key) & dictMask(d, 1);
-            de->next = d->ht_table[1][idx];
+            DE_NEXT(d, de) = d->ht_table[1][idx];
             d->ht_table[1][idx] = de;
             d->ht_used[0]--;
             d->ht_used[1]++;
@@ -309,7 +325,7 @@ static long dictKeyIndex(dict *d, const void *key, uint64_t hash,
     assert(d->ht_table[0] != NULL);
     for (int table = 0; table <= 1; table++) {
         idx = hash & dictMask(d, table);
-        for (dictEntry *he = d->ht_table[table][idx]; he; he = he->next) {
+        for (dictEntry *he = d->ht_table[table][idx]; he; he = DE_NEXT(d, he)) {
             if (key == he->key ||
                 (d->type->keyCompare && d->type->keyCompare(d, key, he->key))) {
                 if (existing) *existing = he;
@@ -328,6 +344,10 @@ static inline int dictKeysEqual(dict *d, const void *k1, const void *k2) {
 /* Sets the value of <de> to <val>, through the type's valDup if it has one.
  * The old value is not freed. */
 void dictSetVal(dict *d, dictEntry *de, void *val) {
+    if (d->no_value) {
+        assert(val == NULL); /* a key-only dict keeps no value */
+        return;
+    }
     de->v.val = d->type->valDup ? d->type->valDup(d, val) : val;
 }
 
@@ -347,9 +367,10 @@ dictEntry *dictAddRaw(dict *d, void *key, dictEntry **existing) {
     if (index == -1) return NULL;
 
     int htidx = dictIsRehashing(d) ? 1 : 0;
-    dictEntry *entry = zmalloc(sizeof(*entry));
-    entry->next = d->ht_table[htidx][index];
-    entry->v.val = NULL;
+    dictEntry *entry = zmalloc(d->no_value ? sizeof(dictEntryNoValue)
+                                                 : sizeof(dictEntry));
+    DE_NEXT(d, entry) = d->ht_table[htidx][index];
+    if (!d->no_value) entry->v.val = NULL;
     d->ht_table[htidx][index] = entry;
     d->ht_used[htidx]++;
     dictSetKey(d, entry, key);
@@ -397,7 +418,7 @@ dictEntry *dictFind(dict *d, const void *key) {
     uint64_t h = dictHashKey(d, key);
     for (int table = 0; table <= 1; table++) {
         unsigned long idx = h & dictMask(d, table);
-        for (dictEntry *he = d->ht_table[table][idx]; he; he = he->next) {
+        for (dictEntry *he = d->ht_table[table][idx]; he; he = DE_NEXT(d, he)) {
             if (dictKeysEqual(d, key, he->key)) return he;
         }
         if (!dictIsRehashing(d)) return NULL;
@@ -415,7 +436,8 @@ void *dictFetchValue(dict *d, const void *key) {
 
 static void dictFreeKeyVal(dict *d, dictEntry *he) {
     if (d->type->keyDestructor) d->type->keyDestructor(d, he->key);
-    if (d->type->valDestructor) d->type->valDestructor(d, he->v.val);
+    if (d->type->valDestructor && !d->no_value)
+        d->type->valDestructor(d, he->v.val);
 }
 
 static dictEntry *dictGenericDelete(dict *d, const void *key, int nofree) {
@@ -426,12 +448,12 @@ static dictEntry *dictGenericDelete(dict *d, const void *key, int nofree) {
     for (int table = 0; table <= 1; table++) {
         unsigned long idx = h & dictMask(d, table);
         dictEntry *prev = NULL;
-        for (dictEntry *he = d->ht_table[table][idx]; he; he = he->next) {
+        for (dictEntry *he = d->ht_table[table][idx]; he; he = DE_NEXT(d, he)) {
             if (dictKeysEqual(d, key, he->key)) {
                 if (prev)
-                    prev->next = he->next;
+                    DE_NEXT(d, prev) = DE_NEXT(d, he);
                 else
-                    d->ht_table[table][idx] = he->next;
+                    d->ht_table[table][idx] = DE_NEXT(d, he);
                 d->ht_used[table]--;
                 if (!nofree) {
                     dictFreeKeyVal(d, he);
@@ -474,7 +496,7 @@ static void dictClearTable(dict *d, int htidx, void(callback)(dict *)) {
         if (callback && (i & (DICT_EMPTY_CALLBACK_STEP - 1)) == 0) callback(d);
         dictEntry *he = d->ht_table[htidx][i];
         while (he) {
-            dictEntry *next = he->next;
+            dictEntry *next = DE_NEXT(d, he);
             dictFreeKeyVal(d, he);
             zfree(he);
             d->ht_used[htidx]--;
@@ -601,7 +623,7 @@ dictEntry *dictNext(dictIterator *iter) {
         }
         if (iter->entry) {
             /* Remember the successor now: the caller may delete entry. */
-            iter->nextEntry = iter->entry->next;
+            iter->nextEntry = DE_NEXT(iter->d, iter->entry);
             return iter->entry;
         }
     }
@@ -651,9 +673,9 @@ dictEntry *dictGetRandomKey(dict *d) {
     }
 
     unsigned long chainlen = 0;
-    for (dictEntry *e = he; e; e = e->next) chainlen++;
+    for (dictEntry *e = he; e; e = DE_NEXT(d, e)) chainlen++;
     unsigned long pick = dictRandom() % chainlen;
-    while (pick--) he = he->next;
+    while (pick--) he = DE_NEXT(d, he);
     return he;
 }
 
@@ -700,7 +722,7 @@ unsigned int dictGetSomeKeys(dict *d, dictEntry **des, unsigned int count) {
                 continue;
             }
             emptyRun = 0;
-            for (; he; he = he->next) {
+            for (; he; he = DE_NEXT(d, he)) {
                 des[stored++] = he;
                 if (stored == count) return stored;
             }
@@ -740,9 +762,9 @@ static unsigned long dictCursorNext(unsigned long v, unsigned long m) {
     return dictReverseBits(v);
 }
 
-static void dictScanBucket(dictEntry *he, dictScanFunction *fn, void *privdata) {
+static void dictScanBucket(dict *d, dictEntry *he, dictScanFunction *fn, void *privdata) {
     while (he) {
-        dictEntry *next = he->next;
+        dictEntry *next = DE_NEXT(d, he);
         fn(privdata, he);
         he = next;
     }
@@ -763,7 +785,7 @@ unsigned long dictScan(dict *d, unsigned long v, dictScanFunction *fn,
     dictPauseRehashing(d);
     if (!dictIsRehashing(d)) {
         unsigned long m0 = dictMask(d, 0);
-        dictScanBucket(d->ht_table[0][v & m0], fn, privdata);
+        dictScanBucket(d, d->ht_table[0][v & m0], fn, privdata);
         v = dictCursorNext(v, m0);
     } else {
         int small = 0, large = 1;
@@ -772,11 +794,11 @@ unsigned long dictScan(dict *d, unsigned long v, dictScanFunction *fn,
             large = 0;
         }
         unsigned long m0 = dictMask(d, small), m1 = dictMask(d, large);
-        dictScanBucket(d->ht_table[small][v & m0], fn, privdata);
+        dictScanBucket(d, d->ht_table[small][v & m0], fn, privdata);
         /* Then every bucket of the large table that the small bucket
          * expands to: the cursors sharing its low bits. */
         do {
-            dictScanBucket(d->ht_table[large][v & m1], fn, privdata);
+            dictScanBucket(d, d->ht_table[large][v & m1], fn, privdata);
             v = dictCursorNext(v, m1);
         } while (v & (m0 ^ m1));
     }
@@ -805,7 +827,7 @@ static size_t dictTableStats(char *buf, size_t bufsize, dict *d, int htidx) {
     unsigned long slots = 0, maxchain = 0, totchain = 0;
     for (unsigned long i = 0; i < size; i++) {
         unsigned long chainlen = 0;
-        for (dictEntry *he = d->ht_table[htidx][i]; he; he = he->next) chainlen++;
+        for (dictEntry *he = d->ht_table[htidx][i]; he; he = DE_NEXT(d, he)) chainlen++;
         if (chainlen == 0) {
             clvector[0]++;
             continue;

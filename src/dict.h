@@ -25,6 +25,13 @@ typedef struct dictEntry {
     struct dictEntry *next;
 } dictEntry;
 
+/* The entry of a dict whose type has no_value: the key and the chain link
+ * only. It shares dictEntry's first field, so dictGetKey works on both. */
+typedef struct dictEntryNoValue {
+    void *key;
+    struct dictEntry *next;
+} dictEntryNoValue;
+
 typedef struct dict dict;
 
 typedef struct dictType {
@@ -46,6 +53,11 @@ struct dict {
     long rehashidx;             /* -1 = not rehashing */
     long pauserehash;           /* >0: rehashing paused */
     void *privdata;             /* free for the owner's use */
+    /* Keys only (dictCreateKeysOnly, for sets): entries are
+     * dictEntryNoValue, 16 bytes instead of 24 (a 16-byte jemalloc block
+     * instead of 32). dictGetVal must not be used on them; dictAdd and
+     * dictSetVal accept only a NULL value. */
+    int no_value;
 };
 
 typedef struct dictIterator {
@@ -74,6 +86,7 @@ typedef void dictScanFunction(void *privdata, const dictEntry *de);
 #define dictHashKey(d, key) ((d)->type->hashFunction(key))
 
 dict *dictCreate(dictType *type);
+dict *dictCreateKeysOnly(dictType *type);
 int dictExpand(dict *d, unsigned long size);
 int dictTryExpand(dict *d, unsigned long size);
 int dictAdd(dict *d, void *key, void *val);          /* DICT_ERR if key exists */

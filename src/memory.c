@@ -392,7 +392,25 @@ void memoryHelpCommand(client *c) {
     addReplyHelp(c, help);
 }
 
-/* Remembers used_memory at the end of start-up (startup.allocated). */
+/* Turns jemalloc's background purge thread on or off as
+ * jemalloc-bg-thread says: with it, pages freed by a large transient
+ * allocation go back to the kernel within jemalloc's decay time even when
+ * the server is idle, as in Redis 7.0. Returns C_ERR when the allocator
+ * refused (a build without background-thread support). */
+int memoryApplyBackgroundThread(void) {
+#ifdef USE_JEMALLOC
+    _Bool enable = server.jemalloc_bg_thread != 0;
+    if (mallctl("background_thread", NULL, NULL, &enable, sizeof(enable)) != 0)
+        return C_ERR;
+#endif
+    return C_OK;
+}
+
+/* Remembers used_memory at the end of start-up (startup.allocated) and
+ * applies jemalloc-bg-thread. */
 void memoryInit(void) {
+    if (memoryApplyBackgroundThread() != C_OK)
+        serverLog(LL_WARNING, "jemalloc-bg-thread: the allocator refused to "
+                  "change its background thread.");
     server.stat_startup_allocated = zmallocUsedMemory();
 }

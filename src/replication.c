@@ -312,6 +312,11 @@ static int isTxnMarker(robj **argv, int argc) {
 /* The propagation sink: a master's writes become the stream, with a
  * SELECT whenever the database changes. A replica forwards its master's
  * stream as it applies it instead (replicationMasterApplied). */
+/* Whether replicationSink would keep a command for <target> now. */
+static int replicationWanted(int target) {
+    return (target & PROPAGATE_REPL) && !server.masterhost && rs.backlog;
+}
+
 static void replicationSink(int dbid, robj **argv, int argc, int target) {
     if (!(target & PROPAGATE_REPL) || server.masterhost) return;
     if (!rs.backlog) return;
@@ -2850,6 +2855,7 @@ void replicationInit(void) {
     rs.outbuf = sdsEmpty();
     rs.no_slaves_since = time(NULL);
     registerPropagationSink(replicationSink);
+    registerPropagationWanted(replicationWanted);
     registerClientFreeHook(replicationClientFreed);
     registerCronHook(replicationCron);
     registerBeforeSleepHook(replicationBeforeSleep);

@@ -1,11 +1,27 @@
 /* sds.c: binary-safe dynamic strings.
  *
- * Owns: the layout of an sds. One allocation holds a sdsHdr (length and
- * capacity, both size_t) immediately followed by the bytes and a NUL, and the
- * sds pointer points just past the header. Invariants: len <= alloc, and
- * s[len] == '\0' after every function of this file returns (sdsSetLen and
- * sdsIncrLen keep it too). The capacity recorded is what the allocator really
- * gave us when that is known, so greedy growth uses the slack for free.
+ * Owns: the layout of an sds. One allocation holds a header immediately
+ * followed by the bytes and a NUL, and the sds pointer points just past the
+ * header. The byte just before the string (s[-1]) is always the header's
+ * flags byte; its low three bits name one of five header types, so a short
+ * string pays a 1- or 3-byte header instead of two size_t (this is what
+ * decides the jemalloc size class of most set members, hash fields and keys):
+ *
+ *   SDS_TYPE_5   flags only; the length (0..31) is kept in the flags' top
+ *                five bits and there is no capacity field: capacity == length.
+ *                Made only when a string is created from existing bytes and
+ *                is shorter than 32; any growth turns it into a bigger type.
+ *   SDS_TYPE_8   uint8_t len, uint8_t alloc, flags        (3 bytes)
+ *   SDS_TYPE_16  uint16_t len, uint16_t alloc, flags      (5 bytes)
+ *   SDS_TYPE_32  uint32_t len, uint32_t alloc, flags      (9 bytes)
+ *   SDS_TYPE_64  uint64_t len, uint64_t alloc, flags      (17 bytes)
+ *
+ * The headers are packed, so the string itself is not aligned; nobody may
+ * store anything but bytes in an sds. Invariants: len <= alloc <= the type's
+ * maximum, and s[len] == '\0' after every function of this file returns
+ * (sdsSetLen and sdsIncrLen keep it too). The capacity recorded is what the
+ * allocator really gave us (capped at the type's maximum), so greedy growth
+ * uses the slack for free.
  * Must not touch: anything above the platform layer; allocation only through
  * zmalloc. */
 #include "sds.h"
@@ -20,20 +36,126 @@
 
 #include "zmalloc.h"
 
-typedef struct sdsHdr {
-    size_t len;   /* bytes in use, not counting the NUL */
-    size_t alloc; /* bytes available for content, not counting the NUL */
-} sdsHdr;
+#define SDS_TYPE_5 0
+#define SDS_TYPE_8 1
+#define SDS_TYPE_16 2
+#define SDS_TYPE_32 3
+#define SDS_TYPE_64 4
+#define SDS_TYPE_MASK 7
+#define SDS_TYPE_BITS 3
+#define SDS_TYPE5_MAX 31
 
-#define SDS_HDR(s) ((sdsHdr *)((char *)(s) - sizeof(sdsHdr)))
+struct __attribute__((__packed__)) sdsHdr8 {
+    uint8_t len, alloc;
+    unsigned char flags;
+};
+struct __attribute__((__packed__)) sdsHdr16 {
+    uint16_t len, alloc;
+    unsigned char flags;
+};
+struct __attribute__((__packed__)) sdsHdr32 {
+    uint32_t len, alloc;
+    unsigned char flags;
+};
+struct __attribute__((__packed__)) sdsHdr64 {
+    uint64_t len, alloc;
+    unsigned char flags;
+};
+
+#define SDS_HDR_OF(T, s) ((struct T *)((char *)(s) - sizeof(struct T)))
 #define SDS_MAX_PREALLOC (1024 * 1024)
 /* Largest content size whose allocation (header + bytes + NUL) fits size_t. */
-#define SDS_MAX_CONTENT (SIZE_MAX - sizeof(sdsHdr) - 1)
+#define SDS_MAX_CONTENT (SIZE_MAX - sizeof(struct sdsHdr64) - 1)
 
-/* Records in <sh> the real capacity of the block it lives in. */
-static void sdsSetAllocFromUsable(sdsHdr *sh) {
-    size_t usable = zmallocSize(sh) - sizeof(sdsHdr) - 1;
-    sh->alloc = usable;
+static inline unsigned sdsType(const sds s) {
+    return (unsigned char)s[-1] & SDS_TYPE_MASK;
+}
+
+static size_t sdsHdrSize(unsigned type) {
+    switch (type) {
+    case SDS_TYPE_5: return 1;
+    case SDS_TYPE_8: return sizeof(struct sdsHdr8);
+    case SDS_TYPE_16: return sizeof(struct sdsHdr16);
+    case SDS_TYPE_32: return sizeof(struct sdsHdr32);
+    default: return sizeof(struct sdsHdr64);
+    }
+}
+
+/* Largest capacity a header of <type> can record. */
+static size_t sdsTypeMax(unsigned type) {
+    switch (type) {
+    case SDS_TYPE_5: return SDS_TYPE5_MAX;
+    case SDS_TYPE_8: return UINT8_MAX;
+    case SDS_TYPE_16: return UINT16_MAX;
+    case SDS_TYPE_32: return UINT32_MAX;
+    default: return SDS_MAX_CONTENT;
+    }
+}
+
+/* Smallest type with a capacity field that can hold <size> bytes. */
+static unsigned sdsTypeFor(size_t size) {
+    if (size <= UINT8_MAX) return SDS_TYPE_8;
+    if (size <= UINT16_MAX) return SDS_TYPE_16;
+    if (size <= UINT32_MAX) return SDS_TYPE_32;
+    return SDS_TYPE_64;
+}
+
+static void *sdsHdrStart(const sds s) {
+    return (char *)s - sdsHdrSize(sdsType(s));
+}
+
+/* Current capacity of <s> (its length for SDS_TYPE_5). */
+static size_t sdsGetAlloc(const sds s) {
+    switch (sdsType(s)) {
+    case SDS_TYPE_5: return (unsigned char)s[-1] >> SDS_TYPE_BITS;
+    case SDS_TYPE_8: return SDS_HDR_OF(sdsHdr8, s)->alloc;
+    case SDS_TYPE_16: return SDS_HDR_OF(sdsHdr16, s)->alloc;
+    case SDS_TYPE_32: return SDS_HDR_OF(sdsHdr32, s)->alloc;
+    default: return SDS_HDR_OF(sdsHdr64, s)->alloc;
+    }
+}
+
+/* Records <len> as the length of <s>; the caller guarantees it fits the
+ * capacity (and so the type). Does not write the NUL. */
+static void sdsSetLenRaw(sds s, size_t len) {
+    switch (sdsType(s)) {
+    case SDS_TYPE_5:
+        assert(len <= SDS_TYPE5_MAX);
+        s[-1] = (char)(SDS_TYPE_5 | (len << SDS_TYPE_BITS));
+        break;
+    case SDS_TYPE_8: SDS_HDR_OF(sdsHdr8, s)->len = (uint8_t)len; break;
+    case SDS_TYPE_16: SDS_HDR_OF(sdsHdr16, s)->len = (uint16_t)len; break;
+    case SDS_TYPE_32: SDS_HDR_OF(sdsHdr32, s)->len = (uint32_t)len; break;
+    default: SDS_HDR_OF(sdsHdr64, s)->len = len; break;
+    }
+}
+
+static void sdsSetAllocRaw(sds s, size_t alloc) {
+    switch (sdsType(s)) {
+    case SDS_TYPE_5: break; /* no capacity field */
+    case SDS_TYPE_8: SDS_HDR_OF(sdsHdr8, s)->alloc = (uint8_t)alloc; break;
+    case SDS_TYPE_16: SDS_HDR_OF(sdsHdr16, s)->alloc = (uint16_t)alloc; break;
+    case SDS_TYPE_32: SDS_HDR_OF(sdsHdr32, s)->alloc = (uint32_t)alloc; break;
+    default: SDS_HDR_OF(sdsHdr64, s)->alloc = alloc; break;
+    }
+}
+
+/* Records in <s> the real capacity of the block it lives in, capped at what
+ * its header type can express. */
+static void sdsSetAllocFromUsable(sds s) {
+    unsigned type = sdsType(s);
+    size_t usable = zmallocSize(sdsHdrStart(s)) - sdsHdrSize(type) - 1;
+    size_t max = sdsTypeMax(type);
+    sdsSetAllocRaw(s, usable > max ? max : usable);
+}
+
+/* Lays out a header of <type> at the start of the block <hdr> for a string
+ * of <len> bytes, and returns the string pointer (capacity still to set). */
+static sds sdsInitHdr(void *hdr, unsigned type, size_t len) {
+    sds s = (char *)hdr + sdsHdrSize(type);
+    s[-1] = (char)type;
+    sdsSetLenRaw(s, len);
+    return s;
 }
 
 static sds sdsNewLenImpl(const void *init, size_t initlen, int tryAlloc) {
@@ -41,12 +163,16 @@ static sds sdsNewLenImpl(const void *init, size_t initlen, int tryAlloc) {
         if (!tryAlloc) abort(); /* a size no allocator can satisfy */
         return NULL;
     }
-    size_t total = sizeof(sdsHdr) + initlen + 1;
-    sdsHdr *sh = tryAlloc ? ztrymalloc(total) : zmalloc(total);
+    /* SDS_TYPE_5 only for copies of existing short content: an empty or
+     * zero-filled string is usually a buffer about to grow. */
+    unsigned type = (init != NULL && initlen > 0 && initlen <= SDS_TYPE5_MAX)
+                        ? SDS_TYPE_5
+                        : sdsTypeFor(initlen);
+    size_t total = sdsHdrSize(type) + initlen + 1;
+    void *sh = tryAlloc ? ztrymalloc(total) : zmalloc(total);
     if (sh == NULL) return NULL;
-    sh->len = initlen;
-    sdsSetAllocFromUsable(sh);
-    char *s = (char *)(sh + 1);
+    char *s = sdsInitHdr(sh, type, initlen);
+    sdsSetAllocFromUsable(s);
     if (init != NULL && initlen) {
         memcpy(s, init, initlen);
     } else if (initlen) {
@@ -87,39 +213,53 @@ sds sdsDup(const sds s) {
 /* Frees <s>; NULL is a no-op. */
 void sdsFree(sds s) {
     if (s == NULL) return;
-    zfree(SDS_HDR(s));
+    zfree(sdsHdrStart(s));
 }
 
 /* Returns the number of bytes in <s> (NUL bytes included). */
 size_t sdsLen(const sds s) {
-    return SDS_HDR(s)->len;
+    switch (sdsType(s)) {
+    case SDS_TYPE_5: return (unsigned char)s[-1] >> SDS_TYPE_BITS;
+    case SDS_TYPE_8: return SDS_HDR_OF(sdsHdr8, s)->len;
+    case SDS_TYPE_16: return SDS_HDR_OF(sdsHdr16, s)->len;
+    case SDS_TYPE_32: return SDS_HDR_OF(sdsHdr32, s)->len;
+    default: return SDS_HDR_OF(sdsHdr64, s)->len;
+    }
 }
 
 /* Returns how many bytes can be appended to <s> without reallocating. */
 size_t sdsAvail(const sds s) {
-    sdsHdr *sh = SDS_HDR(s);
-    return sh->alloc - sh->len;
+    return sdsGetAlloc(s) - sdsLen(s);
 }
 
 /* Returns the total size of the allocation behind <s>: header, bytes, NUL
  * and any slack the allocator added. This is what it costs in used_memory. */
 size_t sdsAllocSize(const sds s) {
-    return zmallocSize(SDS_HDR(s));
+    return zmallocSize(sdsHdrStart(s));
 }
 
 /* Sets the length of <s> to <newlen>, which must not exceed its capacity,
  * and writes the terminating NUL there. */
 void sdsSetLen(sds s, size_t newlen) {
-    sdsHdr *sh = SDS_HDR(s);
-    assert(newlen <= sh->alloc);
-    sh->len = newlen;
+    assert(newlen <= sdsGetAlloc(s));
+    sdsSetLenRaw(s, newlen);
     s[newlen] = '\0';
 }
 
+/* Moves <s> into a new block with a header of <type> and room for <cap>
+ * bytes, freeing the old block. Returns the new string. */
+static sds sdsRehead(sds s, unsigned type, size_t cap) {
+    size_t len = sdsLen(s);
+    void *sh = zmalloc(sdsHdrSize(type) + cap + 1);
+    sds n = sdsInitHdr(sh, type, len);
+    memcpy(n, s, len + 1);
+    zfree(sdsHdrStart(s));
+    return n;
+}
+
 static sds sdsMakeRoomForImpl(sds s, size_t addlen, int greedy) {
-    sdsHdr *sh = SDS_HDR(s);
-    size_t len = sh->len;
-    if (sh->alloc - len >= addlen) return s;
+    size_t len = sdsLen(s);
+    if (sdsGetAlloc(s) - len >= addlen) return s;
 
     if (addlen > SDS_MAX_CONTENT - len) abort(); /* length would overflow */
     size_t newlen = len + addlen;
@@ -132,9 +272,16 @@ static sds sdsMakeRoomForImpl(sds s, size_t addlen, int greedy) {
             newlen += SDS_MAX_PREALLOC;
         }
     }
-    sh = zrealloc(sh, sizeof(sdsHdr) + newlen + 1);
-    sdsSetAllocFromUsable(sh);
-    return (char *)(sh + 1);
+    unsigned type = sdsType(s), newtype = sdsTypeFor(newlen);
+    if (newtype == type) {
+        void *sh = zrealloc(sdsHdrStart(s), sdsHdrSize(type) + newlen + 1);
+        s = (char *)sh + sdsHdrSize(type);
+    } else {
+        /* The header size changes, so the bytes must move anyway. */
+        s = sdsRehead(s, newtype, newlen);
+    }
+    sdsSetAllocFromUsable(s);
+    return s;
 }
 
 /* Makes sure <addlen> more bytes can be written after the end of <s>,
@@ -155,31 +302,39 @@ sds sdsMakeRoomForNonGreedy(sds s, size_t addlen) {
  * caller wrote into, or wants to drop, the tail; re-terminates the string.
  * The new length must stay within 0..capacity. */
 void sdsIncrLen(sds s, ssize_t incr) {
-    sdsHdr *sh = SDS_HDR(s);
+    size_t len = sdsLen(s);
     if (incr >= 0) {
-        assert(sh->alloc - sh->len >= (size_t)incr);
-        sh->len += (size_t)incr;
+        assert(sdsGetAlloc(s) - len >= (size_t)incr);
+        len += (size_t)incr;
     } else {
-        assert(sh->len >= (size_t)(-(incr + 1)) + 1);
-        sh->len -= (size_t)(-(incr + 1)) + 1;
+        assert(len >= (size_t)(-(incr + 1)) + 1);
+        len -= (size_t)(-(incr + 1)) + 1;
     }
-    s[sh->len] = '\0';
+    sdsSetLenRaw(s, len);
+    s[len] = '\0';
 }
 
-/* Shrinks the allocation of <s> to its length, so sdsAvail becomes 0.
- * Returns the possibly moved string. */
+/* Shrinks the allocation of <s> to its length (choosing the smallest header
+ * with a capacity field that fits), so sdsAvail becomes 0. Returns the
+ * possibly moved string. */
 sds sdsRemoveFreeSpace(sds s) {
-    sdsHdr *sh = SDS_HDR(s);
-    if (sh->alloc == sh->len) return s;
-    sh = zrealloc(sh, sizeof(sdsHdr) + sh->len + 1);
-    sh->alloc = sh->len;
-    return (char *)(sh + 1);
+    size_t len = sdsLen(s);
+    if (sdsGetAlloc(s) == len) return s;
+    unsigned type = sdsType(s), newtype = sdsTypeFor(len);
+    if (newtype == type) {
+        void *sh = zrealloc(sdsHdrStart(s), sdsHdrSize(type) + len + 1);
+        s = (char *)sh + sdsHdrSize(type);
+    } else {
+        s = sdsRehead(s, newtype, len);
+    }
+    sdsSetAllocRaw(s, len);
+    return s;
 }
 
 /* Sets the length of <s> to strlen(s), for after the caller wrote a C
  * string into its buffer. */
 void sdsUpdateLen(sds s) {
-    SDS_HDR(s)->len = strlen(s);
+    sdsSetLenRaw(s, strlen(s));
 }
 
 /* Grows <s> to <len> bytes, filling the new bytes with zeros; does nothing
@@ -189,7 +344,7 @@ sds sdsGrowZero(sds s, size_t len) {
     if (len <= curlen) return s;
     s = sdsMakeRoomFor(s, len - curlen);
     memset(s + curlen, 0, len - curlen + 1);
-    SDS_HDR(s)->len = len;
+    sdsSetLenRaw(s, len);
     return s;
 }
 
@@ -215,7 +370,7 @@ sds sdsCatSds(sds s, const sds t) {
 /* Replaces the content of <s> with the <len> bytes at <t>. Returns the
  * possibly moved string. */
 sds sdsCpyLen(sds s, const char *t, size_t len) {
-    if (SDS_HDR(s)->alloc < len) {
+    if (sdsGetAlloc(s) < len) {
         s = sdsMakeRoomFor(s, len - sdsLen(s));
     }
     if (len) memmove(s, t, len);

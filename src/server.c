@@ -405,6 +405,27 @@ typedef struct pendingPropagation {
 
 static pendingPropagation *pendingProps;
 static int pendingPropsCount, pendingPropsCap;
+/* A queue grown past this many entries (a script or MULTI with many writes)
+ * is freed once propagated instead of being kept at its peak size. */
+#define PENDING_PROPS_KEEP 1024
+
+static propagationWanted *propagationWantedFns[MAX_PROPAGATION_SINKS];
+static int propagationWantedCount;
+
+/* Registers <wanted>; see server.h. */
+void registerPropagationWanted(propagationWanted *wanted) {
+    serverAssert(propagationWantedCount < MAX_PROPAGATION_SINKS);
+    propagationWantedFns[propagationWantedCount++] = wanted;
+}
+
+/* Whether any sink may keep a command for <target>. A sink that registered
+ * no predicate counts as always wanting. */
+static int propagationIsWanted(int target) {
+    if (propagationWantedCount < propagationSinkCount) return 1;
+    for (int i = 0; i < propagationWantedCount; i++)
+        if (propagationWantedFns[i](target)) return 1;
+    return 0;
+}
 
 /* Registers <sink> to receive every propagated command. */
 void registerPropagationSink(propagationSink *sink) {
@@ -416,6 +437,7 @@ void registerPropagationSink(propagationSink *sink) {
  * current command finishes (references are taken). */
 void alsoPropagate(int dbid, robj **argv, int argc, int target) {
     if (target == PROPAGATE_NONE || propagationSinkCount == 0) return;
+    if (!propagationIsWanted(target)) return;
     if (pendingPropsCount == pendingPropsCap) {
         pendingPropsCap = pendingPropsCap ? pendingPropsCap * 2 : 8;
         pendingProps = zrealloc(pendingProps, sizeof(*pendingProps) *
@@ -457,6 +479,11 @@ void propagatePendingCommands(void) {
                                 PROPAGATE_AOF | PROPAGATE_REPL);
     }
     pendingPropsCount = 0;
+    if (pendingPropsCap > PENDING_PROPS_KEEP) {
+        zfree(pendingProps);
+        pendingProps = NULL;
+        pendingPropsCap = 0;
+    }
 }
 
 /* Forces the current command to be propagated even if it changed nothing. */

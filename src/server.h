@@ -1226,6 +1226,13 @@ void alsoPropagate(int dbid, robj **argv, int argc, int target);
 /* A sink receives every command that changed the dataset (AOF, replicas). */
 typedef void propagationSink(int dbid, robj **argv, int argc, int target);
 void registerPropagationSink(propagationSink *sink);
+/* Tells whether a sink would keep a command for <target> right now (AOF on,
+ * a replication backlog exists). When every sink has registered one and none
+ * wants the command, alsoPropagate queues nothing, as Redis 7.0 does not
+ * propagate without AOF or replicas (a script's million writes would
+ * otherwise be held until it ends). */
+typedef int propagationWanted(int target);
+void registerPropagationWanted(propagationWanted *wanted);
 /* Hands queued propagations to the sinks (after commands, cron, expiry). */
 void propagatePendingCommands(void);
 int isSubscribeCommand(struct redisCommand *cmd);
@@ -1408,6 +1415,7 @@ void latencyResetCommandHistograms(void);
 sds latencyInfoSection(sds info);
 /* Records used_memory at the end of start-up (memory.c). */
 void memoryInit(void);
+int memoryApplyBackgroundThread(void); /* jemalloc-bg-thread */
 /* Instantaneous rates and the extra Stats/CPU fields of INFO (metrics.c):
  * metricsCron samples the counters from serverCron. */
 void metricsCron(void);

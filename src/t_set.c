@@ -47,7 +47,8 @@ static void setSdsFree(dict *d, void *p) {
 }
 
 /* The dict type of hashtable-encoded sets (members are sds the dict owns,
- * values NULL); the RDB loader may fill such dicts directly. */
+ * no values: the dicts are made with dictCreateKeysOnly); the RDB loader
+ * may fill such dicts directly. */
 dictType setDictType = {setSdsHash, NULL, NULL, setSdsCompare, setSdsFree,
                         NULL, NULL};
 
@@ -57,7 +58,7 @@ dictType setDictType = {setSdsHash, NULL, NULL, setSdsCompare, setSdsFree,
 
 /* Returns a new empty hashtable-encoded set with refcount 1. */
 robj *createSetObject(void) {
-    robj *o = createObject(OBJ_SET, dictCreate(&setDictType));
+    robj *o = createObject(OBJ_SET, dictCreateKeysOnly(&setDictType));
     o->encoding = OBJ_ENCODING_HT;
     return o;
 }
@@ -101,7 +102,7 @@ void setTypeConvert(robj *o, int enc) {
     if (o->encoding != OBJ_ENCODING_INTSET || enc != OBJ_ENCODING_HT)
         serverPanic("Unsupported set conversion");
     intset *is = o->ptr;
-    dict *d = dictCreate(&setDictType);
+    dict *d = dictCreateKeysOnly(&setDictType);
     dictExpand(d, intsetLen(is));
     int64_t v;
     for (uint32_t i = 0; intsetGet(is, i, &v); i++)
@@ -276,7 +277,7 @@ static size_t setTypeComputeSize(robj *o, size_t samples) {
     dictIterator *di = dictGetIterator(d);
     dictEntry *de;
     while ((de = dictNext(di)) != NULL && (samples == 0 || n < samples)) {
-        elesize += sizeof(dictEntry) + sdsAllocSize(dictGetKey(de));
+        elesize += sizeof(dictEntryNoValue) + sdsAllocSize(dictGetKey(de));
         n++;
     }
     dictReleaseIterator(di);
@@ -634,7 +635,7 @@ static void srandmemberWithCount(client *c) {
         return;
     }
 
-    dict *d = dictCreate(&setDictType);
+    dict *d = dictCreateKeysOnly(&setDictType);
     if (count * SET_RANDMEMBER_SUB_STRATEGY_MUL > size) {
         /* Most of the set: copy it, drop random members. */
         dictExpand(d, size);

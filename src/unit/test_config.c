@@ -83,6 +83,9 @@ void tlsResetStats(void) {
  * and maxmemory's apply reach them; nothing to evict or free here. */
 void lazyfreeResetStats(void) {}
 void evictResetStats(void) {}
+int memoryApplyBackgroundThread(void) {
+    return C_OK;
+}
 void evictStartTimeProc(void) {}
 size_t freeMemoryGetNotCountedMemory(void) {
     return 0;

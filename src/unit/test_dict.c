@@ -695,6 +695,79 @@ TEST_CASE(testList) {
     ASSERT_EQ_INT(listFreed, 6);
 }
 
+static void scanCountAny(void *privdata, const dictEntry *de) {
+    (void)de;
+    (*(long *)privdata)++;
+}
+
+/* A keys-only dict (sets): entries are 16-byte blocks, and adding,
+ * finding, deleting, rehashing, iterating, scanning and random picks work
+ * through the shorter entry. */
+TEST_CASE(testKeysOnly) {
+    size_t before = zmallocUsedMemory();
+    dict *d = dictCreateKeysOnly(&sdsDictType);
+    const long n = 5000;
+    for (long i = 0; i < n; i++) ASSERT_EQ_INT(dictAdd(d, keyOf(i), NULL), DICT_OK);
+    while (dictIsRehashing(d)) dictRehash(d, 100);
+    ASSERT_EQ_INT(dictSize(d), n);
+    /* The entries cost 16 bytes each, not 32 (plus keys and the table). */
+    size_t keys = 0;
+    dictIterator *di = dictGetIterator(d);
+    dictEntry *de;
+    long seen = 0;
+    while ((de = dictNext(di)) != NULL) {
+        keys += sdsAllocSize(dictGetKey(de));
+        seen++;
+    }
+    dictReleaseIterator(di);
+    ASSERT_EQ_INT(seen, n);
+    size_t entries = zmallocUsedMemory() - before - zmallocSize(d) - keys -
+                     dictSlots(d) * sizeof(dictEntry *);
+    void *probe = zmalloc(sizeof(dictEntryNoValue));
+    size_t block = zmallocSize(probe);
+    zfree(probe);
+    ASSERT_EQ_INT(sizeof(dictEntryNoValue), 16);
+    ASSERT_EQ_INT(entries, (size_t)n * block);
+
+    sds k = keyOf(1234);
+    ASSERT(dictFind(d, k) != NULL);
+    dictEntry *existing = NULL;
+    ASSERT(dictAddRaw(d, k, &existing) == NULL);
+    ASSERT(existing != NULL && sdsCmp(dictGetKey(existing), k) == 0);
+    ASSERT_EQ_INT(dictDelete(d, k), DICT_OK);
+    ASSERT(dictFind(d, k) == NULL);
+    sdsFree(k);
+
+    /* Delete most while rehashing to a smaller table: the chains stay
+     * intact. */
+    for (long i = 0; i < n; i++) {
+        if (i % 10 == 0 || i == 1234) continue;
+        k = keyOf(i);
+        ASSERT_EQ_INT(dictDelete(d, k), DICT_OK);
+        sdsFree(k);
+    }
+    dictResize(d);
+    while (dictIsRehashing(d)) dictRehash(d, 1);
+    ASSERT_EQ_INT(dictSize(d), n / 10);
+    for (long i = 0; i < n; i += 10) {
+        k = keyOf(i);
+        ASSERT(dictFind(d, k) != NULL);
+        sdsFree(k);
+    }
+    for (int i = 0; i < 100; i++) {
+        ASSERT(dictGetRandomKey(d) != NULL);
+        ASSERT(dictGetFairRandomKey(d) != NULL);
+    }
+    unsigned long cursor = 0;
+    long scanned = 0;
+    do {
+        cursor = dictScan(d, cursor, scanCountAny, &scanned);
+    } while (cursor != 0);
+    ASSERT(scanned >= n / 10);
+    dictRelease(d);
+    ASSERT_EQ_INT(zmallocUsedMemory(), before);
+}
+
 int main(void) {
     RUN_TEST(testAddFindReplaceDelete);
     RUN_TEST(testCaseInsensitive);
@@ -709,5 +782,6 @@ int main(void) {
     RUN_TEST(testRandomKeys);
     RUN_TEST(testEmpty);
     RUN_TEST(testList);
+    RUN_TEST(testKeysOnly);
     return TEST_REPORT();
 }

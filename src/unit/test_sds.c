@@ -223,11 +223,21 @@ TEST_CASE(testCatRepr) {
     sdsFree(y);
 }
 
+/* The size of the block the allocator gives for a request of <n> bytes. */
+static size_t blockFor(size_t n) {
+    void *p = zmalloc(n);
+    size_t size = zmallocSize(p);
+    zfree(p);
+    return size;
+}
+
 TEST_CASE(testGrowthAndRoom) {
     sds s = sdsNew("0");
     ASSERT_EQ_INT(sdsLen(s), 1);
     ASSERT(sdsAllocSize(s) >= sdsLen(s) + 1 + sdsAvail(s));
-    ASSERT(sdsAllocSize(s) == zmallocSize(s - 2 * sizeof(size_t)));
+    /* A one-byte string copied from existing bytes gets the one-byte
+     * header: 1 + 1 + NUL fits jemalloc's smallest class. */
+    ASSERT_EQ_INT(sdsAllocSize(s), blockFor(1 + 1 + 1));
 
     /* Many appends; the content must survive each reallocation. */
     size_t step = 10;
@@ -566,6 +576,69 @@ TEST_CASE(testOutOfMemory) {
     ASSERT(strstr(err, "zmalloc: Out of memory trying to allocate 4611686018427387904 bytes\n") != NULL);
 }
 
+/* The header grows with the string (1, 3, 5, 9 bytes) and shrinks back on
+ * sdsRemoveFreeSpace; the content survives every change of header, and the
+ * capacity never exceeds what a smaller header could record. */
+TEST_CASE(testHeaderTypes) {
+    static char big[70000 + 1];
+    for (size_t i = 0; i < sizeof(big) - 1; i++) big[i] = (char)('a' + i % 26);
+
+    /* Short copies cost 1 header byte: "123456" is 8 bytes in all (an
+     * 8-byte jemalloc block). */
+    sds s = sdsNewLen("123456", 6);
+    ASSERT_EQ_INT(sdsAllocSize(s), blockFor(1 + 6 + 1));
+    ASSERT_EQ_INT(sdsAvail(s), 0);
+    sdsSetLen(s, 3); /* shrinking a one-byte header works */
+    ASSERT(sdsEquals(s, "123", 3));
+    sdsIncrLen(s, -1);
+    ASSERT(sdsEquals(s, "12", 2));
+    s = sdsCatLen(s, "34", 2); /* growth moves to a bigger header */
+    ASSERT(sdsEquals(s, "1234", 4));
+    ASSERT(sdsAvail(s) > 0);
+    sdsFree(s);
+
+    /* 31 bytes is the most a one-byte header holds; 32 gets a 3-byte one. */
+    s = sdsNewLen(big, 31);
+    ASSERT_EQ_INT(sdsLen(s), 31);
+    ASSERT_EQ_INT(sdsAllocSize(s), blockFor(1 + 31 + 1));
+    sdsFree(s);
+    s = sdsNewLen(big, 32);
+    ASSERT_EQ_INT(sdsLen(s), 32);
+    ASSERT(memcmp(s, big, 32) == 0);
+    sdsFree(s);
+
+    /* Appending across 255 and 65535 changes the header each time. */
+    s = sdsEmpty();
+    size_t sizes[] = {1, 254, 255, 256, 65534, 65535, 65536, 70000};
+    size_t have = 0;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        s = sdsCatLen(s, big + have, sizes[i] - have);
+        have = sizes[i];
+        ASSERT_EQ_INT(sdsLen(s), have);
+        ASSERT(memcmp(s, big, have) == 0);
+        ASSERT(s[have] == '\0');
+        ASSERT(sdsAllocSize(s) >= have + 1 + sdsAvail(s));
+    }
+    /* Back to a small length: sdsRemoveFreeSpace picks a small header. */
+    sdsRange(s, 0, 9);
+    s = sdsRemoveFreeSpace(s);
+    ASSERT_EQ_INT(sdsAvail(s), 0);
+    ASSERT(memcmp(s, big, 10) == 0);
+    ASSERT_EQ_INT(sdsAllocSize(s), blockFor(3 + 10 + 1));
+    s = sdsCat(s, "!");
+    ASSERT_EQ_INT(sdsLen(s), 11);
+    ASSERT(s[10] == '!');
+    sdsFree(s);
+
+    /* A 255-byte capacity is the most a 3-byte header records, however
+     * much slack the allocator gave. */
+    s = sdsNewLen(NULL, 250);
+    ASSERT(sdsLen(s) + sdsAvail(s) <= 255);
+    s = sdsMakeRoomFor(s, 5);
+    ASSERT(sdsAvail(s) >= 5);
+    sdsFree(s);
+}
+
 int main(void) {
     RUN_TEST(testCreate);
     RUN_TEST(testBinarySafe);
@@ -583,5 +656,6 @@ int main(void) {
     RUN_TEST(testFromLongLong);
     RUN_TEST(testZmallocAccounting);
     RUN_TEST(testOutOfMemory);
+    RUN_TEST(testHeaderTypes);
     return TEST_REPORT();
 }

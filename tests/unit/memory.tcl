@@ -179,3 +179,78 @@ start_server {tags {memory info}} {
         assert_match {*.*} [s used_cpu_user_main_thread]
     }
 }
+
+# Memory per element against Redis 7.0's figures (utils/bench-memory.py and
+# docs/performance.md have the 1M-element measurements). With Debian's
+# jemalloc a dict entry is a 32-byte block in both servers; a short member
+# or field must then fit an 8- or 16-byte block (1-byte sds header), not 32.
+start_server {tags {memory}} {
+    test "MEMORY USAGE per member of big sets and hashes matches Redis 7.0's layout" {
+        r flushall
+        r config set set-max-intset-entries 512
+        r config set hash-max-listpack-entries 128
+        set n 10000
+        for {set base 0} {$base < $n} {incr base 1000} {
+            set members {}
+            set pairs {}
+            for {set i $base} {$i < $base + 1000} {incr i} {
+                lappend members $i
+                lappend pairs field:$i $i
+            }
+            r sadd sint {*}$members
+            r hset h {*}$pairs
+        }
+        assert_encoding hashtable sint
+        assert_encoding hashtable h
+        # Table 16384 x 8 bytes, entry 32, member "1234" 8 bytes (7.0: 53/member).
+        set per [expr {[r memory usage sint samples 0] / double($n)}]
+        assert {$per < 60}
+        # Field "field:1234" and value "1234": 16 + 8 (7.0: 69 per field).
+        set per [expr {[r memory usage h samples 0] / double($n)}]
+        assert {$per < 76}
+    }
+
+    test "Writes made by a script are not held after it when nothing propagates" {
+        r flushall
+        set before [s used_memory]
+        r eval {for i=1,200000 do redis.call('sadd', KEYS[1], i) end} 1 s
+        set grown [expr {[s used_memory] - $before}]
+        set usage [r memory usage s samples 0]
+        # Before the fix a 2^18-slot propagation queue (6 MB) stayed.
+        assert {$grown < $usage * 1.3} "grew $grown for a value of $usage"
+    }
+
+    test "A script's propagation queue is freed after it with AOF on" {
+        r flushall
+        r config set appendonly yes
+        wait_for_condition 100 50 {
+            [s aof_rewrite_in_progress] == 0 && [s aof_enabled] == 1
+        } else {
+            fail "AOF rewrite did not finish"
+        }
+        set before [s used_memory]
+        r eval {for i=1,200000 do redis.call('sadd', KEYS[1], i) end} 1 s
+        set usage [r memory usage s samples 0]
+        wait_for_condition 100 50 {
+            [s used_memory] - $before < $usage * 1.3
+        } else {
+            fail "used_memory grew by [expr {[s used_memory] - $before}] for a value of $usage"
+        }
+        r config set appendonly no
+    }
+}
+
+start_server {tags {memory}} {
+    test "jemalloc-bg-thread starts and stops jemalloc's background thread" {
+        if {![string match *jemalloc* [s mem_allocator]]} {
+            puts "skipped: not jemalloc"
+            return
+        }
+        # On by default, as in Redis 7.0.
+        assert_match {*Background threads: 1,*} [r memory malloc-stats]
+        r config set jemalloc-bg-thread no
+        assert_match {*Background threads: 0,*} [r memory malloc-stats]
+        r config set jemalloc-bg-thread yes
+        assert_match {*Background threads: 1,*} [r memory malloc-stats]
+    }
+}
