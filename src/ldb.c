@@ -134,7 +134,8 @@ static sds ldbCatRepr(sds out, const char *s, size_t len) {
     return sdsCat(out, "\"");
 }
 
-/* Cuts <s> to maxlen bytes, saying so. */
+/* Cuts the line <s> (its "<value> " prefix included, as Redis counts) to
+ * maxlen bytes, saying so. Returns the line (it may have moved). */
 static sds ldbTrim(sds s) {
     if (ldb.maxlen && sdsLen(s) > ldb.maxlen) {
         sdsRange(s, 0, (ssize_t)ldb.maxlen - 1);
@@ -195,9 +196,13 @@ static sds ldbCatLuaValue(sds out, lua_State *L, int idx, int depth) {
         }
         return sdsCat(out, "}");
     }
-    default:
-        return sdsCatPrintf(out, "%s@%p", lua_typename(L, lua_type(L, idx)),
-                            lua_topointer(L, idx));
+    default: {
+        /* Functions, userdata, threads: quoted "type@address". */
+        char buf[128];
+        int n = snprintf(buf, sizeof(buf), "%s@%p",
+                         lua_typename(L, lua_type(L, idx)), lua_topointer(L, idx));
+        return ldbCatRepr(out, buf, (size_t)n);
+    }
     }
 }
 
@@ -266,10 +271,9 @@ void ldbLogRedisCall(robj **argv, int argc) {
 void ldbLogRedisReply(const char *reply, size_t len) {
     if (!ldb.step && !ldb.inrepl) return;
     const char *p = reply;
-    sds v = ldbCatResp(sdsEmpty(), &p, reply + len);
-    if (!v) v = sdsNew("(unreadable reply)");
-    ldbLog(sdsCatSds(sdsNew("<reply> "), ldbTrim(v)));
-    sdsFree(v);
+    sds v = ldbCatResp(sdsNew("<reply> "), &p, reply + len);
+    if (!v) v = sdsNew("<reply> (unreadable reply)");
+    ldbLog(ldbTrim(v));
 }
 
 /* Logs "<error> <msg>" (the code "ERR " left out) for a redis.call/pcall
@@ -316,7 +320,7 @@ int ldbDebug(lua_State *L) {
         if (j > 1) s = sdsCat(s, ", ");
         s = ldbCatLuaValue(s, L, j, 0);
     }
-    ldbLog(ldbTrim(s));
+    ldbLog(s); /* not cut: the script asked for all of it */
     return 0;
 }
 
@@ -436,18 +440,15 @@ static void ldbPrint(lua_State *L, const char *name) {
     if (lua_getstack(L, 0, &ar)) {
         const char *n;
         for (int j = 1; (n = lua_getlocal(L, &ar, j)) != NULL; j++) {
-            if (n[0] == '(') { /* temporaries */
+            if (!strncmp(n, "(*", 2)) { /* Lua's temporaries */
                 lua_pop(L, 1);
                 continue;
             }
             if (name == NULL || !strcmp(name, n)) {
-                sds v = ldbCatLuaValue(sdsEmpty(), L, -1, 0);
-                if (name)
-                    ldbLog(sdsCatSds(sdsNew("<value> "), ldbTrim(v)));
-                else
-                    ldbLog(sdsCatSds(sdsCatPrintf(sdsEmpty(), "<value> %s = ", n),
-                                     ldbTrim(v)));
-                sdsFree(v);
+                sds v = name ? sdsNew("<value> ")
+                             : sdsCatPrintf(sdsEmpty(), "<value> %s = ", n);
+                v = ldbCatLuaValue(v, L, -1, 0);
+                ldbLog(ldbTrim(v));
                 found = 1;
             }
             lua_pop(L, 1);
@@ -459,9 +460,8 @@ static void ldbPrint(lua_State *L, const char *name) {
         lua_pushcfunction(L, ldbGetGlobal);
         lua_pushstring(L, name);
         if (lua_pcall(L, 1, 1, 0) == 0 && !lua_isnil(L, -1)) {
-            sds v = ldbCatLuaValue(sdsEmpty(), L, -1, 0);
-            ldbLog(sdsCatSds(sdsNew("<value> "), ldbTrim(v)));
-            sdsFree(v);
+            sds v = ldbCatLuaValue(sdsNew("<value> "), L, -1, 0);
+            ldbLog(ldbTrim(v));
             found = 1;
         }
         lua_pop(L, 1);
@@ -565,9 +565,8 @@ static void ldbEval(lua_State *L, int argc, sds *argv) {
         lua_pop(L, 1);
         return;
     }
-    sds v = ldbCatLuaValue(sdsEmpty(), L, -1, 0);
-    ldbLog(sdsCatSds(sdsNew("<retval> "), ldbTrim(v)));
-    sdsFree(v);
+    sds v = ldbCatLuaValue(sdsNew("<retval> "), L, -1, 0);
+    ldbLog(ldbTrim(v));
     lua_pop(L, 1);
 }
 
