@@ -55,6 +55,7 @@ static void evalCreateState(void) {
 /* Sets up the EVAL state; called once from initServer. */
 void scriptingInit(void) {
     evalCreateState();
+    ldbInit();
     functionsInit();
 }
 

@@ -22,6 +22,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #define LDB_MAX_BREAKPOINTS 64
@@ -65,6 +66,23 @@ void ldbReapChildren(void) {
             ldbChildren[j--] = ldbChildren[--ldbNumChildren];
         }
     }
+}
+
+/* Shutdown hook: the sessions of SCRIPT DEBUG YES end with the server
+ * (their clients see the connection close), as in Redis. */
+static int ldbKillChildren(int flags) {
+    UNUSED(flags);
+    for (int j = 0; j < ldbNumChildren; j++) {
+        serverLog(LL_WARNING, "Killing debugging session %ld", (long)ldbChildren[j]);
+        kill(ldbChildren[j], SIGKILL);
+    }
+    ldbNumChildren = 0;
+    return C_OK;
+}
+
+/* Registers the debugger's shutdown hook; called once at start-up. */
+void ldbInit(void) {
+    registerShutdownHook(ldbKillChildren);
 }
 
 /* 1 while this process runs a debugging session. */

@@ -5,6 +5,9 @@
 
 #include "script_lua.h"
 
+/* Registers the debugger's shutdown hook (kills YES sessions' children). */
+void ldbInit(void);
+
 /* 1 while this process runs a debugging session. */
 int ldbIsActive(void);
 

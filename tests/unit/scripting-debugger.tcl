@@ -217,4 +217,19 @@ start_server {tags {scripting}} {
         assert_equal v6 [r get ldbkey]
         file delete $f
     }
+
+    test "SHUTDOWN ends the children of YES sessions: their clients see the close" {
+        lassign [ldb_start yes] rd first
+        assert_match {*Stopped at 1*} $first
+        catch {r shutdown nosave}
+        wait_for_condition 200 20 {
+            ![::process_alive [srv 0 pid]]
+        } else {
+            fail "server still running after SHUTDOWN NOSAVE"
+        }
+        wait_for_condition 200 20 {[catch {$rd eof} e] || $e} else {
+            fail "the debugging session outlived the server"
+        }
+        catch {$rd close}
+    }
 }
