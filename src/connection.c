@@ -215,8 +215,9 @@ int connAddrSockName(connection *conn, char *ip, size_t ip_len, int *port) {
     return anetFdToString(conn->fd, ip, ip_len, port, 0) == ANET_OK ? 0 : -1;
 }
 
-/* Makes the socket of <conn> blocking (for the command-line tools only;
- * the server never blocks). Returns 0 or -1. */
+/* Makes the socket of <conn> blocking (for the command-line tools, and
+ * the Lua debugger's session, which owns its client while it runs).
+ * Returns 0 or -1. */
 int connBlock(connection *conn) {
     if (conn->fd == -1) return -1;
     return anetBlock(NULL, conn->fd) == ANET_OK ? 0 : -1;
@@ -226,6 +227,14 @@ int connBlock(connection *conn) {
 int connNonBlock(connection *conn) {
     if (conn->fd == -1) return -1;
     return anetNonBlock(NULL, conn->fd) == ANET_OK ? 0 : -1;
+}
+
+/* Marks <conn> as handed over to another process (a forked child now
+ * speaks on it): its close then only releases this process's copy of the
+ * descriptor and of the TLS state, sending nothing to the peer (no TLS
+ * close_notify, which would end the child's session). */
+void connForget(connection *conn) {
+    conn->state = CONN_STATE_CLOSED;
 }
 
 /* Disables Nagle's algorithm on <conn>. Returns 0 or -1. */

@@ -289,6 +289,7 @@ int connFormatAddr(connection *conn, char *buf, size_t buf_len, int remote);
 int connAddrPeerName(connection *conn, char *ip, size_t ip_len, int *port);
 int connAddrSockName(connection *conn, char *ip, size_t ip_len, int *port);
 int connBlock(connection *conn);
+void connForget(connection *conn);
 int connNonBlock(connection *conn);
 int connEnableTcpNoDelay(connection *conn);
 int connDisableTcpNoDelay(connection *conn);

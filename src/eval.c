@@ -9,6 +9,7 @@
  * Behaviour follows Redis 7.0's EVAL documentation and its replies. */
 #include <ctype.h>
 
+#include "ldb.h"
 #include "script_lua.h"
 #include "sha1.h"
 
@@ -54,6 +55,7 @@ static void evalCreateState(void) {
 /* Sets up the EVAL state; called once from initServer. */
 void scriptingInit(void) {
     evalCreateState();
+    ldbInit();
     functionsInit();
 }
 
@@ -106,9 +108,33 @@ static evalScript *evalCreateScript(client *c, sds body, const char *sha,
     return s;
 }
 
+typedef struct evalRunArgs {
+    const char *sha;
+    uint64_t flags;
+    int numkeys;
+    int ro;
+} evalRunArgs;
+
+/* Runs the cached script <arg> (an evalRunArgs) for <c>'s EVAL. */
+static void evalRun(client *c, void *arg) {
+    evalRunArgs *a = arg;
+    char fname[43];
+    snprintf(fname, sizeof(fname), "f_%s", a->sha);
+    lua_getfield(evalLua, LUA_REGISTRYINDEX, fname);
+    serverAssert(lua_isfunction(evalLua, -1));
+    scriptRunFunction(c, evalLua, c->argv + 3, a->numkeys,
+                      c->argv + 3 + a->numkeys, c->argc - 3 - a->numkeys,
+                      a->sha, a->flags, a->ro, 0);
+}
+
 static void evalGenericCommand(client *c, int evalsha, int ro) {
     long long numkeys;
     char sha[41];
+    if (evalsha && (c->flags & CLIENT_LUA_DEBUG)) {
+        /* The debugger shows the source, which the client sends. */
+        addReplyError(c, "Please use EVAL instead of EVALSHA for debugging");
+        return;
+    }
     if (getLongLongFromObjectOrReply(c, c->argv[2], &numkeys, NULL) != C_OK)
         return;
     if (numkeys > c->argc - 3) {
@@ -168,13 +194,11 @@ static void evalGenericCommand(client *c, int evalsha, int ro) {
             return;
         }
     }
-    char fname[43];
-    snprintf(fname, sizeof(fname), "f_%s", sha);
-    lua_getfield(evalLua, LUA_REGISTRYINDEX, fname);
-    serverAssert(lua_isfunction(evalLua, -1));
-    scriptRunFunction(c, evalLua, c->argv + 3, (int)numkeys,
-                      c->argv + 3 + numkeys, c->argc - 3 - (int)numkeys, sha,
-                      s->flags, ro, 0);
+    evalRunArgs a = {sha, s->flags, (int)numkeys, ro};
+    if (c->flags & CLIENT_LUA_DEBUG)
+        ldbRunScript(c, evalLua, s->body, evalRun, &a);
+    else
+        evalRun(c, &a);
 }
 
 /* EVAL script numkeys [key ...] [arg ...] */
@@ -265,19 +289,9 @@ void scriptKillCommand(client *c) {
     scriptKill(c, 0);
 }
 
-/* SCRIPT DEBUG: the Lua debugger is not part of this server. */
+/* SCRIPT DEBUG YES|SYNC|NO: see ldb.c. */
 void scriptDebugCommand(client *c) {
-    char *mode = c->argv[2]->ptr;
-    if (strcasecmp(mode, "no") && strcasecmp(mode, "yes") &&
-        strcasecmp(mode, "sync")) {
-        addReplyError(c, "Use SCRIPT DEBUG YES/SYNC/NO");
-        return;
-    }
-    if (!strcasecmp(mode, "no")) {
-        addReply(c, shared.ok);
-        return;
-    }
-    addReplyError(c, "SCRIPT DEBUG is not supported by this server");
+    ldbScriptDebugCommand(c);
 }
 
 /* SCRIPT HELP */

@@ -85,6 +85,7 @@ static struct config {
     int replica_mode;
     char *eval;
     int eval_ldb;
+    int eval_ldb_sync; /* --ldb-sync-mode */
     int monitor_mode;
     int pubsub_mode;
     int interval_given;
@@ -893,8 +894,13 @@ static sds *cliComplete(const char *buf, int *count) {
  * The interactive loop.
  * --------------------------------------------------------------------- */
 
+/* --ldb: 1 while the server holds a debugging session for us. */
+static int cli_ldb_active = 0;
+static int cliLdbRunLine(int argc, sds *argv);
+
 static sds cliPrompt(void) {
     sds p;
+    if (cli_ldb_active) return sdsNew("lua debugger> ");
     if (ctx == NULL) return sdsNew("not connected> ");
     if (config.unixsock)
         p = sdsCatPrintf(sdsEmpty(), "redis %s", config.unixsock);
@@ -1051,6 +1057,11 @@ static int cliRunLine(const char *line, int tty, const char *histfile) {
     if (tty) {
         cliEditHistoryAdd(line);
         cliHistoryAdd(line, histfile);
+    }
+    if (cli_ldb_active) {
+        int quit = cliLdbRunLine(argc, argv);
+        sdsFreeSplitRes(argv, argc);
+        return quit;
     }
     if (!strcasecmp(argv[0], "quit") || !strcasecmp(argv[0], "exit")) {
         sdsFreeSplitRes(argv, argc);
@@ -1950,7 +1961,134 @@ static int cliReplicaMode(void) {
     }
 }
 
-/* --eval <file> key ... , arg ...: EVAL of the file's script. */
+/* --ldb: the EVAL that starts (and "restart" starts again) a session. */
+static int cli_ldb_argc = 0;
+static char **cli_ldb_argv = NULL;
+
+/* The colour of one line of the debugger's output, chosen by its prefix
+ * as Redis's tool colours them (ANSI: 31 red, 32 green, 33 yellow, 35
+ * magenta, 36 cyan, 37 white; bold 1). */
+static void cliLdbPrintLine(const char *line) {
+    int bold = 0, color = 37;
+
+    if (!strncmp(line, "<error>", 7)) color = 31;
+    else if (!strncmp(line, "<redis>", 7)) color = 32;
+    else if (!strncmp(line, "<reply>", 7)) color = 36;
+    else if (!strncmp(line, "<value>", 7) || !strncmp(line, "<retval>", 8))
+        color = 35;
+    else if (!strncmp(line, "<debug>", 7)) bold = 1;
+    else if (!strncmp(line, "->", 2)) color = 33;
+    else if (!strncmp(line, "  #", 3)) bold = 1;
+    printf("\033[%d;%d;49m%s\033[0m\n", bold, color, line);
+}
+
+/* Shows reply <r> to a debugger command or to the session's EVAL: an
+ * array of status lines is the debugger's output; an array holding only
+ * "<endsession>" announces that the next reply is the script's result,
+ * after which the server closes the connection and we reconnect for the
+ * ordinary prompt. Returns C_ERR if the connection broke. */
+static int cliLdbShowReply(cliReply *r) {
+    if (r->type != CLI_REPLY_ARRAY) {
+        cliPrintReply(r);
+        return C_OK;
+    }
+    /* The last line of a session's output is "<endsession>": the script
+     * ended (continued past its end, aborted, or the client is gone). */
+    size_t n = r->elements;
+    int ended = n > 0 && r->element[n - 1]->type == CLI_REPLY_STATUS &&
+                !strcmp(r->element[n - 1]->str, "<endsession>");
+    if (ended) n--;
+    for (size_t i = 0; i < n; i++) {
+        cliReply *e = r->element[i];
+        if (e->str) cliLdbPrintLine(e->str);
+    }
+    fflush(stdout);
+    if (ended) {
+        cliReply *res = NULL;
+        printf("\n");
+        if (cliReadReply(ctx, -1, &res) != C_OK) return C_ERR;
+        config.last_cmd_error = res->type == CLI_REPLY_ERROR;
+        cliPrintReply(res);
+        cliReplyFree(res);
+        printf("\n(Lua debugging session ended%s)\n\n",
+               config.eval_ldb_sync ? "" : " -- dataset changes rolled back");
+        fflush(stdout);
+        cli_ldb_active = 0;
+        cliConnectServer(0);
+    }
+    return C_OK;
+}
+
+/* Sends <argc> <argv> in the session and shows the reply. The script
+ * (argv[1] of the EVAL) is an sds and may hold any byte. */
+static int cliLdbSend(int argc, char **argv, int eval) {
+    size_t *lens = zmalloc(sizeof(size_t) * (size_t)argc);
+    cliReply *r;
+    int ret;
+
+    for (int i = 0; i < argc; i++)
+        lens[i] = (eval && i == 1) ? sdsLen(argv[i]) : strlen(argv[i]);
+    r = ctx ? cliCommandArgv(ctx, argc, argv, lens) : NULL;
+    zfree(lens);
+    if (r == NULL) return C_ERR;
+    ret = cliLdbShowReply(r);
+    cliReplyFree(r);
+    return ret;
+}
+
+/* Asks for debug mode (SCRIPT DEBUG YES, or SYNC with --ldb-sync-mode)
+ * and sends the EVAL. Returns C_ERR if the server refused or the
+ * connection broke (said on stderr). */
+static int cliLdbStart(void) {
+    cliReply *r = cliCommand(ctx, "SCRIPT", "DEBUG",
+                             config.eval_ldb_sync ? "sync" : "yes", NULL);
+    if (r == NULL) {
+        fprintf(stderr, "Error: %s\n", ctx->err);
+        return C_ERR;
+    }
+    if (r->type == CLI_REPLY_ERROR) {
+        fprintf(stderr, "(error) %s\n", r->str);
+        cliReplyFree(r);
+        return C_ERR;
+    }
+    cliReplyFree(r);
+    printf("Lua debugging session started, please use:\n"
+           "quit    -- End the session.\n"
+           "restart -- Restart the script in debug mode again.\n"
+           "help    -- Show Lua script debugging commands.\n\n");
+    fflush(stdout);
+    cli_ldb_active = 1;
+    if (cliLdbSend(cli_ldb_argc, cli_ldb_argv, 1) != C_OK) {
+        fprintf(stderr, "Error: %s\n", ctx ? ctx->err : "not connected");
+        cli_ldb_active = 0;
+        return C_ERR;
+    }
+    return C_OK;
+}
+
+/* One line typed at the "lua debugger>" prompt: quit, restart (a new
+ * connection and the EVAL again) or a debugger command for the server.
+ * Returns 1 to quit. */
+static int cliLdbRunLine(int argc, sds *argv) {
+    if (!strcasecmp(argv[0], "quit") || !strcasecmp(argv[0], "exit"))
+        return 1;
+    if (!strcasecmp(argv[0], "restart")) {
+        if (cliConnectServer(0) != C_OK) return 1;
+        printf("\n");
+        return cliLdbStart() == C_OK ? 0 : 1;
+    }
+    if (cliLdbSend(argc, argv, 0) != C_OK) {
+        printf("Error: %s\n", ctx ? ctx->err : "not connected");
+        fflush(stdout);
+        cli_ldb_active = 0;
+        cliConnectServer(0);
+    }
+    return 0;
+}
+
+/* --eval <file> key ... , arg ...: EVAL of the file's script. With --ldb
+ * (or --ldb-sync-mode) the EVAL runs under the server's Lua debugger and
+ * the interactive loop talks to it. */
 static int cliEvalMode(int argc, char **argv) {
     FILE *fp = fopen(config.eval, "r");
     sds script = sdsEmpty();
@@ -1966,10 +2104,6 @@ static int cliEvalMode(int argc, char **argv) {
     }
     while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) script = sdsCatLen(script, buf, n);
     fclose(fp);
-    if (config.eval_ldb) {
-        fprintf(stderr, "--ldb is not supported: the server has no Lua debugger (SCRIPT DEBUG)\n");
-        exit(1);
-    }
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], ",")) {
             nkeys = i;
@@ -1983,6 +2117,14 @@ static int cliEvalMode(int argc, char **argv) {
     av[ac++] = numkeys;
     for (int i = 0; i < argc; i++)
         if (!(got_comma && i == nkeys)) av[ac++] = argv[i];
+    if (config.eval_ldb) {
+        /* The debugger's replies are always shown as on a terminal. */
+        config.output = OUTPUT_STANDARD;
+        cli_ldb_argc = ac;
+        cli_ldb_argv = av;
+        if (cliLdbStart() != C_OK) exit(1);
+        exit(cliRepl());
+    }
     ret = cliSendCommand(ac, av, NULL, 1);
     zfree(av);
     sdsFree(script);
@@ -2189,7 +2331,10 @@ static void cliUsage(int code) {
 "  --functions-rdb <filename>  Like --rdb, with only the functions.\n"
 "  --replica          Show the commands a replica would receive.\n"
 "  --eval <file>      EVAL the script in <file>: keys , args.\n"
-"  --ldb              With --eval: the Lua debugger (not available).\n"
+"  --ldb              Used with --eval enable the Redis Lua debugger.\n"
+"  --ldb-sync-mode    Like --ldb but uses the synchronous Lua debugger, in\n"
+"                     this mode the server is blocked and script changes are\n"
+"                     not rolled back from the server memory.\n"
 "  --cluster <command> [args...] [opts...]  Cluster manager: create, check,\n"
 "                     info, fix, reshard, rebalance, add-node, del-node, call,\n"
 "                     set-timeout, import, backup (--cluster help lists them\n"
@@ -2576,6 +2721,7 @@ static int cliParseOptions(int argc, char **argv) {
             config.eval = NEXT();
         } else if (!strcmp(a, "--ldb") || !strcmp(a, "--ldb-sync-mode")) {
             config.eval_ldb = 1;
+            if (!strcmp(a, "--ldb-sync-mode")) config.eval_ldb_sync = 1;
         } else if (!strcmp(a, "--cluster")) {
             config.cluster_manager = 1;
             cliClusterAddArg(NEXT());

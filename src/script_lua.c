@@ -25,6 +25,7 @@
 #include <math.h>
 
 #include "acl.h"
+#include "ldb.h"
 #include "sha1.h"
 
 int luaopen_struct(lua_State *L);
@@ -625,6 +626,7 @@ static int luaRaiseErrorTable(lua_State *L, const char *msg) {
 
 /* Pushes {err = "ERR <msg>"} (for redis.pcall) or raises it. */
 static int luaCallError(lua_State *L, int raise, const char *msg) {
+    if (ldbIsActive() && curRun) ldbLogError(msg);
     if (raise) return luaRaiseErrorTable(L, msg);
     lua_newtable(L);
     lua_pushstring(L, "err");
@@ -747,6 +749,7 @@ static int luaRedisGenericCommand(lua_State *L, int raise) {
         return luaCallError(L, raise, LUA_BAD_ARGS_ERR);
     const char *err = NULL;
     sds dynerr = NULL;
+    if (ldbIsActive()) ldbLogRedisCall(argv, argc);
     struct redisCommand *cmd = lookupCommand(argv, argc);
     if (!cmd || (cmd->subcommands_dict && !cmd->proc)) {
         err = cmd ? "ERR Wrong number of args calling Redis command from "
@@ -783,6 +786,7 @@ static int luaRedisGenericCommand(lua_State *L, int raise) {
             lua_pushstring(L, dynerr);
             sdsFree(dynerr);
             const char *msg = lua_tostring(L, -1);
+            if (raise && ldbIsActive()) ldbLogError(msg);
             if (raise) {
                 lua_newtable(L);
                 lua_pushstring(L, "err");
@@ -815,6 +819,7 @@ static int luaRedisGenericCommand(lua_State *L, int raise) {
     c->cmd = NULL;
 
     sds reply = takeFakeClientReply(c);
+    if (ldbIsActive()) ldbLogRedisReply(reply, sdsLen(reply));
     int top = lua_gettop(L);
     const char *end = luaPushReply(L, reply, reply + sdsLen(reply), 0);
     int is_err = sdsLen(reply) && reply[0] == '-';
@@ -953,12 +958,13 @@ static int luaRedisReplicateCommands(lua_State *L) {
 }
 
 static int luaRedisBreakpoint(lua_State *L) {
+    if (ldbIsActive()) return ldbBreakpoint(L);
     lua_pushboolean(L, 0);
     return 1;
 }
 
 static int luaRedisDebug(lua_State *L) {
-    UNUSED(L);
+    if (ldbIsActive()) return ldbDebug(L);
     return 0;
 }
 
@@ -1200,7 +1206,10 @@ void scriptRunFunction(client *c, lua_State *L, robj **keys, int numkeys,
     }
 
     curRun = &run;
-    lua_sethook(L, luaMaskCountHook, LUA_MASKCOUNT, 100000);
+    if (ldbIsActive())
+        ldbSetHook(L);
+    else
+        lua_sethook(L, luaMaskCountHook, LUA_MASKCOUNT, 100000);
     int err = lua_pcall(L, nargs, 1, -2 - nargs);
     lua_sethook(L, NULL, 0, 0);
     curRun = NULL;

@@ -818,6 +818,7 @@ int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     UNUSED(clientData);
     updateCachedTime(1);
     if (server.pause_cron) return 1000 / server.hz; /* DEBUG PAUSE-CRON */
+    ldbReapChildren();
     server.hz = server.config_hz;
     if (server.dynamic_hz) {
         while (listLength(server.clients) / server.hz > 200 &&
@@ -1230,7 +1231,7 @@ pid_t serverFork(int purpose) {
         return pid;
     }
     static const char *titles[] = {"redis-rdb-bgsave", "redis-aof-rewrite",
-                                   "redis-rdb-to-slaves"};
+                                   "redis-rdb-to-slaves", "redis-ldb"};
     if (server.set_proc_title) {
         sds t = expandProcTitleTemplate(server.proc_title_template,
                                         titles[purpose]);

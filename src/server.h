@@ -165,6 +165,8 @@ typedef struct redisDb {
 #define CLIENT_TRACKING_NOLOOP (1ULL << 41)
 #define CLIENT_PUSHING (1ULL << 42) /* a push message goes out even under
                                      * CLIENT REPLY OFF/SKIP */
+#define CLIENT_LUA_DEBUG_SYNC (1ULL << 43) /* SCRIPT DEBUG SYNC (with
+                                           * CLIENT_LUA_DEBUG) */
 
 /* Client types for output buffer limits and CLIENT LIST/KILL TYPE. */
 #define CLIENT_TYPE_NORMAL 0
@@ -1296,6 +1298,7 @@ void registerStartupHook(void (*fn)(void));
 #define FORK_RDB_BGSAVE 0      /* "redis-rdb-bgsave", bgsave_cpulist */
 #define FORK_AOF_REWRITE 1     /* "redis-aof-rewrite", aof_rewrite_cpulist */
 #define FORK_RDB_TO_REPLICAS 2 /* "redis-rdb-to-slaves", bgsave_cpulist */
+#define FORK_LDB 3             /* "redis-ldb": a Lua debugging session */
 pid_t serverFork(int purpose);
 int setOomScoreAdj(int process_class) __attribute__((warn_unused_result));
 sds expandProcTitleTemplate(const char *tmpl, const char *title);
@@ -1324,6 +1327,7 @@ void commandHelpCommand(client *c);
 
 /* ---- Scripting (script_lua.c, eval.c, functions.c) ---- */
 void scriptingInit(void);
+void ldbReapChildren(void); /* ldb.c: ends the zombies of debug sessions */
 int scriptIsTimedout(void); /* a busy script: others get scriptBusyError */
 robj *scriptBusyError(void);
 int evalGetKeys(struct redisCommand *cmd, robj **argv, int argc, int *keys,

@@ -287,6 +287,49 @@ start_server {tags {interop tools}} {
         }
     }
 
+    test "redis-cli --ldb and --ldb-sync-mode: Redis 7.0's debugger driven as Debian's tool drives it" {
+        # Debian's Redis 7.0 holds the debugging session; ours and Debian's
+        # redis-cli get the same commands on stdin and must print the same
+        # bytes (colours, banner, the result, the closing line) and send the
+        # same commands (the keys , args split of --eval).
+        set dir [file join $::tmp_root "ot-ldb-[pid]"]
+        file mkdir $dir
+        lassign [ot_ref_start $dir] pid port
+        catch {
+            set f [file join $dir s.lua]
+            set fd [open $f w]
+            puts -nonewline $fd "local a = 1\nredis.call('set',KEYS\[1\],ARGV\[1\])\nredis.debug('hi', a)\nreturn {1,'two',redis.call('get',KEYS\[1\])}\n"
+            close $fd
+            set inputs [list "s\nn\np\nr get k\nb 4\nzzz\ne 1\nl 4 0\nt\nc\nget k\n" \
+                            "a\n" "restart\ns\nquit\n" "c\nping\n" "h\n" \
+                            "b 4\nc\nmaxlen 0\nc\n" "\nw\n"]
+            foreach mode {--ldb --ldb-sync-mode} {
+                foreach in $inputs {
+                    exec $::deb_cli -p $port del k
+                    set ours [ot_exec $::our_cli -p $port $mode --eval $f k , v1 << $in]
+                    set ok [exec $::deb_cli -p $port get k]
+                    exec $::deb_cli -p $port del k
+                    set theirs [ot_exec $::deb_cli -p $port $mode --eval $f k , v1 << $in]
+                    set dk [exec $::deb_cli -p $port get k]
+                    assert_equal $theirs $ours "--ldb input [list $in]"
+                    assert_equal $dk $ok
+                }
+            }
+            # Our tool on its own: the session runs, the result and the end.
+            exec $::deb_cli -p $port del k
+            set out [ot_exec $::our_cli -p $port --ldb-sync-mode --eval $f k , v2 << "c\nget k\n"]
+            assert_match "*Lua debugging session started*<debug> line 3: \"hi\", 1*3) \"v2\"*(Lua debugging session ended)*v2*" $out
+            assert_equal v2 [exec $::deb_cli -p $port get k]
+            exec $::deb_cli -p $port del k
+            set out [ot_exec $::our_cli -p $port --ldb --eval $f k , v3 << "c\n"]
+            assert_match "*(Lua debugging session ended -- dataset changes rolled back)*" $out
+            assert_equal {} [exec $::deb_cli -p $port get k]
+        } e
+        ::kill_server_process $pid
+        file delete -force $dir
+        if {$e ne ""} {error $e}
+    }
+
     test "redis-cli --rdb from Redis 7.0 saves what its own tool saves" {
         # Our server has no SYNC yet; Debian's Redis 7.0 serves the dump.
         set dir [file join $::tmp_root "ot-rdb-[pid]"]
