@@ -294,7 +294,9 @@ start_server {tags {interop tools}} {
         # same commands (the keys , args split of --eval).
         set dir [file join $::tmp_root "ot-ldb-[pid]"]
         file mkdir $dir
-        lassign [ot_ref_start $dir] pid port
+        set ref [refsrv_start $dir --appendonly no]
+        lassign $ref pid refc port
+        $refc close
         catch {
             set f [file join $dir s.lua]
             set fd [open $f w]
