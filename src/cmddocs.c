@@ -5,9 +5,11 @@
  *
  * Notation (arguments separated by spaces):
  *   name            a string argument
- *   name:T          typed: T is i integer, d double, k key, p pattern,
+ *   name:T          typed (a ':' not followed by exactly one character
+ *                   is part of the name, e.g. "ip:port"): T is i integer, d double, k key, p pattern,
  *                   t unix-time, s string, - pure-token
  *   TOKEN/name:T    the argument is preceded by the token TOKEN
+ *                   (an empty TOKEN, "/name", is the empty string token)
  *   UPPER           shorthand for UPPER/upper:- (a pure token named after
  *                   itself in lower case)
  *   name(a b c)     a block of arguments; name(a|b|c) one of them
@@ -94,10 +96,10 @@ static int parseArg(const char **pp, cmdArg *a) {
         nm = slash + 1;
         nl = wl - (size_t)(slash - w) - 1;
     }
-    const char *colon = memchr(nm, ':', nl);
+    const char *colon = memrchr(nm, ':', nl);
     char t = 's';
+    if (colon && colon + 2 != nm + nl) colon = NULL; /* e.g. "ip:port" */
     if (colon) {
-        if (colon + 2 != nm + nl) return 0;
         t = colon[1];
         nl = (size_t)(colon - nm);
     }
