@@ -18,12 +18,13 @@
  *   ?               prefix: optional
  *   * / **          suffix: multiple / multiple with the token repeated
  *   {x.y.z}         suffix: the version the argument appeared in
+ *   {-x.y.z}        suffix: the version that deprecated it
  * The table holds no prose; summaries are not given per argument. */
 #include "server.h"
 #include <ctype.h>
 
 typedef struct cmdArg {
-    char *name, *token, *since;
+    char *name, *token, *since, *deprecated_since;
     const char *type;
     int ksidx; /* -1 unless a key */
     int optional, multiple, multiple_token;
@@ -148,7 +149,12 @@ static int parseArg(const char **pp, cmdArg *a) {
         const char *s = ++p;
         while (*p && *p != '}') p++;
         if (*p != '}') return 0;
-        a->since = dupRange(s, (size_t)(p - s));
+        if (*s == '-') {
+            s++;
+            a->deprecated_since = dupRange(s, (size_t)(p - s));
+        } else {
+            a->since = dupRange(s, (size_t)(p - s));
+        }
         p++;
     }
     *pp = p;
@@ -211,7 +217,8 @@ static void addReplyArgs(client *c, cmdArg *args, int n) {
         cmdArg *a = &args[i];
         int flags = a->optional + a->multiple + a->multiple_token;
         addReplyMapLen(c, 2 + (a->ksidx >= 0) + (a->token != NULL) +
-                              (a->since != NULL) + (flags > 0) + (a->args != NULL));
+                              (a->since != NULL) + (flags > 0) + (a->args != NULL) +
+                              (a->deprecated_since != NULL));
         addReplyBulkCString(c, "name");
         addReplyBulkCString(c, a->name);
         addReplyBulkCString(c, "type");
@@ -227,6 +234,10 @@ static void addReplyArgs(client *c, cmdArg *args, int n) {
         if (a->since) {
             addReplyBulkCString(c, "since");
             addReplyBulkCString(c, a->since);
+        }
+        if (a->deprecated_since) {
+            addReplyBulkCString(c, "deprecated_since");
+            addReplyBulkCString(c, a->deprecated_since);
         }
         if (flags) {
             addReplyBulkCString(c, "flags");

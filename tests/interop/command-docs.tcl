@@ -1,8 +1,8 @@
 # command-docs.tcl -- the "arguments" of COMMAND DOCS compared with Debian's
 # Redis 7.0: for every command and subcommand both servers have, the
-# argument trees (name, type, key_spec_index, token, flags, nesting) must be
-# equal. The per-argument "since" and the command's own summary, since,
-# history and so on are not compared. Commands our table does not document
+# argument trees (name, type, key_spec_index, token, since,
+# deprecated_since, flags, nesting) must be equal. The command's own
+# summary, since, history and so on are not compared. Commands our table does not document
 # yet are listed (and skipped) so that the gap stays visible.
 
 source [file join $::tests_dir helpers reference.tcl]
@@ -20,7 +20,7 @@ proc cdocs_norm {args_reply} {
     foreach a $args_reply {
         set a [cdocs_dict $a]
         set one {}
-        foreach f {name type key_spec_index token} {
+        foreach f {name type key_spec_index token since deprecated_since} {
             lappend one $f [expr {[dict exists $a $f] ? [dict get $a $f] : "-"}]
         }
         set flags [expr {[dict exists $a flags] ? [lsort [dict get $a flags]] : {}}]
