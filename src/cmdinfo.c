@@ -316,7 +316,8 @@ static void addReplyCommandInfo(client *c, struct redisCommand *cmd) {
 }
 
 static void addReplyCommandDocs(client *c, struct redisCommand *cmd) {
-    int fields = 3 + (cmd->complexity != NULL) + (cmd->subcommands_dict != NULL);
+    int fields = 3 + (cmd->complexity != NULL) + (cmd->subcommands_dict != NULL) +
+                 commandHasDocArgs(cmd);
     addReplyMapLen(c, fields);
     addReplyBulkCString(c, "summary");
     addReplyBulkCString(c, cmd->summary ? cmd->summary : "");
@@ -327,6 +328,10 @@ static void addReplyCommandDocs(client *c, struct redisCommand *cmd) {
     if (cmd->complexity) {
         addReplyBulkCString(c, "complexity");
         addReplyBulkCString(c, cmd->complexity);
+    }
+    if (commandHasDocArgs(cmd)) {
+        addReplyBulkCString(c, "arguments");
+        addReplyCommandArgs(c, cmd);
     }
     if (cmd->subcommands_dict) {
         addReplyBulkCString(c, "subcommands");

@@ -1141,6 +1141,8 @@ void addReplyCommandCategories(client *c, struct redisCommand *cmd);
 int commandGetKeysAndFlags(struct redisCommand *cmd, robj **argv, int argc,
                            int *keys, uint64_t *flags, int max);
 /* Key positions from the command's key specs (cmdinfo.c); see there. */
+int commandHasDocArgs(struct redisCommand *cmd); /* cmddocs.c */
+void addReplyCommandArgs(client *c, struct redisCommand *cmd);
 int keySpecsGetKeys(struct redisCommand *cmd, robj **argv, int argc,
                     int with_not_keys, int *keys, int *spec_idx, int max);
 /* Deferred lengths: reserve a place for an aggregate header whose length is

@@ -204,11 +204,12 @@ start_server {tags {tools cli}} {
             set long [string repeat x 200]
             icli_type "set ilong $long" Enter
             icli_wait "*xxxx\nOK\n$prompt"
-            # Tab: the common prefix of several names, then their list.
+            # Tab: the common prefix of several names, then their list
+            # (a complete name gets its hint: our COMMAND DOCS has them).
             icli_type "inc" Tab
-            icli_wait "*\n[icli_lit "$prompt incr"]"
+            icli_wait "*\n[icli_lit "$prompt incr key"]"
             icli_type Tab
-            icli_wait "*incrbyfloat*\n[icli_lit "$prompt incr"]"
+            icli_wait "*incrbyfloat*\n[icli_lit "$prompt incr key"]"
             # Ctrl-D on an empty line ends the session.
             icli_type C-u C-d
             wait_for_condition 200 25 {
@@ -378,5 +379,62 @@ test "redis-cli help <command> prints what Debian's redis-cli 7.0 prints" {
     }
 }
 
+
+# The same hints against our server: its COMMAND DOCS now carries the
+# argument descriptions (src/cmddocs.c), so both tools must draw there
+# what Debian's redis-cli draws against Debian's server. (Our server runs
+# on plain TCP outside the framework, like the reference server above.)
+proc icli_ours_start {} {
+    set port [::next_port]
+    set log [file join $::tmp_root icli-ours-$port.log]
+    set bin [file join $::tests_dir .. src redis-server]
+    set pid [exec $bin --port $port --bind 127.0.0.1 \
+                 --dir $::tmp_root --save "" --appendonly no \
+                 --daemonize no --logfile $log > /dev/null 2>@1 &]
+    wait_for_condition 500 20 {
+        [catch {exec /usr/bin/redis-cli -p $port ping} r] == 0 && $r eq "PONG"
+    } else {
+        catch {exec kill -KILL $pid}
+        fail "our server did not start: [::file_content $log]"
+    }
+    return [list $pid $port]
+}
+
+set ours [icli_ours_start]
+set ours_pid [lindex $ours 0]
+set ours_port [lindex $ours 1]
+
+foreach {tool bin} [list "Debian's redis-cli" /usr/bin/redis-cli "our redis-cli" $::icli_bin] {
+    test "interactive: $tool draws the same hints against our server as Debian's draws against 7.0" {
+        icli_start_with $hist $bin -h 127.0.0.1 -p $ours_port
+        catch {
+            set prompt "127.0.0.1:$ours_port>"
+            icli_wait "$prompt"
+            # The prompts differ by port only.
+            set want [string map [list "127.0.0.1:$ref_port>" $prompt] $::icli_ref_lines]
+            # "set k v " first: the case the hints were missing for.
+            icli_type C-u "set k v "
+            wait_for_condition 200 25 {
+                [icli_prompt_line] eq [lindex $want 0]
+            } else {
+                fail "hint for 'set k v ': wanted\n[lindex $want 0]\ngot\n[icli_prompt_line]"
+            }
+            assert_equal $want [icli_hint_lines $prompt]
+            icli_type "quit" Enter
+        } e
+        icli_stop
+        if {$e ne ""} {error $e}
+    }
+}
+
+test "redis-cli help <command> against our server prints what it prints against 7.0" {
+    foreach c {set get lpush zadd xadd migrate {client kill} sort} {
+        set ours_help [exec $::icli_bin -h 127.0.0.1 -p $ours_port help {*}$c]
+        set theirs [exec /usr/bin/redis-cli -h 127.0.0.1 -p $ref_port help {*}$c]
+        assert_equal $theirs $ours_help "help $c"
+    }
+}
+
+catch {exec kill $ours_pid}
 catch {exec kill $ref_pid}
 file delete $hist
