@@ -34,7 +34,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include "anet.h"
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -321,18 +321,11 @@ static void sentinelResolveDone(void *privdata, int ok, const char *text) {
     sentinelMonitorResolved(e->host);
 }
 
-/* Looks <host> up in place with getaddrinfo(3): for the config file only,
- * read before the event loop runs. */
+/* Looks <host> up in place (anet's getaddrinfo wrapper): for the config
+ * file only, read before the event loop runs. */
 static int sentinelResolveNow(const char *host, char *ip, size_t len) {
-    struct addrinfo hints, *res;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, NULL, &hints, &res) != 0) return -1;
-    int rc = getnameinfo(res->ai_addr, res->ai_addrlen, ip, (socklen_t)len,
-                         NULL, 0, NI_NUMERICHOST);
-    freeaddrinfo(res);
-    return rc == 0 ? 0 : -1;
+    char err[ANET_ERR_LEN];
+    return anetResolve(err, (char *)host, ip, len) == ANET_OK ? 0 : -1;
 }
 
 /* Resolves <host> to a numeric address in <ip> (<len> bytes). Returns
