@@ -48,6 +48,8 @@
 #define REPL_EOF_MARK_SIZE 40
 #define REPL_RETRY_DELAY_MS 1000
 #define REPL_PIPE_CHUNK (64 * 1024)
+#define REPL_WRITEBACK_BYTES (8 * 1024 * 1024) /* received, then flushed */
+#define REPL_LOAD_READ_CHUNK (1024 * 1024)     /* file bytes per read */
 /* server.child_type of the diskless sync child (rdb.h has 0..2). */
 #define CHILD_TYPE_REPL 3
 
@@ -153,7 +155,18 @@ static struct {
     int ld_mark_wait;   /* the RDB is parsed; its EOF mark comes next */
     int ld_paused;      /* reading stopped: the parser is behind */
     long long ld_timer; /* continues a slice that ran out of time, -1 */
-} rs = {.seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0,
+    /* A payload received to disk (repl-diskless-load disabled) is checked
+     * as it arrives (magic, CRC-64) and then parsed from the file by the
+     * same slices, so that a large load never stops the event loop. */
+    int ld_fd;             /* the received file being parsed, -1 */
+    long long ld_file_left; /* its bytes not read yet */
+    sds ld_fbuf;           /* read from it, not parsed yet */
+    uint64_t rx_crc;       /* of the payload bytes received but rx_tail */
+    unsigned char rx_tail[REPL_EOF_MARK_SIZE + 8]; /* held back from rx_crc */
+    size_t rx_taillen;
+    unsigned char rx_head[5];
+    long long rx_total, rx_synced;
+} rs = {.ld_fd = -1, .seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0,
         .dl_pid = -1, .pipefd = -1, .ld_timer = -1};
 
 static char pipebuf[REPL_PIPE_CHUNK];
@@ -1384,46 +1397,48 @@ static void linkPartialAccepted(const char *newid) {
     createMasterClient();
 }
 
-/* Checks the RDB in <path>: the magic and, unless zero, the CRC-64 of
- * everything before its last 8 bytes. */
-static int rdbFileLooksValid(const char *path, char *err, size_t errlen) {
-    int fd = open(path, O_RDONLY);
-    if (fd == -1) {
-        snprintf(err, errlen, "can't open the received file: %s",
-                 strerror(errno));
-        return C_ERR;
+/* Tracks <len> bytes of the payload as they are written to the file
+ * (with an EOF mark, the mark too): its first 5 bytes, and the CRC-64 of
+ * everything but the last bytes, held back until the end tells which of
+ * them are the checksum (and the mark). */
+static void rxTrack(const char *p, size_t len) {
+    for (size_t i = 0; i < len && rs.rx_total + (long long)i < 5; i++)
+        rs.rx_head[rs.rx_total + (long long)i] = (unsigned char)p[i];
+    rs.rx_total += (long long)len;
+    const size_t hold = sizeof(rs.rx_tail);
+    if (len >= hold) {
+        rs.rx_crc = crc64(rs.rx_crc, rs.rx_tail, rs.rx_taillen);
+        rs.rx_crc = crc64(rs.rx_crc, (const unsigned char *)p, len - hold);
+        memcpy(rs.rx_tail, p + len - hold, hold);
+        rs.rx_taillen = hold;
+        return;
     }
-    static unsigned char buf[65536], joined[8 + 65536];
-    uint64_t crc = 0;
-    unsigned char tail[8];
-    size_t total = 0, taillen = 0;
-    ssize_t n;
-    int ok = 1;
-    unsigned char head[5];
-    while ((n = read(fd, buf, sizeof(buf))) > 0) { /* lint:not-socket */
-        /* Keep the last 8 bytes out of the checksum. */
-        size_t len = (size_t)n;
-        if (total < 5) {
-            for (size_t i = 0; i < len && total + i < 5; i++)
-                head[total + i] = buf[i];
-        }
-        total += len;
-        memcpy(joined, tail, taillen);
-        memcpy(joined + taillen, buf, len);
-        size_t all = taillen + len;
-        size_t sum = all > 8 ? all - 8 : 0;
-        crc = crc64(crc, joined, sum);
-        taillen = all - sum;
-        memcpy(tail, joined + sum, taillen);
+    if (rs.rx_taillen + len > hold) {
+        size_t out = rs.rx_taillen + len - hold;
+        rs.rx_crc = crc64(rs.rx_crc, rs.rx_tail, out);
+        memmove(rs.rx_tail, rs.rx_tail + out, rs.rx_taillen - out);
+        rs.rx_taillen -= out;
     }
-    if (n < 0) ok = 0;
-    close(fd);
-    if (!ok || total < 9 + 8 || memcmp(head, "REDIS", 5)) {
+    memcpy(rs.rx_tail + rs.rx_taillen, p, len);
+    rs.rx_taillen += len;
+}
+
+/* The whole payload is in the file: checks its magic and, unless zero,
+ * the CRC-64 it ends with, so that a bad payload never replaces the
+ * dataset. */
+static int rxCheck(char *err, size_t errlen) {
+    size_t mark = rs.transfer_size < 0 ? REPL_EOF_MARK_SIZE : 0;
+    long long payload = rs.rx_total - (long long)mark;
+    if (payload < 9 + 8 || memcmp(rs.rx_head, "REDIS", 5) ||
+        rs.rx_taillen < mark + 8) {
         snprintf(err, errlen, "the payload is not an RDB file");
         return C_ERR;
     }
+    size_t t = rs.rx_taillen - mark; /* payload bytes in the tail */
+    uint64_t crc = crc64(rs.rx_crc, rs.rx_tail, t - 8);
     uint64_t expected = 0;
-    for (int i = 7; i >= 0; i--) expected = (expected << 8) | tail[i];
+    for (int i = 7; i >= 0; i--)
+        expected = (expected << 8) | rs.rx_tail[t - 8 + (size_t)i];
     if (expected != 0 && expected != crc) {
         snprintf(err, errlen, "wrong RDB checksum");
         return C_ERR;
@@ -1432,6 +1447,7 @@ static int rdbFileLooksValid(const char *path, char *err, size_t errlen) {
 }
 
 static void linkSyncLoaded(void);
+static void diskLoadStart(void);
 
 /* The whole RDB is in the temporary file: load it and go online. */
 static void linkTransferDone(void) {
@@ -1443,7 +1459,7 @@ static void linkTransferDone(void) {
     rs.transfer_fd = -1;
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from "
               "master to disk", rs.transfer_read);
-    if (rdbFileLooksValid(rs.transfer_tmp, err, sizeof(err)) != C_OK) {
+    if (rxCheck(err, sizeof(err)) != C_OK) {
         unlink(rs.transfer_tmp);
         char why[400];
         snprintf(why, sizeof(why), "Failed trying to load the MASTER "
@@ -1467,21 +1483,7 @@ static void linkTransferDone(void) {
                                                    : EMPTYDB_NO_FLAGS;
     emptyData(-1, flush_flags, NULL);
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
-    if (rdbLoad(server.rdb_filename, err, sizeof(err)) != C_OK) {
-        char why[400];
-        snprintf(why, sizeof(why), "Failed trying to load the MASTER "
-                 "synchronization DB from disk, check server logs. (%s)", err);
-        emptyData(-1, flush_flags, NULL);
-        linkFail(why);
-        return;
-    }
-    if (server.rdb_del_sync_files && server.saveparamslen == 0 &&
-        !server.aof_enabled) {
-        serverLog(LL_NOTICE, "Removing the RDB file obtained from the master. "
-                  "This replica has persistence disabled");
-        unlink(server.rdb_filename);
-    }
-    linkSyncLoaded();
+    diskLoadStart();
 }
 
 /* The master's dataset is loaded (from the file or the socket): adopt its
@@ -1519,6 +1521,17 @@ static int linkTransferWrite(const char *p, size_t len) {
         return -1;
     }
     rs.transfer_read += (long long)len;
+    rxTrack(p, len);
+    /* Start the write-back as the file grows, so that the fsync at the
+     * end does not wait for the whole payload. */
+    if (rs.rx_total - rs.rx_synced >= REPL_WRITEBACK_BYTES) {
+        if (sync_file_range(rs.transfer_fd, rs.rx_synced,
+                            rs.rx_total - rs.rx_synced,
+                            SYNC_FILE_RANGE_WRITE) == -1) {
+            /* not fatal: the final fsync writes it */
+        }
+        rs.rx_synced = rs.rx_total;
+    }
     if (rs.transfer_size >= 0) return rs.transfer_read == rs.transfer_size;
     /* Keep the last 40 bytes seen. */
     if (len >= REPL_EOF_MARK_SIZE) {
@@ -1584,6 +1597,7 @@ static int linkGetLine(char *line, size_t linelen) {
 static void linkReadHandler(connection *conn);
 static int linkReadOnce(connection *conn);
 static void disklessLoadStep(void);
+static void diskLoadStep(void);
 
 /* 1 when the payload announced now is to be parsed from the socket:
  * always with swapdb, with on-empty-db only into an empty dataset (as
@@ -1671,7 +1685,12 @@ static int disklessLoadTimer(aeEventLoop *el, long long id, void *data) {
     UNUSED(id);
     UNUSED(data);
     rs.ld_timer = -1;
-    if (rs.ld && rs.state == LINK_TRANSFER) disklessLoadStep();
+    if (rs.ld && rs.state == LINK_TRANSFER) {
+        if (rs.ld_fd != -1)
+            diskLoadStep();
+        else
+            disklessLoadStep();
+    }
     return AE_NOMORE;
 }
 
@@ -1721,12 +1740,22 @@ static void disklessLoadStart(void) {
                         : "");
 }
 
+/* The file of a load from disk is no longer read. */
+static void diskLoadClose(void) {
+    if (rs.ld_fd != -1) close(rs.ld_fd);
+    rs.ld_fd = -1;
+    rs.ld_file_left = 0;
+    sdsFree(rs.ld_fbuf);
+    rs.ld_fbuf = NULL;
+}
+
 /* Forgets a diskless load that did not complete: the half-loaded
  * databases go, the old dataset (swapdb) stays as it was. */
 static void disklessLoadDiscard(void) {
     if (!rs.ld) return;
     rdbLoadStreamFree(rs.ld);
     rs.ld = NULL;
+    diskLoadClose();
     if (rs.ld_dbs) {
         serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the "
                   "half-loaded data; the old dataset stays");
@@ -1876,11 +1905,134 @@ static void disklessLoadStep(void) {
     }
 }
 
+/* Starts parsing the received file (now server.rdb_filename) into the
+ * emptied databases, a slice per turn; clients get -LOADING meanwhile,
+ * as during Redis 7.0's load, and the link is not read until the end
+ * (the master keeps the stream for us). */
+static void diskLoadStart(void) {
+    char why[400];
+    int fd = open(server.rdb_filename, O_RDONLY);
+    struct stat st;
+    if (fd == -1 || fstat(fd, &st) == -1) {
+        snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+                 "synchronization DB from disk, check server logs. (can't "
+                 "open %s: %s)", server.rdb_filename, strerror(errno));
+        if (fd != -1) close(fd);
+        linkFail(why);
+        return;
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    rs.ld_fd = fd;
+    rs.ld_file_left = (long long)st.st_size;
+    rs.ld_fbuf = sdsEmpty();
+    rs.ld_dbs = NULL;
+    rs.ld_async = 0;
+    rs.ld_mark_wait = 0;
+    rs.ld = rdbLoadStreamCreate(server.db, 1);
+    rdbLoadStreamSetTotal(rs.ld, (long long)st.st_size);
+    server.loading = 1;
+    rs.ld_paused = 1;
+    if (rs.conn) (void)!connSetReadHandler(rs.conn, NULL); /* cannot fail */
+    rs.last_io_ms = mstime();
+    diskLoadStep();
+}
+
+/* The received file is parsed: the dataset is live. */
+static void diskLoadDone(void) {
+    char err[256], why[400];
+    disklessLoadStopTimer();
+    if (rdbLoadStreamFinish(rs.ld, err, sizeof(err)) != C_OK) {
+        snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+                 "synchronization DB from disk, check server logs. (%s)", err);
+        linkFail(why);
+        return;
+    }
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: %lld keys loaded from "
+              "disk", rdbLoadStreamKeys(rs.ld));
+    rdbLoadStreamFree(rs.ld);
+    rs.ld = NULL;
+    diskLoadClose();
+    server.loading = 0;
+    if (server.rdb_del_sync_files && server.saveparamslen == 0 &&
+        !server.aof_enabled) {
+        serverLog(LL_NOTICE, "Removing the RDB file obtained from the master. "
+                  "This replica has persistence disabled");
+        unlink(server.rdb_filename);
+    }
+    disklessLoadResumeReading();
+    linkSyncLoaded();
+}
+
+/* Parses the received file for one slice: reads it a chunk at a time
+ * (more while one record does not fit), and continues from a timer. */
+static void diskLoadStep(void) {
+    static char chunk[REPL_LOAD_READ_CHUNK];
+    char why[400];
+    long long start = ustime();
+    int more = sdsLen(rs.ld_fbuf) == 0;
+    for (;;) {
+        if (more && rs.ld_file_left > 0) {
+            size_t want = sizeof(chunk);
+            if ((long long)want > rs.ld_file_left)
+                want = (size_t)rs.ld_file_left;
+            ssize_t n = read(rs.ld_fd, chunk, want); /* lint:not-socket */
+            if (n <= 0) {
+                snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+                         "synchronization DB from disk, check server logs. "
+                         "(read error: %s)",
+                         n == 0 ? "unexpected end of file" : strerror(errno));
+                linkFail(why);
+                return;
+            }
+            rs.ld_fbuf = sdsCatLen(rs.ld_fbuf, chunk, (size_t)n);
+            rs.ld_file_left -= n;
+        }
+        int final = rs.ld_file_left == 0;
+        long long budget = REPL_LOAD_SLICE_US - (ustime() - start);
+        size_t used;
+        int rc = rdbLoadStreamFeed(rs.ld, (unsigned char *)rs.ld_fbuf,
+                                   sdsLen(rs.ld_fbuf), final,
+                                   budget > 100 ? budget : 100, &used);
+        if (used) {
+            sdsRange(rs.ld_fbuf, (ssize_t)used, -1);
+            rs.last_io_ms = mstime();
+        }
+        if (rc == RDB_STREAM_ERR) {
+            snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+                     "synchronization DB from disk, check server logs. (%s)",
+                     rdbLoadStreamError(rs.ld));
+            linkFail(why);
+            return;
+        }
+        if (rc == RDB_STREAM_DONE) {
+            if (!final || sdsLen(rs.ld_fbuf)) {
+                linkFail("Failed trying to load the MASTER synchronization "
+                         "DB from disk, check server logs. (bytes follow the "
+                         "end of the RDB)");
+                return;
+            }
+            diskLoadDone();
+            return;
+        }
+        more = rc == RDB_STREAM_NEED;
+        if (rc == RDB_STREAM_AGAIN || ustime() - start >= REPL_LOAD_SLICE_US) {
+            if (rs.ld_timer == -1)
+                rs.ld_timer = aeCreateTimeEvent(server.el, 0,
+                                                disklessLoadTimer, NULL, NULL);
+            return;
+        }
+    }
+}
+
 /* Runs the handshake and transfer steps on the bytes in rs.inbuf. */
 static void linkProcessInput(void) {
     char line[1024], why[1200];
     while (rs.conn && rs.state >= LINK_RECEIVE_PONG &&
            rs.state <= LINK_TRANSFER) {
+        /* Loading the received file: what follows waits for the end. */
+        if (rs.ld_fd != -1) return;
         if (rs.state == LINK_TRANSFER && rs.transfer_header_seen && rs.ld) {
             disklessLoadStep();
             return;
@@ -1981,6 +2133,9 @@ static void linkProcessInput(void) {
                                             O_CREAT | O_WRONLY | O_EXCL |
                                                 O_TRUNC,
                                             0644);
+                rs.rx_crc = 0;
+                rs.rx_taillen = 0;
+                rs.rx_total = rs.rx_synced = 0;
                 if (rs.transfer_fd == -1) {
                     snprintf(why, sizeof(why), "Opening the temp file needed "
                              "for MASTER <-> REPLICA synchronization: %s",

@@ -22,6 +22,9 @@
 #   --ref PATH     reference server (default /usr/bin/redis-server)
 #   --base-port N  first of the 3 ports used (default 23500)
 #   --only NAME    run only "ours" or "ref"
+#   --rounds N     runs of each server, alternated (ours first in odd
+#                  rounds, ref first in even ones); with N > 1 the medians
+#                  of the main figures follow the runs (default 1)
 #   --diskless-load MODE  the replicas' repl-diskless-load (default
 #                  disabled, the 7.0 default; swapdb parses the RDB from
 #                  the socket)
@@ -34,6 +37,7 @@ ref=/usr/bin/redis-server
 base=23500
 dl_load=disabled
 only=
+rounds=1
 while [ $# -gt 0 ]; do
     case "$1" in
     --size-mb) size_mb="$2"; shift 2 ;;
@@ -42,6 +46,7 @@ while [ $# -gt 0 ]; do
     --base-port) base="$2"; shift 2 ;;
     --diskless-load) dl_load="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -182,6 +187,9 @@ EOF
     printf "%-6s dataset %-10s sync %6.2f s   probe p50 %7s ms  p99 %7s ms  max %8s ms  (%s requests)\n" \
         "$name" "$mem" "$(echo "$t1 - $t0" | bc)" "$p50" "$p99" "$max" "$n"
     printf "       redis-benchmark GET during the sync: %s\n" "${bsum:-no summary}"
+    local bp99
+    bp99=$(echo "$bsum" | awk '{for (i = 1; i < NF; i++) if ($i == "p99") print $(i + 1)}')
+    echo "$name $(echo "$t1 - $t0" | bc) $p50 $p99 $max ${bp99:-0}" >> "$work/summary"
     printf "       longest event-loop turn during the sync: master %s, replicas %s / %s\n" \
         "$lm" "$lr1" "$lr2"
     printf "       master's fork for the sync: %s ms%s\n" "$(echo "scale=1; ${fork:-0} / 1000" | bc)" \
@@ -191,5 +199,23 @@ EOF
 }
 
 echo "TLS full sync to two replicas under load, ${size_mb} MB requested, replicas with repl-diskless-load $dl_load"
-[ "$only" = ref ] || run ours "$ours"
-[ "$only" = ours ] || run ref "$ref"
+for round in $(seq 1 "$rounds"); do
+    if [ $((round % 2)) = 1 ]; then order="ours ref"; else order="ref ours"; fi
+    for name in $order; do
+        [ -n "$only" ] && [ "$only" != "$name" ] && continue
+        if [ "$name" = ours ]; then run ours "$ours"; else run ref "$ref"; fi
+    done
+done
+if [ "$rounds" -gt 1 ]; then
+    echo "medians over $rounds rounds: sync s, probe p50 / p99 / max ms, redis-benchmark GET p99 ms"
+    for name in ours ref; do
+        grep "^$name " "$work/summary" >/dev/null 2>&1 || continue
+        line="$name"
+        for col in 2 3 4 5 6; do
+            m=$(awk -v c=$col -v n=$name '$1 == n {print $c}' "$work/summary" | sort -g |
+                awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}')
+            line="$line $m"
+        done
+        echo "$line"
+    done
+fi

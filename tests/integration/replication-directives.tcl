@@ -115,6 +115,44 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sy
     }
 }
 
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sync no}} {
+    set master [srv 0 client]
+    for {set i 0} {$i < 400} {incr i} {$master set key:$i $i}
+    set fields {}
+    for {set i 0} {$i < 2000} {incr i} {lappend fields f$i v$i}
+    $master hset big:hash {*}$fields
+    start_server {overrides {repl-diskless-load disabled key-load-delay 5000}} {
+        test "repl-diskless-load disabled: the received file loads in slices, clients get -LOADING meanwhile" {
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 500 10 {
+                [status [srv 0 client] loading] eq "1"
+            } else {
+                fail "the load did not start"
+            }
+            # The event loop turns while the file is parsed.
+            set info [r info persistence]
+            assert_match "*loading:1*" $info
+            assert_match "*loading_total_bytes:*" $info
+            assert_match "*loading_loaded_bytes:*" $info
+            assert_equal 1 [status [srv 0 client] master_sync_in_progress]
+            assert_error "LOADING*" {r get key:1}
+            # Meanwhile the master's writes wait for the end of the load.
+            $master set during:load yes
+            r config set key-load-delay 0
+            wait_for_condition 500 10 {
+                [status [srv 0 client] master_link_status] eq "up" &&
+                [r get during:load] eq "yes"
+            } else {
+                fail "the replica did not finish its sync"
+            }
+            assert_equal 402 [r dbsize]
+            assert_equal 2000 [r hlen big:hash]
+            assert_equal 0 [status [srv 0 client] loading]
+            assert_match "*keys loaded from disk*" [exec cat [srv 0 stdout]]
+        }
+    }
+}
+
 start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
     start_server {overrides {maxmemory 2mb maxmemory-policy allkeys-random}} {
         test "replica-ignore-maxmemory yes: the replica keeps what the master sends" {
