@@ -101,9 +101,10 @@ loopmax() {
 
 run() {
     local name="$1" bin="$2"
+    local dir="$work/$name-$round"
     local m=$base r1=$((base + 1)) r2=$((base + 2))
     local mp r1p r2p
-    mp=$(start "$bin" $m "$work/$name/m"); pids+=("$mp")
+    mp=$(start "$bin" $m "$dir/m"); pids+=("$mp")
     local keys=$((size_mb * 1024 * 9 / 10))
     local members=$((size_mb * 1024 / 10 * 2))
     redis-benchmark "${cli_tls[@]}" -p $m -q -P 32 -c 8 -t set -n "$keys" \
@@ -112,14 +113,14 @@ run() {
         -n "$members" -r "$members" -d 32 >/dev/null
     local mem
     mem=$(cli $m info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')
-    r1p=$(start "$bin" $r1 "$work/$name/r1" --repl-diskless-load "$dl_load"); pids+=("$r1p")
-    r2p=$(start "$bin" $r2 "$work/$name/r2" --repl-diskless-load "$dl_load"); pids+=("$r2p")
+    r1p=$(start "$bin" $r1 "$dir/r1" --repl-diskless-load "$dl_load"); pids+=("$r1p")
+    r2p=$(start "$bin" $r2 "$dir/r2" --repl-diskless-load "$dl_load"); pids+=("$r2p")
 
     redis-benchmark "${cli_tls[@]}" -p $m -q -c 20 -t set,get -n 100000000 \
         -r 100000 >/dev/null 2>&1 &
     local bench=$!
     pids+=("$bench")
-    /usr/bin/python3 - "$m" "$certs" "$work/$name/probe" <<'EOF' &
+    /usr/bin/python3 - "$m" "$certs" "$dir/probe" <<'EOF' &
 import redis, ssl, sys, time
 port, certs, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 r = redis.Redis(port=port, ssl=True, ssl_ca_certs=certs + "/ca.crt",
@@ -144,14 +145,14 @@ with open(out, "w") as f:
             lat[int(len(lat) * 0.99)], lat[-1], len(lat)))
 EOF
     local probe=$!
-    while [ ! -f "$work/$name/probe.go" ]; do sleep 0.05; done
+    while [ ! -f "$dir/probe.go" ]; do sleep 0.05; done
     sleep 1
     local t0 t1
     loopmax $m >/dev/null; loopmax $r1 >/dev/null; loopmax $r2 >/dev/null
     # A fixed redis-benchmark run (GET, 10 clients) started with the sync:
     # its own latency summary, printed when it ends.
     redis-benchmark "${cli_tls[@]}" -p $m -c 10 -t get -n 200000 -r 100000 \
-        > "$work/$name/bench.out" 2>&1 &
+        > "$dir/bench.out" 2>&1 &
     local bench2=$!
     pids+=("$bench2")
     t0=$(date +%s.%N)
@@ -176,13 +177,13 @@ EOF
         forkcpu=$(cli $m info eventloop | tr -d '\r' |
             awk -F: '/^eventloop_last_fork_cpu_usec/ {print $2}')
     fi
-    touch "$work/$name/probe.stop"
+    touch "$dir/probe.stop"
     wait "$probe" || true
     wait "$bench2" || true
     kill "$bench" 2>/dev/null || true
-    read -r p50 p99 max n < "$work/$name/probe"
+    read -r p50 p99 max n < "$dir/probe"
     local bsum
-    bsum=$(tr '\r' '\n' < "$work/$name/bench.out" |
+    bsum=$(tr '\r' '\n' < "$dir/bench.out" |
         awk '/latency summary/ {getline; getline; print "avg " $1 " min " $2 " p50 " $3 " p95 " $4 " p99 " $5 " max " $6 " ms"}')
     printf "%-6s dataset %-10s sync %6.2f s   probe p50 %7s ms  p99 %7s ms  max %8s ms  (%s requests)\n" \
         "$name" "$mem" "$(echo "$t1 - $t0" | bc)" "$p50" "$p99" "$max" "$n"
@@ -194,8 +195,11 @@ EOF
         "$lm" "$lr1" "$lr2"
     printf "       master's fork for the sync: %s ms%s\n" "$(echo "scale=1; ${fork:-0} / 1000" | bc)" \
         "${forkcpu:+ ($(echo "scale=1; $forkcpu / 1000" | bc) ms CPU)}"
+    # The next run reuses the ports: wait until these servers are gone.
     for p in "$mp" "$r1p" "$r2p"; do kill "$p" 2>/dev/null || true; done
-    sleep 1
+    for p in "$mp" "$r1p" "$r2p"; do
+        while kill -0 "$p" 2>/dev/null; do sleep 0.1; done
+    done
 }
 
 echo "TLS full sync to two replicas under load, ${size_mb} MB requested, replicas with repl-diskless-load $dl_load"
