@@ -1800,20 +1800,28 @@ static void disklessLoadSwap(void) {
     }
 }
 
-/* The payload is parsed and its end checked: the new dataset goes live. */
-static void disklessLoadDone(void) {
+/* The end of a parsed payload (read from <source>): the libraries it
+ * held are loaded and the parser goes. C_ERR when that failed (the link
+ * failed too). */
+static int loadStreamEnd(const char *source) {
     char err[256], why[400];
     disklessLoadStopTimer();
     if (rdbLoadStreamFinish(rs.ld, err, sizeof(err)) != C_OK) {
         snprintf(why, sizeof(why), "Failed trying to load the MASTER "
-                 "synchronization DB from socket: %s", err);
+                 "synchronization DB from %s: %s", source, err);
         linkFail(why);
-        return;
+        return C_ERR;
     }
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: %lld keys loaded from "
-              "the socket", rdbLoadStreamKeys(rs.ld));
+              "%s", rdbLoadStreamKeys(rs.ld), source);
     rdbLoadStreamFree(rs.ld);
     rs.ld = NULL;
+    return C_OK;
+}
+
+/* The payload is parsed and its end checked: the new dataset goes live. */
+static void disklessLoadDone(void) {
+    if (loadStreamEnd("socket") != C_OK) return;
     /* Replicas of ours follow a history that is replaced now. */
     disconnectSlaves();
     if (rs.ld_dbs) {
@@ -1941,18 +1949,7 @@ static void diskLoadStart(void) {
 
 /* The received file is parsed: the dataset is live. */
 static void diskLoadDone(void) {
-    char err[256], why[400];
-    disklessLoadStopTimer();
-    if (rdbLoadStreamFinish(rs.ld, err, sizeof(err)) != C_OK) {
-        snprintf(why, sizeof(why), "Failed trying to load the MASTER "
-                 "synchronization DB from disk, check server logs. (%s)", err);
-        linkFail(why);
-        return;
-    }
-    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: %lld keys loaded from "
-              "disk", rdbLoadStreamKeys(rs.ld));
-    rdbLoadStreamFree(rs.ld);
-    rs.ld = NULL;
+    if (loadStreamEnd("disk") != C_OK) return;
     diskLoadClose();
     server.loading = 0;
     if (server.rdb_del_sync_files && server.saveparamslen == 0 &&
