@@ -25,9 +25,12 @@
 #define LZF_HASH_LOG 14
 #define LZF_HASH_SIZE (1u << LZF_HASH_LOG)
 
-static inline uint32_t lzfHash(const unsigned char *p) {
+#define LZF_HASH_LOG_MIN 8
+
+/* The slot of the three bytes at <p> in a table of 2^<hlog> slots. */
+static inline uint32_t lzfHash(const unsigned char *p, unsigned hlog) {
     uint32_t v = ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
-    return (v * 2654435761u) >> (32 - LZF_HASH_LOG);
+    return (v * 2654435761u) >> (32 - hlog);
 }
 
 /* See lzf.h. Greedy matching through a table of the last position seen for
@@ -40,7 +43,11 @@ size_t lzfCompress(const void *in, size_t inlen, void *out, size_t outlen) {
     size_t litstart, i = 0;
 
     if (inlen == 0) return 0;
-    memset(table, 0, sizeof(table));
+    /* The table only needs about two slots per input byte: zeroing all of
+     * it (64 KB) for a 1 KB string would cost more than compressing it. */
+    unsigned hlog = LZF_HASH_LOG_MIN;
+    while (hlog < LZF_HASH_LOG && ((size_t)1 << hlog) < 2 * inlen) hlog++;
+    memset(table, 0, sizeof(table[0]) << hlog);
     litstart = 0;
 
     /* Writes the pending literal run [litstart, i) in runs of <= 32. */
@@ -58,7 +65,7 @@ size_t lzfCompress(const void *in, size_t inlen, void *out, size_t outlen) {
     } while (0)
 
     while (i + 2 < inlen) {
-        uint32_t h = lzfHash(ip + i);
+        uint32_t h = lzfHash(ip + i, hlog);
         size_t cand = table[h];
         table[h] = (uint32_t)(i + 1);
         if (cand != 0) {
@@ -83,7 +90,7 @@ size_t lzfCompress(const void *in, size_t inlen, void *out, size_t outlen) {
                 /* Remember the positions inside the match too, so that
                  * later data can refer to them. */
                 for (size_t k = i + 1; k < i + len && k + 2 < inlen; k++)
-                    table[lzfHash(ip + k)] = (uint32_t)(k + 1);
+                    table[lzfHash(ip + k, hlog)] = (uint32_t)(k + 1);
                 i += len;
                 litstart = i;
                 continue;

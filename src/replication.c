@@ -703,6 +703,11 @@ static int startDisklessSync(int filter) {
     if (pid == 0) {
         close(fds[0]);
         FILE *fp = fdopen(fds[1], "w");
+        /* stdio would write the pipe 4 KB at a time: each write wakes the
+         * parent for a small chunk, which it then encrypts as small TLS
+         * records, once per replica. */
+        static char iobuf[REPL_PIPE_CHUNK];
+        if (fp) setvbuf(fp, iobuf, _IOFBF, sizeof(iobuf));
         int ok = fp && rdbSaveToFpFiltered(fp, filter) == C_OK &&
                  fflush(fp) == 0;
         _exit(ok ? 0 : 1);

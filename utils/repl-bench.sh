@@ -87,6 +87,13 @@ start() {
 
 cli() { local p="$1"; shift; redis-cli "${cli_tls[@]}" -p "$p" "$@"; }
 
+# cputicks <pid>: the CPU clock ticks of <pid> and of its reaped children
+# so far, "<own> <children>".
+cputicks() {
+    awk '{print $14 + $15, $16 + $17}' "/proc/$1/stat"
+}
+hz=$(getconf CLK_TCK)
+
 # The longest event-loop turn of the server on <port> since the previous
 # call, "<wall> ms (<cpu> ms CPU)", or "n/a" when the server has no INFO
 # eventloop.
@@ -155,6 +162,10 @@ EOF
         > "$dir/bench.out" 2>&1 &
     local bench2=$!
     pids+=("$bench2")
+    local c0m c0r1 c0r2
+    c0m=$(cputicks $mp); c0r1=$(cputicks $r1p); c0r2=$(cputicks $r2p)
+    local q0
+    q0=$(cli $m info stats | tr -d '\r' | awk -F: '/^total_commands_processed/ {print $2}')
     t0=$(date +%s.%N)
     cli $r1 replicaof 127.0.0.1 $m >/dev/null
     cli $r2 replicaof 127.0.0.1 $m >/dev/null
@@ -166,6 +177,15 @@ EOF
         sleep 0.05
     done
     t1=$(date +%s.%N)
+    # The CPU seconds spent during the sync: the master, its child (reaped
+    # by now), each replica.
+    local cpu
+    cpu=$(echo "$c0m $(cputicks $mp) $c0r1 $(cputicks $r1p) $c0r2 $(cputicks $r2p)" |
+        awk -v hz="$hz" '{printf "master %.2f s, child %.2f s, replicas %.2f / %.2f s",
+            ($3 - $1) / hz, ($4 - $2) / hz, ($7 - $5) / hz, ($11 - $9) / hz}')
+    local q1
+    q1=$(cli $m info stats | tr -d '\r' | awk -F: '/^total_commands_processed/ {print $2}')
+    cpu="$cpu; the master served $((q1 - q0)) commands"
     local lm lr1 lr2 fork forkcpu
     lm=$(loopmax $m); lr1=$(loopmax $r1); lr2=$(loopmax $r2)
     # Redis 7.0: INFO stats latest_fork_usec; ours: INFO eventloop.
@@ -191,6 +211,7 @@ EOF
     local bp99
     bp99=$(echo "$bsum" | awk '{for (i = 1; i < NF; i++) if ($i == "p99") print $(i + 1)}')
     echo "$name $(echo "$t1 - $t0" | bc) $p50 $p99 $max ${bp99:-0}" >> "$work/summary"
+    printf "       CPU during the sync: %s\n" "$cpu"
     printf "       longest event-loop turn during the sync: master %s, replicas %s / %s\n" \
         "$lm" "$lr1" "$lr2"
     printf "       master's fork for the sync: %s ms%s\n" "$(echo "scale=1; ${fork:-0} / 1000" | bc)" \

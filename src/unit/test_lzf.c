@@ -38,12 +38,29 @@ TEST_CASE(testRoundTripShapes) {
             inbuf[i] = (unsigned char)('a' + rand() % alpha);
         ASSERT(roundTrip(len));
     }
+    /* The hash table's size follows the input's: lengths around each of
+     * its steps, with a longer input compressed just before each one (its
+     * table entries must not leak into the shorter one's). */
+    static const size_t steps[] = {127, 128, 129, 255, 256, 257, 1023, 1024,
+                                   1025, 4095, 4096, 4097, 8191, 8192, 8193,
+                                   16384, 16385};
+    for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+        for (size_t i = 0; i < sizeof(inbuf); i++)
+            inbuf[i] = (unsigned char)("xyz"[rand() % 3]);
+        ASSERT(roundTrip(20000));
+        for (size_t i = 0; i < steps[k]; i++)
+            inbuf[i] = (unsigned char)("abcdefghij"[rand() % 10]);
+        ASSERT(roundTrip(steps[k]));
+    }
 }
 
 TEST_CASE(testCompressesRepetition) {
     memset(inbuf, 'x', 10000);
     size_t c = lzfCompress(inbuf, 10000, cbuf, sizeof(cbuf));
     ASSERT(c > 0 && c < 200);
+    /* A 1 KB value of one byte (redis-benchmark's): a handful of bytes. */
+    c = lzfCompress(inbuf, 1024, cbuf, sizeof(cbuf));
+    ASSERT(c > 0 && c < 24);
     /* Too small an output buffer: 0, never an overflow. */
     ASSERT_EQ_INT(lzfCompress(inbuf, 10000, cbuf, 10), 0);
     for (size_t i = 0; i < 100; i++) inbuf[i] = (unsigned char)(i * 37 + 11);
