@@ -144,6 +144,9 @@ typedef struct rdbLoadStream rdbLoadStream;
  * private and keys go in directly. Function libraries are collected for
  * rdbLoadStreamFinish. */
 rdbLoadStream *rdbLoadStreamCreate(redisDb *dbs, int live);
+/* The payload's checksum was verified as it arrived (the replica's file
+ * transfer): the load does not compute it a second time. */
+void rdbLoadStreamChecksumVerified(rdbLoadStream *ls);
 /* The payload's size when announced (for INFO's loading_* fields). */
 void rdbLoadStreamSetTotal(rdbLoadStream *ls, long long total);
 /* Parses the records that are complete in the <len> bytes at <p> (the

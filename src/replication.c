@@ -48,6 +48,7 @@
 #define REPL_EOF_MARK_SIZE 40
 #define REPL_RETRY_DELAY_MS 1000
 #define REPL_PIPE_CHUNK (64 * 1024)
+#define REPL_PIPE_TURN_US 250 /* longest read of the child's pipe per turn */
 #define REPL_WRITEBACK_BYTES (8 * 1024 * 1024) /* received, then flushed */
 #define REPL_LOAD_READ_CHUNK (1024 * 1024)     /* file bytes per read */
 /* server.child_type of the diskless sync child (rdb.h has 0..2). */
@@ -662,8 +663,8 @@ static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata,
     UNUSED(privdata);
     UNUSED(mask);
     /* While every replica takes each chunk at once, keep reading for up to
-     * 2 ms: one chunk per event-loop turn would make a large transfer
-     * crawl. */
+     * REPL_PIPE_TURN_US: clients waiting in the same turn see that much
+     * latency, while one chunk per turn would add a loop turn per 64 KB. */
     long long start = ustime();
     for (;;) {
         /* The child's pipe, not a network descriptor. */
@@ -686,7 +687,9 @@ static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata,
         }
         rs.pipelen = (size_t)n;
         disklessDispatch();
-        if (rs.writers || rs.pipefd != fd || ustime() - start > 2000) return;
+        if (rs.writers || rs.pipefd != fd ||
+            ustime() - start > REPL_PIPE_TURN_US)
+            return;
     }
 }
 
@@ -1945,6 +1948,7 @@ static void diskLoadStart(void) {
     rs.ld_mark_wait = 0;
     rs.ld = rdbLoadStreamCreate(server.db, 1);
     rdbLoadStreamSetTotal(rs.ld, (long long)st.st_size);
+    rdbLoadStreamChecksumVerified(rs.ld); /* rxCheck did */
     server.loading = 1;
     rs.ld_paused = 1;
     if (rs.conn) (void)!connSetReadHandler(rs.conn, NULL); /* cannot fail */
