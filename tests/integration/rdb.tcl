@@ -262,6 +262,52 @@ start_server {tags {rdb persistence}} {
     }
 }
 
+# The fields of /proc/<pid>/stat after the command name, or {} when the
+# process is gone: index 1 is the parent pid, index 16 the nice value.
+proc rdb_proc_stat {pid} {
+    if {[catch {set st [::file_content /proc/$pid/stat]}]} {return {}}
+    return [string range $st [expr {[string last ")" $st] + 2}] end]
+}
+
+# The pids of the processes whose parent is <pid>.
+proc rdb_children {pid} {
+    set out {}
+    foreach f [glob -nocomplain /proc/\[0-9\]*] {
+        set c [file tail $f]
+        if {[lindex [rdb_proc_stat $c] 1] == $pid} {lappend out $c}
+    }
+    return $out
+}
+
+start_server {tags {rdb persistence external:skip}} {
+    test "a background child runs at a lower CPU priority than the server" {
+        set pid [srv 0 pid]
+        if {[rdb_proc_stat $pid] eq {}} {
+            ::report skip "child priority" "/proc/$pid/stat not readable"
+            return
+        }
+        for {set i 0} {$i < 20} {incr i} {r set k$i $i}
+        r config set rdb-key-save-delay 100000
+        r bgsave
+        set child {}
+        wait_for_condition 200 10 {
+            [set child [rdb_children $pid]] ne {}
+        } else {
+            fail "no BGSAVE child found"
+        }
+        # (The child sets its priority just after the fork.)
+        set want [expr {min(19, [lindex [rdb_proc_stat $pid] 16] + 5)}]
+        wait_for_condition 200 10 {
+            [lindex [rdb_proc_stat [lindex $child 0]] 16] == $want
+        } else {
+            fail "the child's nice is not $want: [rdb_proc_stat [lindex $child 0]]"
+        }
+        r config set rdb-key-save-delay 0
+        exec kill -USR1 [lindex $child 0]
+        rdb_wait_bgsave_done
+    }
+}
+
 start_server {tags {rdb persistence} overrides {rdbchecksum no}} {
     test "rdbchecksum no writes a zero checksum that loads" {
         r set a 1

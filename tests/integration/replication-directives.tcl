@@ -153,6 +153,50 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sy
     }
 }
 
+# Large collections: one value takes longer to parse than a load slice,
+# so the replica stops between two of its members and goes on in the next
+# turn (from the socket with swapdb, from the received file with
+# disabled). The values must come out whole, with their expiry.
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sync yes}} {
+    set master [srv 0 client]
+    set m {}
+    for {set i 0} {$i < 60000} {incr i} {lappend m member:$i}
+    $master sadd big:set {*}$m
+    $master rpush big:list {*}$m
+    set z {}
+    set h {}
+    for {set i 0} {$i < 40000} {incr i} {
+        lappend z $i.5 member:$i
+        lappend h field:$i value:$i
+    }
+    $master zadd big:zset {*}$z
+    $master hset big:hash {*}$h
+    $master pexpire big:set 100000000
+    $master set small:key small
+    set keys {big:set big:list big:zset big:hash small:key}
+    set digests [$master debug digest-value {*}$keys]
+    foreach mode {swapdb disabled} {
+        start_server [list overrides [list repl-diskless-load $mode]] {
+            test "repl-diskless-load $mode: a large collection loads over several turns, whole" {
+                regexp {rdbload_value_slices:(\d+)} [r info rdbload] -> before
+                r replicaof [srv -1 host] [srv -1 port]
+                wait_for_sync r
+                regexp {rdbload_value_slices:(\d+)} [r info rdbload] -> after
+                assert {$after > $before}
+                assert_equal $digests [r debug digest-value {*}$keys]
+                assert_equal 60000 [r scard big:set]
+                assert_equal 40000 [r zcard big:zset]
+                assert_equal 39999.5 [r zscore big:zset member:39999]
+                assert_equal value:39999 [r hget big:hash field:39999]
+                assert_equal member:59999 [r lindex big:list -1]
+                assert {[r pttl big:set] > 0}
+                assert_equal -1 [r pttl big:list]
+                assert_no_match "*# Rdbload*" [r info everything]
+            }
+        }
+    }
+}
+
 start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
     start_server {overrides {maxmemory 2mb maxmemory-policy allkeys-random}} {
         test "replica-ignore-maxmemory yes: the replica keeps what the master sends" {
