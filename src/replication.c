@@ -1852,8 +1852,28 @@ static void disklessLoadDone(void) {
 /* Parses what rs.inbuf holds of the payload for one slice: the rest
  * waits for more bytes, or for a timer when the slice ran out of time
  * (reading pauses while too many unparsed bytes wait). */
-static void disklessLoadStep(void) {
+/* Feeds the first <avail> bytes of *<buf> to the load for about
+ * <budget_us> and drops the bytes it used (*<used>). A malformed payload
+ * fails the link, its reason between <pre> and <post>. Returns the
+ * rdbLoadStreamFeed result, or -1 once the link failed. */
+static int loadFeed(sds *buf, size_t avail, int final, long long budget_us,
+                    const char *pre, const char *post, size_t *used) {
+    int rc = rdbLoadStreamFeed(rs.ld, (unsigned char *)*buf, avail, final,
+                               budget_us, used);
+    if (*used) {
+        sdsRange(*buf, (ssize_t)*used, -1);
+        rs.last_io_ms = mstime();
+    }
+    if (rc != RDB_STREAM_ERR) return rc;
     char why[400];
+    snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+             "synchronization DB from %s%s%s", pre, rdbLoadStreamError(rs.ld),
+             post);
+    linkFail(why);
+    return -1;
+}
+
+static void disklessLoadStep(void) {
     for (;;) {
         if (rs.ld_mark_wait) {
             if (sdsLen(rs.inbuf) < REPL_EOF_MARK_SIZE) {
@@ -1877,20 +1897,10 @@ static void disklessLoadStep(void) {
             avail = (size_t)(rs.transfer_size - rs.transfer_read);
             final = 1;
         }
-        int rc = rdbLoadStreamFeed(rs.ld, (unsigned char *)rs.inbuf, avail,
-                                   final, REPL_LOAD_SLICE_US, &used);
+        int rc = loadFeed(&rs.inbuf, avail, final, REPL_LOAD_SLICE_US,
+                          "socket: ", "", &used);
         rs.transfer_read += (long long)used;
-        if (used) {
-            sdsRange(rs.inbuf, (ssize_t)used, -1);
-            rs.last_io_ms = mstime();
-        }
-        if (rc == RDB_STREAM_ERR) {
-            snprintf(why, sizeof(why), "Failed trying to load the MASTER "
-                     "synchronization DB from socket: %s",
-                     rdbLoadStreamError(rs.ld));
-            linkFail(why);
-            return;
-        }
+        if (rc == -1) return;
         if (rc == RDB_STREAM_DONE) {
             if (rs.transfer_size >= 0) {
                 if (rs.transfer_read != rs.transfer_size) {
@@ -1998,20 +2008,10 @@ static void diskLoadStep(void) {
         int final = rs.ld_file_left == 0;
         long long budget = REPL_LOAD_SLICE_US - (ustime() - start);
         size_t used;
-        int rc = rdbLoadStreamFeed(rs.ld, (unsigned char *)rs.ld_fbuf,
-                                   sdsLen(rs.ld_fbuf), final,
-                                   budget > 100 ? budget : 100, &used);
-        if (used) {
-            sdsRange(rs.ld_fbuf, (ssize_t)used, -1);
-            rs.last_io_ms = mstime();
-        }
-        if (rc == RDB_STREAM_ERR) {
-            snprintf(why, sizeof(why), "Failed trying to load the MASTER "
-                     "synchronization DB from disk, check server logs. (%s)",
-                     rdbLoadStreamError(rs.ld));
-            linkFail(why);
-            return;
-        }
+        int rc = loadFeed(&rs.ld_fbuf, sdsLen(rs.ld_fbuf), final,
+                          budget > 100 ? budget : 100,
+                          "disk, check server logs. (", ")", &used);
+        if (rc == -1) return;
         if (rc == RDB_STREAM_DONE) {
             if (!final || sdsLen(rs.ld_fbuf)) {
                 linkFail("Failed trying to load the MASTER synchronization "
