@@ -5,7 +5,10 @@
 # For each server: a master with --size-mb of mixed data (1 KB strings, a
 # list, a hash, a set and a sorted set filled by redis-benchmark) on a TLS
 # port; two replicas of the same server with tls-replication yes start
-# their full sync (repl-diskless-sync yes, the 7.0 default, with no delay)
+# their full sync (repl-diskless-sync yes, the 7.0 default, with
+# repl-diskless-sync-max-replicas 2 so that one transfer, started as soon
+# as both replicas asked, serves both: with no delay the second replica,
+# a few ms late, waited for a second fork and transfer)
 # while redis-benchmark drives the master over TLS (SET/GET, 20 clients)
 # and a probe client (python3-redis over TLS) times one request after
 # another. Reported: the sync's duration (REPLICAOF until both links are
@@ -28,6 +31,9 @@
 #   --diskless-load MODE  the replicas' repl-diskless-load (default
 #                  disabled, the 7.0 default; swapdb parses the RDB from
 #                  the socket)
+#   --thp          run every server with MALLOC_CONF=thp:always (jemalloc
+#                  asks for transparent huge pages for the heap: fork()
+#                  copies far fewer page-table entries)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,6 +44,7 @@ base=23500
 dl_load=disabled
 only=
 rounds=1
+thp=
 while [ $# -gt 0 ]; do
     case "$1" in
     --size-mb) size_mb="$2"; shift 2 ;;
@@ -47,6 +54,7 @@ while [ $# -gt 0 ]; do
     --diskless-load) dl_load="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --thp) thp=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -73,9 +81,11 @@ start() {
     local bin="$1" port="$2" dir="$3"
     shift 3
     mkdir -p "$dir"
+    ${thp:+env MALLOC_CONF=thp:always} \
     "$bin" --port 0 --tls-port "$port" --bind 127.0.0.1 --dir "$dir" --save "" \
         --appendonly no --daemonize no --logfile "$dir/log" \
-        --repl-diskless-sync yes --repl-diskless-sync-delay 0 \
+        --repl-diskless-sync yes --repl-diskless-sync-delay 5 \
+        --repl-diskless-sync-max-replicas 2 \
         "${tls_args[@]}" "$@" >/dev/null 2>&1 &
     local pid=$!
     for _ in $(seq 1 200); do
@@ -214,7 +224,10 @@ EOF
     printf "       CPU during the sync: %s\n" "$cpu"
     printf "       longest event-loop turn during the sync: master %s, replicas %s / %s\n" \
         "$lm" "$lr1" "$lr2"
-    printf "       master's fork for the sync: %s ms%s\n" "$(echo "scale=1; ${fork:-0} / 1000" | bc)" \
+    local transfers
+    transfers=$(grep -c "Starting BGSAVE for SYNC" "$dir/m/log" || true)
+    printf "       master's fork for the sync (the last of %s): %s ms%s\n" "$transfers" \
+        "$(echo "scale=1; ${fork:-0} / 1000" | bc)" \
         "${forkcpu:+ ($(echo "scale=1; $forkcpu / 1000" | bc) ms CPU)}"
     # The next run reuses the ports: wait until these servers are gone.
     for p in "$mp" "$r1p" "$r2p"; do kill "$p" 2>/dev/null || true; done
@@ -223,7 +236,7 @@ EOF
     done
 }
 
-echo "TLS full sync to two replicas under load, ${size_mb} MB requested, replicas with repl-diskless-load $dl_load"
+echo "TLS full sync to two replicas under load, ${size_mb} MB requested, replicas with repl-diskless-load $dl_load${thp:+, MALLOC_CONF=thp:always}"
 for round in $(seq 1 "$rounds"); do
     if [ $((round % 2)) = 1 ]; then order="ours ref"; else order="ref ours"; fi
     for name in $order; do
