@@ -299,3 +299,47 @@ foreach diskless {no yes} {
         }
     }
 }
+
+# A transfer cut inside a large value: the value was being read a few
+# members at a time (INFO rdbload counts the slices that ended inside
+# one), and what was read of it is dropped with the rest; the old dataset
+# stays. Under AddressSanitizer a leak of the half-read value fails here.
+start_server {tags {repl}} {
+    set m {}
+    for {set i 0} {$i < 20000} {incr i} {lappend m member:$i}
+    r sadd big:set {*}$m
+    r save
+    set rdbfile [file join [srv 0 dir] served-big.rdb]
+    file copy -force [file join [lindex [r config get dir] 1] \
+                          [lindex [r config get dbfilename] 1]] $rdbfile
+
+    start_server {overrides {repl-diskless-load swapdb}} {
+        set replica [srv 0 client]
+        foreach fmt {eof len} {
+            test "swapdb: a transfer cut inside a large value keeps the old dataset ($fmt)" {
+                $replica flushall
+                $replica set old-key old-value
+                regexp {rdbload_value_slices:(\d+)} [$replica info rdbload] -> before
+                set fm [dl_fake_start $rdbfile [string repeat d 40] $fmt]
+                try {
+                    $replica replicaof 127.0.0.1 [lindex $fm 1]
+                    # The first half of the file: the set's first members.
+                    wait_for_condition 500 20 {
+                        [regexp {rdbload_value_slices:(\d+)} \
+                             [$replica info rdbload] -> now] && $now > $before
+                    } else {
+                        fail "the load did not stop inside the set"
+                    }
+                    dl_gate $fm cut
+                    dl_wait_status $replica loading 0
+                    assert_equal old-value [$replica get old-key]
+                    assert_equal 0 [$replica exists big:set]
+                    assert_equal 1 [$replica dbsize]
+                } finally {
+                    $replica replicaof no one
+                    exec kill [lindex $fm 0]
+                }
+            }
+        }
+    }
+}
