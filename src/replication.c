@@ -1849,9 +1849,6 @@ static void disklessLoadDone(void) {
     linkSyncLoaded();
 }
 
-/* Parses what rs.inbuf holds of the payload for one slice: the rest
- * waits for more bytes, or for a timer when the slice ran out of time
- * (reading pauses while too many unparsed bytes wait). */
 /* Feeds the first <avail> bytes of *<buf> to the load for about
  * <budget_us> and drops the bytes it used (*<used>). A malformed payload
  * fails the link, its reason between <pre> and <post>. Returns the
@@ -1873,6 +1870,9 @@ static int loadFeed(sds *buf, size_t avail, int final, long long budget_us,
     return -1;
 }
 
+/* Parses what rs.inbuf holds of the payload for one slice: the rest
+ * waits for more bytes, or for a timer when the slice ran out of time
+ * (reading pauses while too many unparsed bytes wait). */
 static void disklessLoadStep(void) {
     for (;;) {
         if (rs.ld_mark_wait) {
