@@ -153,6 +153,51 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sy
     }
 }
 
+# The master dies while the replica parses the received file (its link is
+# not read during the load): the load completes, the replica keeps the
+# complete dataset it received, finds the link gone and tries again.
+start_server {tags {repl} overrides {repl-diskless-load disabled}} {
+    test "repl-diskless-load disabled: a master gone during the file load" {
+        lassign [rd_start_own [srv 0 dir] --repl-diskless-sync no] pid c log
+        try {
+            for {set i 0} {$i < 300} {incr i} {$c set key:$i $i}
+            r config set key-load-delay 5000
+            r replicaof 127.0.0.1 [lindex [$c config get [expr {$::tls ? "tls-port" : "port"}]] 1]
+            wait_for_condition 500 10 {
+                [status [srv 0 client] loading] eq "1"
+            } else {
+                fail "the load did not start"
+            }
+            # It vanishes: no shutdown, no last words on the link.
+            exec kill -KILL $pid
+            wait_for_condition 500 10 {![::process_alive $pid]} else {
+                fail "the master did not die"
+            }
+            r config set key-load-delay 0
+            wait_for_condition 500 20 {
+                [status [srv 0 client] loading] eq "0" &&
+                [status [srv 0 client] master_link_status] eq "down"
+            } else {
+                fail "the replica did not finish its load, or kept the link up"
+            }
+            assert_equal 300 [r dbsize]
+            assert_equal PONG [r ping]
+            # It retries (and fails: nobody listens there any more).
+            set from [string length [::file_content [srv 0 stdout]]]
+            wait_for_condition 500 20 {
+                [string first "Connecting to MASTER" [rd_log_since 0 $from]] >= 0
+            } else {
+                fail "the replica did not try to reconnect"
+            }
+            assert_equal 300 [r dbsize]
+        } finally {
+            r replicaof no one
+            catch {$c close}
+            ::kill_server_process $pid
+        }
+    }
+}
+
 # Large collections: one value takes longer to parse than a load slice,
 # so the replica stops between two of its members and goes on in the next
 # turn (from the socket with swapdb, from the received file with
