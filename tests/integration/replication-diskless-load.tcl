@@ -51,6 +51,16 @@ proc dl_log_since {from} {
     return [string range [::file_content [srv 0 stdout]] $from end]
 }
 
+# SAVEs the server at level 0 and copies its RDB to <name> in its
+# directory, for a fake master to serve. Returns the copy's path.
+proc dl_save_as {name} {
+    r save
+    set path [file join [srv 0 dir] $name]
+    file copy -force [file join [lindex [r config get dir] 1] \
+                          [lindex [r config get dbfilename] 1]] $path
+    return $path
+}
+
 proc dl_wait_status {c field value} {
     wait_for_condition 500 20 {
         [status $c $field] eq $value
@@ -62,10 +72,7 @@ proc dl_wait_status {c field value} {
 # The RDB the fake master serves: written by one of our servers.
 start_server {tags {repl}} {
     dl_fill [srv 0 client] 300
-    r save
-    set rdbfile [file join [srv 0 dir] served.rdb]
-    file copy -force [file join [lindex [r config get dir] 1] \
-                          [lindex [r config get dbfilename] 1]] $rdbfile
+    set rdbfile [dl_save_as served.rdb]
     set served_keys [r dbsize]
     set served_snapshot [dataset_snapshot [srv 0 client]]
 
@@ -308,10 +315,7 @@ start_server {tags {repl}} {
     set m {}
     for {set i 0} {$i < 20000} {incr i} {lappend m member:$i}
     r sadd big:set {*}$m
-    r save
-    set rdbfile [file join [srv 0 dir] served-big.rdb]
-    file copy -force [file join [lindex [r config get dir] 1] \
-                          [lindex [r config get dbfilename] 1]] $rdbfile
+    set rdbfile [dl_save_as served-big.rdb]
 
     start_server {overrides {repl-diskless-load swapdb}} {
         set replica [srv 0 client]
