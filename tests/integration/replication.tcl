@@ -359,6 +359,39 @@ start_server {tags {repl}} {
     }
 }
 
+# One diskless transfer feeds every waiting replica at the pace of the
+# slowest: a replica that stops reading mid-transfer must not hold the
+# others for ever. repl-timeout drops it, the healthy one completes.
+start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-delay 5
+                                     repl-diskless-sync-max-replicas 2
+                                     rdbcompression no repl-timeout 2}} {
+    # 40 MB of RDB: more than the stalled peer's socket buffers hold.
+    r debug populate 40000 key 1000
+    start_server {} {
+        test "A replica that stalls during a diskless transfer is dropped; the other completes" {
+            set master [srv -1 client]
+            set stalled [redis_deferring_client -1]
+            # A diskless-capable peer, which then never reads.
+            $stalled replconf capa eof capa psync2
+            assert_equal OK [$stalled read]
+            $stalled psync ? -1
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 1500 20 {
+                [string match "*Disconnecting timedout replica (full sync)*" \
+                     [::file_content [srv -1 stdout]]]
+            } else {
+                fail "the stalled replica was not dropped"
+            }
+            wait_for_sync [srv 0 client] 1500 20
+            assert_equal 40000 [r dbsize]
+            assert_equal 1 [status $master connected_slaves]
+            assert_match "*Starting BGSAVE for SYNC with target: replicas sockets*" \
+                [::file_content [srv -1 stdout]]
+            $stalled close
+        }
+    }
+}
+
 start_server {tags {repl} overrides {repl-diskless-sync no}} {
     for {set i 0} {$i < 200} {incr i} {r set key:$i [string repeat v 100]}
     start_server {} {
