@@ -289,15 +289,33 @@ static long long backlogAddReply(client *c, long long from) {
  * Feeding the stream
  * ================================================================ */
 
-/* Appends <argv>/<argc> as a RESP array of bulk strings to <s>. */
+/* Appends "<prefix><n>\r\n" to <s>. */
+static sds catHeader(sds s, char prefix, long long n) {
+    char buf[LONG_STR_SIZE + 3];
+    buf[0] = prefix;
+    size_t l = 1 + (size_t)ll2string(buf + 1, sizeof(buf) - 3, n);
+    buf[l++] = '\r';
+    buf[l++] = '\n';
+    return sdsCatLen(s, buf, l);
+}
+
+/* Appends <argv>/<argc> as a RESP array of bulk strings to <s> (every
+ * write a master propagates goes through here: no printf, no decoded
+ * copy of integer-encoded arguments). */
 static sds catCommand(sds s, robj **argv, int argc) {
-    s = sdsCatPrintf(s, "*%d\r\n", argc);
+    s = catHeader(s, '*', argc);
     for (int j = 0; j < argc; j++) {
-        robj *o = getDecodedObject(argv[j]);
-        s = sdsCatPrintf(s, "$%zu\r\n", sdsLen(o->ptr));
-        s = sdsCatLen(s, o->ptr, sdsLen(o->ptr));
+        robj *o = argv[j];
+        if (sdsEncodedObject(o)) {
+            s = catHeader(s, '$', (long long)sdsLen(o->ptr));
+            s = sdsCatLen(s, o->ptr, sdsLen(o->ptr));
+        } else {
+            char nbuf[LONG_STR_SIZE];
+            size_t nl = (size_t)ll2string(nbuf, sizeof(nbuf), (long)o->ptr);
+            s = catHeader(s, '$', (long long)nl);
+            s = sdsCatLen(s, nbuf, nl);
+        }
         s = sdsCatLen(s, "\r\n", 2);
-        decrRefCount(o);
     }
     return s;
 }
