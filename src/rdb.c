@@ -1129,7 +1129,19 @@ typedef struct rdbColl {
     robj *o;           /* sets and sorted sets */
     dict *d;           /* a hash too large for a listpack */
     unsigned char *lp; /* a small hash */
+    streamID prev;     /* streams: the last entry ID seen in the nodes */
+    int has_prev;
+    uint64_t live;     /* streams: live entries in the nodes */
+    int tail_done;     /* streams: rStreamTail already read the tail */
 } rdbColl;
+
+static int rStreamNode(rdbReader *r, rdbColl *c);
+static int rStreamTail(rdbReader *r, rdbColl *c);
+
+static int rdbIsStreamType(int type) {
+    return type == RDB_TYPE_STREAM_LISTPACKS ||
+           type == RDB_TYPE_STREAM_LISTPACKS_2;
+}
 
 /* 1 for the value types read through rCollBegin/rCollMember/rCollEnd. */
 static int rdbIsCollType(int type) {
@@ -1137,7 +1149,7 @@ static int rdbIsCollType(int type) {
            type == RDB_TYPE_LIST_QUICKLIST_2 ||
            type == RDB_TYPE_LIST_ZIPLIST || type == RDB_TYPE_SET ||
            type == RDB_TYPE_HASH || type == RDB_TYPE_ZSET ||
-           type == RDB_TYPE_ZSET_2;
+           type == RDB_TYPE_ZSET_2 || rdbIsStreamType(type);
 }
 
 /* Reads the member count of a value of <type> and makes its empty
@@ -1149,7 +1161,8 @@ static int rCollBegin(rdbReader *r, int type, rdbColl *c) {
     size_t minbytes = type == RDB_TYPE_ZSET_2 ? 9
                       : type == RDB_TYPE_HASH || type == RDB_TYPE_ZSET ||
                               type == RDB_TYPE_LIST_QUICKLIST ||
-                              type == RDB_TYPE_LIST_QUICKLIST_2
+                              type == RDB_TYPE_LIST_QUICKLIST_2 ||
+                              rdbIsStreamType(type)
                           ? 2 : 1;
     if (type != RDB_TYPE_LIST_ZIPLIST && rCount(r, &n, minbytes) != C_OK)
         return C_ERR;
@@ -1171,6 +1184,10 @@ static int rCollBegin(rdbReader *r, int type, rdbColl *c) {
     case RDB_TYPE_ZSET:
     case RDB_TYPE_ZSET_2:
         c->o = zsetTypeCreate((size_t)n, 0);
+        break;
+    case RDB_TYPE_STREAM_LISTPACKS:
+    case RDB_TYPE_STREAM_LISTPACKS_2:
+        c->o = createStreamObject();
         break;
     default: /* the lists */
         c->ql = quicklistCreate(server.list_max_listpack_size,
@@ -1219,6 +1236,11 @@ static int rCollListNode(rdbReader *r, rdbColl *c) {
  * member and its score for a sorted set) and adds it. On error nothing of
  * the member is kept and <c> is still whole (rCollFree frees it). */
 static int rCollMember(rdbReader *r, rdbColl *c) {
+    if (rdbIsStreamType(c->type)) {
+        if (rStreamNode(r, c) != C_OK) return C_ERR;
+        c->left--;
+        return C_OK;
+    }
     if (c->ql && c->type != RDB_TYPE_LIST) {
         if (rCollListNode(r, c) != C_OK) return C_ERR;
         c->left--;
@@ -1281,6 +1303,17 @@ static int rCollMember(rdbReader *r, rdbColl *c) {
 static robj *rCollEnd(rdbReader *r, rdbColl *c, int *empty) {
     robj *o = NULL;
     *empty = 0;
+    if (rdbIsStreamType(c->type)) {
+        /* A stream is never empty: groups may exist without entries. */
+        if (!c->tail_done && rStreamTail(r, c) != C_OK) {
+            rCollFree(c);
+            return NULL;
+        }
+        o = c->o;
+        c->o = NULL;
+        rCollFree(c);
+        return o;
+    }
     if (c->ql) {
         o = listFromQuicklist(c->ql); /* takes the quicklist over */
         c->ql = NULL;
@@ -1310,67 +1343,72 @@ static int rStreamID(rdbReader *r, streamID *id) {
     return C_OK;
 }
 
-/* Reads a stream of RDB type STREAM_LISTPACKS (Redis 5-6) or
- * STREAM_LISTPACKS_2 (Redis 7.0); layout as wStream writes it. Every node
- * and every PEL link is checked (RESTORE payloads are untrusted): nodes
- * well formed with increasing IDs below the last ID, the length matching
- * the live entries, each pending entry owned by exactly one consumer.
- * NULL after rFail on bad input. */
-static robj *rStream(rdbReader *r, int type) {
-    uint64_t nodes;
-    robj *o = createStreamObject();
-    stream *s = o->ptr;
-    streamID prev = {0, 0};
-    int has_prev = 0;
-    uint64_t live = 0;
-    if (rCount(r, &nodes, 2) != C_OK) goto fail;
-    for (uint64_t i = 0; i < nodes; i++) {
-        sds key = rString(r);
-        if (!key) goto fail;
-        if (sdsLen(key) != STREAM_ID_LEN) {
-            rFail(r, "stream node key of %zu bytes", sdsLen(key));
-            sdsFree(key);
-            goto fail;
-        }
-        size_t len;
-        unsigned char *lp = rBlob(r, &len);
-        if (!lp) {
-            sdsFree(key);
-            goto fail;
-        }
-        streamID master;
-        streamDecodeID(key, &master);
-        if (!lpIsValid(lp, len) || lpFirst(lp) == NULL ||
-            !streamValidateNode(lp, &master, &prev, &has_prev, &live)) {
-            sdsFree(key);
-            zfree(lp);
-            rFail(r, "invalid listpack node in a stream");
-            goto fail;
-        }
-        if (!raxInsert(s->nodes, key, STREAM_ID_LEN, lp)) {
-            sdsFree(key);
-            zfree(lp);
-            rFail(r, "duplicate stream node");
-            goto fail;
-        }
+/* A stream of RDB type STREAM_LISTPACKS (Redis 5-6) or STREAM_LISTPACKS_2
+ * (Redis 7.0), laid out as wStream writes it, is read as a collection of
+ * listpack nodes (rStreamNode) followed by a tail (rStreamTail). Every
+ * node and every PEL link is checked (RESTORE payloads are untrusted):
+ * nodes well formed with increasing IDs below the last ID, the length
+ * matching the live entries, each pending entry owned by exactly one
+ * consumer. */
+
+/* Reads one listpack node of a stream value into <c> (validated, its IDs
+ * above the previous node's). */
+static int rStreamNode(rdbReader *r, rdbColl *c) {
+    stream *s = c->o->ptr;
+    sds key = rString(r);
+    if (!key) return C_ERR;
+    if (sdsLen(key) != STREAM_ID_LEN) {
+        rFail(r, "stream node key of %zu bytes", sdsLen(key));
         sdsFree(key);
+        return C_ERR;
     }
+    size_t len;
+    unsigned char *lp = rBlob(r, &len);
+    if (!lp) {
+        sdsFree(key);
+        return C_ERR;
+    }
+    streamID master;
+    streamDecodeID(key, &master);
+    if (!lpIsValid(lp, len) || lpFirst(lp) == NULL ||
+        !streamValidateNode(lp, &master, &c->prev, &c->has_prev, &c->live)) {
+        sdsFree(key);
+        zfree(lp);
+        rFail(r, "invalid listpack node in a stream");
+        return C_ERR;
+    }
+    if (!raxInsert(s->nodes, key, STREAM_ID_LEN, lp)) {
+        sdsFree(key);
+        zfree(lp);
+        rFail(r, "duplicate stream node");
+        return C_ERR;
+    }
+    sdsFree(key);
+    return C_OK;
+}
+
+/* Reads what follows a stream's nodes (length, IDs, consumer groups with
+ * their pending entries and consumers) into <c>'s stream. On error the
+ * groups read so far stay (streamFreeGroups undoes them). */
+static int rStreamTail(rdbReader *r, rdbColl *c) {
+    stream *s = c->o->ptr;
+    int type = c->type;
     if (rLen(r, &s->length) != C_OK || rStreamID(r, &s->last_id) != C_OK)
-        goto fail;
+        return C_ERR;
     if (type == RDB_TYPE_STREAM_LISTPACKS_2) {
         if (rStreamID(r, &s->first_id) != C_OK ||
             rStreamID(r, &s->max_deleted_entry_id) != C_OK ||
             rLen(r, &s->entries_added) != C_OK)
-            goto fail;
+            return C_ERR;
     }
-    if (s->length != live) {
+    if (s->length != c->live) {
         rFail(r, "stream length %llu but %llu live entries",
-              (unsigned long long)s->length, (unsigned long long)live);
-        goto fail;
+              (unsigned long long)s->length, (unsigned long long)c->live);
+        return C_ERR;
     }
-    if (has_prev && streamCompareID(&prev, &s->last_id) > 0) {
+    if (c->has_prev && streamCompareID(&c->prev, &s->last_id) > 0) {
         rFail(r, "stream entry above the stream's last ID");
-        goto fail;
+        return C_ERR;
     }
     if (type == RDB_TYPE_STREAM_LISTPACKS) {
         s->entries_added = s->length;
@@ -1378,19 +1416,19 @@ static robj *rStream(rdbReader *r, int type) {
     }
     if (s->entries_added < s->length) {
         rFail(r, "stream entries-added below its length");
-        goto fail;
+        return C_ERR;
     }
     uint64_t ngroups;
-    if (rCount(r, &ngroups, 4) != C_OK) goto fail;
+    if (rCount(r, &ngroups, 4) != C_OK) return C_ERR;
     for (uint64_t g = 0; g < ngroups; g++) {
         sds name = rString(r);
-        if (!name) goto fail;
+        if (!name) return C_ERR;
         streamID gid;
         uint64_t er = (uint64_t)SCG_INVALID_ENTRIES_READ;
         if (rStreamID(r, &gid) != C_OK ||
             (type == RDB_TYPE_STREAM_LISTPACKS_2 && rLen(r, &er) != C_OK)) {
             sdsFree(name);
-            goto fail;
+            return C_ERR;
         }
         long long entries_read = (long long)er;
         if (type == RDB_TYPE_STREAM_LISTPACKS)
@@ -1398,60 +1436,60 @@ static robj *rStream(rdbReader *r, int type) {
         if (entries_read < SCG_INVALID_ENTRIES_READ) {
             sdsFree(name);
             rFail(r, "invalid entries-read of a stream group");
-            goto fail;
+            return C_ERR;
         }
         streamCG *cg = streamCreateCG(s, name, sdsLen(name), &gid,
                                       entries_read);
         sdsFree(name);
         if (!cg) {
             rFail(r, "duplicate stream consumer group");
-            goto fail;
+            return C_ERR;
         }
         uint64_t npel;
-        if (rCount(r, &npel, STREAM_ID_LEN + 9) != C_OK) goto fail;
+        if (rCount(r, &npel, STREAM_ID_LEN + 9) != C_OK) return C_ERR;
         for (uint64_t k = 0; k < npel; k++) {
             unsigned char raw[STREAM_ID_LEN];
             uint64_t dtime, dcount;
             if (rBytes(r, raw, STREAM_ID_LEN) != C_OK ||
                 rLittle(r, &dtime, 8) != C_OK || rLen(r, &dcount) != C_OK)
-                goto fail;
+                return C_ERR;
             streamNACK *nack = streamCreateNACK(NULL);
             nack->delivery_time = (long long)dtime;
             nack->delivery_count = dcount;
             if (!raxInsert(cg->pel, raw, STREAM_ID_LEN, nack)) {
                 streamFreeNACK(nack);
                 rFail(r, "duplicate pending entry in a stream group");
-                goto fail;
+                return C_ERR;
             }
         }
         uint64_t ncons;
-        if (rCount(r, &ncons, 10) != C_OK) goto fail;
+        if (rCount(r, &ncons, 10) != C_OK) return C_ERR;
         for (uint64_t k = 0; k < ncons; k++) {
             sds cname = rString(r);
-            if (!cname) goto fail;
+            if (!cname) return C_ERR;
             uint64_t seen;
             if (rLittle(r, &seen, 8) != C_OK) {
                 sdsFree(cname);
-                goto fail;
+                return C_ERR;
             }
             streamConsumer *sc =
                 streamAddConsumer(cg, cname, sdsLen(cname), (long long)seen);
             sdsFree(cname);
             if (!sc) {
                 rFail(r, "duplicate stream consumer");
-                goto fail;
+                return C_ERR;
             }
             uint64_t cpel;
-            if (rCount(r, &cpel, STREAM_ID_LEN) != C_OK) goto fail;
+            if (rCount(r, &cpel, STREAM_ID_LEN) != C_OK) return C_ERR;
             for (uint64_t m = 0; m < cpel; m++) {
                 unsigned char raw[STREAM_ID_LEN];
-                if (rBytes(r, raw, STREAM_ID_LEN) != C_OK) goto fail;
+                if (rBytes(r, raw, STREAM_ID_LEN) != C_OK) return C_ERR;
                 void *v = NULL;
                 if (!raxFind(cg->pel, raw, STREAM_ID_LEN, &v) ||
                     ((streamNACK *)v)->consumer != NULL) {
                     rFail(r, "consumer pending entry not in its group's PEL "
                              "or owned twice");
-                    goto fail;
+                    return C_ERR;
                 }
                 ((streamNACK *)v)->consumer = sc;
                 raxInsert(sc->pel, raw, STREAM_ID_LEN, v);
@@ -1465,13 +1503,10 @@ static robj *rStream(rdbReader *r, int type) {
         raxIterRelease(&pi);
         if (orphan) {
             rFail(r, "stream group pending entry without a consumer");
-            goto fail;
+            return C_ERR;
         }
     }
-    return o;
-fail:
-    decrRefCount(o);
-    return NULL;
+    return C_OK;
 }
 
 /* Reads a value of RDB type <type>. Returns the object, or NULL with
@@ -1555,8 +1590,6 @@ static robj *rObject(rdbReader *r, int type, int *empty) {
         lpFree(lp);
         return o;
     }
-    if (type == RDB_TYPE_STREAM_LISTPACKS || type == RDB_TYPE_STREAM_LISTPACKS_2)
-        return rStream(r, type);
     if (type == RDB_TYPE_MODULE || type == RDB_TYPE_MODULE_2) {
         rFail(r, "module value found but modules are not supported");
         return NULL;
@@ -1688,6 +1721,25 @@ static int rdbLoadPartValue(rdbReader *r, rdbLoadTarget *t) {
         }
         if (++n % 16 == 0 && t->part.left && ustime() >= r->deadline)
             return 2;
+    }
+    if (rdbIsStreamType(t->part.type) && !t->part.tail_done) {
+        /* The tail is read whole: cut short, it is read again later. */
+        size_t pos0 = r->pos;
+        uint64_t crc0 = r->crc;
+        if (rStreamTail(r, &t->part) != C_OK) {
+            if (r->starved && r->partial) {
+                streamFreeGroups(t->part.o->ptr);
+                r->pos = pos0;
+                r->crc = crc0;
+                r->err[0] = '\0';
+                r->starved = 0;
+                t->part_starved = 1;
+                return 2;
+            }
+            rdbPartFree(t);
+            return -1;
+        }
+        t->part.tail_done = 1;
     }
     sds key = t->part_key;
     t->part_key = NULL;

@@ -95,6 +95,8 @@ streamConsumer *streamAddConsumer(streamCG *cg, const char *name, size_t len,
                                   long long seen_time);
 streamNACK *streamCreateNACK(streamConsumer *consumer);
 void streamFreeNACK(void *nack);
+/* Frees every consumer group of <s> (the RDB loader undoing a cut read). */
+void streamFreeGroups(stream *s);
 
 /* Appends to <s> the commands that rebuild the stream <o> at <key>
  * (<klen> bytes) as Redis 7.0's AOF rewrite emits them: XADD per entry

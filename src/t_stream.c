@@ -538,6 +538,12 @@ static void streamFree(stream *s) {
 /* The free method of stream objects. */
 void freeStreamObject(robj *o) { streamFree(o->ptr); }
 
+/* See server.h. */
+void streamFreeGroups(stream *s) {
+    if (s->cgroups) raxFree(s->cgroups, streamFreeCG);
+    s->cgroups = NULL;
+}
+
 /* Creates a NACK owned by <consumer> (may be NULL for XCLAIM FORCE), with
  * a delivery time of now and one delivery. */
 streamNACK *streamCreateNACK(streamConsumer *consumer) {

@@ -198,7 +198,7 @@ start_server {tags {repl} overrides {repl-diskless-load disabled}} {
     }
 }
 
-# Large collections: one value takes longer to parse than a load slice,
+# Large collections (and a stream): one value takes longer to parse than a load slice,
 # so the replica stops between two of its members and goes on in the next
 # turn (from the socket with swapdb, from the received file with
 # disabled). The values must come out whole, with their expiry.
@@ -217,8 +217,13 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sy
     $master zadd big:zset {*}$z
     $master hset big:hash {*}$h
     $master pexpire big:set 100000000
+    # A stream of 20,000 entries in ~200 listpack nodes, a group with
+    # 5,000 pending entries.
+    $master eval {for i = 1, 20000 do redis.call('xadd', KEYS[1], '*', 'f', i) end} 1 big:stream
+    $master xgroup create big:stream g 0
+    $master xreadgroup group g c1 count 5000 streams big:stream >
     $master set small:key small
-    set keys {big:set big:list big:zset big:hash small:key}
+    set keys {big:set big:list big:zset big:hash big:stream small:key}
     set digests [$master debug digest-value {*}$keys]
     foreach mode {swapdb disabled} {
         start_server [list overrides [list repl-diskless-load $mode]] {
@@ -234,6 +239,8 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sy
                 assert_equal 39999.5 [r zscore big:zset member:39999]
                 assert_equal value:39999 [r hget big:hash field:39999]
                 assert_equal member:59999 [r lindex big:list -1]
+                assert_equal 20000 [r xlen big:stream]
+                assert_equal 5000 [lindex [r xpending big:stream g] 0]
                 assert {[r pttl big:set] > 0}
                 assert_equal -1 [r pttl big:list]
                 assert_no_match "*# Rdbload*" [r info everything]

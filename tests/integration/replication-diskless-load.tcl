@@ -347,3 +347,36 @@ start_server {tags {repl}} {
         }
     }
 }
+
+# A stream whose tail (its consumer group, 30,000 pending entries) is cut
+# by the transfer: the nodes before it are read a few at a time, the tail
+# is read whole, so the first try runs out of bytes inside it and is
+# undone (the groups read so far freed), and the second try, once the rest
+# has come, makes the same stream as the master's.
+start_server {tags {repl}} {
+    r eval {for i = 1, 30000 do redis.call('xadd', KEYS[1], '*', 'f', i) end} 1 s
+    r xgroup create s g 0
+    r xreadgroup group g c1 count 30000 streams s >
+    set digest [r debug digest-value s]
+    set rdbfile [dl_save_as served-stream.rdb]
+
+    start_server {overrides {repl-diskless-load swapdb}} {
+        set replica [srv 0 client]
+        test "swapdb: a stream cut inside its consumer groups loads whole once the rest comes" {
+            $replica flushall
+            set fm [dl_fake_start $rdbfile [string repeat e 40] len]
+            try {
+                $replica replicaof 127.0.0.1 [lindex $fm 1]
+                dl_wait_status $replica loading 1
+                dl_gate $fm go
+                dl_wait_status $replica master_link_status up
+                assert_equal $digest [$replica debug digest-value s]
+                assert_equal 30000 [$replica xlen s]
+                assert_equal 30000 [lindex [$replica xpending s g] 0]
+            } finally {
+                $replica replicaof no one
+                exec kill [lindex $fm 0]
+            }
+        }
+    }
+}
