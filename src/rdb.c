@@ -1698,6 +1698,23 @@ static void rdbPartFree(rdbLoadTarget *t) {
     rCollFree(&t->part);
 }
 
+/* The value in progress could not be read on from <pos0>/<crc0>: when
+ * the bytes ran out, the reader goes back there and 2 says "more bytes"
+ * (t->part_starved); otherwise the value is dropped and -1 returned. */
+static int rdbPartStop(rdbReader *r, rdbLoadTarget *t, size_t pos0,
+                       uint64_t crc0) {
+    if (!(r->starved && r->partial)) {
+        rdbPartFree(t);
+        return -1;
+    }
+    r->pos = pos0;
+    r->crc = crc0;
+    r->err[0] = '\0';
+    r->starved = 0;
+    t->part_starved = 1;
+    return 2;
+}
+
 /* Reads members of the value in progress (t->part) until it is whole,
  * then adds it. Returns 2 while members are left: the deadline passed, or
  * the next member is not complete yet (t->part_starved; the reader is
@@ -1707,37 +1724,19 @@ static int rdbLoadPartValue(rdbReader *r, rdbLoadTarget *t) {
     while (t->part.left) {
         size_t pos0 = r->pos;
         uint64_t crc0 = r->crc;
-        if (rCollMember(r, &t->part) != C_OK) {
-            if (r->starved && r->partial) {
-                r->pos = pos0;
-                r->crc = crc0;
-                r->err[0] = '\0';
-                r->starved = 0;
-                t->part_starved = 1;
-                return 2;
-            }
-            rdbPartFree(t);
-            return -1;
-        }
+        if (rCollMember(r, &t->part) != C_OK)
+            return rdbPartStop(r, t, pos0, crc0);
         if (++n % 16 == 0 && t->part.left && ustime() >= r->deadline)
             return 2;
     }
     if (rdbIsStreamType(t->part.type) && !t->part.tail_done) {
-        /* The tail is read whole: cut short, it is read again later. */
+        /* The tail is read whole: cut short, it is read again later, its
+         * groups read so far undone. */
         size_t pos0 = r->pos;
         uint64_t crc0 = r->crc;
         if (rStreamTail(r, &t->part) != C_OK) {
-            if (r->starved && r->partial) {
-                streamFreeGroups(t->part.o->ptr);
-                r->pos = pos0;
-                r->crc = crc0;
-                r->err[0] = '\0';
-                r->starved = 0;
-                t->part_starved = 1;
-                return 2;
-            }
-            rdbPartFree(t);
-            return -1;
+            streamFreeGroups(t->part.o->ptr);
+            return rdbPartStop(r, t, pos0, crc0);
         }
         t->part.tail_done = 1;
     }
