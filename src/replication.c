@@ -154,6 +154,8 @@ static struct {
     redisDb *ld_dbs;    /* the temporary databases, NULL = server.db */
     int ld_async;       /* the old dataset is served meanwhile */
     int ld_mark_wait;   /* the RDB is parsed; its EOF mark comes next */
+    size_t ld_scanned;  /* bytes at the start of inbuf searched for the
+                         * EOF mark */
     int ld_paused;      /* reading stopped: the parser is behind */
     long long ld_timer; /* continues a slice that ran out of time, -1 */
     /* A payload received to disk (repl-diskless-load disabled) is checked
@@ -1753,6 +1755,7 @@ static void disklessLoadStart(void) {
                                 rs.ld_dbs == NULL);
     rdbLoadStreamSetTotal(rs.ld, rs.transfer_size);
     rs.ld_mark_wait = 0;
+    rs.ld_scanned = 0;
     rs.ld_paused = 0;
     if (rs.ld_async)
         server.async_loading = 1;
@@ -1914,10 +1917,28 @@ static void disklessLoadStep(void) {
             (long long)avail >= rs.transfer_size - rs.transfer_read) {
             avail = (size_t)(rs.transfer_size - rs.transfer_read);
             final = 1;
+        } else if (rs.transfer_size < 0) {
+            /* Once the EOF mark is in, what precedes it is the whole rest
+             * of the payload: the parser must not wait for bytes that will
+             * not come (it waits for the buffer to double after a record
+             * that did not fit). Only bytes not searched yet are searched;
+             * the mark stays for ld_mark_wait. */
+            size_t from = rs.ld_scanned >= REPL_EOF_MARK_SIZE
+                              ? rs.ld_scanned - REPL_EOF_MARK_SIZE + 1 : 0;
+            char *m = avail > from
+                          ? memmem(rs.inbuf + from, avail - from, rs.eofmark,
+                                   REPL_EOF_MARK_SIZE)
+                          : NULL;
+            if (m) {
+                avail = (size_t)(m - rs.inbuf);
+                final = 1;
+            }
+            rs.ld_scanned = avail;
         }
         int rc = loadFeed(&rs.inbuf, avail, final, REPL_LOAD_SLICE_US,
                           "socket: ", "", &used);
         rs.transfer_read += (long long)used;
+        rs.ld_scanned = rs.ld_scanned > used ? rs.ld_scanned - used : 0;
         if (rc == -1) return;
         if (rc == RDB_STREAM_DONE) {
             if (rs.transfer_size >= 0) {

@@ -8,7 +8,8 @@
 #                           <countfile> [tlsdir]
 #   replid:   the replication ID announced in +FULLRESYNC
 #   len|eof:  "$<len>" bulk, or diskless style "$EOF:<mark>" ... <mark>
-#   gatefile: after the first half of the RDB is sent, the master waits
+#   gatefile: after the first half of the RDB is sent (or the fraction in
+#             the environment's FAKE_RDB_SPLIT), the master waits
 #             until this file exists; its first word says what comes next:
 #             go       the rest of the RDB (and the mark), then the link
 #                      stays open (pings every second) until killed
@@ -41,7 +42,8 @@ if fmt == "eof":
 else:
     head = b"$%d\r\n" % len(rdb)
     tail = b""
-half = len(rdb) // 2
+# FAKE_RDB_SPLIT (0..1, default 0.5): where the first part ends.
+half = int(len(rdb) * float(os.environ.get("FAKE_RDB_SPLIT", "0.5")))
 
 parent = os.getppid()
 

@@ -362,6 +362,26 @@ start_server {tags {repl}} {
 
     start_server {overrides {repl-diskless-load swapdb}} {
         set replica [srv 0 client]
+        test "swapdb, EOF mark: a load cut near the end of a large record finishes when the mark comes" {
+            # The first part stops late in the stream's tail: the rest (and
+            # the mark) is smaller than what the parser already holds, so
+            # waiting for the buffer to double would wait for ever.
+            $replica flushall
+            set ::env(FAKE_RDB_SPLIT) 0.95
+            set fm [dl_fake_start $rdbfile [string repeat f 40] eof]
+            unset ::env(FAKE_RDB_SPLIT)
+            try {
+                $replica replicaof 127.0.0.1 [lindex $fm 1]
+                dl_wait_status $replica loading 1
+                dl_gate $fm go
+                dl_wait_status $replica master_link_status up
+                assert_equal $digest [$replica debug digest-value s]
+            } finally {
+                $replica replicaof no one
+                exec kill [lindex $fm 0]
+            }
+        }
+
         test "swapdb: a stream cut inside its consumer groups loads whole once the rest comes" {
             $replica flushall
             set fm [dl_fake_start $rdbfile [string repeat e 40] len]
