@@ -597,7 +597,7 @@ static void disklessChunkDone(void) {
              * the stream waits for its first ACK, so that it never arrives
              * glued to the EOF mark of a replica that cannot split them. */
             connClearWriteHandler(s->conn);
-            if (p->rdb_only || (s->flags & CLIENT_PRE_PSYNC)) {
+            if (p->rdb_only) {
                 replicaBulkDone(s);
                 continue;
             }
