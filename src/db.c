@@ -149,6 +149,8 @@ static robj *dbLookupKey(redisDb *db, robj *key, int flags) {
             if (expireIfNeeded(db, key, force)) val = NULL;
         }
     }
+    /* A write follows: a snapshot in progress keeps the value as it is. */
+    if (val && (flags & LOOKUP_WRITE)) rdbSnapBeforeWrite(db->dict, dictGetKey(de));
     if (val) {
         client *cc = dbCurrentClient();
         int notouch = (flags & LOOKUP_NOTOUCH) || server.child_pid > 0;
@@ -228,6 +230,7 @@ void dbAdd(redisDb *db, robj *key, robj *val) {
     sds tofree;
     sds k = dbKeySds(key, &tofree);
     sds copy = tofree ? tofree : sdsDup(k);
+    rdbSnapNewKey(db->dict, copy);
     int r = dictAdd(db->dict, copy, val);
     serverAssert(r == DICT_OK);
     signalKeyAsReady(db, key, val->type);
@@ -240,6 +243,7 @@ void dbAdd(redisDb *db, robj *key, robj *val) {
 void dbOverwrite(redisDb *db, robj *key, robj *val) {
     dictEntry *de = dbFindEntry(db, key);
     serverAssert(de != NULL);
+    rdbSnapBeforeWrite(db->dict, dictGetKey(de));
     robj *old = dictGetVal(de);
     if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) val->lru = old->lru;
     de->v.val = val;
@@ -287,6 +291,7 @@ int dbExists(redisDb *db, robj *key) {
 static int dbGenericDelete(redisDb *db, robj *key, int async) {
     sds tofree;
     sds k = dbKeySds(key, &tofree);
+    rdbSnapBeforeWrite(db->dict, k);
     dictEntry *de = dictUnlink(db->dict, k);
     if (de) {
         /* The expire entry borrows the key sds: drop it first. */
@@ -360,7 +365,12 @@ long long emptyData(int dbnum, int flags, void(callback)(dict *)) {
                 signalKeyAsReady(db, dictGetKey(be), OBJ_STREAM);
             dictReleaseIterator(bi);
         }
-        if ((flags & EMPTYDB_ASYNC) && dictSize(db->dict) > 0) {
+        if (rdbSnapAdopt(db->dict)) {
+            /* A snapshot in progress still needs the keys: it frees them
+             * once done. */
+            db->dict = dictCreate(db->dict->type);
+            db->expires = dictCreate(db->expires->type);
+        } else if ((flags & EMPTYDB_ASYNC) && dictSize(db->dict) > 0) {
             emptyDbAsync(db);
         } else {
             /* Expires first: they borrow the keys of the main dict. */
@@ -446,6 +456,19 @@ int getKeysFromCommand(struct redisCommand *cmd, robj **argv, int argc,
     for (int j = cmd->firstkey; j <= last && j < argc && n < max; j += step)
         keys[n++] = j;
     return n;
+}
+
+/* See server.h. */
+void dbSnapBeforeCommand(client *c) {
+    if (!rdbSnapActive() || !(c->cmd->flags & CMD_WRITE)) return;
+    int keys[256];
+    int n = getKeysFromCommand(c->cmd, c->argv, c->argc, keys, 256);
+    for (int i = 0; i < n; i++) {
+        sds tofree;
+        sds k = dbKeySds(c->argv[keys[i]], &tofree);
+        rdbSnapBeforeWrite(c->db->dict, k);
+        sdsFree(tofree);
+    }
 }
 
 /* ------------------------------ generic commands ------------------------- */

@@ -202,10 +202,15 @@ static void lazyfreeDictsJob(void *a, void *b, void *c) {
  * flush (WATCH, blocked clients). */
 void emptyDbAsync(redisDb *db) {
     dict *oldDict = db->dict, *oldExpires = db->expires;
-    size_t n = dictSize(oldDict);
     db->dict = dictCreate(oldDict->type);
     db->expires = dictCreate(oldExpires->type);
-    lazyfreeSubmit(lazyfreeDictsJob, oldDict, oldExpires, (void *)n, n);
+    freeDictsAsync(oldDict, oldExpires);
+}
+
+/* See lazyfree.h. */
+void freeDictsAsync(dict *keys, dict *expires) {
+    size_t n = dictSize(keys);
+    lazyfreeSubmit(lazyfreeDictsJob, keys, expires, (void *)n, n);
 }
 
 typedef struct lazyfreeLua {

@@ -18,6 +18,11 @@ void lazyfreeResetStats(void);
 size_t lazyfreeGetFreeEffort(struct redisObject *o);
 void freeObjAsync(struct redisObject *o);
 void emptyDbAsync(struct redisDb *db);
+
+/* Frees the main dict <keys> of a database that left service, with its
+ * <expires> dict, in the background. */
+void freeDictsAsync(struct dict *keys, struct dict *expires);
+
 void freeLuaStateAsync(struct lua_State *lua, struct dict *first,
                        struct dict *second);
 

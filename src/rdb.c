@@ -33,6 +33,7 @@
 #include "crc64.h"
 #include "intset.h"
 #include "listpack.h"
+#include "lazyfree.h"
 #include "lzf.h"
 #include "quicklist.h"
 #include "stream.h"
@@ -67,11 +68,12 @@ typedef struct rdbWriter {
     sds buf;       /* memory target (DUMP), when fp is NULL */
     uint64_t crc;
     int failed;
+    int nocrc;     /* the checksum is computed elsewhere */
 } rdbWriter;
 
 static void wBytes(rdbWriter *w, const void *p, size_t len) {
     if (w->failed || len == 0) return;
-    w->crc = crc64(w->crc, p, len);
+    if (!w->nocrc) w->crc = crc64(w->crc, p, len);
     if (w->fp) {
         if (fwrite(p, 1, len, w->fp) != len) w->failed = 1;
     } else {
@@ -234,79 +236,103 @@ static void wStream(rdbWriter *w, stream *s) {
     raxIterRelease(&pi);
 }
 
-/* Writes the value of <o> (without its type byte). */
-static void wObject(rdbWriter *w, robj *o) {
-    if (o->type == OBJ_STREAM) {
-        wStream(w, o->ptr);
-        return;
-    }
-    if (o->type == OBJ_STRING) {
-        if (o->encoding == OBJ_ENCODING_INT)
+/* A value written a part at a time: the fork-less snapshot (below) writes
+ * a large collection across several event-loop turns, a member (or a list
+ * node) per step; the value must not change in between. */
+typedef struct rdbValueCursor {
+    robj *o;               /* NULL: no value in progress */
+    int started;           /* the length was written */
+    quicklistNode *node;   /* list: next node */
+    dictIterator *di;      /* set, hash: safe iterator (no rehash steps) */
+    zsetTypeIterator *zi;  /* sorted set */
+} rdbValueCursor;
+
+/* Frees what the cursor holds and forgets its value. */
+static void wValueEnd(rdbValueCursor *vc) {
+    if (vc->di) dictReleaseIterator(vc->di);
+    if (vc->zi) zsetTypeReleaseIterator(vc->zi);
+    memset(vc, 0, sizeof(*vc));
+}
+
+/* Writes the next part of the value of <vc> (all of it when <steps> is 0,
+ * else up to <steps> members or list nodes; a small encoding goes in one
+ * piece). Returns 1 once the value is complete (the cursor is reset). */
+static int wValuePart(rdbWriter *w, rdbValueCursor *vc, long steps) {
+    robj *o = vc->o;
+    int whole = o->type == OBJ_STRING || o->type == OBJ_STREAM ||
+                o->encoding == OBJ_ENCODING_INTSET ||
+                o->encoding == OBJ_ENCODING_LISTPACK;
+    if (whole) {
+        if (o->type == OBJ_STREAM)
+            wStream(w, o->ptr);
+        else if (o->type == OBJ_STRING && o->encoding == OBJ_ENCODING_INT)
             wLongLongAsString(w, (long)o->ptr);
-        else
+        else if (o->type == OBJ_STRING)
             wString(w, o->ptr, sdsLen(o->ptr));
-    } else if (o->type == OBJ_LIST) {
-        quicklist *ql = o->ptr;
-        wLen(w, ql->len);
-        for (quicklistNode *n = ql->head; n; n = n->next) {
-            wLen(w, n->container);
-            wString(w, n->entry, n->sz);
-        }
-    } else if (o->type == OBJ_SET) {
-        if (o->encoding == OBJ_ENCODING_INTSET) {
+        else if (o->encoding == OBJ_ENCODING_INTSET)
             wString(w, o->ptr, intsetBlobLen(o->ptr));
-        } else {
-            dict *d = o->ptr;
-            wLen(w, dictSize(d));
-            dictIterator *di = dictGetIterator(d);
-            dictEntry *de;
-            while ((de = dictNext(di)) != NULL) {
-                sds m = dictGetKey(de);
-                wString(w, m, sdsLen(m));
-            }
-            dictReleaseIterator(di);
-        }
-    } else if (o->type == OBJ_HASH) {
-        if (o->encoding == OBJ_ENCODING_LISTPACK) {
+        else
             wString(w, o->ptr, lpBytes(o->ptr));
-        } else {
-            dict *d = o->ptr;
-            wLen(w, dictSize(d));
-            dictIterator *di = dictGetIterator(d);
-            dictEntry *de;
-            while ((de = dictNext(di)) != NULL) {
-                sds f = dictGetKey(de), v = dictGetVal(de);
-                wString(w, f, sdsLen(f));
-                wString(w, v, sdsLen(v));
-            }
-            dictReleaseIterator(di);
-        }
-    } else if (o->type == OBJ_ZSET) {
-        if (o->encoding == OBJ_ENCODING_LISTPACK) {
-            wString(w, o->ptr, lpBytes(o->ptr));
-        } else {
+        wValueEnd(vc);
+        return 1;
+    }
+    if (!vc->started) {
+        vc->started = 1;
+        if (o->type == OBJ_LIST) {
+            wLen(w, ((quicklist *)o->ptr)->len);
+            vc->node = ((quicklist *)o->ptr)->head;
+        } else if (o->type == OBJ_SET || o->type == OBJ_HASH) {
+            wLen(w, dictSize((dict *)o->ptr));
+            vc->di = dictGetSafeIterator(o->ptr);
+        } else if (o->type == OBJ_ZSET) {
             /* Highest score first, as Redis writes them, so that loading
              * inserts at the head of the skiplist. */
             wLen(w, zsetLength(o));
-            zsetTypeIterator *it = zsetTypeInitIterator(o, 1);
+            vc->zi = zsetTypeInitIterator(o, 1);
+        } else {
+            serverPanic("rdb: no RDB encoding for object type %d", o->type);
+        }
+    }
+    for (long n = 0; steps == 0 || n < steps; n++) {
+        if (o->type == OBJ_LIST) {
+            quicklistNode *qn = vc->node;
+            if (!qn) break;
+            wLen(w, qn->container);
+            wString(w, qn->entry, qn->sz);
+            vc->node = qn->next;
+        } else if (o->type == OBJ_ZSET) {
             unsigned char *vstr;
             unsigned int vlen;
             long long vll;
             double score;
-            while (zsetTypeNext(it, &vstr, &vlen, &vll, &score) == C_OK) {
-                if (vstr)
-                    wString(w, vstr, vlen);
-                else
-                    wLongLongAsString(w, vll);
-                uint64_t bits;
-                memcpy(&bits, &score, sizeof(bits));
-                wLittle(w, bits, 8);
+            if (zsetTypeNext(vc->zi, &vstr, &vlen, &vll, &score) != C_OK) break;
+            if (vstr)
+                wString(w, vstr, vlen);
+            else
+                wLongLongAsString(w, vll);
+            uint64_t bits;
+            memcpy(&bits, &score, sizeof(bits));
+            wLittle(w, bits, 8);
+        } else {
+            dictEntry *de = dictNext(vc->di);
+            if (!de) break;
+            sds m = dictGetKey(de);
+            wString(w, m, sdsLen(m));
+            if (o->type == OBJ_HASH) {
+                sds v = dictGetVal(de);
+                wString(w, v, sdsLen(v));
             }
-            zsetTypeReleaseIterator(it);
         }
-    } else {
-        serverPanic("rdb: no RDB encoding for object type %d", o->type);
+        if (steps && n + 1 == steps) return 0;
     }
+    wValueEnd(vc);
+    return 1;
+}
+
+/* Writes the value of <o> (without its type byte). */
+static void wObject(rdbWriter *w, robj *o) {
+    rdbValueCursor vc = {.o = o};
+    wValuePart(w, &vc, 0);
 }
 
 static void wAux(rdbWriter *w, const char *k, const char *v) {
@@ -351,10 +377,36 @@ static void rdbKeyDelay(int usec) {
     if (usec > 0) usleep((useconds_t)usec);
 }
 
-/* Writes a whole RDB stream, without the keys / the function libraries
- * as <filter> (RDB_FILTER_*) says; the checksum is zero with rdbchecksum
- * no. */
-static void wDatasetFiltered(rdbWriter *w, int filter) {
+/* Writes what precedes the value of <key> (holding <o>): its expire time
+ * from <expires>, the access time or frequency, the type and the key.
+ * Returns 0 (writing nothing) for a type this writer cannot store. */
+static int wKeyHead(rdbWriter *w, dict *expires, sds key, robj *o) {
+    int type = rdbObjectType(o);
+    if (type < 0) return 0;
+    dictEntry *ee = dictSize(expires) ? dictFind(expires, key) : NULL;
+    if (ee) {
+        long long when = dictGetSignedIntegerVal(ee);
+        wByte(w, RDB_OPCODE_EXPIRETIME_MS);
+        wLittle(w, (uint64_t)when, 8);
+    }
+    /* The access time or frequency, under the policy that tracks it
+     * (Redis 7.0 writes them the same way): idle seconds as a length, the
+     * decayed LFU counter as one byte. */
+    if (server.maxmemory_policy & MAXMEMORY_FLAG_LRU) {
+        wByte(w, RDB_OPCODE_IDLE);
+        wLen(w, estimateObjectIdleTime(o) / 1000);
+    } else if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) {
+        wByte(w, RDB_OPCODE_FREQ);
+        wByte(w, (unsigned char)LFUDecrAndReturn(o));
+    }
+    wByte(w, (unsigned char)type);
+    wString(w, key, sdsLen(key));
+    return 1;
+}
+
+/* The header of an RDB stream: magic, AUX fields, function libraries
+ * unless <filter> leaves them out. */
+static void wPreamble(rdbWriter *w, int filter) {
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     wBytes(w, magic, 9);
@@ -365,6 +417,21 @@ static void wDatasetFiltered(rdbWriter *w, int filter) {
     wAuxInt(w, "aof-base", 0);
     if (!(filter & RDB_FILTER_NO_FUNCTIONS))
         rdbForEachFunctionLibrary(wFunctionLibrary, w);
+}
+
+/* The end of an RDB stream: EOF opcode and checksum (zero with
+ * rdbchecksum no). */
+static void wTrailer(rdbWriter *w) {
+    wByte(w, RDB_OPCODE_EOF);
+    uint64_t crc = server.rdb_checksum ? w->crc : 0;
+    wLittle(w, crc, 8);
+}
+
+/* Writes a whole RDB stream, without the keys / the function libraries
+ * as <filter> (RDB_FILTER_*) says; the checksum is zero with rdbchecksum
+ * no. */
+static void wDatasetFiltered(rdbWriter *w, int filter) {
+    wPreamble(w, filter);
     for (int j = 0; j < server.dbnum && !w->failed; j++) {
         if (filter & RDB_FILTER_NO_DATA) break;
         redisDb *db = &server.db[j];
@@ -379,26 +446,7 @@ static void wDatasetFiltered(rdbWriter *w, int filter) {
         while ((de = dictNext(di)) != NULL && !w->failed) {
             sds key = dictGetKey(de);
             robj *o = dictGetVal(de);
-            int type = rdbObjectType(o);
-            if (type < 0) continue; /* a type this writer cannot store */
-            dictEntry *ee = dictFind(db->expires, key);
-            if (ee) {
-                long long when = dictGetSignedIntegerVal(ee);
-                wByte(w, RDB_OPCODE_EXPIRETIME_MS);
-                wLittle(w, (uint64_t)when, 8);
-            }
-            /* The access time or frequency, under the policy that tracks
-             * it (Redis 7.0 writes them the same way): idle seconds as a
-             * length, the decayed LFU counter as one byte. */
-            if (server.maxmemory_policy & MAXMEMORY_FLAG_LRU) {
-                wByte(w, RDB_OPCODE_IDLE);
-                wLen(w, estimateObjectIdleTime(o) / 1000);
-            } else if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) {
-                wByte(w, RDB_OPCODE_FREQ);
-                wByte(w, (unsigned char)LFUDecrAndReturn(o));
-            }
-            wByte(w, (unsigned char)type);
-            wString(w, key, sdsLen(key));
+            if (!wKeyHead(w, db->expires, key, o)) continue;
             wObject(w, o);
             /* rdb-key-save-delay: slows a save down so tests can watch a
              * sync or BGSAVE in progress (microseconds per key). */
@@ -407,9 +455,7 @@ static void wDatasetFiltered(rdbWriter *w, int filter) {
         }
         dictReleaseIterator(di);
     }
-    wByte(w, RDB_OPCODE_EOF);
-    uint64_t crc = server.rdb_checksum ? w->crc : 0;
-    wLittle(w, crc, 8);
+    wTrailer(w);
 }
 
 /* See rdb.h. */
@@ -422,6 +468,323 @@ int rdbSaveToFpFiltered(FILE *fp, int filter) {
     rdbWriter w = {.fp = fp};
     wDatasetFiltered(&w, filter);
     return w.failed ? C_ERR : C_OK;
+}
+
+/* ===================================================================
+ * Fork-less snapshot (repl-diskless-sync-fork no)
+ *
+ * The RDB stream of a diskless sync written by the event loop itself, a
+ * slice per turn, instead of by a forked child: fork() of a large dataset
+ * stops the loop for one long turn while the kernel copies the page tables
+ * (~20 ms per GB here). The stream is still the dataset as it was when the
+ * snapshot started:
+ * - the walker goes through each database with dictScan, a bucket at a
+ *   time. The cursor counts with reversed bits, so a key is behind it (was
+ *   walked) when the reverse of its hash is below the reverse of the
+ *   cursor. Tables may grow during the walk (their buckets split behind or
+ *   ahead of the cursor, never across it) but must not shrink: the cron
+ *   leaves them alone while rdbSnapActive();
+ * - db.c calls rdbSnapBeforeWrite before any change to a key (its value,
+ *   its expire time, its deletion). A key not yet walked is written then,
+ *   with the value it had at the start, into a side buffer, and remembered
+ *   in its database's <settled> set so that the walker skips it;
+ * - keys created after the start (rdbSnapNewKey) are settled the same way;
+ * - a flushed database hands its dicts over (rdbSnapAdopt): nothing
+ *   changes them any more, the walker finishes them and they are freed in
+ *   the background at the end.
+ * A large collection is written a few members per step (rdbValueCursor);
+ * a write to the one in progress completes it first. Side-buffer records
+ * join the stream between two records of the walker, each batch behind a
+ * SELECTDB of its own (RDB loaders take SELECTDB anywhere); the checksum
+ * covers the bytes in stream order.
+ * ================================================================ */
+
+#define SNAP_MEMBERS_PER_STEP 64  /* members (or list nodes) per step */
+#define SNAP_COMPACT (1024 * 1024) /* taken bytes dropped from <out> */
+
+typedef struct snapDb {
+    dict *keys, *expires; /* the database's dicts at the start */
+    dict *settled;        /* keys written out of order or created since */
+    int adopted;          /* handed over by a flush: freed at the end */
+} snapDb;
+
+static struct {
+    int active, finished;
+    rdbWriter w;          /* walker: memory target, the stream itself */
+    size_t outpos;        /* bytes of w.buf already taken */
+    rdbWriter side;       /* keys written by the hooks, not yet joined */
+    int w_db, side_db;    /* database of each one's last SELECTDB, -1 */
+    snapDb *dbs;
+    int ndb;
+    int db;               /* database being walked */
+    unsigned long cursor; /* its dictScan cursor */
+    int scan_done;        /* the cursor came back to 0 */
+    sds *pending;         /* keys of the buckets just scanned, to write */
+    int npending, pendcap, pendpos;
+    rdbValueCursor vc;    /* value in progress (walker) */
+    sds vckey;            /* its key */
+    int vcdb;             /* its database */
+} snap;
+
+static uint64_t snapKeyHash(const void *k) {
+    return dictGenHashFunction(k, sdsLen((sds)k));
+}
+
+static int snapKeyCompare(dict *d, const void *a, const void *b) {
+    UNUSED(d);
+    return sdsCmp((sds)a, (sds)b) == 0;
+}
+
+static void snapKeyFree(dict *d, void *k) {
+    UNUSED(d);
+    sdsFree(k);
+}
+
+static dictType snapSettledType = {.hashFunction = snapKeyHash,
+                                   .keyCompare = snapKeyCompare,
+                                   .keyDestructor = snapKeyFree};
+
+/* The bits of <v> in reverse order (the dictScan cursor's counting). */
+static unsigned long snapReverse(unsigned long v) {
+    v = __builtin_bswap64(v);
+    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0fUL) | ((v & 0x0f0f0f0f0f0f0f0fUL) << 4);
+    v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
+    v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
+    return v;
+}
+
+/* The snapshot database whose live main dict is <keys>, or -1. */
+static int snapIndex(dict *keys) {
+    for (int j = 0; j < snap.ndb; j++)
+        if (snap.dbs[j].keys == keys && !snap.dbs[j].adopted) return j;
+    return -1;
+}
+
+/* 1 when the walker is past <key> of snapshot database <j>: its bucket
+ * was scanned and it is not among that bucket's keys still to write. */
+static int snapWalked(int j, sds key) {
+    if (j != snap.db) return j < snap.db;
+    for (int i = snap.pendpos; i < snap.npending; i++)
+        if (sdsCmp(snap.pending[i], key) == 0) return 0;
+    if (snap.scan_done) return 1;
+    if (snap.cursor == 0) return 0; /* the scan has not begun */
+    unsigned long h = dictHashKey(snap.dbs[j].keys, key);
+    return snapReverse(h) < snapReverse(snap.cursor);
+}
+
+/* Writes SELECTDB <j> to <w> unless its last one was <j>. */
+static void snapSelect(rdbWriter *w, int *cur, int j) {
+    if (*cur == j) return;
+    wByte(w, RDB_OPCODE_SELECTDB);
+    wLen(w, (uint64_t)j);
+    *cur = j;
+}
+
+/* Moves the side buffer into the stream; only between two records of
+ * the walker. */
+static void snapJoinSide(void) {
+    if (sdsLen(snap.side.buf) == 0) return;
+    wBytes(&snap.w, snap.side.buf, sdsLen(snap.side.buf));
+    sdsClear(snap.side.buf);
+    snap.side_db = -1;
+    snap.w_db = -1;
+}
+
+/* Completes the value the walker is writing. */
+static void snapValueFinish(void) {
+    if (snap.vc.o) wValuePart(&snap.w, &snap.vc, 0);
+    sdsFree(snap.vckey);
+    snap.vckey = NULL;
+}
+
+/* Writes <key> of snapshot database <j> whole into the side buffer. */
+static void snapWriteSide(int j, sds key) {
+    snapDb *sd = &snap.dbs[j];
+    dictEntry *de = dictFind(sd->keys, key);
+    if (!de) return;
+    robj *o = dictGetVal(de);
+    snapSelect(&snap.side, &snap.side_db, j);
+    if (wKeyHead(&snap.side, sd->expires, key, o)) wObject(&snap.side, o);
+}
+
+/* See rdb.h. */
+int rdbSnapActive(void) {
+    return snap.active;
+}
+
+/* See rdb.h. */
+void rdbSnapBeforeWrite(dict *keys, sds key) {
+    if (!snap.active || snap.finished) return;
+    int j = snapIndex(keys);
+    if (j < 0) return;
+    if (snap.vckey && snap.vcdb == j && sdsCmp(snap.vckey, key) == 0) {
+        snapValueFinish();
+        return;
+    }
+    snapDb *sd = &snap.dbs[j];
+    if (snapWalked(j, key) || dictFind(sd->settled, key)) return;
+    snapWriteSide(j, key);
+    dictAdd(sd->settled, sdsDup(key), NULL);
+}
+
+/* See rdb.h. */
+void rdbSnapNewKey(dict *keys, sds key) {
+    if (!snap.active || snap.finished) return;
+    int j = snapIndex(keys);
+    if (j < 0) return;
+    snapDb *sd = &snap.dbs[j];
+    if (snapWalked(j, key) || dictFind(sd->settled, key)) return;
+    dictAdd(sd->settled, sdsDup(key), NULL);
+}
+
+/* See rdb.h. */
+int rdbSnapAdopt(dict *keys) {
+    if (!snap.active || snap.finished) return 0;
+    int j = snapIndex(keys);
+    if (j < 0 || j < snap.db) return 0;
+    snap.dbs[j].adopted = 1;
+    return 1;
+}
+
+/* dictScan callback: queues the keys of the scanned bucket(s). */
+static void snapCollect(void *privdata, const dictEntry *de) {
+    UNUSED(privdata);
+    if (snap.npending == snap.pendcap) {
+        snap.pendcap = snap.pendcap ? snap.pendcap * 2 : 16;
+        snap.pending = zrealloc(snap.pending, sizeof(sds) * snap.pendcap);
+    }
+    snap.pending[snap.npending++] = sdsDup(dictGetKey(de));
+}
+
+static void snapClearPending(void) {
+    for (int i = 0; i < snap.npending; i++) sdsFree(snap.pending[i]);
+    snap.npending = snap.pendpos = 0;
+}
+
+/* Starts the record of <key> of the walked database, unless it was
+ * settled. Returns 1 when a record was started. */
+static int snapStartKey(sds key) {
+    snapDb *sd = &snap.dbs[snap.db];
+    if (dictFind(sd->settled, key)) return 0;
+    dictEntry *de = dictFind(sd->keys, key);
+    if (!de) return 0;
+    robj *o = dictGetVal(de);
+    snapSelect(&snap.w, &snap.w_db, snap.db);
+    if (!wKeyHead(&snap.w, sd->expires, key, o)) return 0;
+    snap.vc = (rdbValueCursor){.o = o};
+    snap.vckey = sdsDup(key);
+    snap.vcdb = snap.db;
+    return 1;
+}
+
+/* Walks on until <want> bytes wait in the stream or the clock passes
+ * <deadline> (ustime), or, with rdb-key-save-delay set, after one key. */
+static void snapWalk(long long deadline, size_t want) {
+    while (!snap.finished && sdsLen(snap.w.buf) - snap.outpos < want) {
+        if (snap.vckey) {
+            if (!wValuePart(&snap.w, &snap.vc, SNAP_MEMBERS_PER_STEP)) {
+                if (ustime() >= deadline) return;
+                continue;
+            }
+            snapValueFinish();
+            if (server.rdb_key_save_delay > 0) return;
+            continue;
+        }
+        snapJoinSide();
+        if (ustime() >= deadline) return;
+        if (snap.pendpos < snap.npending) {
+            snapStartKey(snap.pending[snap.pendpos++]);
+            continue;
+        }
+        snapClearPending();
+        if (snap.db >= snap.ndb) {
+            wTrailer(&snap.w);
+            snap.finished = 1;
+            return;
+        }
+        snapDb *sd = &snap.dbs[snap.db];
+        if (snap.scan_done || dictSize(sd->keys) == 0) {
+            snap.db++;
+            snap.cursor = 0;
+            snap.scan_done = 0;
+            continue;
+        }
+        if (snap.cursor == 0) {
+            snapSelect(&snap.w, &snap.w_db, snap.db);
+            wByte(&snap.w, RDB_OPCODE_RESIZEDB);
+            wLen(&snap.w, dictSize(sd->keys));
+            wLen(&snap.w, dictSize(sd->expires));
+        }
+        snap.cursor = dictScan(sd->keys, snap.cursor, snapCollect, NULL);
+        if (snap.cursor == 0) snap.scan_done = 1;
+    }
+}
+
+/* See rdb.h. */
+void rdbSnapStart(int filter) {
+    serverAssert(!snap.active);
+    memset(&snap, 0, sizeof(snap));
+    snap.active = 1;
+    snap.w.buf = sdsEmpty();
+    snap.side.buf = sdsEmpty();
+    snap.side.nocrc = 1;
+    snap.w_db = snap.side_db = -1;
+    wPreamble(&snap.w, filter);
+    snap.ndb = (filter & RDB_FILTER_NO_DATA) ? 0 : server.dbnum;
+    snap.dbs = zcalloc(sizeof(snapDb) * (server.dbnum ? server.dbnum : 1));
+    for (int j = 0; j < snap.ndb; j++) {
+        snap.dbs[j].keys = server.db[j].dict;
+        snap.dbs[j].expires = server.db[j].expires;
+        snap.dbs[j].settled = dictCreateKeysOnly(&snapSettledType);
+    }
+}
+
+/* See rdb.h. */
+size_t rdbSnapRead(char *dst, size_t cap, long long budget_us, int *eof) {
+    serverAssert(snap.active);
+    size_t avail = sdsLen(snap.w.buf) - snap.outpos;
+    if (avail < cap && !snap.finished) {
+        snapWalk(ustime() + budget_us, cap);
+        avail = sdsLen(snap.w.buf) - snap.outpos;
+    }
+    size_t n = avail < cap ? avail : cap;
+    memcpy(dst, snap.w.buf + snap.outpos, n);
+    snap.outpos += n;
+    if (snap.outpos == sdsLen(snap.w.buf)) {
+        sdsClear(snap.w.buf);
+        snap.outpos = 0;
+    } else if (snap.outpos >= SNAP_COMPACT) {
+        sdsRange(snap.w.buf, (ssize_t)snap.outpos, -1);
+        snap.outpos = 0;
+    }
+    *eof = snap.finished && sdsLen(snap.w.buf) == 0;
+    return n;
+}
+
+/* See rdb.h. */
+long rdbSnapPauseMs(void) {
+    long d = server.rdb_key_save_delay;
+    return d > 0 ? (d + 999) / 1000 : 0;
+}
+
+/* See rdb.h. */
+void rdbSnapEnd(void) {
+    if (!snap.active) return;
+    if (snap.vckey) {
+        wValueEnd(&snap.vc);
+        sdsFree(snap.vckey);
+    }
+    snapClearPending();
+    zfree(snap.pending);
+    for (int j = 0; j < snap.ndb; j++) {
+        snapDb *sd = &snap.dbs[j];
+        dictRelease(sd->settled);
+        if (sd->adopted) freeDictsAsync(sd->keys, sd->expires);
+    }
+    zfree(snap.dbs);
+    sdsFree(snap.w.buf);
+    sdsFree(snap.side.buf);
+    memset(&snap, 0, sizeof(snap));
 }
 
 /* Writes the dataset to <tmpfile>, fsyncs it and renames it over

@@ -83,6 +83,31 @@ int rdbSaveToFp(FILE *fp) WARN_UNUSED;
 #define RDB_FILTER_NO_FUNCTIONS 2
 int rdbSaveToFpFiltered(FILE *fp, int filter) WARN_UNUSED;
 
+/* The fork-less snapshot (repl-diskless-sync-fork no): the RDB stream of
+ * the dataset as it is now, written by the event loop a slice at a time
+ * while clients keep changing the data (rdb.c explains how). One at a
+ * time. rdbSnapStart begins it (<filter> as above); rdbSnapRead moves up
+ * to <cap> bytes of it to <dst>, writing more for at most <budget_us>
+ * microseconds when fewer are ready, and sets *<eof> once the whole
+ * stream was taken; rdbSnapPauseMs is how long to wait before the next
+ * read (rdb-key-save-delay slows the walk down for tests, without
+ * sleeping); rdbSnapEnd ends it, finished or not. */
+void rdbSnapStart(int filter);
+size_t rdbSnapRead(char *dst, size_t cap, long long budget_us, int *eof);
+long rdbSnapPauseMs(void);
+void rdbSnapEnd(void);
+int rdbSnapActive(void);
+
+/* The keyspace's calls into a running snapshot. <keys> is a database's
+ * main dict. Before any change to <key> (its value, expire time, or its
+ * deletion): rdbSnapBeforeWrite. Before adding a new <key>:
+ * rdbSnapNewKey. Before emptying a database: rdbSnapAdopt returns 1 when
+ * the snapshot took the database's dicts over, which the caller then
+ * replaces by new empty ones instead of emptying them. */
+void rdbSnapBeforeWrite(struct dict *keys, sds key);
+void rdbSnapNewKey(struct dict *keys, sds key);
+int rdbSnapAdopt(struct dict *keys);
+
 /* Loads <filename> into the (normally empty) databases. Returns C_OK,
  * C_ERR with a reason in <err> (offset included), or C_ERR with errno
  * ENOENT when the file does not exist. */

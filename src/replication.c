@@ -49,6 +49,7 @@
 #define REPL_RETRY_DELAY_MS 1000
 #define REPL_PIPE_CHUNK (64 * 1024)
 #define REPL_PIPE_TURN_US 250 /* longest read of the child's pipe per turn */
+#define REPL_SNAP_TURN_US 1000 /* longest fork-less snapshot slice per turn */
 #define REPL_WRITEBACK_BYTES (8 * 1024 * 1024) /* received, then flushed */
 #define REPL_LOAD_READ_CHUNK (1024 * 1024)     /* file bytes per read */
 /* server.child_type of the diskless sync child (rdb.h has 0..2). */
@@ -117,6 +118,11 @@ static struct {
     int mark_sent;           /* pipebuf holds the final EOF mark */
     int writers;             /* replicas still sending pipebuf */
     int dispatching;         /* inside disklessDispatch */
+    /* repl-diskless-sync-fork no: no child; the event loop writes the RDB
+     * (rdb.h, rdbSnap*) a slice per turn into pipebuf. */
+    int forkless;            /* such a transfer runs */
+    long long fl_timer;      /* the timer of the next slice, -1 */
+    int fl_producing;        /* inside disklessProduce */
     char dl_mark[REPL_EOF_MARK_SIZE];
     /* FAILOVER (master side): writes are paused while the target catches
      * up, then this server becomes its replica with PSYNC ... FAILOVER. */
@@ -170,7 +176,7 @@ static struct {
     unsigned char rx_head[5];
     long long rx_total, rx_synced;
 } rs = {.ld_fd = -1, .seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0,
-        .dl_pid = -1, .pipefd = -1, .ld_timer = -1};
+        .dl_pid = -1, .pipefd = -1, .fl_timer = -1, .ld_timer = -1};
 
 static char pipebuf[REPL_PIPE_CHUNK];
 
@@ -509,6 +515,7 @@ static void replicaSendPreOnline(connection *conn) {
 
 static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata, int mask);
 static void disklessChunkDone(void);
+static void disklessScheduleProduce(long ms);
 
 /* 1 while <c> is one of the replicas of the running diskless transfer. */
 static int isDisklessReplica(client *c) {
@@ -534,6 +541,12 @@ static void disklessCleanup(int kill_child) {
             server.child_type = 0;
         }
         rs.dl_pid = -1;
+    }
+    if (rs.forkless) {
+        if (rs.fl_timer != -1) aeDeleteTimeEvent(server.el, rs.fl_timer);
+        rs.fl_timer = -1;
+        rdbSnapEnd();
+        rs.forkless = 0;
     }
     rs.pipelen = 0;
     rs.pipe_eof = 0;
@@ -610,6 +623,8 @@ static void disklessChunkDone(void) {
     if (rs.pipefd != -1)
         aeCreateFileEvent(server.el, rs.pipefd, AE_READABLE, disklessReadPipe,
                           NULL);
+    else if (rs.forkless && !rs.fl_producing)
+        disklessScheduleProduce(0);
 }
 
 /* Write step of a diskless replica: the rest of pipebuf. */
@@ -713,9 +728,71 @@ static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata,
     }
 }
 
+/* Fork-less transfer: one slice of the snapshot per turn, at most
+ * REPL_SNAP_TURN_US of writing; each 64 KB goes to every replica before
+ * the next is written, as the pipe's chunks do. */
+static int disklessProduce(aeEventLoop *el, long long id, void *data) {
+    UNUSED(el);
+    UNUSED(id);
+    UNUSED(data);
+    rs.fl_timer = -1;
+    rs.fl_producing = 1;
+    long long start = ustime();
+    for (;;) {
+        long long left = REPL_SNAP_TURN_US - (ustime() - start);
+        int eof;
+        size_t n = rdbSnapRead(pipebuf, sizeof(pipebuf), left > 0 ? left : 0,
+                               &eof);
+        if (n == 0 && eof) {
+            rs.fl_producing = 0;
+            disklessChildDone(1);
+            return AE_NOMORE;
+        }
+        long pause = rdbSnapPauseMs();
+        if (n > 0) {
+            rs.pipelen = n;
+            disklessDispatch();
+            /* Every replica left (the transfer ended), or one is slow: its
+             * write handler resumes us (disklessChunkDone). */
+            if (!rs.forkless || rs.writers) break;
+        }
+        if (n == 0 || pause || ustime() - start >= REPL_SNAP_TURN_US) {
+            disklessScheduleProduce(pause);
+            break;
+        }
+    }
+    rs.fl_producing = 0;
+    return AE_NOMORE;
+}
+
+/* The next slice of a fork-less transfer, <ms> from now. */
+static void disklessScheduleProduce(long ms) {
+    if (rs.fl_timer != -1) return;
+    rs.fl_timer = aeCreateTimeEvent(server.el, ms, disklessProduce, NULL, NULL);
+}
+
+/* Starts a fork-less transfer (repl-diskless-sync-fork no). */
+static void startForklessSync(int filter) {
+    rdbSnapStart(filter);
+    serverLog(LL_NOTICE, "Fork-less RDB transfer started (the event loop "
+              "writes the snapshot)");
+    rs.forkless = 1;
+    rs.pipelen = 0;
+    rs.pipe_eof = 0;
+    rs.mark_sent = 0;
+    rs.writers = 0;
+    getRandomHexChars(rs.dl_mark, REPL_EOF_MARK_SIZE);
+    disklessScheduleProduce(0);
+}
+
 /* Forks a child that writes the RDB into a pipe for the waiting
- * replicas. Returns C_OK when the transfer started. */
+ * replicas (or starts a fork-less transfer). Returns C_OK when the
+ * transfer started. */
 static int startDisklessSync(int filter) {
+    if (!server.repl_diskless_sync_fork) {
+        startForklessSync(filter);
+        return C_OK;
+    }
     int fds[2];
     if (pipe(fds) == -1) {
         serverLog(LL_WARNING, "Can't create the pipe for a diskless sync: %s",
@@ -770,7 +847,7 @@ static int startDisklessSync(int filter) {
 /* Shutdown hook: a diskless child must not outlive us. */
 static int replicationShutdown(int flags) {
     UNUSED(flags);
-    if (rs.dl_pid != -1) disklessCleanup(1);
+    if (rs.dl_pid != -1 || rs.forkless) disklessCleanup(1);
     return C_OK;
 }
 
@@ -825,6 +902,9 @@ static void disconnectSlaves(void) {
     listNode *ln;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) freeClientAsync(listNodeValue(ln));
+    /* A fork-less snapshot reads the databases, which may be replaced
+     * right after this: it ends now. */
+    if (rs.forkless) disklessCleanup(0);
 }
 
 /* Partial resync for <c> from <offset> if <replid> is in our history and
@@ -876,7 +956,7 @@ static int tryPartialResync(client *c, const char *replid, long long offset) {
 
 /* Starts a BGSAVE for the replicas waiting for one, if none runs. */
 static void startBgsaveForReplication(void) {
-    if (rs.bgsave_pid != -1 || server.child_pid > 0) return;
+    if (rs.bgsave_pid != -1 || server.child_pid > 0 || rs.forkless) return;
     /* One snapshot serves the waiting replicas that asked for the same
      * parts (REPLCONF rdb-filter-only): those of the first one now, the
      * others at the next turn of the cron. */

@@ -28,6 +28,7 @@
 #include "tls.h"
 #include "proctitle.h"
 #include "tracking.h"
+#include "rdb.h"
 
 struct redisServer server;
 struct sharedObjectsStruct shared;
@@ -529,6 +530,7 @@ void call(client *c, int flags) {
     struct timespec start_ts, end_ts;
     clock_gettime(CLOCK_MONOTONIC, &start_ts);
     long long start = ustime();
+    dbSnapBeforeCommand(c);
     c->cmd->proc(c);
     long long duration = ustime() - start;
     clock_gettime(CLOCK_MONOTONIC, &end_ts);
@@ -781,7 +783,9 @@ static void clientsCron(void) {
 static void databasesCron(void) {
     if (server.active_expire_enabled && !server.masterhost)
         timedActiveExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW);
-    if (server.child_pid > 0) return;
+    /* A fork child shares the pages; a fork-less snapshot's scan cursors
+     * survive growth but not shrinking. */
+    if (server.child_pid > 0 || rdbSnapActive()) return;
     /* Shrink sparse tables and keep incremental rehashing moving. */
     for (int j = 0; j < server.dbnum; j++) {
         redisDb *db = &server.db[j];

@@ -643,6 +643,7 @@ struct redisServer {
     int repl_slave_ro;
     int repl_diskless_sync;
     int repl_diskless_sync_delay;
+    int repl_diskless_sync_fork; /* 0: the event loop writes the RDB */
     int repl_diskless_load;
     long long repl_backlog_size;
     int repl_timeout;
@@ -920,6 +921,10 @@ void signalModifiedKey(client *c, redisDb *db, robj *key);
 void signalFlushedDb(int dbid, int async);
 int getKeysFromCommand(struct redisCommand *cmd, robj **argv, int argc,
                        int *keys, int max);
+/* Before a write command runs during a fork-less snapshot (rdb.h): the
+ * keys it names are written out first if the snapshot still needs them,
+ * whatever lookup the command then uses. */
+void dbSnapBeforeCommand(client *c);
 void scanGenericCommand(client *c, robj *o, unsigned long cursor);
 int parseScanCursorOrReply(client *c, robj *o, unsigned long *cursor);
 /* Expire (expire.c / db.c) */
