@@ -512,6 +512,8 @@ static struct {
     int active, finished;
     rdbWriter w;          /* walker: memory target, the stream itself */
     size_t outpos;        /* bytes of w.buf already taken */
+    uint64_t crc;         /* of the bytes taken (stream order) */
+    int crc_written;      /* the checksum followed the EOF opcode */
     rdbWriter side;       /* keys written by the hooks, not yet joined */
     int w_db, side_db;    /* database of each one's last SELECTDB, -1 */
     snapDb *dbs;
@@ -581,10 +583,18 @@ static void snapSelect(rdbWriter *w, int *cur, int j) {
 }
 
 /* Moves the side buffer into the stream; only between two records of
- * the walker. */
+ * the walker. When everything before was taken, the buffers trade
+ * places instead of copying. */
 static void snapJoinSide(void) {
     if (sdsLen(snap.side.buf) == 0) return;
-    wBytes(&snap.w, snap.side.buf, sdsLen(snap.side.buf));
+    if (snap.outpos == sdsLen(snap.w.buf)) {
+        sds t = snap.w.buf;
+        snap.w.buf = snap.side.buf;
+        snap.side.buf = t;
+        snap.outpos = 0;
+    } else {
+        wBytes(&snap.w, snap.side.buf, sdsLen(snap.side.buf));
+    }
     sdsClear(snap.side.buf);
     snap.side_db = -1;
     snap.w_db = -1;
@@ -698,7 +708,9 @@ static void snapWalk(long long deadline, size_t want) {
         }
         snapClearPending();
         if (snap.db >= snap.ndb) {
-            wTrailer(&snap.w);
+            /* The checksum follows once every byte before it was taken
+             * (rdbSnapRead). */
+            wByte(&snap.w, RDB_OPCODE_EOF);
             snap.finished = 1;
             return;
         }
@@ -728,6 +740,7 @@ void rdbSnapStart(int filter) {
     snap.w.buf = sdsEmpty();
     snap.side.buf = sdsEmpty();
     snap.side.nocrc = 1;
+    snap.w.nocrc = 1;
     snap.w_db = snap.side_db = -1;
     wPreamble(&snap.w, filter);
     snap.ndb = (filter & RDB_FILTER_NO_DATA) ? 0 : server.dbnum;
@@ -747,17 +760,28 @@ size_t rdbSnapRead(char *dst, size_t cap, long long budget_us, int *eof) {
         snapWalk(ustime() + budget_us, cap);
         avail = sdsLen(snap.w.buf) - snap.outpos;
     }
+    if (avail == 0 && snap.finished && !snap.crc_written) {
+        uint64_t crc = server.rdb_checksum ? snap.crc : 0;
+        unsigned char b[8];
+        for (int i = 0; i < 8; i++) b[i] = (unsigned char)(crc >> (8 * i));
+        snap.w.buf = sdsCatLen(snap.w.buf, b, 8);
+        snap.crc_written = 1;
+        avail = 8;
+    }
     size_t n = avail < cap ? avail : cap;
     memcpy(dst, snap.w.buf + snap.outpos, n);
+    snap.crc = crc64(snap.crc, (unsigned char *)dst, n);
     snap.outpos += n;
     if (snap.outpos == sdsLen(snap.w.buf)) {
         sdsClear(snap.w.buf);
         snap.outpos = 0;
-    } else if (snap.outpos >= SNAP_COMPACT) {
+    } else if (snap.outpos >= SNAP_COMPACT &&
+               snap.outpos * 2 >= sdsLen(snap.w.buf)) {
+        /* Moves at most as many bytes as were taken since the last time. */
         sdsRange(snap.w.buf, (ssize_t)snap.outpos, -1);
         snap.outpos = 0;
     }
-    *eof = snap.finished && sdsLen(snap.w.buf) == 0;
+    *eof = snap.crc_written && sdsLen(snap.w.buf) == 0;
     return n;
 }
 

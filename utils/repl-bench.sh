@@ -31,6 +31,9 @@
 #   --diskless-load MODE  the replicas' repl-diskless-load (default
 #                  disabled, the 7.0 default; swapdb parses the RDB from
 #                  the socket)
+#   --fork MODE    our master's repl-diskless-sync-fork (default: the
+#                  server's default; "no" writes the snapshot from the
+#                  event loop, without a child)
 #   --thp          run every server with MALLOC_CONF=thp:always (jemalloc
 #                  asks for transparent huge pages for the heap: fork()
 #                  copies far fewer page-table entries)
@@ -45,6 +48,7 @@ dl_load=disabled
 only=
 rounds=1
 thp=
+fork=
 while [ $# -gt 0 ]; do
     case "$1" in
     --size-mb) size_mb="$2"; shift 2 ;;
@@ -55,6 +59,7 @@ while [ $# -gt 0 ]; do
     --only) only="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --thp) thp=1; shift ;;
+    --fork) fork="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -121,7 +126,11 @@ run() {
     local dir="$work/$name-$round"
     local m=$base r1=$((base + 1)) r2=$((base + 2))
     local mp r1p r2p
-    mp=$(start "$bin" $m "$dir/m"); pids+=("$mp")
+    local extra=()
+    if [ "$name" = ours ] && [ -n "$fork" ]; then
+        extra=(--repl-diskless-sync-fork "$fork")
+    fi
+    mp=$(start "$bin" $m "$dir/m" "${extra[@]}"); pids+=("$mp")
     local keys=$((size_mb * 1024 * 9 / 10))
     local members=$((size_mb * 1024 / 10 * 2))
     redis-benchmark "${cli_tls[@]}" -p $m -q -P 32 -c 8 -t set -n "$keys" \
