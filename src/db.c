@@ -149,8 +149,12 @@ static robj *dbLookupKey(redisDb *db, robj *key, int flags) {
             if (expireIfNeeded(db, key, force)) val = NULL;
         }
     }
-    /* A write follows: a snapshot in progress keeps the value as it is. */
-    if (val && (flags & LOOKUP_WRITE)) rdbSnapBeforeWrite(db->dict, dictGetKey(de));
+    /* A write follows: a snapshot in progress keeps the value as it is
+     * (it may put a copy in its place). */
+    if (val && (flags & LOOKUP_WRITE)) {
+        rdbSnapBeforeWrite(db->dict, dictGetKey(de), RDB_SNAP_VALUE);
+        val = dictGetVal(de);
+    }
     if (val) {
         client *cc = dbCurrentClient();
         int notouch = (flags & LOOKUP_NOTOUCH) || server.child_pid > 0;
@@ -243,7 +247,7 @@ void dbAdd(redisDb *db, robj *key, robj *val) {
 void dbOverwrite(redisDb *db, robj *key, robj *val) {
     dictEntry *de = dbFindEntry(db, key);
     serverAssert(de != NULL);
-    rdbSnapBeforeWrite(db->dict, dictGetKey(de));
+    rdbSnapBeforeWrite(db->dict, dictGetKey(de), RDB_SNAP_REPLACE);
     robj *old = dictGetVal(de);
     if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) val->lru = old->lru;
     de->v.val = val;
@@ -291,7 +295,7 @@ int dbExists(redisDb *db, robj *key) {
 static int dbGenericDelete(redisDb *db, robj *key, int async) {
     sds tofree;
     sds k = dbKeySds(key, &tofree);
-    rdbSnapBeforeWrite(db->dict, k);
+    rdbSnapBeforeWrite(db->dict, k, RDB_SNAP_REPLACE);
     dictEntry *de = dictUnlink(db->dict, k);
     if (de) {
         /* The expire entry borrows the key sds: drop it first. */
@@ -466,7 +470,7 @@ void dbSnapBeforeCommand(client *c) {
     for (int i = 0; i < n; i++) {
         sds tofree;
         sds k = dbKeySds(c->argv[keys[i]], &tofree);
-        rdbSnapBeforeWrite(c->db->dict, k);
+        rdbSnapBeforeWrite(c->db->dict, k, RDB_SNAP_VALUE);
         sdsFree(tofree);
     }
 }

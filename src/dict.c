@@ -134,11 +134,13 @@ static inline unsigned long dictMask(const dict *d, int htidx) {
     return DICTHT_SIZE(d->ht_size_exp[htidx]) - 1;
 }
 
-static void dictPauseRehashing(dict *d) {
+/* See dict.h. */
+void dictPauseRehashing(dict *d) {
     d->pauserehash++;
 }
 
-static void dictResumeRehashing(dict *d) {
+/* See dict.h. */
+void dictResumeRehashing(dict *d) {
     assert(d->pauserehash > 0);
     d->pauserehash--;
 }

@@ -114,6 +114,10 @@ dictEntry *dictGetFairRandomKey(dict *d);
 unsigned int dictGetSomeKeys(dict *d, dictEntry **des, unsigned int count);
 int dictRehash(dict *d, int n);
 int dictRehashMilliseconds(dict *d, int ms);
+/* Stops incremental rehash steps on <d> (lookups then leave it as it is,
+ * e.g. while another thread reads it) until as many resumes. */
+void dictPauseRehashing(dict *d);
+void dictResumeRehashing(dict *d);
 /* Reverse-binary cursor scan: every element present for the whole scan is
  * returned at least once, even across resizes. Returns the next cursor, 0
  * when done. */

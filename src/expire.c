@@ -35,7 +35,7 @@ void setExpire(client *c, redisDb *db, robj *key, long long when) {
     dictEntry *kde = dictFind(db->dict, dec->ptr);
     decrRefCount(dec);
     serverAssert(kde != NULL);
-    rdbSnapBeforeWrite(db->dict, dictGetKey(kde));
+    rdbSnapBeforeWrite(db->dict, dictGetKey(kde), RDB_SNAP_META);
     /* The expires dict borrows the key sds of the main dict. */
     dictEntry *de = dictAddOrFind(db->expires, dictGetKey(kde));
     dictSetSignedIntegerVal(de, when);
@@ -55,7 +55,7 @@ long long getExpire(redisDb *db, robj *key) {
 int removeExpire(redisDb *db, robj *key) {
     if (dictSize(db->expires) == 0) return 0;
     robj *dec = getDecodedObject(key);
-    rdbSnapBeforeWrite(db->dict, dec->ptr);
+    rdbSnapBeforeWrite(db->dict, dec->ptr, RDB_SNAP_META);
     int r = dictDelete(db->expires, dec->ptr) == DICT_OK;
     decrRefCount(dec);
     return r;

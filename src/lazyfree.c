@@ -192,7 +192,7 @@ void freeObjAsync(robj *o) {
 static void lazyfreeDictsJob(void *a, void *b, void *c) {
     size_t n = (size_t)c;
     /* The expires dict borrows its keys from the main one: it goes first. */
-    dictRelease(b);
+    if (b) dictRelease(b);
     dictRelease(a);
     lazyfreeDone(n);
 }

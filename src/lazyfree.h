@@ -20,7 +20,7 @@ void freeObjAsync(struct redisObject *o);
 void emptyDbAsync(struct redisDb *db);
 
 /* Frees the main dict <keys> of a database that left service, with its
- * <expires> dict, in the background. */
+ * <expires> dict (or NULL), in the background. */
 void freeDictsAsync(struct dict *keys, struct dict *expires);
 
 void freeLuaStateAsync(struct lua_State *lua, struct dict *first,

@@ -23,6 +23,7 @@
 #include "rdb.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
@@ -236,103 +237,79 @@ static void wStream(rdbWriter *w, stream *s) {
     raxIterRelease(&pi);
 }
 
-/* A value written a part at a time: the fork-less snapshot (below) writes
- * a large collection across several event-loop turns, a member (or a list
- * node) per step; the value must not change in between. */
-typedef struct rdbValueCursor {
-    robj *o;               /* NULL: no value in progress */
-    int started;           /* the length was written */
-    quicklistNode *node;   /* list: next node */
-    dictIterator *di;      /* set, hash: safe iterator (no rehash steps) */
-    zsetTypeIterator *zi;  /* sorted set */
-} rdbValueCursor;
-
-/* Frees what the cursor holds and forgets its value. */
-static void wValueEnd(rdbValueCursor *vc) {
-    if (vc->di) dictReleaseIterator(vc->di);
-    if (vc->zi) zsetTypeReleaseIterator(vc->zi);
-    memset(vc, 0, sizeof(*vc));
-}
-
-/* Writes the next part of the value of <vc> (all of it when <steps> is 0,
- * else up to <steps> members or list nodes; a small encoding goes in one
- * piece). Returns 1 once the value is complete (the cursor is reset). */
-static int wValuePart(rdbWriter *w, rdbValueCursor *vc, long steps) {
-    robj *o = vc->o;
-    int whole = o->type == OBJ_STRING || o->type == OBJ_STREAM ||
-                o->encoding == OBJ_ENCODING_INTSET ||
-                o->encoding == OBJ_ENCODING_LISTPACK;
-    if (whole) {
-        if (o->type == OBJ_STREAM)
-            wStream(w, o->ptr);
-        else if (o->type == OBJ_STRING && o->encoding == OBJ_ENCODING_INT)
-            wLongLongAsString(w, (long)o->ptr);
-        else if (o->type == OBJ_STRING)
-            wString(w, o->ptr, sdsLen(o->ptr));
-        else if (o->encoding == OBJ_ENCODING_INTSET)
-            wString(w, o->ptr, intsetBlobLen(o->ptr));
-        else
-            wString(w, o->ptr, lpBytes(o->ptr));
-        wValueEnd(vc);
-        return 1;
+/* Writes the value of <o> (without its type byte). */
+static void wObject(rdbWriter *w, robj *o) {
+    if (o->type == OBJ_STREAM) {
+        wStream(w, o->ptr);
+        return;
     }
-    if (!vc->started) {
-        vc->started = 1;
-        if (o->type == OBJ_LIST) {
-            wLen(w, ((quicklist *)o->ptr)->len);
-            vc->node = ((quicklist *)o->ptr)->head;
-        } else if (o->type == OBJ_SET || o->type == OBJ_HASH) {
-            wLen(w, dictSize((dict *)o->ptr));
-            vc->di = dictGetSafeIterator(o->ptr);
-        } else if (o->type == OBJ_ZSET) {
+    if (o->type == OBJ_STRING) {
+        if (o->encoding == OBJ_ENCODING_INT)
+            wLongLongAsString(w, (long)o->ptr);
+        else
+            wString(w, o->ptr, sdsLen(o->ptr));
+    } else if (o->type == OBJ_LIST) {
+        quicklist *ql = o->ptr;
+        wLen(w, ql->len);
+        for (quicklistNode *n = ql->head; n; n = n->next) {
+            wLen(w, n->container);
+            wString(w, n->entry, n->sz);
+        }
+    } else if (o->type == OBJ_SET) {
+        if (o->encoding == OBJ_ENCODING_INTSET) {
+            wString(w, o->ptr, intsetBlobLen(o->ptr));
+        } else {
+            dict *d = o->ptr;
+            wLen(w, dictSize(d));
+            dictIterator *di = dictGetIterator(d);
+            dictEntry *de;
+            while ((de = dictNext(di)) != NULL) {
+                sds m = dictGetKey(de);
+                wString(w, m, sdsLen(m));
+            }
+            dictReleaseIterator(di);
+        }
+    } else if (o->type == OBJ_HASH) {
+        if (o->encoding == OBJ_ENCODING_LISTPACK) {
+            wString(w, o->ptr, lpBytes(o->ptr));
+        } else {
+            dict *d = o->ptr;
+            wLen(w, dictSize(d));
+            dictIterator *di = dictGetIterator(d);
+            dictEntry *de;
+            while ((de = dictNext(di)) != NULL) {
+                sds f = dictGetKey(de), v = dictGetVal(de);
+                wString(w, f, sdsLen(f));
+                wString(w, v, sdsLen(v));
+            }
+            dictReleaseIterator(di);
+        }
+    } else if (o->type == OBJ_ZSET) {
+        if (o->encoding == OBJ_ENCODING_LISTPACK) {
+            wString(w, o->ptr, lpBytes(o->ptr));
+        } else {
             /* Highest score first, as Redis writes them, so that loading
              * inserts at the head of the skiplist. */
             wLen(w, zsetLength(o));
-            vc->zi = zsetTypeInitIterator(o, 1);
-        } else {
-            serverPanic("rdb: no RDB encoding for object type %d", o->type);
-        }
-    }
-    for (long n = 0; steps == 0 || n < steps; n++) {
-        if (o->type == OBJ_LIST) {
-            quicklistNode *qn = vc->node;
-            if (!qn) break;
-            wLen(w, qn->container);
-            wString(w, qn->entry, qn->sz);
-            vc->node = qn->next;
-        } else if (o->type == OBJ_ZSET) {
+            zsetTypeIterator *it = zsetTypeInitIterator(o, 1);
             unsigned char *vstr;
             unsigned int vlen;
             long long vll;
             double score;
-            if (zsetTypeNext(vc->zi, &vstr, &vlen, &vll, &score) != C_OK) break;
-            if (vstr)
-                wString(w, vstr, vlen);
-            else
-                wLongLongAsString(w, vll);
-            uint64_t bits;
-            memcpy(&bits, &score, sizeof(bits));
-            wLittle(w, bits, 8);
-        } else {
-            dictEntry *de = dictNext(vc->di);
-            if (!de) break;
-            sds m = dictGetKey(de);
-            wString(w, m, sdsLen(m));
-            if (o->type == OBJ_HASH) {
-                sds v = dictGetVal(de);
-                wString(w, v, sdsLen(v));
+            while (zsetTypeNext(it, &vstr, &vlen, &vll, &score) == C_OK) {
+                if (vstr)
+                    wString(w, vstr, vlen);
+                else
+                    wLongLongAsString(w, vll);
+                uint64_t bits;
+                memcpy(&bits, &score, sizeof(bits));
+                wLittle(w, bits, 8);
             }
+            zsetTypeReleaseIterator(it);
         }
-        if (steps && n + 1 == steps) return 0;
+    } else {
+        serverPanic("rdb: no RDB encoding for object type %d", o->type);
     }
-    wValueEnd(vc);
-    return 1;
-}
-
-/* Writes the value of <o> (without its type byte). */
-static void wObject(rdbWriter *w, robj *o) {
-    rdbValueCursor vc = {.o = o};
-    wValuePart(w, &vc, 0);
 }
 
 static void wAux(rdbWriter *w, const char *k, const char *v) {
@@ -377,31 +354,57 @@ static void rdbKeyDelay(int usec) {
     if (usec > 0) usleep((useconds_t)usec);
 }
 
-/* Writes what precedes the value of <key> (holding <o>): its expire time
- * from <expires>, the access time or frequency, the type and the key.
- * Returns 0 (writing nothing) for a type this writer cannot store. */
-static int wKeyHead(rdbWriter *w, dict *expires, sds key, robj *o) {
+/* What a key's record carries besides its name and value: its expire
+ * time and its access time or frequency, taken when the key is read. */
+typedef struct rdbKeyMeta {
+    long long when;  /* absolute ms, -1 none */
+    int lru_kind;    /* RDB_OPCODE_IDLE, RDB_OPCODE_FREQ or 0 */
+    long long lru;   /* idle seconds or the decayed LFU counter */
+} rdbKeyMeta;
+
+/* The metadata of <key> (holding <o>) with its expire time in <expires>:
+ * the access time or frequency only under the policy that tracks it
+ * (Redis 7.0 writes them the same way). */
+static rdbKeyMeta rdbGetKeyMeta(dict *expires, sds key, robj *o) {
+    rdbKeyMeta m = {.when = -1};
+    dictEntry *ee = dictSize(expires) ? dictFind(expires, key) : NULL;
+    if (ee) m.when = dictGetSignedIntegerVal(ee);
+    if (server.maxmemory_policy & MAXMEMORY_FLAG_LRU) {
+        m.lru_kind = RDB_OPCODE_IDLE;
+        m.lru = (long long)(estimateObjectIdleTime(o) / 1000);
+    } else if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) {
+        m.lru_kind = RDB_OPCODE_FREQ;
+        m.lru = LFUDecrAndReturn(o);
+    }
+    return m;
+}
+
+/* Writes what precedes the value of <key> (holding <o>): <m>, the type
+ * and the key. Returns 0 (writing nothing) for a type this writer cannot
+ * store. Reads nothing but its arguments (the snapshot thread calls it). */
+static int wKeyHeadMeta(rdbWriter *w, sds key, robj *o, const rdbKeyMeta *m) {
     int type = rdbObjectType(o);
     if (type < 0) return 0;
-    dictEntry *ee = dictSize(expires) ? dictFind(expires, key) : NULL;
-    if (ee) {
-        long long when = dictGetSignedIntegerVal(ee);
+    if (m->when != -1) {
         wByte(w, RDB_OPCODE_EXPIRETIME_MS);
-        wLittle(w, (uint64_t)when, 8);
+        wLittle(w, (uint64_t)m->when, 8);
     }
-    /* The access time or frequency, under the policy that tracks it
-     * (Redis 7.0 writes them the same way): idle seconds as a length, the
-     * decayed LFU counter as one byte. */
-    if (server.maxmemory_policy & MAXMEMORY_FLAG_LRU) {
+    if (m->lru_kind == RDB_OPCODE_IDLE) {
         wByte(w, RDB_OPCODE_IDLE);
-        wLen(w, estimateObjectIdleTime(o) / 1000);
-    } else if (server.maxmemory_policy & MAXMEMORY_FLAG_LFU) {
+        wLen(w, (uint64_t)m->lru);
+    } else if (m->lru_kind == RDB_OPCODE_FREQ) {
         wByte(w, RDB_OPCODE_FREQ);
-        wByte(w, (unsigned char)LFUDecrAndReturn(o));
+        wByte(w, (unsigned char)m->lru);
     }
     wByte(w, (unsigned char)type);
     wString(w, key, sdsLen(key));
     return 1;
+}
+
+/* wKeyHeadMeta with the metadata of <key> read now. */
+static int wKeyHead(rdbWriter *w, dict *expires, sds key, robj *o) {
+    rdbKeyMeta m = rdbGetKeyMeta(expires, key, o);
+    return wKeyHeadMeta(w, key, o, &m);
 }
 
 /* The header of an RDB stream: magic, AUX fields, function libraries
@@ -473,34 +476,69 @@ int rdbSaveToFpFiltered(FILE *fp, int filter) {
 /* ===================================================================
  * Fork-less snapshot (repl-diskless-sync-fork no)
  *
- * The RDB stream of a diskless sync written by the event loop itself, a
- * slice per turn, instead of by a forked child: fork() of a large dataset
- * stops the loop for one long turn while the kernel copies the page tables
- * (~20 ms per GB here). The stream is still the dataset as it was when the
- * snapshot started:
- * - the walker goes through each database with dictScan, a bucket at a
- *   time. The cursor counts with reversed bits, so a key is behind it (was
- *   walked) when the reverse of its hash is below the reverse of the
- *   cursor. Tables may grow during the walk (their buckets split behind or
- *   ahead of the cursor, never across it) but must not shrink: the cron
- *   leaves them alone while rdbSnapActive();
- * - db.c calls rdbSnapBeforeWrite before any change to a key (its value,
- *   its expire time, its deletion). A key not yet walked is written then,
- *   with the value it had at the start, into a side buffer, and remembered
- *   in its database's <settled> set so that the walker skips it;
- * - keys created after the start (rdbSnapNewKey) are settled the same way;
+ * The RDB stream of a diskless sync without a forked child: fork() of a
+ * large dataset stops the event loop for one long turn while the kernel
+ * copies the page tables (~20 ms per GB here), and the child's
+ * copy-on-write pages can double the memory under writes. Here the event
+ * loop picks the keys and a thread of ours (the "snapshot thread") writes
+ * them; the stream is still the dataset as it was at the start:
+ * - the loop walks each database with dictScan and hands the keys of the
+ *   buckets it scanned to the thread in batches: the key's name (copied),
+ *   a reference to its value, its expire time and access metadata. The
+ *   scan cursor counts with reversed bits, so a key is behind the cursor
+ *   (walked) when the reverse of its hash is below the reverse of the
+ *   cursor; tables may grow during the walk (buckets split behind or
+ *   ahead of the cursor, never across it) but must not shrink (the cron
+ *   leaves them alone while rdbSnapActive());
+ * - the thread only reads what a batch names. The loop keeps the values
+ *   of a batch in flight still: the rehashing of their hash tables is
+ *   paused, and db.c calls in before any change to a key
+ *   (rdbSnapBeforeWrite): a value of a batch in flight that is about to
+ *   change in place is first replaced in the database by a copy (small
+ *   values) or the loop waits for the batch (large ones); a key not yet
+ *   walked is written at once by the loop, as it is, into a side buffer,
+ *   and remembered in its database's <settled> set so that the walk skips
+ *   it; keys created after the start (rdbSnapNewKey) are settled the same
+ *   way;
  * - a flushed database hands its dicts over (rdbSnapAdopt): nothing
- *   changes them any more, the walker finishes them and they are freed in
+ *   changes them any more, the walk finishes them, and they are freed in
  *   the background at the end.
- * A large collection is written a few members per step (rdbValueCursor);
- * a write to the one in progress completes it first. Side-buffer records
- * join the stream between two records of the walker, each batch behind a
- * SELECTDB of its own (RDB loaders take SELECTDB anywhere); the checksum
- * covers the bytes in stream order.
+ * Batches are written in order; the side buffer joins the stream between
+ * two batches, each batch and each side record behind a SELECTDB of its
+ * own (RDB loaders take SELECTDB anywhere). The checksum covers the bytes
+ * in stream order, computed as they are taken.
  * ================================================================ */
 
-#define SNAP_MEMBERS_PER_STEP 64  /* members (or list nodes) per step */
-#define SNAP_COMPACT (1024 * 1024) /* taken bytes dropped from <out> */
+#define SNAP_BATCH_KEYS 1024     /* keys per batch at most */
+#define SNAP_BATCH_COST 8192     /* ... and members (lazyfree's effort) */
+#define SNAP_MAX_BATCHES 2       /* batches handed over, not yet joined */
+#define SNAP_OUT_MAX (4 << 20)   /* stream bytes waiting: no new batch */
+#define SNAP_COMPACT (1 << 20)   /* taken bytes dropped from the stream */
+#define SNAP_SMALL_COPY 64       /* values up to this effort are copied */
+
+typedef struct snapItem {
+    sds key;
+    robj *o;             /* a reference held until the batch is joined */
+    rdbKeyMeta meta;
+    int paused;          /* the rehashing of o's hash table is paused */
+} snapItem;
+
+typedef enum { SB_QUEUED, SB_WRITING, SB_DONE } snapBatchState;
+
+typedef struct snapBatch {
+    int db;              /* the snapshot database of every item */
+    int resize;          /* begins with RESIZEDB rs_keys rs_expires */
+    unsigned long rs_keys, rs_expires;
+    unsigned long cstart, cend; /* the scan cursors around it; cend 0: to
+                                 * the end of the database */
+    snapItem *items;
+    int n, cap;
+    long cost;
+    int delay;           /* rdb-key-save-delay when it was made */
+    sds out;             /* written by the thread */
+    snapBatchState state; /* under snap.lock */
+    struct snapBatch *next;
+} snapBatch;
 
 typedef struct snapDb {
     dict *keys, *expires; /* the database's dicts at the start */
@@ -510,23 +548,32 @@ typedef struct snapDb {
 
 static struct {
     int active, finished;
-    rdbWriter w;          /* walker: memory target, the stream itself */
-    size_t outpos;        /* bytes of w.buf already taken */
-    uint64_t crc;         /* of the bytes taken (stream order) */
+    sds out;              /* the stream; bytes before outpos were taken */
+    size_t outpos;
+    uint64_t crc;         /* of the bytes taken */
     int crc_written;      /* the checksum followed the EOF opcode */
-    rdbWriter side;       /* keys written by the hooks, not yet joined */
-    int w_db, side_db;    /* database of each one's last SELECTDB, -1 */
+    rdbWriter side;       /* keys written by the loop, not yet joined */
+    int side_db;          /* database of its last SELECTDB, -1 */
     snapDb *dbs;
     int ndb;
     int db;               /* database being walked */
     unsigned long cursor; /* its dictScan cursor */
     int scan_done;        /* the cursor came back to 0 */
-    sds *pending;         /* keys of the buckets just scanned, to write */
-    int npending, pendcap, pendpos;
-    rdbValueCursor vc;    /* value in progress (walker) */
-    sds vckey;            /* its key */
-    int vcdb;             /* its database */
-} snap;
+    int resized;          /* its RESIZEDB went into a batch */
+    snapBatch *head, *tail; /* handed over, oldest first */
+    int nbatches;
+    snapBatch *filling;   /* being filled by the scan callback */
+    void (*ready)(void);  /* told when a batch joined the stream */
+    long long n_thread, n_early, n_copied, n_waits; /* for the log */
+    /* The thread and what it shares with the loop. */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int quit;             /* under lock */
+    int notify[2];        /* pipe: the thread wrote a batch */
+} snap = {.lock = PTHREAD_MUTEX_INITIALIZER,
+          .cond = PTHREAD_COND_INITIALIZER,
+          .notify = {-1, -1}};
 
 static uint64_t snapKeyHash(const void *k) {
     return dictGenHashFunction(k, sdsLen((sds)k));
@@ -555,6 +602,143 @@ static unsigned long snapReverse(unsigned long v) {
     return v;
 }
 
+/* ---- The thread ---- */
+
+/* Writes the batch <b> into b->out. Reads only what <b> names. */
+static void snapWriteBatch(snapBatch *b) {
+    rdbWriter w = {.buf = sdsEmpty(), .nocrc = 1};
+    wByte(&w, RDB_OPCODE_SELECTDB);
+    wLen(&w, (uint64_t)b->db);
+    if (b->resize) {
+        wByte(&w, RDB_OPCODE_RESIZEDB);
+        wLen(&w, b->rs_keys);
+        wLen(&w, b->rs_expires);
+    }
+    unsigned int seed = (unsigned int)b->cstart;
+    for (int i = 0; i < b->n; i++) {
+        snapItem *it = &b->items[i];
+        if (wKeyHeadMeta(&w, it->key, it->o, &it->meta)) wObject(&w, it->o);
+        /* rdb-key-save-delay (tests): here it slows the thread only. */
+        int d = b->delay;
+        if (d < 0) d = (rand_r(&seed) % -d) == 0 ? 1 : 0;
+        if (d > 0) usleep((useconds_t)d);
+        if (__atomic_load_n(&snap.quit, __ATOMIC_RELAXED)) break;
+    }
+    b->out = w.buf;
+}
+
+static void *snapThreadMain(void *arg) {
+    UNUSED(arg);
+    pthread_mutex_lock(&snap.lock);
+    for (;;) {
+        snapBatch *b = snap.head;
+        while (b && b->state != SB_QUEUED) b = b->next;
+        if (snap.quit) break;
+        if (!b) {
+            pthread_cond_wait(&snap.cond, &snap.lock);
+            continue;
+        }
+        b->state = SB_WRITING;
+        pthread_mutex_unlock(&snap.lock);
+        snapWriteBatch(b);
+        pthread_mutex_lock(&snap.lock);
+        b->state = SB_DONE;
+        pthread_cond_broadcast(&snap.cond);
+        char c = 1;
+        /* A pipe to our own loop, not a network descriptor. */
+        if (write(snap.notify[1], &c, 1) == -1) { /* lint:not-socket */
+            /* full: the loop has a wake-up pending already */
+        }
+    }
+    pthread_mutex_unlock(&snap.lock);
+    return NULL;
+}
+
+/* ---- The loop's side ---- */
+
+/* Gives back what batch <b> held and frees it. */
+static void snapReleaseBatch(snapBatch *b) {
+    for (int i = 0; i < b->n; i++) {
+        snapItem *it = &b->items[i];
+        if (it->paused) dictResumeRehashing((dict *)it->o->ptr);
+        freeObjAsync(it->o);
+        sdsFree(it->key);
+    }
+    zfree(b->items);
+    sdsFree(b->out);
+    zfree(b);
+}
+
+/* Writes SELECTDB <j> into the side buffer unless its last one was <j>. */
+static void snapSideSelect(int j) {
+    if (snap.side_db == j) return;
+    wByte(&snap.side, RDB_OPCODE_SELECTDB);
+    wLen(&snap.side, (uint64_t)j);
+    snap.side_db = j;
+}
+
+/* Appends <len> bytes to the stream. */
+static void snapAppend(const char *p, size_t len) {
+    if (len == 0) return;
+    if (snap.outpos == sdsLen(snap.out) && snap.outpos) {
+        sdsClear(snap.out);
+        snap.outpos = 0;
+    }
+    snap.out = sdsCatLen(snap.out, p, len);
+}
+
+/* Moves the side buffer into the stream (between two batches). */
+static void snapJoinSide(void) {
+    if (sdsLen(snap.side.buf) == 0) return;
+    snapAppend(snap.side.buf, sdsLen(snap.side.buf));
+    sdsClear(snap.side.buf);
+    snap.side_db = -1;
+}
+
+/* Joins the written batches at the head of the queue to the stream.
+ * Returns how many. */
+static int snapJoinDone(void) {
+    int joined = 0;
+    for (;;) {
+        pthread_mutex_lock(&snap.lock);
+        snapBatch *b = snap.head;
+        if (!b || b->state != SB_DONE) {
+            pthread_mutex_unlock(&snap.lock);
+            break;
+        }
+        snap.head = b->next;
+        if (!snap.head) snap.tail = NULL;
+        snap.nbatches--;
+        pthread_mutex_unlock(&snap.lock);
+        snapJoinSide();
+        snapAppend(b->out, sdsLen(b->out));
+        snapReleaseBatch(b);
+        joined++;
+    }
+    return joined;
+}
+
+/* Waits until the thread wrote batch <b> (and those before it), then
+ * joins them. */
+static void snapWaitFor(snapBatch *b) {
+    pthread_mutex_lock(&snap.lock);
+    while (b->state != SB_DONE) pthread_cond_wait(&snap.cond, &snap.lock);
+    pthread_mutex_unlock(&snap.lock);
+    snapJoinDone();
+}
+
+/* The pipe's read handler: batches were written. */
+static void snapNotified(aeEventLoop *el, int fd, void *privdata, int mask) {
+    UNUSED(el);
+    UNUSED(privdata);
+    UNUSED(mask);
+    char buf[64];
+    /* Our own pipe, not a network descriptor. */
+    while (read(fd, buf, sizeof(buf)) > 0) { /* lint:not-socket */
+    }
+    if (snapJoinDone() && snap.ready) snap.ready();
+}
+
 /* The snapshot database whose live main dict is <keys>, or -1. */
 static int snapIndex(dict *keys) {
     for (int j = 0; j < snap.ndb; j++)
@@ -562,59 +746,28 @@ static int snapIndex(dict *keys) {
     return -1;
 }
 
-/* 1 when the walker is past <key> of snapshot database <j>: its bucket
- * was scanned and it is not among that bucket's keys still to write. */
-static int snapWalked(int j, sds key) {
+/* 1 when the reverse of hash <h> is at or past the cursor <c>. */
+static int snapAtOrPast(unsigned long rh, unsigned long c) {
+    return rh >= snapReverse(c);
+}
+
+/* The batch in flight that holds the key with hash <h> of snapshot
+ * database <j>, or NULL. */
+static snapBatch *snapInFlight(int j, unsigned long h) {
+    unsigned long rh = snapReverse(h);
+    for (snapBatch *b = snap.head; b; b = b->next) {
+        if (b->db != j || !snapAtOrPast(rh, b->cstart)) continue;
+        if (b->cend == 0 || !snapAtOrPast(rh, b->cend)) return b;
+    }
+    return NULL;
+}
+
+/* 1 when the walk is past the key with hash <h> of database <j>. */
+static int snapWalked(int j, unsigned long h) {
     if (j != snap.db) return j < snap.db;
-    for (int i = snap.pendpos; i < snap.npending; i++)
-        if (sdsCmp(snap.pending[i], key) == 0) return 0;
     if (snap.scan_done) return 1;
     if (snap.cursor == 0) return 0; /* the scan has not begun */
-    unsigned long h = dictHashKey(snap.dbs[j].keys, key);
-    return snapReverse(h) < snapReverse(snap.cursor);
-}
-
-/* Writes SELECTDB <j> to <w> unless its last one was <j>. */
-static void snapSelect(rdbWriter *w, int *cur, int j) {
-    if (*cur == j) return;
-    wByte(w, RDB_OPCODE_SELECTDB);
-    wLen(w, (uint64_t)j);
-    *cur = j;
-}
-
-/* Moves the side buffer into the stream; only between two records of
- * the walker. When everything before was taken, the buffers trade
- * places instead of copying. */
-static void snapJoinSide(void) {
-    if (sdsLen(snap.side.buf) == 0) return;
-    if (snap.outpos == sdsLen(snap.w.buf)) {
-        sds t = snap.w.buf;
-        snap.w.buf = snap.side.buf;
-        snap.side.buf = t;
-        snap.outpos = 0;
-    } else {
-        wBytes(&snap.w, snap.side.buf, sdsLen(snap.side.buf));
-    }
-    sdsClear(snap.side.buf);
-    snap.side_db = -1;
-    snap.w_db = -1;
-}
-
-/* Completes the value the walker is writing. */
-static void snapValueFinish(void) {
-    if (snap.vc.o) wValuePart(&snap.w, &snap.vc, 0);
-    sdsFree(snap.vckey);
-    snap.vckey = NULL;
-}
-
-/* Writes <key> of snapshot database <j> whole into the side buffer. */
-static void snapWriteSide(int j, sds key) {
-    snapDb *sd = &snap.dbs[j];
-    dictEntry *de = dictFind(sd->keys, key);
-    if (!de) return;
-    robj *o = dictGetVal(de);
-    snapSelect(&snap.side, &snap.side_db, j);
-    if (wKeyHead(&snap.side, sd->expires, key, o)) wObject(&snap.side, o);
+    return !snapAtOrPast(snapReverse(h), snap.cursor);
 }
 
 /* See rdb.h. */
@@ -623,17 +776,48 @@ int rdbSnapActive(void) {
 }
 
 /* See rdb.h. */
-void rdbSnapBeforeWrite(dict *keys, sds key) {
+void rdbSnapBeforeWrite(dict *keys, sds key, int how) {
     if (!snap.active || snap.finished) return;
     int j = snapIndex(keys);
     if (j < 0) return;
-    if (snap.vckey && snap.vcdb == j && sdsCmp(snap.vckey, key) == 0) {
-        snapValueFinish();
+    snapDb *sd = &snap.dbs[j];
+    if (dictSize(sd->settled) && dictFind(sd->settled, key)) return;
+    unsigned long h = dictHashKey(keys, key);
+    if (!snapWalked(j, h)) {
+        /* Written now, as it is, and skipped by the walk. */
+        dictEntry *de = dictFind(keys, key);
+        if (de) {
+            robj *o = dictGetVal(de);
+            snapSideSelect(j);
+            if (wKeyHead(&snap.side, sd->expires, key, o))
+                wObject(&snap.side, o);
+            snap.n_early++;
+        }
+        dictAdd(sd->settled, sdsDup(key), NULL);
         return;
     }
-    snapDb *sd = &snap.dbs[j];
-    if (snapWalked(j, key) || dictFind(sd->settled, key)) return;
-    snapWriteSide(j, key);
+    snapBatch *b = snapInFlight(j, h);
+    if (!b || how == RDB_SNAP_META) return;
+    if (how == RDB_SNAP_VALUE) {
+        /* The thread may be reading the value: the database gets a copy
+         * to change, or the loop waits for the batch. */
+        dictEntry *de = dictFind(keys, key);
+        robj *o = de ? dictGetVal(de) : NULL;
+        if (o && o->refcount != OBJ_SHARED_REFCOUNT) {
+            if (lazyfreeGetFreeEffort(o) <= SNAP_SMALL_COPY) {
+                robj *copy = dupObjectOfType(o);
+                copy->lru = o->lru;
+                de->v.val = copy;
+                decrRefCount(o); /* the batch still holds it */
+                snap.n_copied++;
+            } else {
+                snap.n_waits++;
+                snapWaitFor(b);
+                if (snap.ready) snap.ready();
+            }
+        }
+    }
+    /* Replaced, deleted or copied: the batch's value is out of reach. */
     dictAdd(sd->settled, sdsDup(key), NULL);
 }
 
@@ -643,7 +827,8 @@ void rdbSnapNewKey(dict *keys, sds key) {
     int j = snapIndex(keys);
     if (j < 0) return;
     snapDb *sd = &snap.dbs[j];
-    if (snapWalked(j, key) || dictFind(sd->settled, key)) return;
+    if (snapWalked(j, dictHashKey(keys, key))) return;
+    if (dictSize(sd->settled) && dictFind(sd->settled, key)) return;
     dictAdd(sd->settled, sdsDup(key), NULL);
 }
 
@@ -656,159 +841,210 @@ int rdbSnapAdopt(dict *keys) {
     return 1;
 }
 
-/* dictScan callback: queues the keys of the scanned bucket(s). */
+/* dictScan callback: the key goes into the batch being filled. */
 static void snapCollect(void *privdata, const dictEntry *de) {
     UNUSED(privdata);
-    if (snap.npending == snap.pendcap) {
-        snap.pendcap = snap.pendcap ? snap.pendcap * 2 : 16;
-        snap.pending = zrealloc(snap.pending, sizeof(sds) * snap.pendcap);
-    }
-    snap.pending[snap.npending++] = sdsDup(dictGetKey(de));
-}
-
-static void snapClearPending(void) {
-    for (int i = 0; i < snap.npending; i++) sdsFree(snap.pending[i]);
-    snap.npending = snap.pendpos = 0;
-}
-
-/* Starts the record of <key> of the walked database, unless it was
- * settled. Returns 1 when a record was started. */
-static int snapStartKey(sds key) {
-    snapDb *sd = &snap.dbs[snap.db];
-    if (dictFind(sd->settled, key)) return 0;
-    dictEntry *de = dictFind(sd->keys, key);
-    if (!de) return 0;
+    snapBatch *b = snap.filling;
+    snapDb *sd = &snap.dbs[b->db];
+    sds key = dictGetKey(de);
+    if (dictSize(sd->settled) && dictFind(sd->settled, key)) return;
     robj *o = dictGetVal(de);
-    snapSelect(&snap.w, &snap.w_db, snap.db);
-    if (!wKeyHead(&snap.w, sd->expires, key, o)) return 0;
-    snap.vc = (rdbValueCursor){.o = o};
-    snap.vckey = sdsDup(key);
-    snap.vcdb = snap.db;
-    return 1;
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->items = zrealloc(b->items, sizeof(snapItem) * (size_t)b->cap);
+    }
+    snapItem *it = &b->items[b->n++];
+    it->key = sdsDup(key);
+    it->o = o;
+    incrRefCount(o);
+    it->meta = rdbGetKeyMeta(sd->expires, key, o);
+    it->paused = (o->type == OBJ_SET || o->type == OBJ_HASH) &&
+                 o->encoding == OBJ_ENCODING_HT;
+    if (it->paused) dictPauseRehashing((dict *)o->ptr);
+    b->cost += 1 + (long)lazyfreeGetFreeEffort(o);
+    snap.n_thread++;
 }
 
-/* Walks on until <want> bytes wait in the stream or the clock passes
- * <deadline> (ustime), or, with rdb-key-save-delay set, after one key. */
-static void snapWalk(long long deadline, size_t want) {
-    while (!snap.finished && sdsLen(snap.w.buf) - snap.outpos < want) {
-        if (snap.vckey) {
-            if (!wValuePart(&snap.w, &snap.vc, SNAP_MEMBERS_PER_STEP)) {
-                if (ustime() >= deadline) return;
-                continue;
-            }
-            snapValueFinish();
-            if (server.rdb_key_save_delay > 0) return;
-            continue;
-        }
-        snapJoinSide();
-        if (ustime() >= deadline) return;
-        if (snap.pendpos < snap.npending) {
-            snapStartKey(snap.pending[snap.pendpos++]);
-            continue;
-        }
-        snapClearPending();
-        if (snap.db >= snap.ndb) {
-            /* The checksum follows once every byte before it was taken
-             * (rdbSnapRead). */
-            wByte(&snap.w, RDB_OPCODE_EOF);
-            snap.finished = 1;
-            return;
-        }
+/* Makes the next batch of the walk and hands it to the thread. Returns 0
+ * when the walk is over. */
+static int snapNextBatch(void) {
+    while (snap.db < snap.ndb) {
         snapDb *sd = &snap.dbs[snap.db];
         if (snap.scan_done || dictSize(sd->keys) == 0) {
             snap.db++;
             snap.cursor = 0;
             snap.scan_done = 0;
+            snap.resized = 0;
             continue;
         }
-        if (snap.cursor == 0) {
-            snapSelect(&snap.w, &snap.w_db, snap.db);
-            wByte(&snap.w, RDB_OPCODE_RESIZEDB);
-            wLen(&snap.w, dictSize(sd->keys));
-            wLen(&snap.w, dictSize(sd->expires));
+        snapBatch *b = zcalloc(sizeof(*b));
+        b->db = snap.db;
+        b->delay = server.rdb_key_save_delay;
+        if (!snap.resized) {
+            b->resize = 1;
+            b->rs_keys = dictSize(sd->keys);
+            b->rs_expires = dictSize(sd->expires);
+            snap.resized = 1;
         }
-        snap.cursor = dictScan(sd->keys, snap.cursor, snapCollect, NULL);
+        b->cstart = snap.cursor;
+        snap.filling = b;
+        do {
+            snap.cursor = dictScan(sd->keys, snap.cursor, snapCollect, NULL);
+        } while (snap.cursor && b->n < SNAP_BATCH_KEYS &&
+                 b->cost < SNAP_BATCH_COST);
+        snap.filling = NULL;
+        b->cend = snap.cursor;
         if (snap.cursor == 0) snap.scan_done = 1;
+        pthread_mutex_lock(&snap.lock);
+        b->state = SB_QUEUED;
+        if (snap.tail)
+            snap.tail->next = b;
+        else
+            snap.head = b;
+        snap.tail = b;
+        snap.nbatches++;
+        pthread_cond_broadcast(&snap.cond);
+        pthread_mutex_unlock(&snap.lock);
+        return 1;
     }
+    return 0;
 }
 
 /* See rdb.h. */
-void rdbSnapStart(int filter) {
+int rdbSnapStart(int filter, void (*ready)(void)) {
     serverAssert(!snap.active);
-    memset(&snap, 0, sizeof(snap));
+    int fds[2];
+    if (pipe(fds) == -1) {
+        serverLog(LL_WARNING, "Fork-less snapshot: can't create a pipe: %s",
+                  strerror(errno));
+        return C_ERR;
+    }
+    for (int i = 0; i < 2; i++) {
+        int fl = fcntl(fds[i], F_GETFL);
+        if (fl != -1) fcntl(fds[i], F_SETFL, fl | O_NONBLOCK);
+    }
+    snap.notify[0] = fds[0];
+    snap.notify[1] = fds[1];
+    snap.quit = 0;
+    int rc = pthread_create(&snap.thread, NULL, snapThreadMain, NULL);
+    if (rc != 0) {
+        serverLog(LL_WARNING, "Fork-less snapshot: can't start the thread: "
+                  "%s", strerror(rc));
+        close(fds[0]);
+        close(fds[1]);
+        snap.notify[0] = snap.notify[1] = -1;
+        return C_ERR;
+    }
+    pthread_setname_np(snap.thread, "snapshot");
+    if (aeCreateFileEvent(server.el, fds[0], AE_READABLE, snapNotified,
+                          NULL) == AE_ERR)
+        serverPanic("Fork-less snapshot: can't watch the thread's pipe");
     snap.active = 1;
-    snap.w.buf = sdsEmpty();
-    snap.side.buf = sdsEmpty();
-    snap.side.nocrc = 1;
-    snap.w.nocrc = 1;
-    snap.w_db = snap.side_db = -1;
-    wPreamble(&snap.w, filter);
+    snap.finished = 0;
+    snap.n_thread = snap.n_early = snap.n_copied = snap.n_waits = 0;
+    snap.ready = ready;
+    snap.out = sdsEmpty();
+    snap.outpos = 0;
+    snap.crc = 0;
+    snap.crc_written = 0;
+    snap.side = (rdbWriter){.buf = sdsEmpty(), .nocrc = 1};
+    snap.side_db = -1;
+    snap.db = 0;
+    snap.cursor = 0;
+    snap.scan_done = 0;
+    snap.resized = 0;
+    rdbWriter pre = {.buf = snap.out, .nocrc = 1};
+    wPreamble(&pre, filter);
+    snap.out = pre.buf;
     snap.ndb = (filter & RDB_FILTER_NO_DATA) ? 0 : server.dbnum;
-    snap.dbs = zcalloc(sizeof(snapDb) * (server.dbnum ? server.dbnum : 1));
+    snap.dbs = zcalloc(sizeof(snapDb) * (size_t)(server.dbnum ? server.dbnum : 1));
     for (int j = 0; j < snap.ndb; j++) {
         snap.dbs[j].keys = server.db[j].dict;
         snap.dbs[j].expires = server.db[j].expires;
         snap.dbs[j].settled = dictCreateKeysOnly(&snapSettledType);
     }
+    return C_OK;
 }
 
 /* See rdb.h. */
-size_t rdbSnapRead(char *dst, size_t cap, long long budget_us, int *eof) {
+size_t rdbSnapRead(char *dst, size_t cap, int *eof) {
     serverAssert(snap.active);
-    size_t avail = sdsLen(snap.w.buf) - snap.outpos;
-    if (avail < cap && !snap.finished) {
-        snapWalk(ustime() + budget_us, cap);
-        avail = sdsLen(snap.w.buf) - snap.outpos;
+    snapJoinDone();
+    while (!snap.finished && snap.nbatches < SNAP_MAX_BATCHES &&
+           sdsLen(snap.out) - snap.outpos < SNAP_OUT_MAX) {
+        if (snapNextBatch()) continue;
+        if (snap.nbatches == 0) {
+            /* Every batch joined: the end. The checksum follows once
+             * every byte before it was taken. */
+            snapJoinSide();
+            snapAppend((char[]){RDB_OPCODE_EOF}, 1);
+            snap.finished = 1;
+        }
+        break;
     }
+    size_t avail = sdsLen(snap.out) - snap.outpos;
     if (avail == 0 && snap.finished && !snap.crc_written) {
         uint64_t crc = server.rdb_checksum ? snap.crc : 0;
         unsigned char b[8];
         for (int i = 0; i < 8; i++) b[i] = (unsigned char)(crc >> (8 * i));
-        snap.w.buf = sdsCatLen(snap.w.buf, b, 8);
+        snapAppend((char *)b, 8);
         snap.crc_written = 1;
         avail = 8;
     }
     size_t n = avail < cap ? avail : cap;
-    memcpy(dst, snap.w.buf + snap.outpos, n);
+    memcpy(dst, snap.out + snap.outpos, n);
     snap.crc = crc64(snap.crc, (unsigned char *)dst, n);
     snap.outpos += n;
-    if (snap.outpos == sdsLen(snap.w.buf)) {
-        sdsClear(snap.w.buf);
-        snap.outpos = 0;
-    } else if (snap.outpos >= SNAP_COMPACT &&
-               snap.outpos * 2 >= sdsLen(snap.w.buf)) {
+    if (snap.outpos >= SNAP_COMPACT && snap.outpos * 2 >= sdsLen(snap.out)) {
         /* Moves at most as many bytes as were taken since the last time. */
-        sdsRange(snap.w.buf, (ssize_t)snap.outpos, -1);
+        sdsRange(snap.out, (ssize_t)snap.outpos, -1);
         snap.outpos = 0;
     }
-    *eof = snap.crc_written && sdsLen(snap.w.buf) == 0;
+    *eof = snap.crc_written && snap.outpos == sdsLen(snap.out);
     return n;
-}
-
-/* See rdb.h. */
-long rdbSnapPauseMs(void) {
-    long d = server.rdb_key_save_delay;
-    return d > 0 ? (d + 999) / 1000 : 0;
 }
 
 /* See rdb.h. */
 void rdbSnapEnd(void) {
     if (!snap.active) return;
-    if (snap.vckey) {
-        wValueEnd(&snap.vc);
-        sdsFree(snap.vckey);
+    serverLog(LL_NOTICE, "Fork-less snapshot %s: %lld keys written by the "
+              "thread, %lld by the event loop before a change, %lld values "
+              "copied before a change, %lld waits for the thread",
+              snap.crc_written ? "done" : "stopped", snap.n_thread,
+              snap.n_early, snap.n_copied, snap.n_waits);
+    pthread_mutex_lock(&snap.lock);
+    snap.quit = 1;
+    pthread_cond_broadcast(&snap.cond);
+    pthread_mutex_unlock(&snap.lock);
+    pthread_join(snap.thread, NULL);
+    aeDeleteFileEvent(server.el, snap.notify[0], AE_READABLE);
+    close(snap.notify[0]);
+    close(snap.notify[1]);
+    snap.notify[0] = snap.notify[1] = -1;
+    while (snap.head) {
+        snapBatch *b = snap.head;
+        snap.head = b->next;
+        snapReleaseBatch(b);
     }
-    snapClearPending();
-    zfree(snap.pending);
+    snap.tail = NULL;
+    snap.nbatches = 0;
     for (int j = 0; j < snap.ndb; j++) {
         snapDb *sd = &snap.dbs[j];
-        dictRelease(sd->settled);
+        /* The settled keys of a large sync may be many: freed in the
+         * background too. */
+        freeDictsAsync(sd->settled, NULL);
         if (sd->adopted) freeDictsAsync(sd->keys, sd->expires);
     }
     zfree(snap.dbs);
-    sdsFree(snap.w.buf);
+    snap.dbs = NULL;
+    sdsFree(snap.out);
     sdsFree(snap.side.buf);
-    memset(&snap, 0, sizeof(snap));
+    snap.out = NULL;
+    snap.side.buf = NULL;
+    snap.active = 0;
+    snap.finished = 0;
+    snap.ndb = 0;
+    snap.ready = NULL;
 }
 
 /* Writes the dataset to <tmpfile>, fsyncs it and renames it over

@@ -84,27 +84,31 @@ int rdbSaveToFp(FILE *fp) WARN_UNUSED;
 int rdbSaveToFpFiltered(FILE *fp, int filter) WARN_UNUSED;
 
 /* The fork-less snapshot (repl-diskless-sync-fork no): the RDB stream of
- * the dataset as it is now, written by the event loop a slice at a time
- * while clients keep changing the data (rdb.c explains how). One at a
- * time. rdbSnapStart begins it (<filter> as above); rdbSnapRead moves up
- * to <cap> bytes of it to <dst>, writing more for at most <budget_us>
- * microseconds when fewer are ready, and sets *<eof> once the whole
- * stream was taken; rdbSnapPauseMs is how long to wait before the next
- * read (rdb-key-save-delay slows the walk down for tests, without
- * sleeping); rdbSnapEnd ends it, finished or not. */
-void rdbSnapStart(int filter);
-size_t rdbSnapRead(char *dst, size_t cap, long long budget_us, int *eof);
-long rdbSnapPauseMs(void);
+ * the dataset as it is now, while clients keep changing the data, written
+ * by a thread of ours from keys the event loop hands it (rdb.c explains
+ * how). One at a time. rdbSnapStart begins it (<filter> as above; C_ERR
+ * when the thread cannot start), <ready> is called when more bytes can be
+ * read; rdbSnapRead moves up to <cap> bytes of it to <dst> (0 when none
+ * are ready yet) and sets *<eof> once the whole stream was taken;
+ * rdbSnapEnd ends it, finished or not. */
+int rdbSnapStart(int filter, void (*ready)(void)) WARN_UNUSED;
+size_t rdbSnapRead(char *dst, size_t cap, int *eof);
 void rdbSnapEnd(void);
 int rdbSnapActive(void);
 
-/* The keyspace's calls into a running snapshot. <keys> is a database's
- * main dict. Before any change to <key> (its value, expire time, or its
- * deletion): rdbSnapBeforeWrite. Before adding a new <key>:
- * rdbSnapNewKey. Before emptying a database: rdbSnapAdopt returns 1 when
- * the snapshot took the database's dicts over, which the caller then
- * replaces by new empty ones instead of emptying them. */
-void rdbSnapBeforeWrite(struct dict *keys, sds key);
+/* The keyspace's calls into a running snapshot; <keys> is a database's
+ * main dict. Before any change to <key>: rdbSnapBeforeWrite, with <how>
+ * RDB_SNAP_VALUE when its value may be changed in place (the value must
+ * be looked up again afterwards: it may have been replaced by a copy),
+ * RDB_SNAP_REPLACE when the value is replaced or the key deleted,
+ * RDB_SNAP_META when only its expire time changes. Before adding a new
+ * <key>: rdbSnapNewKey. Before emptying a database: rdbSnapAdopt returns
+ * 1 when the snapshot took the database's dicts over, which the caller
+ * then replaces by new empty ones instead of emptying them. */
+#define RDB_SNAP_VALUE 0
+#define RDB_SNAP_REPLACE 1
+#define RDB_SNAP_META 2
+void rdbSnapBeforeWrite(struct dict *keys, sds key, int how);
 void rdbSnapNewKey(struct dict *keys, sds key);
 int rdbSnapAdopt(struct dict *keys);
 

@@ -49,7 +49,6 @@
 #define REPL_RETRY_DELAY_MS 1000
 #define REPL_PIPE_CHUNK (64 * 1024)
 #define REPL_PIPE_TURN_US 250 /* longest read of the child's pipe per turn */
-#define REPL_SNAP_TURN_US 1000 /* longest fork-less snapshot slice per turn */
 #define REPL_WRITEBACK_BYTES (8 * 1024 * 1024) /* received, then flushed */
 #define REPL_LOAD_READ_CHUNK (1024 * 1024)     /* file bytes per read */
 /* server.child_type of the diskless sync child (rdb.h has 0..2). */
@@ -118,10 +117,10 @@ static struct {
     int mark_sent;           /* pipebuf holds the final EOF mark */
     int writers;             /* replicas still sending pipebuf */
     int dispatching;         /* inside disklessDispatch */
-    /* repl-diskless-sync-fork no: no child; the event loop writes the RDB
-     * (rdb.h, rdbSnap*) a slice per turn into pipebuf. */
+    /* repl-diskless-sync-fork no: no child; a thread writes the RDB
+     * (rdb.h, rdbSnap*) and the loop sends it from pipebuf. */
     int forkless;            /* such a transfer runs */
-    long long fl_timer;      /* the timer of the next slice, -1 */
+    long long fl_timer;      /* the timer of the next chunk, -1 */
     int fl_producing;        /* inside disklessProduce */
     char dl_mark[REPL_EOF_MARK_SIZE];
     /* FAILOVER (master side): writes are paused while the target catches
@@ -515,7 +514,7 @@ static void replicaSendPreOnline(connection *conn) {
 
 static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata, int mask);
 static void disklessChunkDone(void);
-static void disklessScheduleProduce(long ms);
+static void disklessScheduleProduce(void);
 
 /* 1 while <c> is one of the replicas of the running diskless transfer. */
 static int isDisklessReplica(client *c) {
@@ -624,7 +623,7 @@ static void disklessChunkDone(void) {
         aeCreateFileEvent(server.el, rs.pipefd, AE_READABLE, disklessReadPipe,
                           NULL);
     else if (rs.forkless && !rs.fl_producing)
-        disklessScheduleProduce(0);
+        disklessScheduleProduce();
 }
 
 /* Write step of a diskless replica: the rest of pipebuf. */
@@ -728,9 +727,9 @@ static void disklessReadPipe(aeEventLoop *el, int fd, void *privdata,
     }
 }
 
-/* Fork-less transfer: one slice of the snapshot per turn, at most
- * REPL_SNAP_TURN_US of writing; each 64 KB goes to every replica before
- * the next is written, as the pipe's chunks do. */
+/* Fork-less transfer: what the snapshot thread wrote goes out 64 KB at a
+ * time, each chunk to every replica before the next, as the pipe's chunks
+ * do, for at most REPL_PIPE_TURN_US per turn. */
 static int disklessProduce(aeEventLoop *el, long long id, void *data) {
     UNUSED(el);
     UNUSED(id);
@@ -739,25 +738,22 @@ static int disklessProduce(aeEventLoop *el, long long id, void *data) {
     rs.fl_producing = 1;
     long long start = ustime();
     for (;;) {
-        long long left = REPL_SNAP_TURN_US - (ustime() - start);
         int eof;
-        size_t n = rdbSnapRead(pipebuf, sizeof(pipebuf), left > 0 ? left : 0,
-                               &eof);
+        size_t n = rdbSnapRead(pipebuf, sizeof(pipebuf), &eof);
         if (n == 0 && eof) {
             rs.fl_producing = 0;
             disklessChildDone(1);
             return AE_NOMORE;
         }
-        long pause = rdbSnapPauseMs();
-        if (n > 0) {
-            rs.pipelen = n;
-            disklessDispatch();
-            /* Every replica left (the transfer ended), or one is slow: its
-             * write handler resumes us (disklessChunkDone). */
-            if (!rs.forkless || rs.writers) break;
-        }
-        if (n == 0 || pause || ustime() - start >= REPL_SNAP_TURN_US) {
-            disklessScheduleProduce(pause);
+        /* Nothing written yet: the thread's next batch calls us back. */
+        if (n == 0) break;
+        rs.pipelen = n;
+        disklessDispatch();
+        /* Every replica left (the transfer ended), or one is slow: its
+         * write handler resumes us (disklessChunkDone). */
+        if (!rs.forkless || rs.writers) break;
+        if (ustime() - start >= REPL_PIPE_TURN_US) {
+            disklessScheduleProduce();
             break;
         }
     }
@@ -765,34 +761,38 @@ static int disklessProduce(aeEventLoop *el, long long id, void *data) {
     return AE_NOMORE;
 }
 
-/* The next slice of a fork-less transfer, <ms> from now. */
-static void disklessScheduleProduce(long ms) {
+/* The next chunk of a fork-less transfer, at the next turn. */
+static void disklessScheduleProduce(void) {
     if (rs.fl_timer != -1) return;
-    rs.fl_timer = aeCreateTimeEvent(server.el, ms, disklessProduce, NULL, NULL);
+    rs.fl_timer = aeCreateTimeEvent(server.el, 0, disklessProduce, NULL, NULL);
+}
+
+/* The snapshot thread wrote more. */
+static void disklessSnapReady(void) {
+    if (rs.forkless && !rs.fl_producing && rs.writers == 0)
+        disklessScheduleProduce();
 }
 
 /* Starts a fork-less transfer (repl-diskless-sync-fork no). */
-static void startForklessSync(int filter) {
-    rdbSnapStart(filter);
-    serverLog(LL_NOTICE, "Fork-less RDB transfer started (the event loop "
-              "writes the snapshot)");
+static int startForklessSync(int filter) {
+    if (rdbSnapStart(filter, disklessSnapReady) != C_OK) return C_ERR;
+    serverLog(LL_NOTICE, "Fork-less RDB transfer started (a thread writes "
+              "the snapshot)");
     rs.forkless = 1;
     rs.pipelen = 0;
     rs.pipe_eof = 0;
     rs.mark_sent = 0;
     rs.writers = 0;
     getRandomHexChars(rs.dl_mark, REPL_EOF_MARK_SIZE);
-    disklessScheduleProduce(0);
+    disklessScheduleProduce();
+    return C_OK;
 }
 
 /* Forks a child that writes the RDB into a pipe for the waiting
  * replicas (or starts a fork-less transfer). Returns C_OK when the
  * transfer started. */
 static int startDisklessSync(int filter) {
-    if (!server.repl_diskless_sync_fork) {
-        startForklessSync(filter);
-        return C_OK;
-    }
+    if (!server.repl_diskless_sync_fork) return startForklessSync(filter);
     int fds[2];
     if (pipe(fds) == -1) {
         serverLog(LL_WARNING, "Can't create the pipe for a diskless sync: %s",
