@@ -266,14 +266,14 @@ proc wait_for_sync {r {maxtries 500} {delay 20}} {
     }
 }
 
-# A canonical listing of every key of databases 0 and 3 on client <c>:
+# A canonical listing of every key of databases <dbs> (0 and 3) on client <c>:
 # {db key type value pexpiretime} per key, sets and hashes sorted. Used to
 # compare a dataset across servers (RDB and AOF interop tests). The absolute
 # expiry time does not shrink while a slow machine goes from one snapshot
 # to the other, as a remaining TTL would.
-proc dataset_snapshot {c} {
+proc dataset_snapshot {c {dbs {0 3}}} {
     set out {}
-    foreach db {0 3} {
+    foreach db $dbs {
         $c select $db
         foreach k [lsort [$c keys *]] {
             set t [$c type $k]
@@ -283,6 +283,7 @@ proc dataset_snapshot {c} {
                 set {set v [lsort [$c smembers $k]]}
                 hash {set v [lsort [$c hgetall $k]]}
                 zset {set v [$c zrange $k 0 -1 withscores]}
+                stream {set v [$c xrange $k - +]}
                 default {set v ?}
             }
             lappend out [list $db $k $t $v [$c pexpiretime $k]]

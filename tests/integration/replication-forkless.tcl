@@ -1,0 +1,212 @@
+# replication-forkless.tcl -- repl-diskless-sync-fork no: the RDB of a
+# diskless full sync is written by a thread of the master instead of a
+# forked child. The replica must get the dataset as it was when the sync
+# started, whatever clients change meanwhile: values changed in place
+# (strings and small and large collections), keys deleted, renamed,
+# moved, copied, given or cleared an expire time, created, databases
+# flushed and swapped, the whole dataset reloaded. The command stream that
+# follows the snapshot replays those changes, so any key written with a
+# later value shows up as a difference in the final comparison.
+
+source [file join $::tests_dir helpers reference.tcl]
+
+# Small and large values of every type in databases 0, 5, 6 and 7, with
+# expire times; <n> string keys k:0 ... k:<n-1>.
+proc fl_fill {c n} {
+    # Not DEBUG POPULATE: it is not propagated, and the last test fills
+    # the master again while a replica follows.
+    for {set i 0} {$i < $n} {incr i 100} {
+        set kv {}
+        for {set j $i} {$j < $i + 100 && $j < $n} {incr j} {
+            lappend kv k:$j [string repeat v 20]$j
+        }
+        $c mset {*}$kv
+    }
+    for {set i 0} {$i < 600} {incr i} {
+        $c set n$i $i
+        $c hset h$i a $i
+        $c sadd s$i x y
+        $c rpush l$i q
+        $c zadd z$i $i m
+        if {$i % 3 == 0} {$c expire n$i 100000}
+    }
+    for {set i 0} {$i < 2000} {incr i} {
+        $c sadd bigset m$i
+        $c hset bighash f$i $i
+        $c zadd bigz $i z$i
+        $c rpush biglist e$i
+    }
+    $c xadd stream * f v
+    foreach db {5 6 7} {
+        $c select $db
+        for {set i 0} {$i < 300} {incr i} {$c set d$db:$i $i}
+        $c sadd set$db a b c 1 2 3
+        $c select 0
+    }
+}
+
+# One pseudo-random write out of a mixture that changes keys the snapshot
+# may or may not have reached; <i> numbers it.
+proc fl_write {c i n} {
+    set k k:[expr {($i * 7919) % $n}]
+    set m [expr {$i % 600}]
+    switch [expr {$i % 24}] {
+        0 {$c incr n$m}
+        1 {$c append $k x}
+        2 {$c del $k}
+        3 {$c set new$i v}
+        4 {$c sadd bigset a$i; $c srem bigset m[expr {$i % 2000}]}
+        5 {$c hincrby bighash f[expr {$i % 2000}] 1}
+        6 {$c zincrby bigz 1 z[expr {$i % 2000}]}
+        7 {$c lpush biglist x; $c rpop biglist}
+        8 {$c expire $k 5000}
+        9 {$c persist n$m}
+        10 {catch {$c rename $k ren$m}}
+        11 {$c move $k 5}
+        12 {$c copy $k cp$m replace}
+        13 {$c multi; $c incr $k; $c append n$m y; $c exec}
+        14 {$c eval {redis.call('incr', KEYS[1]); return redis.call('append', KEYS[2], 'z')} 2 n$m $k}
+        15 {$c hincrby h$m a 1}
+        16 {$c sadd s$m [expr {$i % 50}]}
+        17 {$c rpush l$m w}
+        18 {$c zincrby z$m 1 m}
+        19 {$c getdel $k}
+        20 {$c xadd stream * i $i}
+        21 {if {$i % 240 == 21} {$c select 6; $c flushdb; $c select 0}}
+        22 {if {$i % 240 == 22} {$c swapdb 5 7}}
+        23 {$c select 7; $c sadd set7 $i; $c select 0}
+    }
+}
+
+# The master's CPU clock ticks so far (user + system).
+proc fl_cpu_ticks {pid} {
+    set f [open /proc/$pid/stat]
+    set stat [read $f]
+    close $f
+    set fields [split [string trim [string range $stat [expr {[string last ")" $stat] + 2}] end]]]
+    return [expr {[lindex $fields 11] + [lindex $fields 12]}]
+}
+
+proc fl_wait_offsets {m s} {
+    wait_for_condition 500 20 {
+        [status $m master_repl_offset] == [status $s master_repl_offset]
+    } else {
+        fail "offsets differ: [status $m master_repl_offset] vs [status $s master_repl_offset]"
+    }
+}
+
+start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-delay 0 repl-diskless-sync-fork no}} {
+    set master [srv 0 client]
+    set n 4000
+    fl_fill $master $n
+
+    start_server {} {
+        test "Fork-less diskless sync: the replica gets the dataset as of the start while clients write" {
+            set forks [status $master total_forks]
+            # The thread sleeps per key: the walk lasts a second or two.
+            $master config set rdb-key-save-delay 200
+            set from [string length [::file_content [srv -1 stdout]]]
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 500 10 {
+                [string match "*Fork-less RDB transfer started*" [string range [::file_content [srv -1 stdout]] $from end]]
+            } else {
+                fail "no fork-less transfer started"
+            }
+            set i 0
+            while {![string match "*state=online*" [status $master slave0]]} {
+                fl_write $master $i $n
+                incr i
+                if {$i > 200000} {fail "the sync did not end"}
+            }
+            $master config set rdb-key-save-delay 0
+            wait_for_sync [srv 0 client]
+            fl_wait_offsets $master [srv 0 client]
+            assert_equal [$master debug digest] [r debug digest]
+            assert_morethan $i 500
+            # No child: the thread wrote it.
+            assert_equal $forks [status $master total_forks]
+            set log [string range [::file_content [srv -1 stdout]] $from end]
+            assert_match "*Fork-less snapshot done:*" $log
+            # Every way a key can go was taken: written by the thread,
+            # by the loop before a change, copied before a change.
+            regexp {done: (\d+) keys written by the thread, (\d+) by the event loop before a change, (\d+) values copied} $log -> thread early copied
+            assert_morethan $thread 0
+            assert_morethan $early 0
+            assert_morethan $copied 0
+        }
+
+        test "Fork-less diskless sync: a replica that leaves mid-transfer stops the snapshot" {
+            r replicaof no one
+            $master config set rdb-key-save-delay 1000
+            set from [string length [::file_content [srv -1 stdout]]]
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 500 10 {
+                [string match "*Fork-less RDB transfer started*" [string range [::file_content [srv -1 stdout]] $from end]]
+            } else {
+                fail "no fork-less transfer started"
+            }
+            $master client kill type replica
+            wait_for_condition 500 10 {
+                [string match "*Fork-less snapshot stopped*" [string range [::file_content [srv -1 stdout]] $from end]]
+            } else {
+                fail "the snapshot did not stop"
+            }
+            # Nothing keeps running for it: the master is idle.
+            r replicaof no one
+            set pid [srv -1 pid]
+            set before [fl_cpu_ticks $pid]
+            after 1000
+            assert_lessthan [expr {[fl_cpu_ticks $pid] - $before}] 10
+            $master config set rdb-key-save-delay 0
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_sync [srv 0 client]
+            fl_wait_offsets $master [srv 0 client]
+            assert_equal [$master debug digest] [r debug digest]
+        }
+
+        test "Fork-less diskless sync: DEBUG RELOAD and FLUSHALL during the transfer" {
+            r replicaof no one
+            $master config set rdb-key-save-delay 300
+            set from [string length [::file_content [srv -1 stdout]]]
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 500 10 {
+                [string match "*Fork-less RDB transfer started*" [string range [::file_content [srv -1 stdout]] $from end]]
+            } else {
+                fail "no fork-less transfer started"
+            }
+            for {set i 0} {$i < 200} {incr i} {fl_write $master $i $n}
+            $master debug reload
+            for {set i 200} {$i < 400} {incr i} {fl_write $master $i $n}
+            $master flushall
+            fl_fill $master 500
+            $master config set rdb-key-save-delay 0
+            wait_for_sync [srv 0 client]
+            fl_wait_offsets $master [srv 0 client]
+            assert_equal [$master debug digest] [r debug digest]
+        }
+    }
+
+    test "Fork-less diskless sync: Redis 7.0's replica gets the same dataset" {
+        $master flushall
+        fl_fill $master $n
+        $master config set rdb-key-save-delay 200
+        set ref [refsrv_start [srv 0 dir] -tls --appendonly no --replicaof 127.0.0.1 [srv 0 port]]
+        set rc [lindex $ref 1]
+        try {
+            set i 0
+            while {![string match "*state=online*" [status $master slave0]]} {
+                fl_write $master $i $n
+                incr i
+                if {$i > 200000} {fail "the sync did not end"}
+            }
+            $master config set rdb-key-save-delay 0
+            wait_for_sync $rc
+            fl_wait_offsets $master $rc
+            dataset_compare [dataset_snapshot $master {0 5 6 7}] \
+                [dataset_snapshot $rc {0 5 6 7}] 20000
+            assert_morethan $i 100
+        } finally {
+            refsrv_stop $ref
+        }
+    }
+}
