@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -509,9 +510,9 @@ int rdbSaveToFpFiltered(FILE *fp, int filter) {
  * in stream order, computed as they are taken.
  * ================================================================ */
 
-#define SNAP_BATCH_KEYS 1024     /* keys per batch at most */
-#define SNAP_BATCH_COST 8192     /* ... and members (lazyfree's effort) */
-#define SNAP_MAX_BATCHES 2       /* batches handed over, not yet joined */
+#define SNAP_BATCH_KEYS 256      /* keys per batch at most */
+#define SNAP_BATCH_COST 4096     /* ... and members (lazyfree's effort) */
+#define SNAP_MAX_BATCHES 4       /* batches handed over, not yet joined */
 #define SNAP_OUT_MAX (4 << 20)   /* stream bytes waiting: no new batch */
 #define SNAP_COMPACT (1 << 20)   /* taken bytes dropped from the stream */
 #define SNAP_SMALL_COPY 64       /* values up to this effort are copied */
@@ -627,8 +628,17 @@ static void snapWriteBatch(snapBatch *b) {
     b->out = w.buf;
 }
 
+#define SNAP_NICE_INCREMENT 5 /* as a forked child's: clients come first */
+
 static void *snapThreadMain(void *arg) {
     UNUSED(arg);
+    /* Linux keeps a nice value per thread: this one only. */
+    errno = 0;
+    int prio = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0 &&
+        setpriority(PRIO_PROCESS, 0, prio + SNAP_NICE_INCREMENT) == -1) {
+        /* the thread keeps the server's priority */
+    }
     pthread_mutex_lock(&snap.lock);
     for (;;) {
         snapBatch *b = snap.head;
@@ -936,6 +946,13 @@ int rdbSnapStart(int filter, void (*ready)(void)) {
         return C_ERR;
     }
     pthread_setname_np(snap.thread, "snapshot");
+    /* bgsave_cpulist: where a BGSAVE child would run. */
+    cpu_set_t cpus;
+    if (server.bgsave_cpulist &&
+        parseCpuList(server.bgsave_cpulist, &cpus) == 0 &&
+        (rc = pthread_setaffinity_np(snap.thread, sizeof(cpus), &cpus)) != 0)
+        serverLog(LL_WARNING, "Could not bind the snapshot thread to CPUs "
+                  "%s: %s", server.bgsave_cpulist, strerror(rc));
     if (aeCreateFileEvent(server.el, fds[0], AE_READABLE, snapNotified,
                           NULL) == AE_ERR)
         serverPanic("Fork-less snapshot: can't watch the thread's pipe");
@@ -970,17 +987,16 @@ int rdbSnapStart(int filter, void (*ready)(void)) {
 size_t rdbSnapRead(char *dst, size_t cap, int *eof) {
     serverAssert(snap.active);
     snapJoinDone();
-    while (!snap.finished && snap.nbatches < SNAP_MAX_BATCHES &&
-           sdsLen(snap.out) - snap.outpos < SNAP_OUT_MAX) {
-        if (snapNextBatch()) continue;
-        if (snap.nbatches == 0) {
-            /* Every batch joined: the end. The checksum follows once
-             * every byte before it was taken. */
-            snapJoinSide();
-            snapAppend((char[]){RDB_OPCODE_EOF}, 1);
-            snap.finished = 1;
-        }
-        break;
+    /* One batch per call: making one costs the loop a few cache misses
+     * per key. */
+    if (!snap.finished && snap.nbatches < SNAP_MAX_BATCHES &&
+        sdsLen(snap.out) - snap.outpos < SNAP_OUT_MAX && !snapNextBatch() &&
+        snap.nbatches == 0) {
+        /* Every batch joined: the end. The checksum follows once every
+         * byte before it was taken. */
+        snapJoinSide();
+        snapAppend((char[]){RDB_OPCODE_EOF}, 1);
+        snap.finished = 1;
     }
     size_t avail = sdsLen(snap.out) - snap.outpos;
     if (avail == 0 && snap.finished && !snap.crc_written) {
