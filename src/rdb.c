@@ -549,6 +549,7 @@ typedef struct snapDb {
 
 static struct {
     int active, finished;
+    int stopping;         /* ended early: the thread finishes its batch */
     sds out;              /* the stream; bytes before outpos were taken */
     size_t outpos;
     uint64_t crc;         /* of the bytes taken */
@@ -566,6 +567,7 @@ static struct {
     snapBatch *filling;   /* being filled by the scan callback */
     void (*ready)(void);  /* told when a batch joined the stream */
     long long n_thread, n_early, n_copied, n_waits; /* for the log */
+    long long turn_us;    /* the loop's time in snapshot work this turn */
     /* The thread and what it shares with the loop. */
     pthread_t thread;
     pthread_mutex_t lock;
@@ -737,6 +739,9 @@ static void snapWaitFor(snapBatch *b) {
     snapJoinDone();
 }
 
+static void snapCleanup(void);
+static int snapThreadBusy(void);
+
 /* The pipe's read handler: batches were written. */
 static void snapNotified(aeEventLoop *el, int fd, void *privdata, int mask) {
     UNUSED(el);
@@ -746,7 +751,14 @@ static void snapNotified(aeEventLoop *el, int fd, void *privdata, int mask) {
     /* Our own pipe, not a network descriptor. */
     while (read(fd, buf, sizeof(buf)) > 0) { /* lint:not-socket */
     }
-    if (snapJoinDone() && snap.ready) snap.ready();
+    if (snap.stopping) {
+        if (!snapThreadBusy()) snapCleanup();
+        return;
+    }
+    long long start = ustime();
+    int joined = snapJoinDone();
+    snap.turn_us += ustime() - start;
+    if (joined && snap.ready) snap.ready();
 }
 
 /* The snapshot database whose live main dict is <keys>, or -1. */
@@ -762,14 +774,41 @@ static int snapAtOrPast(unsigned long rh, unsigned long c) {
 }
 
 /* The batch in flight that holds the key with hash <h> of snapshot
- * database <j>, or NULL. */
+ * database <j>, or NULL. While stopping, only the one the thread is
+ * writing counts: it will not read the others. */
 static snapBatch *snapInFlight(int j, unsigned long h) {
     unsigned long rh = snapReverse(h);
     for (snapBatch *b = snap.head; b; b = b->next) {
         if (b->db != j || !snapAtOrPast(rh, b->cstart)) continue;
-        if (b->cend == 0 || !snapAtOrPast(rh, b->cend)) return b;
+        if (b->cend != 0 && snapAtOrPast(rh, b->cend)) continue;
+        if (!snap.stopping) return b;
+        pthread_mutex_lock(&snap.lock);
+        int writing = b->state == SB_WRITING;
+        pthread_mutex_unlock(&snap.lock);
+        return writing ? b : NULL;
     }
     return NULL;
+}
+
+/* 1 while a batch holds values of snapshot database <j>. */
+static int snapHoldsDb(int j) {
+    for (snapBatch *b = snap.head; b; b = b->next)
+        if (b->db == j) return 1;
+    return 0;
+}
+
+/* 1 while the thread is writing a batch; under snap.lock. */
+static int snapThreadBusyLocked(void) {
+    for (snapBatch *b = snap.head; b; b = b->next)
+        if (b->state == SB_WRITING) return 1;
+    return 0;
+}
+
+static int snapThreadBusy(void) {
+    pthread_mutex_lock(&snap.lock);
+    int busy = snapThreadBusyLocked();
+    pthread_mutex_unlock(&snap.lock);
+    return busy;
 }
 
 /* 1 when the walk is past the key with hash <h> of database <j>. */
@@ -793,7 +832,8 @@ void rdbSnapBeforeWrite(dict *keys, sds key, int how) {
     snapDb *sd = &snap.dbs[j];
     if (dictSize(sd->settled) && dictFind(sd->settled, key)) return;
     unsigned long h = dictHashKey(keys, key);
-    if (!snapWalked(j, h)) {
+    long long start = ustime();
+    if (!snap.stopping && !snapWalked(j, h)) {
         /* Written now, as it is, and skipped by the walk. */
         dictEntry *de = dictFind(keys, key);
         if (de) {
@@ -804,6 +844,7 @@ void rdbSnapBeforeWrite(dict *keys, sds key, int how) {
             snap.n_early++;
         }
         dictAdd(sd->settled, sdsDup(key), NULL);
+        snap.turn_us += ustime() - start;
         return;
     }
     snapBatch *b = snapInFlight(j, h);
@@ -828,12 +869,20 @@ void rdbSnapBeforeWrite(dict *keys, sds key, int how) {
         }
     }
     /* Replaced, deleted or copied: the batch's value is out of reach. */
-    dictAdd(sd->settled, sdsDup(key), NULL);
+    if (!dictFind(sd->settled, key)) dictAdd(sd->settled, sdsDup(key), NULL);
+    snap.turn_us += ustime() - start;
+}
+
+/* See rdb.h. */
+long long rdbSnapTakeTurnUs(void) {
+    long long us = snap.turn_us;
+    snap.turn_us = 0;
+    return us;
 }
 
 /* See rdb.h. */
 void rdbSnapNewKey(dict *keys, sds key) {
-    if (!snap.active || snap.finished) return;
+    if (!snap.active || snap.finished || snap.stopping) return;
     int j = snapIndex(keys);
     if (j < 0) return;
     snapDb *sd = &snap.dbs[j];
@@ -846,7 +895,10 @@ void rdbSnapNewKey(dict *keys, sds key) {
 int rdbSnapAdopt(dict *keys) {
     if (!snap.active || snap.finished) return 0;
     int j = snapIndex(keys);
-    if (j < 0 || j < snap.db) return 0;
+    if (j < 0) return 0;
+    /* Still to walk, or values of it in flight: the values a batch holds
+     * must not be freed by the free thread while the loop holds them. */
+    if ((snap.stopping || j < snap.db) && !snapHoldsDb(j)) return 0;
     snap.dbs[j].adopted = 1;
     return 1;
 }
@@ -923,6 +975,7 @@ static int snapNextBatch(void) {
 /* See rdb.h. */
 int rdbSnapStart(int filter, void (*ready)(void)) {
     serverAssert(!snap.active);
+    snap.stopping = 0;
     int fds[2];
     if (pipe(fds) == -1) {
         serverLog(LL_WARNING, "Fork-less snapshot: can't create a pipe: %s",
@@ -986,6 +1039,7 @@ int rdbSnapStart(int filter, void (*ready)(void)) {
 /* See rdb.h. */
 size_t rdbSnapRead(char *dst, size_t cap, int *eof) {
     serverAssert(snap.active);
+    long long start = ustime();
     snapJoinDone();
     /* One batch per call: making one costs the loop a few cache misses
      * per key. */
@@ -1017,21 +1071,14 @@ size_t rdbSnapRead(char *dst, size_t cap, int *eof) {
         snap.outpos = 0;
     }
     *eof = snap.crc_written && snap.outpos == sdsLen(snap.out);
+    snap.turn_us += ustime() - start;
     return n;
 }
 
-/* See rdb.h. */
-void rdbSnapEnd(void) {
-    if (!snap.active) return;
-    serverLog(LL_NOTICE, "Fork-less snapshot %s: %lld keys written by the "
-              "thread, %lld by the event loop before a change, %lld values "
-              "copied before a change, %lld waits for the thread",
-              snap.crc_written ? "done" : "stopped", snap.n_thread,
-              snap.n_early, snap.n_copied, snap.n_waits);
-    pthread_mutex_lock(&snap.lock);
-    snap.quit = 1;
-    pthread_cond_broadcast(&snap.cond);
-    pthread_mutex_unlock(&snap.lock);
+/* The end of a snapshot once the thread writes nothing: the thread
+ * leaves, the batches give their values back, what was adopted goes to
+ * the free thread. */
+static void snapCleanup(void) {
     pthread_join(snap.thread, NULL);
     aeDeleteFileEvent(server.el, snap.notify[0], AE_READABLE);
     close(snap.notify[0]);
@@ -1059,8 +1106,35 @@ void rdbSnapEnd(void) {
     snap.side.buf = NULL;
     snap.active = 0;
     snap.finished = 0;
+    snap.stopping = 0;
     snap.ndb = 0;
+}
+
+/* See rdb.h. */
+void rdbSnapEnd(int wait) {
+    if (!snap.active) return;
+    if (!snap.stopping)
+        serverLog(LL_NOTICE, "Fork-less snapshot %s: %lld keys written by "
+                  "the thread, %lld by the event loop before a change, %lld "
+                  "values copied before a change, %lld waits for the thread",
+                  snap.crc_written ? "done" : "stopped", snap.n_thread,
+                  snap.n_early, snap.n_copied, snap.n_waits);
+    pthread_mutex_lock(&snap.lock);
+    snap.quit = 1;
+    pthread_cond_broadcast(&snap.cond);
+    pthread_mutex_unlock(&snap.lock);
+    snap.stopping = 1;
     snap.ready = NULL;
+    /* A batch being written may hold a large value the thread is in the
+     * middle of: unless told to wait, the loop goes on and the pipe's
+     * handler finishes the end. */
+    if (wait) {
+        pthread_mutex_lock(&snap.lock);
+        while (snapThreadBusyLocked())
+            pthread_cond_wait(&snap.cond, &snap.lock);
+        pthread_mutex_unlock(&snap.lock);
+    }
+    if (!snapThreadBusy()) snapCleanup();
 }
 
 /* Writes the dataset to <tmpfile>, fsyncs it and renames it over

@@ -90,11 +90,16 @@ int rdbSaveToFpFiltered(FILE *fp, int filter) WARN_UNUSED;
  * when the thread cannot start), <ready> is called when more bytes can be
  * read; rdbSnapRead moves up to <cap> bytes of it to <dst> (0 when none
  * are ready yet) and sets *<eof> once the whole stream was taken;
- * rdbSnapEnd ends it, finished or not. */
+ * rdbSnapEnd ends it, finished or not: with <wait> 0 a thread in the
+ * middle of a large value may finish it after the call returns
+ * (rdbSnapActive stays 1 until then). */
 int rdbSnapStart(int filter, void (*ready)(void)) WARN_UNUSED;
 size_t rdbSnapRead(char *dst, size_t cap, int *eof);
-void rdbSnapEnd(void);
+void rdbSnapEnd(int wait);
 int rdbSnapActive(void);
+/* The event loop's time (us) in snapshot work since the last call (INFO
+ * eventloop, for utils/repl-bench.sh). */
+long long rdbSnapTakeTurnUs(void);
 
 /* The keyspace's calls into a running snapshot; <keys> is a database's
  * main dict. Before any change to <key>: rdbSnapBeforeWrite, with <how>

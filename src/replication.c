@@ -523,7 +523,8 @@ static int isDisklessReplica(client *c) {
 }
 
 /* Ends the diskless transfer: closes the pipe, kills a child still
- * running (when every replica left), and forgets the state. */
+ * running (when every replica left; 2 at shutdown also waits for the
+ * fork-less snapshot's thread), and forgets the state. */
 static void disklessCleanup(int kill_child) {
     if (rs.pipefd != -1) {
         aeDeleteFileEvent(server.el, rs.pipefd, AE_READABLE);
@@ -544,7 +545,8 @@ static void disklessCleanup(int kill_child) {
     if (rs.forkless) {
         if (rs.fl_timer != -1) aeDeleteTimeEvent(server.el, rs.fl_timer);
         rs.fl_timer = -1;
-        rdbSnapEnd();
+        /* At shutdown (2) the thread is waited for. */
+        rdbSnapEnd(kill_child == 2);
         rs.forkless = 0;
     }
     rs.pipelen = 0;
@@ -847,7 +849,7 @@ static int startDisklessSync(int filter) {
 /* Shutdown hook: a diskless child must not outlive us. */
 static int replicationShutdown(int flags) {
     UNUSED(flags);
-    if (rs.dl_pid != -1 || rs.forkless) disklessCleanup(1);
+    if (rs.dl_pid != -1 || rs.forkless) disklessCleanup(2);
     return C_OK;
 }
 
@@ -956,7 +958,9 @@ static int tryPartialResync(client *c, const char *replid, long long offset) {
 
 /* Starts a BGSAVE for the replicas waiting for one, if none runs. */
 static void startBgsaveForReplication(void) {
-    if (rs.bgsave_pid != -1 || server.child_pid > 0 || rs.forkless) return;
+    if (rs.bgsave_pid != -1 || server.child_pid > 0 || rs.forkless ||
+        rdbSnapActive())
+        return;
     /* One snapshot serves the waiting replicas that asked for the same
      * parts (REPLCONF rdb-filter-only): those of the first one now, the
      * others at the next turn of the cron. */

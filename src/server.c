@@ -876,6 +876,7 @@ static struct {
     long long start_us;     /* when the current turn woke up, 0 before */
     long long start_cpu_us; /* this thread's CPU time then */
     long long turns, max_us, window_max_us, window_max_cpu_us;
+    long long window_max_snap_us; /* of the turn's fork-less snapshot work */
     long long last_fork_us; /* the parent's time in the last fork() */
     long long last_fork_cpu_us; /* ... and the CPU time it used */
 } loopTurns;
@@ -896,6 +897,8 @@ static void loopTurnEnd(void) {
     if (d > loopTurns.max_us) loopTurns.max_us = d;
     if (d > loopTurns.window_max_us) loopTurns.window_max_us = d;
     if (cpu > loopTurns.window_max_cpu_us) loopTurns.window_max_cpu_us = cpu;
+    long long snap = rdbSnapTakeTurnUs();
+    if (snap > loopTurns.window_max_snap_us) loopTurns.window_max_snap_us = snap;
 }
 
 /* INFO eventloop: eventloop_window_max_turn_usec covers the turns since
@@ -907,13 +910,16 @@ static sds genEventloopSection(sds info) {
         "eventloop_max_turn_usec:%lld\r\n"
         "eventloop_window_max_turn_usec:%lld\r\n"
         "eventloop_window_max_turn_cpu_usec:%lld\r\n"
+        "eventloop_window_max_snapshot_usec:%lld\r\n"
         "eventloop_last_fork_usec:%lld\r\n"
         "eventloop_last_fork_cpu_usec:%lld\r\n",
         loopTurns.turns, loopTurns.max_us, loopTurns.window_max_us,
-        loopTurns.window_max_cpu_us, loopTurns.last_fork_us,
+        loopTurns.window_max_cpu_us, loopTurns.window_max_snap_us,
+        loopTurns.last_fork_us,
         loopTurns.last_fork_cpu_us);
     loopTurns.window_max_us = 0;
     loopTurns.window_max_cpu_us = 0;
+    loopTurns.window_max_snap_us = 0;
     return info;
 }
 

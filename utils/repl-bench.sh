@@ -113,12 +113,17 @@ hz=$(getconf CLK_TCK)
 # call, "<wall> ms (<cpu> ms CPU)", or "n/a" when the server has no INFO
 # eventloop.
 loopmax() {
-    local info w c
+    local info w c sn
     info=$(cli "$1" info eventloop 2>/dev/null | tr -d '\r')
     w=$(echo "$info" | awk -F: '/^eventloop_window_max_turn_usec/ {print $2}')
     c=$(echo "$info" | awk -F: '/^eventloop_window_max_turn_cpu_usec/ {print $2}')
+    sn=$(echo "$info" | awk -F: '/^eventloop_window_max_snapshot_usec/ {print $2}')
     if [ -z "$w" ]; then echo n/a; return; fi
-    echo "$(echo "scale=1; $w / 1000" | bc) ms ($(echo "scale=1; $c / 1000" | bc) ms CPU)"
+    local extra=
+    if [ -n "$sn" ] && [ "$sn" != 0 ]; then
+        extra=", at most $(echo "scale=2; $sn / 1000" | bc) ms of snapshot work"
+    fi
+    echo "$(echo "scale=1; $w / 1000" | bc) ms ($(echo "scale=1; $c / 1000" | bc) ms CPU$extra)"
 }
 
 run() {
