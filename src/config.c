@@ -1269,7 +1269,7 @@ static standardConfig configs[] = {
              repl_serve_stale_data, 1, NULL),
     BOOL_CFG("replica-read-only", "slave-read-only", 0, repl_slave_ro, 1, NULL),
     BOOL_CFG("repl-diskless-sync", NULL, 0, repl_diskless_sync, 1, NULL),
-    BOOL_CFG("repl-diskless-sync-fork", NULL, 0, repl_diskless_sync_fork, 0,
+    BOOL_CFG("repl-diskless-sync-fork", NULL, 0, repl_diskless_sync_fork, 1,
              NULL),
     NUM_CFG("repl-diskless-sync-delay", NULL, 0, NK_INT,
             repl_diskless_sync_delay, 0, INT_MAX, 5, NULL),

@@ -514,7 +514,7 @@ int rdbSaveToFpFiltered(FILE *fp, int filter) {
 #define SNAP_BATCH_COST 4096     /* ... and members (lazyfree's effort) */
 #define SNAP_MAX_BATCHES 4       /* batches handed over, not yet joined */
 #define SNAP_OUT_MAX (4 << 20)   /* stream bytes waiting: no new batch */
-#define SNAP_COMPACT (1 << 20)   /* taken bytes dropped from the stream */
+#define SNAP_CHUNK (64 * 1024)   /* small appends fill chunks this big */
 #define SNAP_SMALL_COPY 64       /* values up to this effort are copied */
 
 typedef struct snapItem {
@@ -550,8 +550,9 @@ typedef struct snapDb {
 static struct {
     int active, finished;
     int stopping;         /* ended early: the thread finishes its batch */
-    sds out;              /* the stream; bytes before outpos were taken */
-    size_t outpos;
+    list *out;            /* the stream: sds chunks, in order */
+    size_t outpos;        /* bytes of the first chunk already taken */
+    size_t outlen;        /* bytes not yet taken */
     uint64_t crc;         /* of the bytes taken */
     int crc_written;      /* the checksum followed the EOF opcode */
     rdbWriter side;       /* keys written by the loop, not yet joined */
@@ -689,21 +690,31 @@ static void snapSideSelect(int j) {
     snap.side_db = j;
 }
 
-/* Appends <len> bytes to the stream. */
-static void snapAppend(const char *p, size_t len) {
-    if (len == 0) return;
-    if (snap.outpos == sdsLen(snap.out) && snap.outpos) {
-        sdsClear(snap.out);
-        snap.outpos = 0;
+static void snapChunkFree(void *chunk) {
+    sdsFree(chunk);
+}
+
+/* Appends <s> to the stream, which takes it over: large chunks are
+ * linked, not copied. */
+static void snapAppendSds(sds s) {
+    size_t len = sdsLen(s);
+    listNode *ln = listLast(snap.out);
+    if (len == 0 || (ln && len < SNAP_CHUNK &&
+                     sdsLen(listNodeValue(ln)) + len <= SNAP_CHUNK &&
+                     (listLength(snap.out) > 1 || snap.outpos == 0))) {
+        if (len) ln->value = sdsCatLen(listNodeValue(ln), s, len);
+        sdsFree(s);
+    } else {
+        listAddNodeTail(snap.out, s);
     }
-    snap.out = sdsCatLen(snap.out, p, len);
+    snap.outlen += len;
 }
 
 /* Moves the side buffer into the stream (between two batches). */
 static void snapJoinSide(void) {
     if (sdsLen(snap.side.buf) == 0) return;
-    snapAppend(snap.side.buf, sdsLen(snap.side.buf));
-    sdsClear(snap.side.buf);
+    snapAppendSds(snap.side.buf);
+    snap.side.buf = sdsEmpty();
     snap.side_db = -1;
 }
 
@@ -723,7 +734,8 @@ static int snapJoinDone(void) {
         snap.nbatches--;
         pthread_mutex_unlock(&snap.lock);
         snapJoinSide();
-        snapAppend(b->out, sdsLen(b->out));
+        snapAppendSds(b->out);
+        b->out = NULL;
         snapReleaseBatch(b);
         joined++;
     }
@@ -1013,8 +1025,10 @@ int rdbSnapStart(int filter, void (*ready)(void)) {
     snap.finished = 0;
     snap.n_thread = snap.n_early = snap.n_copied = snap.n_waits = 0;
     snap.ready = ready;
-    snap.out = sdsEmpty();
+    snap.out = listCreate();
+    listSetFreeMethod(snap.out, snapChunkFree);
     snap.outpos = 0;
+    snap.outlen = 0;
     snap.crc = 0;
     snap.crc_written = 0;
     snap.side = (rdbWriter){.buf = sdsEmpty(), .nocrc = 1};
@@ -1023,9 +1037,9 @@ int rdbSnapStart(int filter, void (*ready)(void)) {
     snap.cursor = 0;
     snap.scan_done = 0;
     snap.resized = 0;
-    rdbWriter pre = {.buf = snap.out, .nocrc = 1};
+    rdbWriter pre = {.buf = sdsEmpty(), .nocrc = 1};
     wPreamble(&pre, filter);
-    snap.out = pre.buf;
+    snapAppendSds(pre.buf);
     snap.ndb = (filter & RDB_FILTER_NO_DATA) ? 0 : server.dbnum;
     snap.dbs = zcalloc(sizeof(snapDb) * (size_t)(server.dbnum ? server.dbnum : 1));
     for (int j = 0; j < snap.ndb; j++) {
@@ -1044,33 +1058,38 @@ size_t rdbSnapRead(char *dst, size_t cap, int *eof) {
     /* One batch per call: making one costs the loop a few cache misses
      * per key. */
     if (!snap.finished && snap.nbatches < SNAP_MAX_BATCHES &&
-        sdsLen(snap.out) - snap.outpos < SNAP_OUT_MAX && !snapNextBatch() &&
+        snap.outlen < SNAP_OUT_MAX && !snapNextBatch() &&
         snap.nbatches == 0) {
         /* Every batch joined: the end. The checksum follows once every
          * byte before it was taken. */
         snapJoinSide();
-        snapAppend((char[]){RDB_OPCODE_EOF}, 1);
+        snapAppendSds(sdsNewLen((char[]){RDB_OPCODE_EOF}, 1));
         snap.finished = 1;
     }
-    size_t avail = sdsLen(snap.out) - snap.outpos;
-    if (avail == 0 && snap.finished && !snap.crc_written) {
+    if (snap.outlen == 0 && snap.finished && !snap.crc_written) {
         uint64_t crc = server.rdb_checksum ? snap.crc : 0;
         unsigned char b[8];
         for (int i = 0; i < 8; i++) b[i] = (unsigned char)(crc >> (8 * i));
-        snapAppend((char *)b, 8);
+        snapAppendSds(sdsNewLen(b, 8));
         snap.crc_written = 1;
-        avail = 8;
     }
-    size_t n = avail < cap ? avail : cap;
-    memcpy(dst, snap.out + snap.outpos, n);
+    size_t n = 0;
+    listNode *ln;
+    while (n < cap && (ln = listFirst(snap.out))) {
+        sds chunk = listNodeValue(ln);
+        size_t left = sdsLen(chunk) - snap.outpos;
+        size_t take = left < cap - n ? left : cap - n;
+        memcpy(dst + n, chunk + snap.outpos, take);
+        n += take;
+        snap.outpos += take;
+        if (snap.outpos == sdsLen(chunk)) {
+            listDelNode(snap.out, ln);
+            snap.outpos = 0;
+        }
+    }
+    snap.outlen -= n;
     snap.crc = crc64(snap.crc, (unsigned char *)dst, n);
-    snap.outpos += n;
-    if (snap.outpos >= SNAP_COMPACT && snap.outpos * 2 >= sdsLen(snap.out)) {
-        /* Moves at most as many bytes as were taken since the last time. */
-        sdsRange(snap.out, (ssize_t)snap.outpos, -1);
-        snap.outpos = 0;
-    }
-    *eof = snap.crc_written && snap.outpos == sdsLen(snap.out);
+    *eof = snap.crc_written && snap.outlen == 0;
     snap.turn_us += ustime() - start;
     return n;
 }
@@ -1100,7 +1119,7 @@ static void snapCleanup(void) {
     }
     zfree(snap.dbs);
     snap.dbs = NULL;
-    sdsFree(snap.out);
+    listRelease(snap.out);
     sdsFree(snap.side.buf);
     snap.out = NULL;
     snap.side.buf = NULL;
