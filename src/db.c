@@ -157,7 +157,11 @@ static robj *dbLookupKey(redisDb *db, robj *key, int flags) {
     }
     if (val) {
         client *cc = dbCurrentClient();
-        int notouch = (flags & LOOKUP_NOTOUCH) || server.child_pid > 0;
+        /* Not while a child shares the pages, nor while the snapshot
+         * thread reads objects (the access time shares a word with the
+         * type). */
+        int notouch = (flags & LOOKUP_NOTOUCH) || server.child_pid > 0 ||
+                      rdbSnapActive();
         if (!notouch && cc && (cc->flags & CLIENT_NO_TOUCH) &&
             (cc->cmd == NULL || cc->cmd->proc != touchCommand))
             notouch = 1;

@@ -568,7 +568,8 @@ static struct {
     snapBatch *filling;   /* being filled by the scan callback */
     void (*ready)(void);  /* told when a batch joined the stream */
     long long n_thread, n_early, n_copied, n_waits; /* for the log */
-    long long turn_us;    /* the loop's time in snapshot work this turn */
+    long long turn_us;    /* the loop's CPU time in snapshot work, this
+                           * turn */
     /* The thread and what it shares with the loop. */
     pthread_t thread;
     pthread_mutex_t lock;
@@ -596,6 +597,14 @@ static void snapKeyFree(dict *d, void *k) {
 static dictType snapSettledType = {.hashFunction = snapKeyHash,
                                    .keyCompare = snapKeyCompare,
                                    .keyDestructor = snapKeyFree};
+
+/* The calling thread's CPU time (us): the loop's snapshot work is counted
+ * without the time another process had the core. */
+static long long snapCpuUs(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1) return 0;
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* The bits of <v> in reverse order (the dictScan cursor's counting). */
 static unsigned long snapReverse(unsigned long v) {
@@ -767,9 +776,9 @@ static void snapNotified(aeEventLoop *el, int fd, void *privdata, int mask) {
         if (!snapThreadBusy()) snapCleanup();
         return;
     }
-    long long start = ustime();
+    long long start = snapCpuUs();
     int joined = snapJoinDone();
-    snap.turn_us += ustime() - start;
+    snap.turn_us += snapCpuUs() - start;
     if (joined && snap.ready) snap.ready();
 }
 
@@ -844,8 +853,9 @@ void rdbSnapBeforeWrite(dict *keys, sds key, int how) {
     snapDb *sd = &snap.dbs[j];
     if (dictSize(sd->settled) && dictFind(sd->settled, key)) return;
     unsigned long h = dictHashKey(keys, key);
-    long long start = ustime();
+    long long start;
     if (!snap.stopping && !snapWalked(j, h)) {
+        start = snapCpuUs();
         /* Written now, as it is, and skipped by the walk. */
         dictEntry *de = dictFind(keys, key);
         if (de) {
@@ -856,11 +866,12 @@ void rdbSnapBeforeWrite(dict *keys, sds key, int how) {
             snap.n_early++;
         }
         dictAdd(sd->settled, sdsDup(key), NULL);
-        snap.turn_us += ustime() - start;
+        snap.turn_us += snapCpuUs() - start;
         return;
     }
     snapBatch *b = snapInFlight(j, h);
     if (!b || how == RDB_SNAP_META) return;
+    start = snapCpuUs();
     if (how == RDB_SNAP_VALUE) {
         /* The thread may be reading the value: the database gets a copy
          * to change, or the loop waits for the batch. */
@@ -882,7 +893,7 @@ void rdbSnapBeforeWrite(dict *keys, sds key, int how) {
     }
     /* Replaced, deleted or copied: the batch's value is out of reach. */
     if (!dictFind(sd->settled, key)) dictAdd(sd->settled, sdsDup(key), NULL);
-    snap.turn_us += ustime() - start;
+    snap.turn_us += snapCpuUs() - start;
 }
 
 /* See rdb.h. */
@@ -1053,7 +1064,7 @@ int rdbSnapStart(int filter, void (*ready)(void)) {
 /* See rdb.h. */
 size_t rdbSnapRead(char *dst, size_t cap, int *eof) {
     serverAssert(snap.active);
-    long long start = ustime();
+    long long start = snapCpuUs();
     snapJoinDone();
     /* One batch per call: making one costs the loop a few cache misses
      * per key. */
@@ -1090,7 +1101,7 @@ size_t rdbSnapRead(char *dst, size_t cap, int *eof) {
     snap.outlen -= n;
     snap.crc = crc64(snap.crc, (unsigned char *)dst, n);
     *eof = snap.crc_written && snap.outlen == 0;
-    snap.turn_us += ustime() - start;
+    snap.turn_us += snapCpuUs() - start;
     return n;
 }
 

@@ -97,8 +97,8 @@ int rdbSnapStart(int filter, void (*ready)(void)) WARN_UNUSED;
 size_t rdbSnapRead(char *dst, size_t cap, int *eof);
 void rdbSnapEnd(int wait);
 int rdbSnapActive(void);
-/* The event loop's time (us) in snapshot work since the last call (INFO
- * eventloop, for utils/repl-bench.sh). */
+/* The event loop's CPU time (us) in snapshot work since the last call
+ * (INFO eventloop, for utils/repl-bench.sh). */
 long long rdbSnapTakeTurnUs(void);
 
 /* The keyspace's calls into a running snapshot; <keys> is a database's

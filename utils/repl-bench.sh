@@ -121,7 +121,7 @@ loopmax() {
     if [ -z "$w" ]; then echo n/a; return; fi
     local extra=
     if [ -n "$sn" ] && [ "$sn" != 0 ]; then
-        extra=", at most $(echo "scale=2; $sn / 1000" | bc) ms of snapshot work"
+        extra=", at most $(echo "scale=2; $sn / 1000" | bc) ms CPU of snapshot work"
     fi
     echo "$(echo "scale=1; $w / 1000" | bc) ms ($(echo "scale=1; $c / 1000" | bc) ms CPU$extra)"
 }
