@@ -87,6 +87,36 @@ proc fl_cpu_ticks {pid} {
     return [expr {[lindex $fields 11] + [lindex $fields 12]}]
 }
 
+# The master's log (server -1) from byte <from> on.
+proc fl_log_since {from} {
+    return [string range [::file_content [srv -1 stdout]] $from end]
+}
+
+# Makes the replica (server 0) sync from the master (server -1) with the
+# thread slowed down by <delay> us per key; returns where the master's
+# log stood, once the transfer started.
+proc fl_start_sync {delay} {
+    [srv -1 client] config set rdb-key-save-delay $delay
+    set from [string length [::file_content [srv -1 stdout]]]
+    r replicaof [srv -1 host] [srv -1 port]
+    wait_for_condition 500 10 {
+        [string match "*Fork-less RDB transfer started*" [fl_log_since $from]]
+    } else {
+        fail "no fork-less transfer started"
+    }
+    return $from
+}
+
+# Lets the snapshot run at full speed, waits for the replica (server 0)
+# to be in sync and compares the datasets.
+proc fl_check_synced {} {
+    set m [srv -1 client]
+    $m config set rdb-key-save-delay 0
+    wait_for_sync [srv 0 client]
+    fl_wait_offsets $m [srv 0 client]
+    assert_equal [$m debug digest] [r debug digest]
+}
+
 proc fl_wait_offsets {m s} {
     wait_for_condition 500 20 {
         [status $m master_repl_offset] == [status $s master_repl_offset]
@@ -104,28 +134,18 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
         test "Fork-less diskless sync: the replica gets the dataset as of the start while clients write" {
             set forks [status $master total_forks]
             # The thread sleeps per key: the walk lasts a second or two.
-            $master config set rdb-key-save-delay 200
-            set from [string length [::file_content [srv -1 stdout]]]
-            r replicaof [srv -1 host] [srv -1 port]
-            wait_for_condition 500 10 {
-                [string match "*Fork-less RDB transfer started*" [string range [::file_content [srv -1 stdout]] $from end]]
-            } else {
-                fail "no fork-less transfer started"
-            }
+            set from [fl_start_sync 200]
             set i 0
             while {![string match "*state=online*" [status $master slave0]]} {
                 fl_write $master $i $n
                 incr i
                 if {$i > 200000} {fail "the sync did not end"}
             }
-            $master config set rdb-key-save-delay 0
-            wait_for_sync [srv 0 client]
-            fl_wait_offsets $master [srv 0 client]
-            assert_equal [$master debug digest] [r debug digest]
+            fl_check_synced
             assert_morethan $i 500
             # No child: the thread wrote it.
             assert_equal $forks [status $master total_forks]
-            set log [string range [::file_content [srv -1 stdout]] $from end]
+            set log [fl_log_since $from]
             assert_match "*Fork-less snapshot done:*" $log
             # Every way a key can go was taken: written by the thread,
             # by the loop before a change, copied before a change.
@@ -137,17 +157,10 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
 
         test "Fork-less diskless sync: a replica that leaves mid-transfer stops the snapshot" {
             r replicaof no one
-            $master config set rdb-key-save-delay 1000
-            set from [string length [::file_content [srv -1 stdout]]]
-            r replicaof [srv -1 host] [srv -1 port]
-            wait_for_condition 500 10 {
-                [string match "*Fork-less RDB transfer started*" [string range [::file_content [srv -1 stdout]] $from end]]
-            } else {
-                fail "no fork-less transfer started"
-            }
+            set from [fl_start_sync 1000]
             $master client kill type replica
             wait_for_condition 500 10 {
-                [string match "*Fork-less snapshot stopped*" [string range [::file_content [srv -1 stdout]] $from end]]
+                [string match "*Fork-less snapshot stopped*" [fl_log_since $from]]
             } else {
                 fail "the snapshot did not stop"
             }
@@ -159,30 +172,18 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
             assert_lessthan [expr {[fl_cpu_ticks $pid] - $before}] 10
             $master config set rdb-key-save-delay 0
             r replicaof [srv -1 host] [srv -1 port]
-            wait_for_sync [srv 0 client]
-            fl_wait_offsets $master [srv 0 client]
-            assert_equal [$master debug digest] [r debug digest]
+            fl_check_synced
         }
 
         test "Fork-less diskless sync: DEBUG RELOAD and FLUSHALL during the transfer" {
             r replicaof no one
-            $master config set rdb-key-save-delay 300
-            set from [string length [::file_content [srv -1 stdout]]]
-            r replicaof [srv -1 host] [srv -1 port]
-            wait_for_condition 500 10 {
-                [string match "*Fork-less RDB transfer started*" [string range [::file_content [srv -1 stdout]] $from end]]
-            } else {
-                fail "no fork-less transfer started"
-            }
+            fl_start_sync 300
             for {set i 0} {$i < 200} {incr i} {fl_write $master $i $n}
             $master debug reload
             for {set i 200} {$i < 400} {incr i} {fl_write $master $i $n}
             $master flushall
             fl_fill $master 500
-            $master config set rdb-key-save-delay 0
-            wait_for_sync [srv 0 client]
-            fl_wait_offsets $master [srv 0 client]
-            assert_equal [$master debug digest] [r debug digest]
+            fl_check_synced
         }
     }
 
