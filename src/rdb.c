@@ -574,7 +574,7 @@ static struct {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    int quit;             /* under lock */
+    int quit;             /* set under lock, read atomically */
     int notify[2];        /* pipe: the thread wrote a batch */
 } snap = {.lock = PTHREAD_MUTEX_INITIALIZER,
           .cond = PTHREAD_COND_INITIALIZER,
@@ -666,11 +666,16 @@ static void *snapThreadMain(void *arg) {
         pthread_mutex_lock(&snap.lock);
         b->state = SB_DONE;
         pthread_cond_broadcast(&snap.cond);
+        /* Not under the lock: at nice +5 this thread may wait for a core,
+         * and the loop must not wait behind it. The pipe stays open until
+         * this thread was joined. */
+        pthread_mutex_unlock(&snap.lock);
         char c = 1;
         /* A pipe to our own loop, not a network descriptor. */
         if (write(snap.notify[1], &c, 1) == -1) { /* lint:not-socket */
             /* full: the loop has a wake-up pending already */
         }
+        pthread_mutex_lock(&snap.lock);
     }
     pthread_mutex_unlock(&snap.lock);
     return NULL;
@@ -1150,7 +1155,7 @@ void rdbSnapEnd(int wait) {
                   snap.crc_written ? "done" : "stopped", snap.n_thread,
                   snap.n_early, snap.n_copied, snap.n_waits);
     pthread_mutex_lock(&snap.lock);
-    snap.quit = 1;
+    __atomic_store_n(&snap.quit, 1, __ATOMIC_RELAXED);
     pthread_cond_broadcast(&snap.cond);
     pthread_mutex_unlock(&snap.lock);
     snap.stopping = 1;
