@@ -1349,6 +1349,14 @@ TEST_CASE(test_big_transfer) {
     for (size_t i = 0; i < BIG; i++) bigOut[i] = (unsigned char)(i * 7 + 3);
     bigSent = bigRecv = 0;
     bigMismatch = bigSawAgain = 0;
+    /* Small fixed buffers on both ends: with the kernel's autotuning a
+     * loopback pair can hold all 4 MB (send and receive queues together),
+     * and then no write ever has to wait. */
+    int small = 64 * 1024;
+    ASSERT_EQ_INT(setsockopt(connGetFd(client), SOL_SOCKET, SO_SNDBUF, &small,
+                             sizeof(small)), 0);
+    ASSERT_EQ_INT(setsockopt(connGetFd(server), SOL_SOCKET, SO_RCVBUF, &small,
+                             sizeof(small)), 0);
     /* Fill the socket before the reader runs, so a write must wait. */
     connClearReadHandler(client);
     ASSERT_EQ_INT(connSetWriteHandler(client, bigWriter), 0);
