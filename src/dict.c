@@ -746,12 +746,17 @@ dictEntry *dictGetFairRandomKey(dict *d) {
 /* --------------------------------- scan ---------------------------------- */
 
 static unsigned long dictReverseBits(unsigned long v) {
-    unsigned long r = 0;
-    for (unsigned int i = 0; i < sizeof(v) * CHAR_BIT; i++) {
-        r = (r << 1) | (v & 1);
-        v >>= 1;
-    }
-    return r;
+    _Static_assert(sizeof(v) == 8, "64-bit cursors");
+    v = __builtin_bswap64(v);
+    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0fUL) | ((v & 0x0f0f0f0f0f0f0f0fUL) << 4);
+    v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
+    v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
+    return v;
+}
+
+/* See dict.h. */
+int dictScanPassed(unsigned long cursor, uint64_t hash) {
+    return dictReverseBits((unsigned long)hash) < dictReverseBits(cursor);
 }
 
 /* Advances cursor <v> for a table with mask <m>: increment the bits of the

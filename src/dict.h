@@ -123,6 +123,12 @@ void dictResumeRehashing(dict *d);
  * when done. */
 unsigned long dictScan(dict *d, unsigned long v, dictScanFunction *fn,
                        void *privdata);
+/* 1 when a scan that was handed back <cursor> (not 0) has visited the
+ * bucket of an entry with hash <hash>, whatever the table's size then and
+ * since, as long as it only grew: cursors count with reversed bits, so
+ * the visited entries are those whose reversed hash is below the reversed
+ * cursor. */
+int dictScanPassed(unsigned long cursor, uint64_t hash);
 uint64_t dictGenHashFunction(const void *key, size_t len);     /* SipHash-1-2 */
 uint64_t dictGenCaseHashFunction(const unsigned char *buf, size_t len);
 void dictSetHashFunctionSeed(const uint8_t *seed);             /* 16 bytes */

@@ -580,39 +580,12 @@ static struct {
           .cond = PTHREAD_COND_INITIALIZER,
           .notify = {-1, -1}};
 
-static uint64_t snapKeyHash(const void *k) {
-    return dictGenHashFunction(k, sdsLen((sds)k));
-}
-
-static int snapKeyCompare(dict *d, const void *a, const void *b) {
-    UNUSED(d);
-    return sdsCmp((sds)a, (sds)b) == 0;
-}
-
-static void snapKeyFree(dict *d, void *k) {
-    UNUSED(d);
-    sdsFree(k);
-}
-
-static dictType snapSettledType = {.hashFunction = snapKeyHash,
-                                   .keyCompare = snapKeyCompare,
-                                   .keyDestructor = snapKeyFree};
-
 /* The calling thread's CPU time (us): the loop's snapshot work is counted
  * without the time another process had the core. */
 static long long snapCpuUs(void) {
     struct timespec ts;
     if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1) return 0;
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* The bits of <v> in reverse order (the dictScan cursor's counting). */
-static unsigned long snapReverse(unsigned long v) {
-    v = __builtin_bswap64(v);
-    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0fUL) | ((v & 0x0f0f0f0f0f0f0f0fUL) << 4);
-    v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-    v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-    return v;
 }
 
 /* ---- The thread ---- */
@@ -794,19 +767,13 @@ static int snapIndex(dict *keys) {
     return -1;
 }
 
-/* 1 when the reverse of hash <h> is at or past the cursor <c>. */
-static int snapAtOrPast(unsigned long rh, unsigned long c) {
-    return rh >= snapReverse(c);
-}
-
 /* The batch in flight that holds the key with hash <h> of snapshot
  * database <j>, or NULL. While stopping, only the one the thread is
  * writing counts: it will not read the others. */
 static snapBatch *snapInFlight(int j, unsigned long h) {
-    unsigned long rh = snapReverse(h);
     for (snapBatch *b = snap.head; b; b = b->next) {
-        if (b->db != j || !snapAtOrPast(rh, b->cstart)) continue;
-        if (b->cend != 0 && snapAtOrPast(rh, b->cend)) continue;
+        if (b->db != j || dictScanPassed(b->cstart, h)) continue;
+        if (b->cend != 0 && !dictScanPassed(b->cend, h)) continue;
         if (!snap.stopping) return b;
         pthread_mutex_lock(&snap.lock);
         int writing = b->state == SB_WRITING;
@@ -842,7 +809,7 @@ static int snapWalked(int j, unsigned long h) {
     if (j != snap.db) return j < snap.db;
     if (snap.scan_done) return 1;
     if (snap.cursor == 0) return 0; /* the scan has not begun */
-    return !snapAtOrPast(snapReverse(h), snap.cursor);
+    return dictScanPassed(snap.cursor, h);
 }
 
 /* See rdb.h. */
@@ -1061,7 +1028,7 @@ int rdbSnapStart(int filter, void (*ready)(void)) {
     for (int j = 0; j < snap.ndb; j++) {
         snap.dbs[j].keys = server.db[j].dict;
         snap.dbs[j].expires = server.db[j].expires;
-        snap.dbs[j].settled = dictCreateKeysOnly(&snapSettledType);
+        snap.dbs[j].settled = dictCreateKeysOnly(&setDictType);
     }
     return C_OK;
 }

@@ -471,6 +471,47 @@ TEST_CASE(testScanWithResize) {
 }
 
 /* The cursor also survives a resize that happens between every call. */
+/* dictScanPassed: while a table only grows (inserts, rehash steps, an
+ * explicit expand), after every scan call a stable key has been returned
+ * exactly when dictScanPassed says its bucket is behind the cursor, and
+ * never twice (the fork-less snapshot relies on both). */
+TEST_CASE(testScanPassedWhileGrowing) {
+    for (unsigned seed = 1; seed <= 20; seed++) {
+        srandom(seed);
+        dict *d = dictCreate(&intDictType);
+        const long n = 200 + (long)(seed * 53 % 500);
+        unsigned *seen = zcalloc(sizeof(unsigned) * 100000);
+        for (long i = 0; i < n; i++) dictAdd(d, IK(i), NULL);
+        long nextExtra = 100000 - 1;
+        unsigned long cursor = 0;
+        do {
+            cursor = dictScan(d, cursor, scanCount, seen);
+            for (long i = 0; i < n; i++) {
+                int passed = cursor == 0 || dictScanPassed(cursor, intHash(IK(i)));
+                ASSERT_EQ_INT(seen[i], (unsigned)passed);
+            }
+            switch (random() % 4) {
+            case 0: /* extra keys (not counted: beyond seen[]) grow it */
+                if (dictSize(d) < 8 * (unsigned long)n)
+                    for (long j = random() % n; j > 0; j--)
+                        dictAdd(d, IK(nextExtra++), NULL);
+                break;
+            case 1:
+                dictRehash(d, (int)(random() % 8));
+                break;
+            case 2:
+                if (!dictIsRehashing(d) && dictSlots(d) < 16 * (unsigned long)n)
+                    dictExpand(d, dictSlots(d) * 2);
+                break;
+            default:
+                break;
+            }
+        } while (cursor != 0);
+        zfree(seen);
+        dictRelease(d);
+    }
+}
+
 TEST_CASE(testScanAlternatingSizes) {
     dict *d = dictCreate(&intDictType);
     const long n = 500;
@@ -779,6 +820,7 @@ int main(void) {
     RUN_TEST(testScanStable);
     RUN_TEST(testScanWithResize);
     RUN_TEST(testScanAlternatingSizes);
+    RUN_TEST(testScanPassedWhileGrowing);
     RUN_TEST(testRandomKeys);
     RUN_TEST(testEmpty);
     RUN_TEST(testList);
