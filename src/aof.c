@@ -688,7 +688,8 @@ static int aofWriteBase(const char *path, int rdb) {
     }
     static char iobuf[1 << 16];
     setvbuf(fp, iobuf, _IOFBF, sizeof(iobuf));
-    int ok = (rdb ? rdbSaveToFp(fp) : aofWriteDatasetAsCommands(fp)) == C_OK;
+    int ok = (rdb ? rdbSaveToFpFiltered(fp, RDB_FILTER_NO_REPL_INFO)
+                  : aofWriteDatasetAsCommands(fp)) == C_OK;
     ok = ok && fflush(fp) == 0 && fsync(fileno(fp)) == 0;
     int saved = errno;
     if (fclose(fp) != 0) ok = 0;

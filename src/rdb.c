@@ -59,7 +59,11 @@ static struct {
     int bgsave_scheduled;
     long long keys_loaded, keys_expired;
     long long part_slices; /* load slices that ended inside a value */
-} rdbState = {0, -1, -1, 0, 0, 0, 0, 0};
+    rdbReplInfo loaded_repl; /* of the last whole load ... */
+    int loaded_repl_ok;      /* ... when it had all three fields */
+    rdbReplInfo startup_repl; /* of the dataset loaded at start-up ... */
+    int startup_repl_ok;      /* ... from the RDB file, valid */
+} rdbState = {.bgsave_start = -1, .last_bgsave_time = -1};
 
 /* ===================================================================
  * Writing
@@ -418,6 +422,18 @@ static void wPreamble(rdbWriter *w, int filter) {
     wAuxInt(w, "redis-bits", (long long)sizeof(void *) * 8);
     wAuxInt(w, "ctime", (long long)time(NULL));
     wAuxInt(w, "used-mem", (long long)zmallocUsedMemory());
+    /* Where the dataset stands in the replication stream, so that a
+     * restarted server continues with a partial resync (Redis 7.0 writes
+     * the same three fields; an AOF base has none). */
+    char replid[CONFIG_RUN_ID_SIZE + 1];
+    long long reploff;
+    int repldb;
+    if (!(filter & RDB_FILTER_NO_REPL_INFO) &&
+        replicationSaveInfo(replid, &reploff, &repldb)) {
+        wAuxInt(w, "repl-stream-db", repldb);
+        wAux(w, "repl-id", replid);
+        wAuxInt(w, "repl-offset", reploff);
+    }
     wAuxInt(w, "aof-base", 0);
     if (!(filter & RDB_FILTER_NO_FUNCTIONS))
         rdbForEachFunctionLibrary(wFunctionLibrary, w);
@@ -1272,7 +1288,8 @@ static void rdbCheckChildDone(void) {
 /* Cron: reaps the child, runs a scheduled BGSAVE, applies save rules. */
 static void rdbCron(void) {
     rdbCheckChildDone();
-    if (server.child_pid > 0) return;
+    /* A half-loaded dataset is never saved. */
+    if (server.child_pid > 0 || server.loading) return;
     time_t now = time(NULL);
     if (rdbState.bgsave_scheduled) {
         if (rdbSaveBackground() != C_OK) rdbState.bgsave_scheduled = 0;
@@ -1297,6 +1314,13 @@ static void rdbCron(void) {
 int writeCommandsDeniedByDiskError(void) {
     return server.stop_writes_on_bgsave_err && server.saveparamslen > 0 &&
            server.lastbgsave_status == C_ERR;
+}
+
+/* See rdb.h. */
+int rdbStartupReplInfo(rdbReplInfo *ri) {
+    if (!rdbState.startup_repl_ok) return 0;
+    *ri = rdbState.startup_repl;
+    return 1;
 }
 
 /* See rdb.h. */
@@ -2338,6 +2362,8 @@ typedef struct rdbLoadTarget {
     sds part_key;         /* the key of a value read over several calls */
     rdbColl part;         /* its members so far */
     int part_starved;     /* its next member is not complete yet */
+    rdbReplInfo repl;     /* the AUX repl-* fields */
+    int repl_fields;      /* which of them were seen (bits 1, 2, 4) */
 } rdbLoadTarget;
 
 /* Reads the 9-byte signature and checks the version into <t>. */
@@ -2537,6 +2563,21 @@ static int rdbLoadRecord(rdbReader *r, rdbLoadTarget *t) {
             long long age = (long long)time(NULL) - ct;
             if (age < 0) age = 0;
             serverLog(LL_NOTICE, "RDB age %lld seconds", age);
+        } else if (!strcasecmp(k, "repl-id")) {
+            if (sdsLen(v) == CONFIG_RUN_ID_SIZE) {
+                memcpy(t->repl.replid, v, CONFIG_RUN_ID_SIZE + 1);
+                t->repl_fields |= 1;
+            }
+        } else if (!strcasecmp(k, "repl-offset")) {
+            if (string2ll(v, sdsLen(v), &t->repl.offset) &&
+                t->repl.offset >= 0)
+                t->repl_fields |= 2;
+        } else if (!strcasecmp(k, "repl-stream-db")) {
+            long long db;
+            if (string2ll(v, sdsLen(v), &db) && db >= 0 && db < INT_MAX) {
+                t->repl.dbid = (int)db;
+                t->repl_fields |= 4;
+            }
         } else if (!strcasecmp(k, "used-mem")) {
             long long um = strtoll(v, NULL, 10);
             serverLog(LL_NOTICE, "RDB memory usage when created %.2f Mb",
@@ -2637,7 +2678,10 @@ static int rdbLoadReader(rdbReader *r) {
     rdbState.keys_loaded = t.keys_loaded;
     rdbState.keys_expired = t.keys_expired;
     if (rc != 0) return C_ERR;
-    return rdbLoadChecksum(r, t.version, r->crc);
+    if (rdbLoadChecksum(r, t.version, r->crc) != C_OK) return C_ERR;
+    rdbState.loaded_repl = t.repl;
+    rdbState.loaded_repl_ok = t.repl_fields == 7;
+    return C_OK;
 }
 
 /* See rdb.h. */
@@ -2953,6 +2997,12 @@ static int rdbShutdownHook(int flags) {
         serverLog(LL_WARNING, "There is a child saving an .rdb. Killing it!");
         rdbKillChild();
     }
+    /* While loading, the dataset is not whole: Redis 7.0 skips the save
+     * then too, even with SAVE. */
+    if (server.loading) {
+        serverLog(LL_NOTICE, "The dataset is still loading: not saving it.");
+        return C_OK;
+    }
     if ((server.saveparamslen > 0 && !(flags & SHUTDOWN_NOSAVE)) ||
         (flags & SHUTDOWN_SAVE)) {
         serverLog(LL_NOTICE, "Saving the final RDB snapshot before exiting.");
@@ -2971,6 +3021,8 @@ static void rdbStartupLoad(void) {
     long long start = ustime();
     char err[300];
     if (rdbLoad(server.rdb_filename, err, sizeof(err)) == C_OK) {
+        rdbState.startup_repl = rdbState.loaded_repl;
+        rdbState.startup_repl_ok = rdbState.loaded_repl_ok;
         serverLog(LL_NOTICE, "Done loading RDB, keys loaded: %lld, keys "
                   "expired: %lld.", rdbState.keys_loaded,
                   rdbState.keys_expired);

@@ -58,6 +58,18 @@
 #define CHILD_TYPE_AOF 2
 #endif
 
+/* The replication position of a dataset (the AUX fields repl-id,
+ * repl-offset and repl-stream-db of an RDB). */
+typedef struct rdbReplInfo {
+    char replid[CONFIG_RUN_ID_SIZE + 1];
+    long long offset; /* of the last byte the dataset includes */
+    int dbid;         /* the database the stream had selected */
+} rdbReplInfo;
+
+/* The position of the dataset loaded from the RDB file at start-up (not
+ * from an AOF): 1 and *<ri> set when the file had it. */
+int rdbStartupReplInfo(rdbReplInfo *ri);
+
 /* Registers the hooks (cron, shutdown, start-up, INFO, DEBUG RELOAD).
  * Called once from initServer. */
 void rdbInit(void);
@@ -81,6 +93,7 @@ int rdbSaveToFp(FILE *fp) WARN_UNUSED;
  * alone). */
 #define RDB_FILTER_NO_DATA 1
 #define RDB_FILTER_NO_FUNCTIONS 2
+#define RDB_FILTER_NO_REPL_INFO 4 /* no AUX repl-* fields (an AOF base) */
 int rdbSaveToFpFiltered(FILE *fp, int filter) WARN_UNUSED;
 
 /* The fork-less snapshot (repl-diskless-sync-fork no): the RDB stream of

@@ -3118,7 +3118,50 @@ static sds replicationInfoSection(sds info) {
     return info;
 }
 
+/* See server.h. */
+int replicationSaveInfo(char *replid, long long *offset, int *dbid) {
+    if (server.loading || !rs.backlog) return 0;
+    if (!server.masterhost) {
+        *dbid = rs.seldb == -1 ? 0 : rs.seldb;
+    } else if (rs.master) {
+        /* Commands queued by the master's MULTI count in the offset but
+         * are not in the dataset until EXEC. */
+        if (rs.master->flags & CLIENT_MULTI) return 0;
+        *dbid = rs.master->db ? rs.master->db->id : 0;
+    } else {
+        *dbid = rs.master_dbid; /* the link is down: where it stopped */
+    }
+    memcpy(replid, server.replid, CONFIG_RUN_ID_SIZE + 1);
+    *offset = server.master_repl_offset;
+    return 1;
+}
+
+/* The dataset loaded at start-up came with its replication position: a
+ * replica asks its master to continue from there; a master keeps it as
+ * its secondary ID, so that replicas that had everything continue after
+ * the restart (both as Redis 7.0 does). */
+static void restoreReplicationPosition(void) {
+    rdbReplInfo ri;
+    if (!rdbStartupReplInfo(&ri)) return;
+    if (server.masterhost) {
+        memcpy(server.replid, ri.replid, sizeof(server.replid));
+        clearReplicationId2();
+        rs.master_dbid = ri.dbid < server.dbnum ? ri.dbid : 0;
+    } else {
+        memcpy(server.replid2, ri.replid, sizeof(server.replid2));
+        server.second_replid_offset = ri.offset + 1;
+    }
+    server.master_repl_offset = ri.offset;
+    backlogFree();
+    backlogCreate();
+    rs.no_slaves_since = time(NULL);
+    serverLog(LL_NOTICE, "The loaded dataset is at replication ID %s, offset "
+              "%lld: kept for a partial resynchronization", ri.replid,
+              ri.offset);
+}
+
 static void replicationStartup(void) {
+    restoreReplicationPosition();
     if (server.masterhost) {
         rs.state = LINK_CONNECT;
         rs.retry_after_ms = 0;

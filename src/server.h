@@ -1357,6 +1357,12 @@ sds replicationCatMasterCommand(client *c);
 /* After the master client ran a command: forwards <raw> (consumed) to the
  * backlog and our own replicas and advances the offsets. */
 void replicationMasterApplied(client *c, sds raw);
+/* The replication position of the dataset as it is now, for an RDB
+ * being written: 1 with <replid> (CONFIG_RUN_ID_SIZE + 1 bytes), the
+ * offset of the last byte applied and the stream's selected database;
+ * 0 when there is none to keep (no history yet, a load in progress, a
+ * transaction from the master only half received). */
+int replicationSaveInfo(char *replid, long long *offset, int *dbid);
 /* Bytes held in replicas' output buffers, which maxmemory does not count. */
 size_t replicationNotCountedMemory(void);
 /* Cluster mode's way to make this server a replica of <host>:<port>

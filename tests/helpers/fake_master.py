@@ -10,6 +10,8 @@
 #         badlen     an invalid bulk length for the RDB
 #         longline   100 KB without a newline where a reply line belongs
 #         silent     never answers (the replica's repl-timeout must fire)
+#         halfmulti  a full sync of an empty dataset, then MULTI and a SET
+#                    of the stream, and never the EXEC
 #   countfile: rewritten with the number of connections accepted so far
 #   tlsdir: serve TLS with server.crt/server.key from this directory
 # Runs until killed; serves one connection at a time.
@@ -26,6 +28,7 @@ tlsdir = sys.argv[4] if len(sys.argv) > 4 else ""
 HANDSHAKE = b"+PONG\r\n+OK\r\n+OK\r\n"
 FULL = b"+FULLRESYNC " + b"a" * 40 + b" 0\r\n"
 BADCRC_RDB = b"REDIS0010\xff" + b"\x01" * 8
+EMPTY_RDB = b"REDIS0010\xff" + b"\x00" * 8  # checksum 0: not checked
 
 payloads = {
     "truncated": HANDSHAKE + FULL + b"$1000\r\nREDIS0010short",
@@ -34,6 +37,8 @@ payloads = {
     "badlen": HANDSHAKE + FULL + b"$abc\r\n",
     "longline": HANDSHAKE + b"x" * 100000,
     "silent": b"",
+    "halfmulti": HANDSHAKE + FULL + b"$%d\r\n" % len(EMPTY_RDB) + EMPTY_RDB
+    + b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n",
 }
 payload = payloads[mode]
 

@@ -64,6 +64,7 @@ proc refsrv_start_conf {{directives {}}} {
 #   -bin <path>  run that server instead (e.g. ours, outside the framework)
 #   -name <n>    name the log <n>-<port>.log (and the RDB file, see below);
 #                default "ref"
+#   -port <p>    listen on <p> (a restart in place) instead of a new port
 # Unless <args> name one, the RDB file is <n>-<port>.rdb, so that several
 # servers can share <dir>. Returns {pid client port log}; the client
 # speaks TLS when the server does.
@@ -71,15 +72,17 @@ proc refsrv_start {dir args} {
     set tls 0
     set bin $::refsrv_bin
     set name ref
+    set port ""
     while {[string match -* [lindex $args 0]] && ![string match --* [lindex $args 0]]} {
         switch -- [lindex $args 0] {
             -tls {set tls $::tls; set args [lrange $args 1 end]}
             -bin {set bin [lindex $args 1]; set args [lrange $args 2 end]}
             -name {set name [lindex $args 1]; set args [lrange $args 2 end]}
+            -port {set port [lindex $args 1]; set args [lrange $args 2 end]}
             default {error "refsrv_start: unknown option [lindex $args 0]"}
         }
     }
-    set port [::next_port]
+    if {$port eq ""} {set port [::next_port]}
     set log [file join $dir $name-$port.log]
     set cmd [list $bin --bind 127.0.0.1 --dir $dir --save "" \
                  --daemonize no --logfile $log]
