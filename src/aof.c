@@ -979,7 +979,7 @@ static void aofCron(void) {
             if (!aofFsyncPostponed()) aofFsyncNow();
         }
     }
-    if (server.child_pid > 0) return;
+    if (server.child_pid > 0 || server.loading) return;
     /* After failures wait a little longer each time (up to a minute). */
     if (aofState.consecutive_failures > 0) {
         long long wait = aofState.consecutive_failures * 1000;
@@ -1408,8 +1408,9 @@ int aofApplyAppendonly(char *err, size_t errlen) {
     aofEnsureManifest();
     aofState.state = AOF_WAIT_REWRITE;
     aofState.consecutive_failures = 0;
-    if (server.child_pid > 0) {
-        /* A BGSAVE runs: the rewrite starts when it is over. */
+    if (server.child_pid > 0 || server.loading) {
+        /* A BGSAVE runs, or the dataset is not whole yet: the rewrite
+         * starts when that is over. */
         aofState.rewrite_scheduled = 1;
         return C_OK;
     }

@@ -542,7 +542,7 @@ static struct redisCommand aclSubcommands[] = {
 
 struct redisCommand redisCommandTable[] = {
     /* connection */
-    CMD("ping", pingCommand, -1, F | S | L, FA | CN, 0, 0, 0, "connection",
+    CMD("ping", pingCommand, -1, F, FA | CN, 0, 0, 0, "connection",
         "1.0.0", "Ping the server",
         TIPS("request_policy:all_shards "
              "response_policy:all_succeeded")),

@@ -650,6 +650,9 @@ void debugCommand(client *c) {
         debugProtocol(c);
     } else if (!strcasecmp(sub, "jmap") && argc == 2) {
         addReply(c, shared.ok);
+    } else if ((!strcasecmp(sub, "reload") || !strcasecmp(sub, "loadaof")) &&
+               server.loading) {
+        addReplyErrorObject(c, shared.loadingerr); /* one load at a time */
     } else if (!strcasecmp(sub, "reload") && debugReloadHook) {
         debugReloadHook(c);
     } else if (!strcasecmp(sub, "loadaof") && argc == 2) {

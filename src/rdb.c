@@ -1348,6 +1348,8 @@ typedef struct rdbReader {
     int nocrc;                /* the checksum was verified before the load */
     long long deadline;       /* ustime() after which a large value stops
                                * between two members (0: never) */
+    size_t payload_size;      /* a partial reader's whole payload when
+                               * known (0: unknown) */
 } rdbReader;
 
 static void rFail(rdbReader *r, const char *fmt, ...)
@@ -1370,6 +1372,16 @@ static void rStarved(rdbReader *r) {
 }
 
 static size_t rLeft(rdbReader *r) { return r->size - r->pos; }
+
+/* Bytes the whole payload may still hold, beyond those at hand: what a
+ * size hint (RESIZEDB) is weighed against. */
+static size_t rPayloadLeft(rdbReader *r) {
+    if (!r->partial) return rLeft(r);
+    /* Unknown (a stream that ends with a mark): hints up to 16M keys. */
+    if (!r->payload_size) return (size_t)3 << 24;
+    size_t at = r->base + r->pos;
+    return r->payload_size > at ? r->payload_size - at : 0;
+}
 
 static int rBytes(rdbReader *r, void *buf, size_t len) {
     if (r->err[0]) return C_ERR;
@@ -2542,9 +2554,9 @@ static int rdbLoadRecord(rdbReader *r, rdbLoadTarget *t) {
         uint64_t dsize, esize;
         if (rLen(r, &dsize) != C_OK || rLen(r, &esize) != C_OK) return -1;
         /* Only a hint: never trust it beyond what the file can hold. */
-        if (dsize <= rLeft(r) / 3 && dsize < (1UL << 30))
+        if (dsize <= rPayloadLeft(r) / 3 && dsize < (1UL << 30))
             (void)dictTryExpand(t->db->dict, (unsigned long)dsize);
-        if (esize <= dsize && esize <= rLeft(r) / 12)
+        if (esize <= dsize && esize <= rPayloadLeft(r) / 12)
             (void)dictTryExpand(t->db->expires, (unsigned long)esize);
         return 1;
     }
@@ -3014,27 +3026,39 @@ static int rdbShutdownHook(int flags) {
     return C_OK;
 }
 
-/* Start-up: load the snapshot if there is one. */
+/* The start-up load in progress. */
+static struct {
+    rdbLoadStream *ls;
+    rdbFileLoad *fl;
+    long long start_us;
+} startupLoad;
+
+static int rdbStartupLoadTimer(aeEventLoop *el, long long id, void *data);
+static void rdbStartupLoadFailed(const char *why, int err);
+
+/* Start-up: load the snapshot if there is one, in the event loop. */
 static void rdbStartupLoad(void) {
     /* With appendonly yes the AOF (aof.c's start-up hook) is the dataset. */
     if (server.sentinel_mode || server.aof_enabled) return;
-    long long start = ustime();
     char err[300];
-    if (rdbLoad(server.rdb_filename, err, sizeof(err)) == C_OK) {
-        rdbState.startup_repl = rdbState.loaded_repl;
-        rdbState.startup_repl_ok = rdbState.loaded_repl_ok;
-        serverLog(LL_NOTICE, "Done loading RDB, keys loaded: %lld, keys "
-                  "expired: %lld.", rdbState.keys_loaded,
-                  rdbState.keys_expired);
-        serverLog(LL_NOTICE, "DB loaded from disk: %.3f seconds",
-                  (double)(ustime() - start) / 1000000);
-        return;
+    startupLoad.ls = rdbLoadStreamCreate(server.db, 1);
+    startupLoad.fl = rdbFileLoadOpen(server.rdb_filename, startupLoad.ls,
+                                     err, sizeof(err));
+    if (!startupLoad.fl) {
+        int saved = errno;
+        rdbLoadStreamFree(startupLoad.ls);
+        startupLoad.ls = NULL;
+        if (saved == ENOENT) return;
+        rdbStartupLoadFailed(err, saved);
     }
-    if (errno == ENOENT) return;
-    serverLog(LL_WARNING, "Internal error in RDB reading %s", err);
-    serverLog(LL_WARNING, "Fatal error loading the DB: %s. Exiting.",
-              strerror(errno));
-    exit(1);
+    startupLoad.start_us = ustime();
+    server.loading = 1;
+    if (aeCreateTimeEvent(server.el, 0, rdbStartupLoadTimer, NULL, NULL) ==
+        AE_ERR) {
+        serverLog(LL_WARNING, "Can't create the loading timer. Exiting.");
+        exit(1);
+    }
+    startupHookPending();
 }
 
 static sds rdbLoadStreamInfo(sds info);
@@ -3111,6 +3135,7 @@ struct rdbLoadStream {
     int header_done, eof_seen, done, failed;
     size_t short_len;    /* bytes that did not hold the next record */
     int crc_checked;     /* the payload's checksum is known to be right */
+    long long total;     /* the payload's size, 0 when unknown */
     char err[256];
 };
 
@@ -3144,7 +3169,8 @@ static sds rdbLoadStreamInfo(sds info) {
 
 /* See rdb.h. */
 void rdbLoadStreamSetTotal(rdbLoadStream *ls, long long total) {
-    if (loadInfo.ls == ls) loadInfo.total = total > 0 ? total : 0;
+    ls->total = total > 0 ? total : 0;
+    if (loadInfo.ls == ls) loadInfo.total = ls->total;
 }
 
 /* See rdb.h. */
@@ -3181,7 +3207,8 @@ int rdbLoadStreamFeed(rdbLoadStream *ls, const unsigned char *p, size_t len,
     long long start = ustime();
     rdbReader r = {.mem = p, .size = len, .crc = ls->crc, .base = ls->offset,
                    .partial = !final, .nocrc = ls->crc_checked,
-                   .deadline = start + budget_us};
+                   .deadline = start + budget_us,
+                   .payload_size = (size_t)ls->total};
     for (;;) {
         size_t pos0 = r.pos;
         uint64_t crc0 = r.crc;
@@ -3259,6 +3286,8 @@ size_t rdbLoadStreamOffset(rdbLoadStream *ls) {
 int rdbLoadStreamFinish(rdbLoadStream *ls, char *err, size_t errlen) {
     rdbState.keys_loaded = ls->t.keys_loaded;
     rdbState.keys_expired = ls->t.keys_expired;
+    rdbState.loaded_repl = ls->t.repl;
+    rdbState.loaded_repl_ok = ls->t.repl_fields == 7;
     if (!fnLoad) {
         if (ls->t.nfunctions)
             serverLog(LL_WARNING, "Skipping %d function libraries found in "
@@ -3288,4 +3317,132 @@ void rdbLoadStreamFree(rdbLoadStream *ls) {
     for (int i = 0; i < ls->t.nfunctions; i++) sdsFree(ls->t.functions[i]);
     zfree(ls->t.functions);
     zfree(ls);
+}
+
+/* ===================================================================
+ * Loading a file a slice at a time (start-up, a replica's received file)
+ * ================================================================ */
+
+#define RDB_FILE_READ_CHUNK (1024 * 1024) /* file bytes per read */
+
+struct rdbFileLoad {
+    int fd;
+    long long left; /* bytes not read yet */
+    sds buf;        /* read, not parsed yet */
+    rdbLoadStream *ls;
+};
+
+/* See rdb.h. */
+rdbFileLoad *rdbFileLoadOpen(const char *path, rdbLoadStream *ls, char *err,
+                             size_t errlen) {
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd == -1 || fstat(fd, &st) == -1) {
+        int saved = errno;
+        snprintf(err, errlen, "can't open %s: %s", path, strerror(errno));
+        if (fd != -1) close(fd);
+        errno = saved;
+        return NULL;
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    rdbFileLoad *fl = zmalloc(sizeof(*fl));
+    fl->fd = fd;
+    fl->left = (long long)st.st_size;
+    fl->buf = sdsEmpty();
+    fl->ls = ls;
+    rdbLoadStreamSetTotal(ls, (long long)st.st_size);
+    return fl;
+}
+
+/* See rdb.h. */
+int rdbFileLoadStep(rdbFileLoad *fl, long long budget_us, char *err,
+                    size_t errlen) {
+    long long start = ustime();
+    int more = sdsLen(fl->buf) == 0;
+    for (;;) {
+        if (more && fl->left > 0) {
+            size_t want = RDB_FILE_READ_CHUNK;
+            if ((long long)want > fl->left) want = (size_t)fl->left;
+            fl->buf = sdsMakeRoomFor(fl->buf, want);
+            ssize_t n = read(fl->fd, fl->buf + sdsLen(fl->buf), /* lint:not-socket */
+                             want);
+            if (n <= 0) {
+                snprintf(err, errlen, "read error: %s",
+                         n == 0 ? "unexpected end of file" : strerror(errno));
+                return RDB_STREAM_ERR;
+            }
+            sdsIncrLen(fl->buf, n);
+            fl->left -= n;
+        }
+        int final = fl->left == 0;
+        long long budget = budget_us - (ustime() - start);
+        size_t used;
+        int rc = rdbLoadStreamFeed(fl->ls, (unsigned char *)fl->buf,
+                                   sdsLen(fl->buf), final,
+                                   budget > 100 ? budget : 100, &used);
+        if (used) sdsRange(fl->buf, (ssize_t)used, -1);
+        if (rc == RDB_STREAM_ERR) {
+            snprintf(err, errlen, "%s", rdbLoadStreamError(fl->ls));
+            return RDB_STREAM_ERR;
+        }
+        if (rc == RDB_STREAM_DONE) {
+            if (!final || sdsLen(fl->buf)) {
+                snprintf(err, errlen, "bytes follow the end of the RDB");
+                return RDB_STREAM_ERR;
+            }
+            return RDB_STREAM_DONE;
+        }
+        more = rc == RDB_STREAM_NEED;
+        if (rc == RDB_STREAM_AGAIN || ustime() - start >= budget_us)
+            return RDB_STREAM_AGAIN;
+    }
+}
+
+/* See rdb.h. */
+void rdbFileLoadClose(rdbFileLoad *fl) {
+    if (!fl) return;
+    close(fl->fd);
+    sdsFree(fl->buf);
+    zfree(fl);
+}
+
+/* The start-up load: a slice per event-loop turn, clients get -LOADING
+ * meanwhile (as during Redis 7.0's load), the hooks after ours (the link
+ * to a master) wait for the end. */
+#define RDB_STARTUP_SLICE_US 2000
+
+
+static void rdbStartupLoadFailed(const char *why, int err) {
+    serverLog(LL_WARNING, "Internal error in RDB reading %s", why);
+    serverLog(LL_WARNING, "Fatal error loading the DB: %s. Exiting.",
+              strerror(err));
+    exit(1);
+}
+
+static int rdbStartupLoadTimer(aeEventLoop *el, long long id, void *data) {
+    UNUSED(el);
+    UNUSED(id);
+    UNUSED(data);
+    char err[300];
+    int rc = rdbFileLoadStep(startupLoad.fl, RDB_STARTUP_SLICE_US, err,
+                             sizeof(err));
+    if (rc == RDB_STREAM_AGAIN) return 0; /* again at the next turn */
+    if (rc != RDB_STREAM_DONE ||
+        rdbLoadStreamFinish(startupLoad.ls, err, sizeof(err)) != C_OK)
+        rdbStartupLoadFailed(err, EINVAL);
+    rdbFileLoadClose(startupLoad.fl);
+    rdbLoadStreamFree(startupLoad.ls);
+    startupLoad.fl = NULL;
+    startupLoad.ls = NULL;
+    rdbState.startup_repl = rdbState.loaded_repl;
+    rdbState.startup_repl_ok = rdbState.loaded_repl_ok;
+    server.loading = 0;
+    serverLog(LL_NOTICE, "Done loading RDB, keys loaded: %lld, keys "
+              "expired: %lld.", rdbState.keys_loaded, rdbState.keys_expired);
+    serverLog(LL_NOTICE, "DB loaded from disk: %.3f seconds",
+              (double)(ustime() - startupLoad.start_us) / 1000000);
+    startupHookDone();
+    return AE_NOMORE;
 }

@@ -214,4 +214,17 @@ int rdbLoadStreamFinish(rdbLoadStream *ls, char *err, size_t errlen)
 /* Frees <ls> (not the databases it filled). NULL is allowed. */
 void rdbLoadStreamFree(rdbLoadStream *ls);
 
+/* An RDB file loaded a slice at a time into <ls>: rdbFileLoadOpen opens
+ * it (NULL with errno and a reason in <err> when it cannot), each
+ * rdbFileLoadStep reads and parses for about <budget_us> and returns
+ * RDB_STREAM_AGAIN (call again), RDB_STREAM_DONE (the stream ended with
+ * the file) or RDB_STREAM_ERR (the reason in <err>); rdbFileLoadClose
+ * closes it (not <ls>). */
+typedef struct rdbFileLoad rdbFileLoad;
+rdbFileLoad *rdbFileLoadOpen(const char *path, rdbLoadStream *ls, char *err,
+                             size_t errlen);
+int rdbFileLoadStep(rdbFileLoad *fl, long long budget_us, char *err,
+                    size_t errlen);
+void rdbFileLoadClose(rdbFileLoad *fl);
+
 #endif

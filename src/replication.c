@@ -50,7 +50,6 @@
 #define REPL_PIPE_CHUNK (64 * 1024)
 #define REPL_PIPE_TURN_US 250 /* longest read of the child's pipe per turn */
 #define REPL_WRITEBACK_BYTES (8 * 1024 * 1024) /* received, then flushed */
-#define REPL_LOAD_READ_CHUNK (1024 * 1024)     /* file bytes per read */
 /* server.child_type of the diskless sync child (rdb.h has 0..2). */
 #define CHILD_TYPE_REPL 3
 
@@ -166,15 +165,13 @@ static struct {
     /* A payload received to disk (repl-diskless-load disabled) is checked
      * as it arrives (magic, CRC-64) and then parsed from the file by the
      * same slices, so that a large load never stops the event loop. */
-    int ld_fd;             /* the received file being parsed, -1 */
-    long long ld_file_left; /* its bytes not read yet */
-    sds ld_fbuf;           /* read from it, not parsed yet */
+    rdbFileLoad *ld_file;  /* the received file being parsed, or NULL */
     uint64_t rx_crc;       /* of the payload bytes received but rx_tail */
     unsigned char rx_tail[REPL_EOF_MARK_SIZE + 8]; /* held back from rx_crc */
     size_t rx_taillen;
     unsigned char rx_head[5];
     long long rx_total, rx_synced;
-} rs = {.ld_fd = -1, .seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0,
+} rs = {.seldb = -1, .bgsave_pid = -1, .transfer_fd = -1, .master_dbid = 0,
         .dl_pid = -1, .pipefd = -1, .fl_timer = -1, .ld_timer = -1};
 
 static char pipebuf[REPL_PIPE_CHUNK];
@@ -1798,7 +1795,7 @@ static int disklessLoadTimer(aeEventLoop *el, long long id, void *data) {
     UNUSED(data);
     rs.ld_timer = -1;
     if (rs.ld && rs.state == LINK_TRANSFER) {
-        if (rs.ld_fd != -1)
+        if (rs.ld_file)
             diskLoadStep();
         else
             disklessLoadStep();
@@ -1855,11 +1852,8 @@ static void disklessLoadStart(void) {
 
 /* The file of a load from disk is no longer read. */
 static void diskLoadClose(void) {
-    if (rs.ld_fd != -1) close(rs.ld_fd);
-    rs.ld_fd = -1;
-    rs.ld_file_left = 0;
-    sdsFree(rs.ld_fbuf);
-    rs.ld_fbuf = NULL;
+    rdbFileLoadClose(rs.ld_file);
+    rs.ld_file = NULL;
 }
 
 /* Forgets a diskless load that did not complete: the half-loaded
@@ -2059,28 +2053,20 @@ static void disklessLoadStep(void) {
  * as during Redis 7.0's load, and the link is not read until the end
  * (the master keeps the stream for us). */
 static void diskLoadStart(void) {
-    char why[400];
-    int fd = open(server.rdb_filename, O_RDONLY);
-    struct stat st;
-    if (fd == -1 || fstat(fd, &st) == -1) {
+    char err[300], why[400];
+    rs.ld = rdbLoadStreamCreate(server.db, 1);
+    rs.ld_file = rdbFileLoadOpen(server.rdb_filename, rs.ld, err, sizeof(err));
+    if (!rs.ld_file) {
+        rdbLoadStreamFree(rs.ld);
+        rs.ld = NULL;
         snprintf(why, sizeof(why), "Failed trying to load the MASTER "
-                 "synchronization DB from disk, check server logs. (can't "
-                 "open %s: %s)", server.rdb_filename, strerror(errno));
-        if (fd != -1) close(fd);
+                 "synchronization DB from disk, check server logs. (%s)", err);
         linkFail(why);
         return;
     }
-#ifdef POSIX_FADV_SEQUENTIAL
-    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-    rs.ld_fd = fd;
-    rs.ld_file_left = (long long)st.st_size;
-    rs.ld_fbuf = sdsEmpty();
     rs.ld_dbs = NULL;
     rs.ld_async = 0;
     rs.ld_mark_wait = 0;
-    rs.ld = rdbLoadStreamCreate(server.db, 1);
-    rdbLoadStreamSetTotal(rs.ld, (long long)st.st_size);
     rdbLoadStreamChecksumVerified(rs.ld); /* rxCheck did */
     server.loading = 1;
     rs.ld_paused = 1;
@@ -2104,55 +2090,24 @@ static void diskLoadDone(void) {
     linkSyncLoaded();
 }
 
-/* Parses the received file for one slice: reads it a chunk at a time
- * (more while one record does not fit), and continues from a timer. */
+/* Parses the received file for one slice, and continues from a timer. */
 static void diskLoadStep(void) {
-    static char chunk[REPL_LOAD_READ_CHUNK];
-    char why[400];
-    long long start = ustime();
-    int more = sdsLen(rs.ld_fbuf) == 0;
-    for (;;) {
-        if (more && rs.ld_file_left > 0) {
-            size_t want = sizeof(chunk);
-            if ((long long)want > rs.ld_file_left)
-                want = (size_t)rs.ld_file_left;
-            ssize_t n = read(rs.ld_fd, chunk, want); /* lint:not-socket */
-            if (n <= 0) {
-                snprintf(why, sizeof(why), "Failed trying to load the MASTER "
-                         "synchronization DB from disk, check server logs. "
-                         "(read error: %s)",
-                         n == 0 ? "unexpected end of file" : strerror(errno));
-                linkFail(why);
-                return;
-            }
-            rs.ld_fbuf = sdsCatLen(rs.ld_fbuf, chunk, (size_t)n);
-            rs.ld_file_left -= n;
-        }
-        int final = rs.ld_file_left == 0;
-        long long budget = REPL_LOAD_SLICE_US - (ustime() - start);
-        size_t used;
-        int rc = loadFeed(&rs.ld_fbuf, sdsLen(rs.ld_fbuf), final,
-                          budget > 100 ? budget : 100,
-                          "disk, check server logs. (", ")", &used);
-        if (rc == -1) return;
-        if (rc == RDB_STREAM_DONE) {
-            if (!final || sdsLen(rs.ld_fbuf)) {
-                linkFail("Failed trying to load the MASTER synchronization "
-                         "DB from disk, check server logs. (bytes follow the "
-                         "end of the RDB)");
-                return;
-            }
-            diskLoadDone();
-            return;
-        }
-        more = rc == RDB_STREAM_NEED;
-        if (rc == RDB_STREAM_AGAIN || ustime() - start >= REPL_LOAD_SLICE_US) {
-            if (rs.ld_timer == -1)
-                rs.ld_timer = aeCreateTimeEvent(server.el, 0,
-                                                disklessLoadTimer, NULL, NULL);
-            return;
-        }
+    char err[300], why[400];
+    int rc = rdbFileLoadStep(rs.ld_file, REPL_LOAD_SLICE_US, err, sizeof(err));
+    rs.last_io_ms = mstime();
+    if (rc == RDB_STREAM_ERR) {
+        snprintf(why, sizeof(why), "Failed trying to load the MASTER "
+                 "synchronization DB from disk, check server logs. (%s)", err);
+        linkFail(why);
+        return;
     }
+    if (rc == RDB_STREAM_DONE) {
+        diskLoadDone();
+        return;
+    }
+    if (rs.ld_timer == -1)
+        rs.ld_timer = aeCreateTimeEvent(server.el, 0, disklessLoadTimer, NULL,
+                                        NULL);
 }
 
 /* Runs the handshake and transfer steps on the bytes in rs.inbuf. */
@@ -2161,7 +2116,7 @@ static void linkProcessInput(void) {
     while (rs.conn && rs.state >= LINK_RECEIVE_PONG &&
            rs.state <= LINK_TRANSFER) {
         /* Loading the received file: what follows waits for the end. */
-        if (rs.ld_fd != -1) return;
+        if (rs.ld_file) return;
         if (rs.state == LINK_TRANSFER && rs.transfer_header_seen && rs.ld) {
             disklessLoadStep();
             return;
@@ -2886,10 +2841,6 @@ robj *replicationDenyCommand(client *c) {
         if (rs.state != LINK_CONNECTED && !server.repl_serve_stale_data &&
             !(c->cmd->flags & CMD_STALE))
             return masterdownErr;
-        /* A diskless load into the live databases, or into temporary ones
-         * while the old dataset is from another history: as Redis 7.0. */
-        if (server.loading && rs.ld && !(c->cmd->flags & CMD_LOADING))
-            return shared.loadingerr;
     } else if (is_write && server.repl_min_slaves_to_write &&
                server.repl_min_slaves_max_lag &&
                goodReplicasCount() < server.repl_min_slaves_to_write) {

@@ -695,7 +695,7 @@ int processCommand(client *c) {
         serverLog(LL_DEBUG, "Nothing left to evict on this replica");
     /* Over maxmemory: every command gets an eviction pass first, as in
      * Redis; only those that may grow the dataset are refused. */
-    if (server.maxmemory && !mustObeyClient(c) &&
+    if (server.maxmemory && !mustObeyClient(c) && !server.loading &&
         timedPerformEvictions() == EVICT_FAIL &&
         (c->cmd->flags & CMD_DENYOOM)) {
         rejectCommand(c, shared.oomerr);
@@ -711,6 +711,13 @@ int processCommand(client *c) {
     robj *repl_err = replicationDenyCommand(c);
     if (repl_err) {
         rejectCommand(c, repl_err);
+        return C_OK;
+    }
+    /* A dataset being loaded (start-up, a replica's sync into the live
+     * databases): only the commands flagged "loading" run. */
+    if (server.loading && !server.async_loading && !mustObeyClient(c) &&
+        !(c->cmd->flags & CMD_LOADING)) {
+        rejectCommand(c, shared.loadingerr);
         return C_OK;
     }
     /* Pause: writes (or everything) wait until the pause ends. */
@@ -786,12 +793,15 @@ static void databasesCron(void) {
     /* A fork child shares the pages; a fork-less snapshot's scan cursors
      * survive growth but not shrinking. */
     if (server.child_pid > 0 || rdbSnapActive()) return;
-    /* Shrink sparse tables and keep incremental rehashing moving. */
+    /* Shrink sparse tables and keep incremental rehashing moving. Not
+     * while a load fills tables it sized from the RDB's hints: shrinking
+     * them would cost a rehash per doubling. */
     for (int j = 0; j < server.dbnum; j++) {
         redisDb *db = &server.db[j];
-        if (dictSlots(db->dict) > 4 && dictSize(db->dict) * 10 < dictSlots(db->dict))
+        if (!server.loading && dictSlots(db->dict) > 4 &&
+            dictSize(db->dict) * 10 < dictSlots(db->dict))
             dictResize(db->dict);
-        if (dictSlots(db->expires) > 4 &&
+        if (!server.loading && dictSlots(db->expires) > 4 &&
             dictSize(db->expires) * 10 < dictSlots(db->expires))
             dictResize(db->expires);
         if (server.activerehashing) {
@@ -1555,12 +1565,35 @@ static sds joinCommandLineOptions(int argc, char **argv, int j) {
 #define MAX_STARTUP_HOOKS 8
 static void (*startupHooks[MAX_STARTUP_HOOKS])(void);
 static int startupHookCount;
+static int startupHookNext;    /* the next hook to run */
+static int startupHookWaiting; /* the last one run finishes later */
 
 /* Registers <fn> to run once the server is initialised and before it
  * accepts commands (loading the dataset, connecting to a master). */
 void registerStartupHook(void (*fn)(void)) {
     serverAssert(startupHookCount < MAX_STARTUP_HOOKS);
     startupHooks[startupHookCount++] = fn;
+}
+
+/* Runs the start-up hooks not run yet, in order, until one says it
+ * finishes later; after the last, the server is ready. */
+static void runStartupHooks(void) {
+    while (!startupHookWaiting && startupHookNext < startupHookCount)
+        startupHooks[startupHookNext++]();
+    if (!startupHookWaiting)
+        serverLog(LL_NOTICE, "Ready to accept connections");
+}
+
+/* See server.h. */
+void startupHookPending(void) {
+    startupHookWaiting = 1;
+}
+
+/* See server.h. */
+void startupHookDone(void) {
+    serverAssert(startupHookWaiting);
+    startupHookWaiting = 0;
+    runStartupHooks();
 }
 
 int main(int argc, char **argv) {
@@ -1636,8 +1669,7 @@ int main(int argc, char **argv) {
         serverLog(LL_WARNING, "proc-title-template is not valid; the "
                               "process title is unchanged.");
     if (server.sentinel_mode) sentinelStart();
-    for (int i = 0; i < startupHookCount; i++) startupHooks[i]();
-    serverLog(LL_NOTICE, "Ready to accept connections");
+    runStartupHooks();
     aeMain(server.el);
     aeDeleteEventLoop(server.el);
     return 0;

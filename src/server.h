@@ -1301,6 +1301,12 @@ void registerCronHook(void (*fn)(void));
 void registerBeforeSleepHook(void (*fn)(void));
 void registerShutdownHook(int (*fn)(int flags));
 void registerStartupHook(void (*fn)(void));
+/* A start-up hook that finishes in the event loop (the dataset loaded a
+ * slice per turn while clients get -LOADING) calls startupHookPending
+ * before it returns and startupHookDone at its end: the hooks after it
+ * wait until then. */
+void startupHookPending(void);
+void startupHookDone(void);
 /* What a forked child does: its process title and CPU list follow. */
 #define FORK_RDB_BGSAVE 0      /* "redis-rdb-bgsave", bgsave_cpulist */
 #define FORK_AOF_REWRITE 1     /* "redis-aof-rewrite", aof_rewrite_cpulist */

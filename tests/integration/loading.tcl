@@ -1,0 +1,134 @@
+# loading.tcl -- the RDB file is loaded at start-up a slice per event-loop
+# turn: clients connect and get Redis 7.0's -LOADING for every command not
+# flagged "loading" (PING and GET included, INFO and CONFIG not), INFO
+# shows the progress, MULTI is aborted, nothing saves the half-loaded
+# dataset (SHUTDOWN, save rules), and "Ready to accept connections" comes
+# at the end, as in Redis 7.0. key-load-delay (microseconds per key, a
+# Redis 7.0 testing knob) makes the load last long enough to watch.
+
+# A client for the server at level 0 that is loading: connects as soon as
+# the port accepts.
+proc ld_connect {} {
+    set deadline [expr {[clock milliseconds] + 10000}]
+    while {[catch {redis_client [srv 0 host] [srv 0 port]} c]} {
+        if {[clock milliseconds] > $deadline} {error "no connection: $c"}
+        after 10
+    }
+    return $c
+}
+
+start_server {tags {loading} overrides {key-load-delay 200 save ""}} {
+    r debug populate 10000 key 10
+    r set last-written yes
+    r save
+
+    test "Clients get -LOADING while the RDB loads at start-up" {
+        restart_server 0 0
+        set c [ld_connect]
+        wait_for_condition 500 10 {
+            [string match "*\nloading:1*" [$c info persistence]]
+        } else {
+            fail "the load did not show in INFO"
+        }
+        assert_error "LOADING Redis is loading the dataset in memory" {$c ping}
+        assert_error "LOADING*" {$c get key:1}
+        assert_error "LOADING*" {$c set x y}
+        assert_error "LOADING*" {$c bgsave}
+        assert_error "LOADING*" {$c debug reload}
+        # Commands flagged "loading" run.
+        assert_equal {} [$c config get no-such-option]
+        set info [$c info persistence]
+        assert_match "*loading_total_bytes:*" $info
+        regexp {loading_loaded_bytes:(\d+)} $info -> loaded
+        regexp {loading_total_bytes:(\d+)} $info -> total
+        assert {$total > 0 && $loaded < $total}
+        # A transaction with a refused command is aborted at EXEC.
+        $c multi
+        catch {$c get key:1} e
+        assert_match "LOADING*" $e
+        assert_error "EXECABORT*" {$c exec}
+        # The log says ready only once the data is in.
+        assert_equal -1 [string first "Ready to accept" [::file_content [srv 0 stdout]]]
+        wait_for_condition 1000 20 {
+            [string match "*\nloading:0*" [$c info persistence]]
+        } else {
+            fail "the load did not end"
+        }
+        assert_equal PONG [$c ping]
+        assert_equal 10001 [$c dbsize]
+        assert_equal yes [$c get last-written]
+        $c close
+        set log [::file_content [srv 0 stdout]]
+        set done [string first "DB loaded from disk" $log]
+        set ready [string first "Ready to accept connections" $log]
+        assert {$done > 0 && $ready > $done}
+        ::connect_default_client 0
+    }
+
+    test "SHUTDOWN while loading does not save the half-loaded dataset" {
+        r config set save "3600 1"
+        r config rewrite
+        set size [file size [file join [srv 0 dir] dump.rdb]]
+        restart_server 0 0
+        set c [ld_connect]
+        wait_for_condition 500 10 {
+            [string match "*\nloading:1*" [$c info persistence]]
+        } else {
+            fail "the load did not show in INFO"
+        }
+        set pid [srv 0 pid]
+        catch {$c shutdown}
+        catch {$c close}
+        wait_for_condition 500 20 {![::process_alive $pid]} else {
+            fail "the server did not shut down"
+        }
+        assert_match "*still loading: not saving*" [::file_content [srv 0 stdout]]
+        assert_equal $size [file size [file join [srv 0 dir] dump.rdb]]
+        restart_server
+        assert_equal 10001 [r dbsize]
+    }
+}
+
+start_server {tags {loading repl}} {
+    start_server {} {
+        test "A replica loading at start-up links to its master after the load" {
+            set m [srv -1 client]
+            $m debug populate 10000 key 10
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_sync [srv 0 client]
+            r config set key-load-delay 300
+            r config rewrite
+            r save
+            restart_server 0 0
+            set c [ld_connect]
+            wait_for_condition 500 10 {
+                [string match "*\nloading:1*" [$c info persistence]]
+            } else {
+                fail "the load did not show in INFO"
+            }
+            $m set during-load 1
+            # No link while the replica loads.
+            wait_for_condition 500 10 {
+                [status $m connected_slaves] == 0 ||
+                [string match "*\nloading:0*" [$c info persistence]]
+            } else {
+                fail "the master still lists the restarted replica"
+            }
+            if {[string match "*\nloading:1*" [$c info persistence]]} {
+                assert_equal 0 [status $m connected_slaves]
+                assert_equal down [status $c master_link_status]
+            }
+            wait_for_condition 1000 20 {
+                [status $c master_link_status] eq "up"
+            } else {
+                fail "the replica did not link after its load"
+            }
+            assert_equal 1 [status $m sync_partial_ok]
+            wait_for_condition 500 20 {[$c get during-load] eq "1"} else {
+                fail "the write made during the load did not arrive"
+            }
+            $c close
+            ::connect_default_client 0
+        }
+    }
+}
