@@ -1122,62 +1122,90 @@ static void aofFatal(void) {
     exit(1);
 }
 
-/* Replays the commands of <name> from the reader's position to the end.
- * <last>: the last file, whose truncated tail may be trimmed. Exits the
- * process on an error it may not recover from. */
-static void aofReplayCommands(aofReader *rd, const char *name, int last) {
-    client *c = createClient(NULL);
-    c->user = NULL; /* the AOF is replayed whatever the ACL rules */
-    aofQueued *q = NULL;
-    int qn = 0, qcap = 0, in_multi = 0;
-    long long multi_start = 0, cmd_start = 0, valid = rd->pos;
-    int rc;
-    for (;;) {
+/* Replaying the commands of one file, a slice at a time. */
+typedef struct aofReplay {
+    client *c;     /* the fake client that runs them */
+    aofQueued *q;  /* MULTI ... queued until EXEC */
+    int qn, qcap, in_multi;
+    long long multi_start, cmd_start;
+    long long valid; /* the end of the last complete command or EXEC */
+    int rc;          /* how reading ended (AOF_READ_*) */
+} aofReplay;
+
+static void aofReplayInit(aofReplay *rp, long long pos) {
+    memset(rp, 0, sizeof(*rp));
+    rp->c = createClient(NULL);
+    rp->c->user = NULL; /* the AOF is replayed whatever the ACL rules */
+    rp->valid = pos;
+}
+
+/* Runs the commands of <name> from the reader's position for about
+ * <budget_us> (the time is looked at every 64 commands). Returns 1 while
+ * commands are left, 0 at the end of the file (rp->rc says how it ended).
+ * Exits on an unknown command or a wrong arity. */
+static int aofReplayRun(aofReplay *rp, aofReader *rd, const char *name,
+                        long long budget_us) {
+    long long start = ustime();
+    for (int n = 1;; n++) {
+        if (n % 64 == 0 && ustime() - start >= budget_us) return 1;
         robj **argv;
         int argc;
-        cmd_start = rd->pos;
-        rc = aofReadCommand(rd, &argv, &argc);
-        if (rc != AOF_READ_OK) break;
+        rp->cmd_start = rd->pos;
+        rp->rc = aofReadCommand(rd, &argv, &argc);
+        if (rp->rc != AOF_READ_OK) return 0;
         struct redisCommand *cmd = lookupCommand(argv, argc);
         if (!cmd || !cmd->proc) {
             serverLog(LL_WARNING, "Unknown command '%.64s' reading the append "
                       "only file %s at offset %lld", (char *)argv[0]->ptr,
-                      name, cmd_start);
+                      name, rp->cmd_start);
             aofFatal();
         }
         if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity) {
             serverLog(LL_WARNING, "Wrong number of arguments for '%.64s' "
                       "reading the append only file %s at offset %lld",
-                      (char *)argv[0]->ptr, name, cmd_start);
+                      (char *)argv[0]->ptr, name, rp->cmd_start);
             aofFatal();
         }
         if (cmd->proc == multiCommand) {
-            in_multi = 1;
-            multi_start = cmd_start;
+            rp->in_multi = 1;
+            rp->multi_start = rp->cmd_start;
             aofFreeArgv(argv, argc);
         } else if (cmd->proc == execCommand) {
-            for (int j = 0; j < qn; j++) aofExec(c, q[j].cmd, q[j].argv, q[j].argc);
-            qn = 0;
-            in_multi = 0;
+            for (int j = 0; j < rp->qn; j++)
+                aofExec(rp->c, rp->q[j].cmd, rp->q[j].argv, rp->q[j].argc);
+            rp->qn = 0;
+            rp->in_multi = 0;
             aofFreeArgv(argv, argc);
-            valid = rd->pos;
-        } else if (in_multi) {
-            if (qn == qcap) {
-                qcap = qcap ? qcap * 2 : 16;
-                q = zrealloc(q, sizeof(*q) * (size_t)qcap);
+            rp->valid = rd->pos;
+        } else if (rp->in_multi) {
+            if (rp->qn == rp->qcap) {
+                rp->qcap = rp->qcap ? rp->qcap * 2 : 16;
+                rp->q = zrealloc(rp->q, sizeof(*rp->q) * (size_t)rp->qcap);
             }
-            q[qn].argv = argv;
-            q[qn].argc = argc;
-            q[qn].cmd = cmd;
-            qn++;
+            rp->q[rp->qn].argv = argv;
+            rp->q[rp->qn].argc = argc;
+            rp->q[rp->qn].cmd = cmd;
+            rp->qn++;
         } else {
-            aofExec(c, cmd, argv, argc);
-            valid = rd->pos;
+            aofExec(rp->c, cmd, argv, argc);
+            rp->valid = rd->pos;
         }
     }
-    for (int j = 0; j < qn; j++) aofFreeArgv(q[j].argv, q[j].argc);
-    zfree(q);
-    freeClient(c);
+}
+
+/* The end of <name>'s commands: a clean end, or an error the process
+ * exits on, or a truncated tail of the <last> file trimmed when
+ * aof-load-truncated allows it. */
+static void aofReplayEnd(aofReplay *rp, const char *name, int last) {
+    for (int j = 0; j < rp->qn; j++)
+        aofFreeArgv(rp->q[j].argv, rp->q[j].argc);
+    zfree(rp->q);
+    rp->q = NULL;
+    freeClient(rp->c);
+    rp->c = NULL;
+    int rc = rp->rc, in_multi = rp->in_multi;
+    long long valid = rp->valid, multi_start = rp->multi_start,
+              cmd_start = rp->cmd_start;
     if (rc == AOF_READ_EOF && !in_multi) return;
     if (rc == AOF_READ_IOERR) {
         serverLog(LL_WARNING, "Unrecoverable error reading the append only "
@@ -1221,49 +1249,159 @@ static void aofReplayCommands(aofReader *rd, const char *name, int last) {
               "enabled", name);
 }
 
-/* Loads one file of the AOF directory: an RDB stream (optionally followed
- * by commands, as older single-file AOFs were) or commands. */
-static void aofLoadFile(const char *name, const char *kind, int last) {
-    sds path = aofPath(name);
+/* Loading the files of an AOF directory (base, then each incr file), a
+ * slice per call of aofLoadStep: an RDB base through rdb.c's sliced file
+ * loader, then commands (an older single-file AOF may follow its RDB
+ * preamble with commands). At start-up a slice runs per event-loop turn
+ * while clients get -LOADING; DEBUG LOADAOF runs them all at once. */
+#define AOF_LOAD_SLICE_US 2000
+#define AOF_LOAD_OPEN 0 /* the next file is opened */
+#define AOF_LOAD_RDB 1  /* its RDB part is loaded */
+#define AOF_LOAD_CMDS 2 /* its commands are replayed */
+
+static struct {
+    aofManifest *mf;
+    int idx, total; /* the file being loaded, of how many */
+    int phase;      /* AOF_LOAD_* */
+    const char *name, *kind;
+    FILE *fp;
+    long long file_start; /* ustime() when the file was opened */
+    rdbLoadStream *ls;
+    rdbFileLoad *fl;
+    aofReader rd;
+    aofReplay rp;
+    long long dirty; /* server.dirty before the load */
+    long long start; /* ustime() at the start */
+    int fresh;       /* start-up: the directory was new */
+} aofLoad;
+
+/* Starts loading the files of <mf> (the loading flags set); returns how
+ * many there are. */
+static int aofLoadBegin(aofManifest *mf) {
+    aofLoad.mf = mf;
+    aofLoad.idx = 0;
+    aofLoad.total = (mf->base ? 1 : 0) + mf->nincr;
+    aofLoad.phase = AOF_LOAD_OPEN;
+    aofLoad.dirty = server.dirty;
+    aofLoad.start = ustime();
+    aofState.loading = 1;
+    server.loading = 1;
+    return aofLoad.total;
+}
+
+/* The loading flags cleared, server.dirty as before the load. */
+static void aofLoadEnd(void) {
+    server.loading = 0;
+    aofState.loading = 0;
+    server.dirty = aofLoad.dirty;
+}
+
+/* Opens file aofLoad.idx: an RDB (by its signature) or commands. */
+static void aofLoadOpen(void) {
+    aofManifest *mf = aofLoad.mf;
+    int i = aofLoad.idx;
+    int base = mf->base && i == 0;
+    aofLoad.name = base ? mf->base->name : mf->incr[i - (mf->base ? 1 : 0)]->name;
+    aofLoad.kind = base ? "base" : "incr";
+    sds path = aofPath(aofLoad.name);
     FILE *fp = fopen(path, "r");
-    sdsFree(path);
     if (!fp) {
         serverLog(LL_WARNING, "Fatal error: can't open the append log file %s "
-                  "for reading: %s", name, strerror(errno));
+                  "for reading: %s", aofLoad.name, strerror(errno));
         aofFatal();
     }
     struct stat st;
     if (fstat(fileno(fp), &st) == -1) {
         serverLog(LL_WARNING, "Unable to obtain the AOF file %s length. "
-                  "stat: %s", name, strerror(errno));
+                  "stat: %s", aofLoad.name, strerror(errno));
         aofFatal();
     }
     static char iobuf[1 << 16];
     setvbuf(fp, iobuf, _IOFBF, sizeof(iobuf));
-    long long start = ustime();
-    aofReader rd = {.fp = fp};
+    aofLoad.fp = fp;
+    aofLoad.file_start = ustime();
+    aofLoad.rd = (aofReader){.fp = fp};
     char sig[5];
     if (st.st_size >= 5 && fread(sig, 1, 5, fp) == 5 &&
         memcmp(sig, "REDIS", 5) == 0) {
-        rewind(fp);
         serverLog(LL_NOTICE, "Reading RDB base file on AOF loading...");
         char err[300];
-        if (rdbLoadFromFp(fp, (size_t)st.st_size, err, sizeof(err)) != C_OK) {
+        aofLoad.ls = rdbLoadStreamCreate(server.db, 1);
+        aofLoad.fl = rdbFileLoadOpen(path, aofLoad.ls, err, sizeof(err));
+        if (!aofLoad.fl) {
             serverLog(LL_WARNING, "Error reading the RDB base file %s, AOF "
-                      "loading aborted: %s", name, err);
+                      "loading aborted: %s", aofLoad.name, err);
             aofFatal();
         }
-        server.loading = 1;
-        rd.pos = ftell(fp);
-        serverLog(LL_NOTICE, "Reading the remaining AOF tail...");
+        rdbFileLoadAllowTail(aofLoad.fl);
+        aofLoad.phase = AOF_LOAD_RDB;
     } else {
         rewind(fp);
+        aofReplayInit(&aofLoad.rp, 0);
+        aofLoad.phase = AOF_LOAD_CMDS;
     }
-    aofReplayCommands(&rd, name, last);
-    fclose(fp);
-    serverLog(LL_NOTICE, "DB loaded from %s file %s: %.3f seconds",
-              kind, name,
-              (double)(ustime() - start) / 1000000);
+    sdsFree(path);
+}
+
+/* The RDB part of the file is loaded: its commands follow, if any. */
+static void aofLoadRdbDone(void) {
+    char err[300];
+    if (rdbLoadStreamFinish(aofLoad.ls, err, sizeof(err)) != C_OK) {
+        serverLog(LL_WARNING, "Error reading the RDB base file %s, AOF "
+                  "loading aborted: %s", aofLoad.name, err);
+        aofFatal();
+    }
+    long long off = (long long)rdbLoadStreamOffset(aofLoad.ls);
+    rdbFileLoadClose(aofLoad.fl);
+    rdbLoadStreamFree(aofLoad.ls);
+    aofLoad.fl = NULL;
+    aofLoad.ls = NULL;
+    if (fseeko(aofLoad.fp, (off_t)off, SEEK_SET) == -1) {
+        serverLog(LL_WARNING, "Unrecoverable error reading the append only "
+                  "file %s: %s", aofLoad.name, strerror(errno));
+        aofFatal();
+    }
+    aofLoad.rd.pos = off;
+    serverLog(LL_NOTICE, "Reading the remaining AOF tail...");
+    aofReplayInit(&aofLoad.rp, off);
+    aofLoad.phase = AOF_LOAD_CMDS;
+}
+
+/* Loads for about <budget_us>. Returns 1 while files are left, 0 once
+ * every file is loaded. Exits the process on an error it may not recover
+ * from. */
+static int aofLoadStep(long long budget_us) {
+    long long start = ustime();
+    while (aofLoad.idx < aofLoad.total) {
+        long long left = budget_us - (ustime() - start);
+        if (left <= 0) return 1;
+        if (aofLoad.phase == AOF_LOAD_OPEN) {
+            aofLoadOpen();
+        } else if (aofLoad.phase == AOF_LOAD_RDB) {
+            char err[300];
+            int rc = rdbFileLoadStep(aofLoad.fl, left, err, sizeof(err));
+            if (rc == RDB_STREAM_AGAIN) return 1;
+            if (rc == RDB_STREAM_ERR) {
+                serverLog(LL_WARNING, "Error reading the RDB base file %s, "
+                          "AOF loading aborted: %s", aofLoad.name, err);
+                aofFatal();
+            }
+            aofLoadRdbDone();
+        } else {
+            if (aofReplayRun(&aofLoad.rp, &aofLoad.rd, aofLoad.name, left))
+                return 1;
+            aofReplayEnd(&aofLoad.rp, aofLoad.name,
+                         aofLoad.idx + 1 == aofLoad.total);
+            fclose(aofLoad.fp);
+            aofLoad.fp = NULL;
+            serverLog(LL_NOTICE, "DB loaded from %s file %s: %.3f seconds",
+                      aofLoad.kind, aofLoad.name,
+                      (double)(ustime() - aofLoad.file_start) / 1000000);
+            aofLoad.idx++;
+            aofLoad.phase = AOF_LOAD_OPEN;
+        }
+    }
+    return 0;
 }
 
 /* Creates the first base (the empty dataset) and incremental file of a
@@ -1285,21 +1423,8 @@ static void aofCreateFirstFiles(void) {
     }
 }
 
-/* Loads the base and then the incr files of <mf>, with the loading flags
- * set; server.dirty is left as it was. Returns how many files there were. */
-static int aofLoadParts(aofManifest *mf) {
-    long long dirty = server.dirty;
-    aofState.loading = 1;
-    server.loading = 1;
-    int total = (mf->base ? 1 : 0) + mf->nincr, idx = 0;
-    if (mf->base) aofLoadFile(mf->base->name, "base", ++idx == total);
-    for (int j = 0; j < mf->nincr; j++)
-        aofLoadFile(mf->incr[j]->name, "incr", ++idx == total);
-    server.loading = 0;
-    aofState.loading = 0;
-    server.dirty = dirty;
-    return total;
-}
+static void aofLoadAtStartupDone(void);
+static int aofStartupLoadTimer(aeEventLoop *el, long long id, void *data);
 
 /* See aof.h. */
 void aofLoadAtStartup(void) {
@@ -1334,13 +1459,38 @@ void aofLoadAtStartup(void) {
         }
     }
     aofState.mf = mf;
-    long long start = ustime();
-    int total = aofLoadParts(mf);
-    if (total > 0)
-        serverLog(LL_NOTICE, "DB loaded from append only file: %.3f seconds",
-                  (double)(ustime() - start) / 1000000);
+    aofLoad.fresh = fresh;
+    if (aofLoadBegin(mf) == 0) {
+        aofLoadEnd();
+        aofLoadAtStartupDone();
+        return;
+    }
+    if (aeCreateTimeEvent(server.el, 0, aofStartupLoadTimer, NULL, NULL) ==
+        AE_ERR) {
+        serverLog(LL_WARNING, "Can't create the loading timer. Exiting.");
+        aofFatal();
+    }
+    startupHookPending();
+}
 
-    if (fresh) aofCreateFirstFiles();
+/* The start-up load, a slice per turn. */
+static int aofStartupLoadTimer(aeEventLoop *el, long long id, void *data) {
+    UNUSED(el);
+    UNUSED(id);
+    UNUSED(data);
+    if (aofLoadStep(AOF_LOAD_SLICE_US)) return 0; /* again next turn */
+    aofLoadEnd();
+    serverLog(LL_NOTICE, "DB loaded from append only file: %.3f seconds",
+              (double)(ustime() - aofLoad.start) / 1000000);
+    aofLoadAtStartupDone();
+    startupHookDone();
+    return AE_NOMORE;
+}
+
+/* After the start-up load: the files appended to from now on. */
+static void aofLoadAtStartupDone(void) {
+    aofManifest *mf = aofState.mf;
+    if (aofLoad.fresh) aofCreateFirstFiles();
     int fd;
     if (mf->nincr == 0) {
         long long seq = mf->incr_seq + 1;
@@ -1355,7 +1505,7 @@ void aofLoadAtStartup(void) {
     } else {
         fd = aofOpenForAppend(mf->incr[mf->nincr - 1]->name, 0);
         if (fd == -1) aofFatal();
-        if (fresh && aofManifestPersist(mf) != C_OK) aofFatal();
+        if (aofLoad.fresh && aofManifestPersist(mf) != C_OK) aofFatal();
     }
     aofState.fd = fd;
     aofState.selected_db = -1;
@@ -1521,7 +1671,9 @@ int aofDebugReload(void) {
     if (aofState.state != AOF_ON || !aofState.mf) return C_ERR;
     aofFlush(1);
     emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
-    aofManifest *mf = aofState.mf;
-    aofLoadParts(mf);
+    aofLoadBegin(aofState.mf);
+    while (aofLoadStep(LLONG_MAX / 4)) { /* no deadline that overflows */
+    }
+    aofLoadEnd();
     return C_OK;
 }

@@ -3330,6 +3330,7 @@ struct rdbFileLoad {
     long long left; /* bytes not read yet */
     sds buf;        /* read, not parsed yet */
     rdbLoadStream *ls;
+    int tail_ok;    /* bytes may follow the RDB stream */
 };
 
 /* See rdb.h. */
@@ -3352,8 +3353,14 @@ rdbFileLoad *rdbFileLoadOpen(const char *path, rdbLoadStream *ls, char *err,
     fl->left = (long long)st.st_size;
     fl->buf = sdsEmpty();
     fl->ls = ls;
+    fl->tail_ok = 0;
     rdbLoadStreamSetTotal(ls, (long long)st.st_size);
     return fl;
+}
+
+/* See rdb.h. */
+void rdbFileLoadAllowTail(rdbFileLoad *fl) {
+    fl->tail_ok = 1;
 }
 
 /* See rdb.h. */
@@ -3388,7 +3395,7 @@ int rdbFileLoadStep(rdbFileLoad *fl, long long budget_us, char *err,
             return RDB_STREAM_ERR;
         }
         if (rc == RDB_STREAM_DONE) {
-            if (!final || sdsLen(fl->buf)) {
+            if (!fl->tail_ok && (!final || sdsLen(fl->buf))) {
                 snprintf(err, errlen, "bytes follow the end of the RDB");
                 return RDB_STREAM_ERR;
             }

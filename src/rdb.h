@@ -226,5 +226,8 @@ rdbFileLoad *rdbFileLoadOpen(const char *path, rdbLoadStream *ls, char *err,
 int rdbFileLoadStep(rdbFileLoad *fl, long long budget_us, char *err,
                     size_t errlen);
 void rdbFileLoadClose(rdbFileLoad *fl);
+/* Bytes may follow the RDB stream in the file (an older AOF's command
+ * tail): RDB_STREAM_DONE then; rdbLoadStreamOffset says where it ended. */
+void rdbFileLoadAllowTail(rdbFileLoad *fl);
 
 #endif

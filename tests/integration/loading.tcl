@@ -18,7 +18,7 @@ proc ld_connect {} {
 }
 
 start_server {tags {loading} overrides {key-load-delay 200 save ""}} {
-    r debug populate 10000 key 10
+    r debug populate 5000 key 10
     r set last-written yes
     r save
 
@@ -55,7 +55,7 @@ start_server {tags {loading} overrides {key-load-delay 200 save ""}} {
             fail "the load did not end"
         }
         assert_equal PONG [$c ping]
-        assert_equal 10001 [$c dbsize]
+        assert_equal 5001 [$c dbsize]
         assert_equal yes [$c get last-written]
         $c close
         set log [::file_content [srv 0 stdout]]
@@ -85,7 +85,7 @@ start_server {tags {loading} overrides {key-load-delay 200 save ""}} {
         assert_match "*still loading: not saving*" [::file_content [srv 0 stdout]]
         assert_equal $size [file size [file join [srv 0 dir] dump.rdb]]
         restart_server
-        assert_equal 10001 [r dbsize]
+        assert_equal 5001 [r dbsize]
     }
 }
 
@@ -93,10 +93,10 @@ start_server {tags {loading repl}} {
     start_server {} {
         test "A replica loading at start-up links to its master after the load" {
             set m [srv -1 client]
-            $m debug populate 10000 key 10
+            $m debug populate 5000 key 10
             r replicaof [srv -1 host] [srv -1 port]
             wait_for_sync [srv 0 client]
-            r config set key-load-delay 300
+            r config set key-load-delay 200
             r config rewrite
             r save
             restart_server 0 0
@@ -130,5 +130,50 @@ start_server {tags {loading repl}} {
             $c close
             ::connect_default_client 0
         }
+    }
+}
+
+start_server {tags {loading aof} overrides {appendonly yes key-load-delay 200}} {
+    test "Clients get -LOADING while the AOF loads at start-up" {
+        r debug populate 5000 key 10
+        r bgrewriteaof
+        wait_for_condition 500 20 {
+            [status [srv 0 client] aof_rewrite_in_progress] == 0 &&
+            [status [srv 0 client] aof_rewrite_scheduled] == 0
+        } else {
+            fail "the rewrite did not end"
+        }
+        # Commands after the base, in the incr file, some in MULTI.
+        for {set i 0} {$i < 3000} {incr i} {r incr counter}
+        r multi
+        r set in-multi 1
+        r lpush list a
+        r exec
+        set digest [r debug digest]
+        restart_server 0 0
+        set c [ld_connect]
+        wait_for_condition 500 10 {
+            [string match "*\nloading:1*" [$c info persistence]]
+        } else {
+            fail "the load did not show in INFO"
+        }
+        assert_error "LOADING*" {$c ping}
+        assert_error "LOADING*" {$c get counter}
+        wait_for_condition 1000 20 {
+            [string match "*\nloading:0*" [$c info persistence]]
+        } else {
+            fail "the load did not end"
+        }
+        assert_equal $digest [$c debug digest]
+        assert_equal 3000 [$c get counter]
+        set log [::file_content [srv 0 stdout]]
+        set done [string first "DB loaded from append only file" $log]
+        set ready [string first "Ready to accept connections" $log]
+        assert {$done > 0 && $ready > $done}
+        # Appends go on after the load.
+        $c set after-load 1
+        $c close
+        restart_server
+        assert_equal 1 [r get after-load]
     }
 }
