@@ -1546,6 +1546,10 @@ static void aofStop(void) {
 
 /* See aof.h. */
 int aofApplyAppendonly(char *err, size_t errlen) {
+    if (aofState.loading) {
+        snprintf(err, errlen, "the append only file is being loaded");
+        return C_ERR;
+    }
     if (!server.aof_enabled) {
         if (aofState.state != AOF_OFF) aofStop();
         return C_OK;

@@ -89,7 +89,7 @@ start_server {tags {loading} overrides {key-load-delay 200 save ""}} {
     }
 }
 
-start_server {tags {loading repl}} {
+start_server {tags {loading repl} overrides {repl-diskless-sync-delay 0}} {
     start_server {} {
         test "A replica loading at start-up links to its master after the load" {
             set m [srv -1 client]
@@ -159,6 +159,7 @@ start_server {tags {loading aof} overrides {appendonly yes key-load-delay 200}} 
         }
         assert_error "LOADING*" {$c ping}
         assert_error "LOADING*" {$c get counter}
+        assert_error "*append only file is being loaded*" {$c config set appendonly no}
         wait_for_condition 1000 20 {
             [string match "*\nloading:0*" [$c info persistence]]
         } else {

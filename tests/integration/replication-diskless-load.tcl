@@ -161,8 +161,10 @@ start_server {tags {repl}} {
                 dl_wait_status $replica loading 1
                 assert_equal 0 [status $replica async_loading]
                 assert_error "LOADING*" {$replica get old-key}
-                # INFO, PING and CONFIG still answer while loading.
-                assert_equal PONG [$replica ping]
+                # INFO and CONFIG still answer while loading; PING gets
+                # -LOADING, as from Redis 7.0.
+                assert_equal {} [$replica config get no-such-option]
+                assert_error "LOADING*" {$replica ping}
                 dl_gate $fm cut
                 dl_wait_status $replica loading 0
                 assert_equal old-value [$replica get old-key]
