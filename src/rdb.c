@@ -2418,23 +2418,34 @@ static int rdbAddValue(rdbReader *r, rdbLoadTarget *t, sds key, robj *val,
         t->expire = t->lru_idle = t->lfu_freq = -1;
         return 1;
     }
-    robj *keyobj = createObject(OBJ_STRING, key);
-    if (dbExists(t->db, keyobj)) {
+    /* One lookup per key, and the key read is the one the dict keeps (a
+     * load is mostly cache misses in a large table). */
+    dictEntry *existing;
+    dictEntry *de = dictAddRaw(t->db->dict, key, &existing);
+    if (!de) {
         sanitizeForLog(key, sdsLen(key));
         rFail(r, "duplicate key '%.64s' found in RDB file", key);
-        decrRefCount(keyobj);
+        sdsFree(key);
         decrRefCount(val);
         return -1;
     }
-    if (t->direct) {
-        int rc = dictAdd(t->db->dict, sdsDup(key), val);
-        serverAssert(rc == DICT_OK);
-    } else {
-        dbAdd(t->db, keyobj, val);
+    dictSetVal(t->db->dict, de, val);
+    if (!t->direct) {
+        /* Live databases: what dbAdd does for a new key. */
+        rdbSnapNewKey(t->db->dict, key);
+        if (dictSize(t->db->blocking_keys) || server.notify_keyspace_events) {
+            robj *keyobj = createStringObject(key, sdsLen(key));
+            signalKeyAsReady(t->db, keyobj, val->type);
+            notifyKeyspaceEvent(NOTIFY_NEW, "new", keyobj, t->db->id);
+            decrRefCount(keyobj);
+        }
     }
-    if (t->expire != -1) setExpire(NULL, t->db, keyobj, t->expire);
+    if (t->expire != -1) {
+        /* The expires dict borrows the key sds of the main dict. */
+        dictEntry *e = dictAddOrFind(t->db->expires, key);
+        dictSetSignedIntegerVal(e, t->expire);
+    }
     objectSetLRUOrLFU(val, t->lfu_freq, t->lru_idle, t->lru_clock, 1000);
-    decrRefCount(keyobj);
     t->keys_loaded++;
     /* key-load-delay: microseconds per key, for tests of loading. */
     if (server.key_load_delay) rdbKeyDelay(server.key_load_delay);
