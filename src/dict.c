@@ -190,12 +190,11 @@ static int dictExpandImpl(dict *d, unsigned long size, int tryAlloc,
     size_t bytes = newsize * sizeof(dictEntry *);
     dictEntry **table;
     if (tryAlloc) {
-        table = ztrymalloc(bytes);
+        table = ztrycalloc(bytes);
         if (table == NULL) {
             if (mallocFailed) *mallocFailed = 1;
             return DICT_ERR;
         }
-        memset(table, 0, bytes);
     } else {
         table = zcalloc(bytes);
     }

@@ -65,11 +65,19 @@ void *zmalloc(size_t size) {
     return ptr;
 }
 
+/* Allocates <size> zeroed bytes, or returns NULL. Large blocks come from
+ * pages the kernel zeroes when first touched, not written up front. */
+void *ztrycalloc(size_t size) {
+    void *ptr = calloc(1, size ? size : 1);
+    if (ptr == NULL) return NULL;
+    zmallocCountAdd(ptr);
+    return ptr;
+}
+
 /* Allocates <size> zeroed bytes; never returns NULL. The caller owns it. */
 void *zcalloc(size_t size) {
-    void *ptr = calloc(1, size ? size : 1);
+    void *ptr = ztrycalloc(size);
     if (ptr == NULL) zmallocOom(size);
-    zmallocCountAdd(ptr);
     return ptr;
 }
 

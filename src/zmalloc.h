@@ -19,6 +19,7 @@ void *zmalloc(size_t size);
 void *zcalloc(size_t size);
 void *zrealloc(void *ptr, size_t size);
 void *ztrymalloc(size_t size);          /* NULL on failure instead of abort */
+void *ztrycalloc(size_t size);          /* zeroed, NULL on failure */
 void zfree(void *ptr);
 char *zstrdup(const char *s);
 size_t zmallocUsedMemory(void);         /* bytes currently allocated */
