@@ -479,6 +479,38 @@ void dbSnapBeforeCommand(client *c) {
     }
 }
 
+/* 1 when the write <cmd> of <argv> names a key of <db> the snapshot
+ * would make the loop wait for. */
+static int dbSnapKeysWouldWait(redisDb *db, struct redisCommand *cmd,
+                               robj **argv, int argc) {
+    if (!(cmd->flags & CMD_WRITE)) return 0;
+    int keys[256];
+    int n = getKeysFromCommand(cmd, argv, argc, keys, 256);
+    for (int i = 0; i < n; i++) {
+        sds tofree;
+        sds k = dbKeySds(argv[keys[i]], &tofree);
+        int wait = rdbSnapWouldWait(db->dict, k);
+        sdsFree(tofree);
+        if (wait) return 1;
+    }
+    return 0;
+}
+
+/* See server.h. */
+int dbSnapWouldWait(client *c) {
+    if (!rdbSnapActive()) return 0;
+    if (c->cmd->proc == execCommand) {
+        for (int i = 0; i < c->mstate.count; i++) {
+            multiCmd *mc = &c->mstate.commands[i];
+            if (dbSnapKeysWouldWait(c->db, mc->cmd, mc->argv, mc->argc))
+                return 1;
+        }
+        return 0;
+    }
+    if (c->flags & CLIENT_MULTI) return 0; /* queued, not run */
+    return dbSnapKeysWouldWait(c->db, c->cmd, c->argv, c->argc);
+}
+
 /* ------------------------------ generic commands ------------------------- */
 
 static void dbDelGeneric(client *c, int lazy) {

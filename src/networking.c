@@ -1383,6 +1383,24 @@ void blockPostponeClient(client *c) {
     listAddNodeTail(server.paused_clients, c);
 }
 
+/* See server.h. */
+void blockPostponeClientForSnapshot(client *c) {
+    c->flags |= CLIENT_BLOCKED;
+    c->btype = BLOCKED_POSTPONE;
+    listAddNodeTail(server.paused_clients, c);
+}
+
+/* See server.h. */
+void unblockPostponedClients(void) {
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.paused_clients, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) {
+        client *c = listNodeValue(ln);
+        if (c->btype == BLOCKED_POSTPONE) unblockClient(c);
+    }
+}
+
 /* Runs the commands of clients that were unblocked (pause ended, blocking
  * command served). */
 void processUnblockedClients(void) {

@@ -584,6 +584,8 @@ static struct {
     snapBatch *filling;   /* being filled by the scan callback */
     void (*ready)(void);  /* told when a batch joined the stream */
     long long n_thread, n_early, n_copied, n_waits; /* for the log */
+    long long n_postponed;
+    int postponed;        /* clients wait for a batch to be written */
     long long turn_us;    /* the loop's CPU time in snapshot work, this
                            * turn */
     /* The thread and what it shares with the loop. */
@@ -723,6 +725,13 @@ static void snapJoinSide(void) {
 
 /* Joins the written batches at the head of the queue to the stream.
  * Returns how many. */
+/* Commands postponed while a batch held their value run again. */
+static void snapWakePostponed(void) {
+    if (!snap.postponed) return;
+    snap.postponed = 0;
+    unblockPostponedClients();
+}
+
 static int snapJoinDone(void) {
     int joined = 0;
     for (;;) {
@@ -742,6 +751,7 @@ static int snapJoinDone(void) {
         snapReleaseBatch(b);
         joined++;
     }
+    if (joined) snapWakePostponed();
     return joined;
 }
 
@@ -885,6 +895,25 @@ void rdbSnapBeforeWrite(dict *keys, sds key, int how) {
 }
 
 /* See rdb.h. */
+int rdbSnapWouldWait(dict *keys, sds key) {
+    if (!snap.active || snap.finished || snap.stopping) return 0;
+    int j = snapIndex(keys);
+    if (j < 0) return 0;
+    snapDb *sd = &snap.dbs[j];
+    if (dictSize(sd->settled) && dictFind(sd->settled, key)) return 0;
+    unsigned long h = dictHashKey(keys, key);
+    if (!snapWalked(j, h) || !snapInFlight(j, h)) return 0;
+    dictEntry *de = dictFind(keys, key);
+    robj *o = de ? dictGetVal(de) : NULL;
+    if (!o || o->refcount == OBJ_SHARED_REFCOUNT ||
+        lazyfreeGetFreeEffort(o) <= SNAP_SMALL_COPY)
+        return 0;
+    snap.n_postponed++;
+    snap.postponed = 1;
+    return 1;
+}
+
+/* See rdb.h. */
 long long rdbSnapTakeTurnUs(void) {
     long long us = snap.turn_us;
     snap.turn_us = 0;
@@ -1023,6 +1052,7 @@ int rdbSnapStart(int filter, void (*ready)(void)) {
     snap.active = 1;
     snap.finished = 0;
     snap.n_thread = snap.n_early = snap.n_copied = snap.n_waits = 0;
+    snap.n_postponed = 0;
     snap.ready = ready;
     snap.out = listCreate();
     listSetFreeMethod(snap.out, snapChunkFree);
@@ -1134,9 +1164,12 @@ void rdbSnapEnd(int wait) {
     if (!snap.stopping)
         serverLog(LL_NOTICE, "Fork-less snapshot %s: %lld keys written by "
                   "the thread, %lld by the event loop before a change, %lld "
-                  "values copied before a change, %lld waits for the thread",
+                  "values copied before a change, %lld waits for the thread, "
+                  "%lld commands postponed",
                   snap.crc_written ? "done" : "stopped", snap.n_thread,
-                  snap.n_early, snap.n_copied, snap.n_waits);
+                  snap.n_early, snap.n_copied, snap.n_waits,
+                  snap.n_postponed);
+    snapWakePostponed();
     pthread_mutex_lock(&snap.lock);
     __atomic_store_n(&snap.quit, 1, __ATOMIC_RELAXED);
     pthread_cond_broadcast(&snap.cond);

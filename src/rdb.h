@@ -127,6 +127,12 @@ long long rdbSnapTakeTurnUs(void);
 #define RDB_SNAP_REPLACE 1
 #define RDB_SNAP_META 2
 void rdbSnapBeforeWrite(struct dict *keys, sds key, int how);
+/* 1 when rdbSnapBeforeWrite(<keys>, <key>, RDB_SNAP_VALUE) would make the
+ * event loop wait for the thread (a large value it is writing): the
+ * command is postponed instead (counted for the log), and the clients
+ * postponed so are woken by unblockPostponedClients once a batch is
+ * written or the snapshot ends. */
+int rdbSnapWouldWait(struct dict *keys, sds key);
 void rdbSnapNewKey(struct dict *keys, sds key);
 int rdbSnapAdopt(struct dict *keys);
 

@@ -728,6 +728,12 @@ int processCommand(client *c) {
         blockPostponeClient(c);
         return C_OK;
     }
+    /* A fork-less snapshot's thread is writing a large value the command
+     * would change: the command waits for that batch, not the loop. */
+    if (!mustObeyClient(c) && dbSnapWouldWait(c)) {
+        blockPostponeClientForSnapshot(c);
+        return C_OK;
+    }
     if (c->flags & CLIENT_PUBSUB && c->resp == 2 &&
         c->cmd->proc != pingCommand && c->cmd->proc != quitCommand &&
         c->cmd->proc != resetCommand && !isSubscribeCommand(c->cmd)) {

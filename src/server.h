@@ -925,6 +925,11 @@ int getKeysFromCommand(struct redisCommand *cmd, robj **argv, int argc,
  * keys it names are written out first if the snapshot still needs them,
  * whatever lookup the command then uses. */
 void dbSnapBeforeCommand(client *c);
+/* 1 when <c>'s write command (or a write queued for its EXEC) names a
+ * key whose value the fork-less snapshot's thread is writing and which
+ * the command could only change by waiting: the command waits instead
+ * (blockPostponeClientForSnapshot). */
+int dbSnapWouldWait(client *c);
 void scanGenericCommand(client *c, robj *o, unsigned long cursor);
 int parseScanCursorOrReply(client *c, robj *o, unsigned long *cursor);
 /* Expire (expire.c / db.c) */
@@ -1179,6 +1184,10 @@ int areClientsPaused(void);
 int checkClientPauseTimeoutAndReturnIfPaused(void);
 void processEventsWhileBlocked(void);
 void blockPostponeClient(client *c);
+/* Parks <c> (its command in c->argv) until unblockPostponedClients. */
+void blockPostponeClientForSnapshot(client *c);
+/* Runs again the commands parked by blockPostponeClientForSnapshot. */
+void unblockPostponedClients(void);
 void processUnblockedClients(void);
 void registerClientResetHook(void (*fn)(client *c));
 void unblockClient(client *c);

@@ -149,10 +149,13 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
             assert_match "*Fork-less snapshot done:*" $log
             # Every way a key can go was taken: written by the thread,
             # by the loop before a change, copied before a change.
-            regexp {done: (\d+) keys written by the thread, (\d+) by the event loop before a change, (\d+) values copied} $log -> thread early copied
+            regexp {done: (\d+) keys written by the thread, (\d+) by the event loop before a change, (\d+) values copied before a change, (\d+) waits for the thread, (\d+) commands postponed} $log -> thread early copied waits postponed
             assert_morethan $thread 0
             assert_morethan $early 0
             assert_morethan $copied 0
+            # Writes to the large values of a batch in flight wait for it
+            # as postponed commands: the loop itself never waits.
+            assert_equal 0 $waits
         }
 
         test "Fork-less diskless sync: a replica that leaves mid-transfer stops the snapshot" {
@@ -208,6 +211,32 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
             assert_morethan $i 100
         } finally {
             refsrv_stop $ref
+        }
+    }
+}
+
+start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-delay 0 repl-diskless-sync-fork no}} {
+    set master [srv 0 client]
+    for {set i 0} {$i < 1000} {incr i} {$master sadd bigset m$i}
+    for {set i 0} {$i < 20} {incr i} {$master set small$i $i}
+
+    start_server {} {
+        test "Fork-less diskless sync: a write to a large value being written waits, the loop does not" {
+            # One batch holds every key; the thread takes 20 ms per key.
+            set from [fl_start_sync 20000]
+            set rd [redis_deferring_client -1]
+            $rd sadd bigset added
+            # Another client is served while that write waits.
+            assert_equal PONG [$master ping]
+            assert_equal 1 [$master exists small3]
+            assert_equal 1 [$rd read]
+            $rd close
+            fl_check_synced
+            set log [fl_log_since $from]
+            regexp {(\d+) waits for the thread, (\d+) commands postponed} $log -> waits postponed
+            assert_equal 0 $waits
+            assert_equal 1 $postponed
+            assert_equal 1001 [r scard bigset]
         }
     }
 }
