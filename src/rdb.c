@@ -512,11 +512,13 @@ int rdbSaveToFpFiltered(FILE *fp, int filter) {
  *   paused, and db.c calls in before any change to a key
  *   (rdbSnapBeforeWrite): a value of a batch in flight that is about to
  *   change in place is first replaced in the database by a copy (small
- *   values) or the loop waits for the batch (large ones); a key not yet
- *   walked is written at once by the loop, as it is, into a side buffer,
- *   and remembered in its database's <settled> set so that the walk skips
- *   it; keys created after the start (rdbSnapNewKey) are settled the same
- *   way;
+ *   values); a write command that names a large one is postponed until
+ *   its batch is written (rdbSnapWouldWait; the loop waits only when a
+ *   script or the master's stream changes a key it did not name); a key
+ *   not yet walked is written at once by the loop, as it is, into a side
+ *   buffer, and remembered in its database's <settled> set so that the
+ *   walk skips it; keys created after the start (rdbSnapNewKey) are
+ *   settled the same way;
  * - a flushed database hands its dicts over (rdbSnapAdopt): nothing
  *   changes them any more, the walk finishes them, and they are freed in
  *   the background at the end.
