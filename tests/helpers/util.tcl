@@ -266,6 +266,17 @@ proc wait_for_sync {r {maxtries 500} {delay 20}} {
     }
 }
 
+# Waits until the replica client <s> is linked to its master and at the
+# offset of the master client <m>.
+proc wait_for_offsets {m s} {
+    wait_for_condition 500 20 {
+        [status $s master_link_status] eq "up" &&
+        [status $m master_repl_offset] == [status $s master_repl_offset]
+    } else {
+        fail "offsets differ: [status $m master_repl_offset] vs [status $s master_repl_offset]"
+    }
+}
+
 # A canonical listing of every key of databases <dbs> (0 and 3) on client <c>:
 # {db key type value pexpiretime} per key, sets and hashes sorted. Used to
 # compare a dataset across servers (RDB and AOF interop tests). The absolute

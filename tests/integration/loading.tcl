@@ -6,13 +6,20 @@
 # at the end, as in Redis 7.0. key-load-delay (microseconds per key, a
 # Redis 7.0 testing knob) makes the load last long enough to watch.
 
-# A client for the server at level 0 that is loading: connects as soon as
-# the port accepts.
-proc ld_connect {} {
+# Restarts the server at level 0 without waiting for it to be ready;
+# returns a client connected as soon as the port accepts, once INFO shows
+# the load.
+proc ld_restart_loading {} {
+    restart_server 0 0
     set deadline [expr {[clock milliseconds] + 10000}]
     while {[catch {redis_client [srv 0 host] [srv 0 port]} c]} {
         if {[clock milliseconds] > $deadline} {error "no connection: $c"}
         after 10
+    }
+    wait_for_condition 500 10 {
+        [string match "*\nloading:1*" [$c info persistence]]
+    } else {
+        fail "the load did not show in INFO"
     }
     return $c
 }
@@ -23,13 +30,7 @@ start_server {tags {loading} overrides {key-load-delay 200 save ""}} {
     r save
 
     test "Clients get -LOADING while the RDB loads at start-up" {
-        restart_server 0 0
-        set c [ld_connect]
-        wait_for_condition 500 10 {
-            [string match "*\nloading:1*" [$c info persistence]]
-        } else {
-            fail "the load did not show in INFO"
-        }
+        set c [ld_restart_loading]
         assert_error "LOADING Redis is loading the dataset in memory" {$c ping}
         assert_error "LOADING*" {$c get key:1}
         assert_error "LOADING*" {$c set x y}
@@ -69,13 +70,7 @@ start_server {tags {loading} overrides {key-load-delay 200 save ""}} {
         r config set save "3600 1"
         r config rewrite
         set size [file size [file join [srv 0 dir] dump.rdb]]
-        restart_server 0 0
-        set c [ld_connect]
-        wait_for_condition 500 10 {
-            [string match "*\nloading:1*" [$c info persistence]]
-        } else {
-            fail "the load did not show in INFO"
-        }
+        set c [ld_restart_loading]
         set pid [srv 0 pid]
         catch {$c shutdown}
         catch {$c close}
@@ -99,13 +94,7 @@ start_server {tags {loading repl} overrides {repl-diskless-sync-delay 0}} {
             r config set key-load-delay 200
             r config rewrite
             r save
-            restart_server 0 0
-            set c [ld_connect]
-            wait_for_condition 500 10 {
-                [string match "*\nloading:1*" [$c info persistence]]
-            } else {
-                fail "the load did not show in INFO"
-            }
+            set c [ld_restart_loading]
             $m set during-load 1
             # No link while the replica loads.
             wait_for_condition 500 10 {
@@ -150,13 +139,7 @@ start_server {tags {loading aof} overrides {appendonly yes key-load-delay 200}} 
         r lpush list a
         r exec
         set digest [r debug digest]
-        restart_server 0 0
-        set c [ld_connect]
-        wait_for_condition 500 10 {
-            [string match "*\nloading:1*" [$c info persistence]]
-        } else {
-            fail "the load did not show in INFO"
-        }
+        set c [ld_restart_loading]
         assert_error "LOADING*" {$c ping}
         assert_error "LOADING*" {$c get counter}
         assert_error "*append only file is being loaded*" {$c config set appendonly no}

@@ -8,17 +8,6 @@
 source [file join $::tests_dir helpers tools.tcl]
 source [file join $::tests_dir helpers fake_peer.tcl]
 
-# Waits until the replica behind level <r> has the offset of the master
-# behind level <m>.
-proc rr_wait_offsets {m r} {
-    wait_for_condition 500 20 {
-        [status [srv $m client] master_repl_offset] ==
-        [status [srv $r client] master_repl_offset]
-    } else {
-        fail "replica offset did not reach the master's"
-    }
-}
-
 # The AUX fields of the RDB file <path>, read by Debian's redis-check-rdb,
 # as a dict.
 proc rr_rdb_aux {path} {
@@ -49,13 +38,13 @@ foreach diskless {no yes} {
             test "A restarted replica continues with a partial resync (diskless $diskless)" {
                 wait_for_sync [srv 0 client]
                 rr_fill [srv -1 client] m1
-                rr_wait_offsets -1 0
+                wait_for_offsets [srv -1 client] [srv 0 client]
                 # The last command the replica applied selected db 4 (the
                 # stream's SELECT is not sent again after the restart).
                 r -1 select 4
                 r -1 set m1:last-db4 x
                 r -1 select 0
-                rr_wait_offsets -1 0
+                wait_for_offsets [srv -1 client] [srv 0 client]
                 set off [status [srv 0 client] master_repl_offset]
                 set replid [status [srv 0 client] master_replid]
                 r save
@@ -73,7 +62,7 @@ foreach diskless {no yes} {
                 set pok [status [srv -1 client] sync_partial_ok]
                 restart_server 0
                 wait_for_sync [srv 0 client]
-                rr_wait_offsets -1 0
+                wait_for_offsets [srv -1 client] [srv 0 client]
                 assert_equal $full [status [srv -1 client] sync_full]
                 assert_equal [expr {$pok + 1}] [status [srv -1 client] sync_partial_ok]
                 assert_match "*Master accepted a Partial Resynchronization*" \
@@ -92,7 +81,7 @@ foreach diskless {no yes} {
                 # the replica acknowledged everything.
                 r -1 config set save "3600 1"
                 r -1 set before-restart 1
-                rr_wait_offsets -1 0
+                wait_for_offsets [srv -1 client] [srv 0 client]
                 restart_server -1
                 set aux [rr_rdb_aux [file join [srv -1 dir] dump.rdb]]
                 assert_equal $oldid [dict get $aux repl-id]
@@ -113,7 +102,7 @@ foreach diskless {no yes} {
                 r -1 select 4
                 r -1 incr m0:db4
                 r -1 select 0
-                rr_wait_offsets -1 0
+                wait_for_offsets [srv -1 client] [srv 0 client]
                 dataset_compare [dataset_snapshot [srv -1 client] {0 4}] \
                     [dataset_snapshot [srv 0 client] {0 4}] 2000
                 r -1 config set save ""

@@ -35,15 +35,6 @@ proc rx_fill {c prefix} {
     $c select 0
 }
 
-proc rx_wait_offsets {m s} {
-    wait_for_condition 500 20 {
-        [status $m master_repl_offset] == [status $s master_repl_offset] &&
-        [status $s master_link_status] eq "up"
-    } else {
-        fail "offsets differ: [status $m master_repl_offset] vs [status $s master_repl_offset]"
-    }
-}
-
 start_server {tags {interop repl}} {
     set dir [srv 0 dir]
     set ours $::server_bin
@@ -57,18 +48,18 @@ start_server {tags {interop repl}} {
             set s [rx_start $sbin $dir "" --replicaof 127.0.0.1 $mport]
             try {
                 rx_fill $mc a
-                rx_wait_offsets $mc [lindex $s 1]
+                wait_for_offsets $mc [lindex $s 1]
                 $mc select 2
                 $mc set a:last 1 ;# the stream stays in db 2
                 $mc select 0
-                rx_wait_offsets $mc [lindex $s 1]
+                wait_for_offsets $mc [lindex $s 1]
 
                 # The replica restarts: it continues where its RDB ends.
                 set sport [lindex $s 2]
                 rx_shutdown $s
                 rx_fill $mc b
                 set s [rx_start $sbin $dir $sport --replicaof 127.0.0.1 $mport]
-                rx_wait_offsets $mc [lindex $s 1]
+                wait_for_offsets $mc [lindex $s 1]
                 assert_equal 1 [status $mc sync_full]
                 assert_equal 1 [status $mc sync_partial_ok]
                 dataset_compare [dataset_snapshot $mc {0 2}] \
@@ -81,9 +72,9 @@ start_server {tags {interop repl}} {
                 set m [rx_start $mbin $dir $mport]
                 set mc [lindex $m 1]
                 assert_equal $oldid [status $mc master_replid2]
-                rx_wait_offsets $mc [lindex $s 1]
+                wait_for_offsets $mc [lindex $s 1]
                 rx_fill $mc c
-                rx_wait_offsets $mc [lindex $s 1]
+                wait_for_offsets $mc [lindex $s 1]
                 assert_equal 0 [status $mc sync_full]
                 assert_equal 1 [status $mc sync_partial_ok]
                 assert_equal [status $mc master_replid] \
