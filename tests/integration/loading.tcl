@@ -161,3 +161,15 @@ start_server {tags {loading aof} overrides {appendonly yes key-load-delay 200}} 
         assert_equal 1 [r get after-load]
     }
 }
+
+start_server {tags {loading}} {
+    test "loading-process-events-interval-bytes: Redis 7.0's directive, default and range" {
+        assert_equal {loading-process-events-interval-bytes 2097152} \
+            [r config get loading-process-events-interval-bytes]
+        assert_error "*argument must be between 1024 and 2147483647 inclusive*" \
+            {r config set loading-process-events-interval-bytes 1023}
+        r config set loading-process-events-interval-bytes 4096
+        assert_equal {loading-process-events-interval-bytes 4096} \
+            [r config get loading-process-events-interval-bytes]
+    }
+}
