@@ -593,9 +593,24 @@ static int timedPerformEvictions(void) {
     return rc;
 }
 
+/* An EXEC refused as a whole (-LOADING, -OOM, ...) ends the transaction,
+ * as Redis 7.0 does: "-EXECABORT Transaction discarded because of: " and
+ * the reason. Returns 1 when that was the case. */
+static int rejectExec(client *c, const char *err, size_t len) {
+    if (!c->cmd || c->cmd->proc != execCommand || !(c->flags & CLIENT_MULTI))
+        return 0;
+    discardTransaction(c);
+    if (len && err[0] == '-') err++, len--;
+    while (len && (err[len - 1] == '\r' || err[len - 1] == '\n')) len--;
+    addReplyErrorFormat(c, "-EXECABORT Transaction discarded because of: "
+                        "%.*s", (int)len, err);
+    return 1;
+}
+
 static void rejectCommand(client *c, robj *reply) {
     if (c->cmd) c->cmd->rejected_calls++;
     if (c->flags & CLIENT_MULTI) flagTransaction(c);
+    if (rejectExec(c, reply->ptr, sdsLen(reply->ptr))) return;
     addReplyErrorObject(c, reply);
 }
 
@@ -606,7 +621,7 @@ static void rejectCommandFormat(client *c, const char *fmt, ...) {
     va_start(ap, fmt);
     sds s = sdsCatVPrintf(sdsEmpty(), fmt, ap);
     va_end(ap);
-    addReplyError(c, s);
+    if (!rejectExec(c, s, sdsLen(s))) addReplyError(c, s);
     sdsFree(s);
 }
 
@@ -717,6 +732,17 @@ int processCommand(client *c) {
      * databases): only the commands flagged "loading" run. */
     if (server.loading && !server.async_loading && !mustObeyClient(c) &&
         !(c->cmd->flags & CMD_LOADING)) {
+        rejectCommand(c, shared.loadingerr);
+        return C_OK;
+    }
+    /* While the old dataset is served during a replica's load, what would
+     * act on the server as a whole (SAVE, BGSAVE, SYNC, some of CLUSTER)
+     * waits for the end, as in Redis 7.0; a transaction queueing one is
+     * refused at EXEC. */
+    if (server.async_loading && !mustObeyClient(c) &&
+        ((c->cmd->flags & CMD_NO_ASYNC_LOADING) ||
+         (c->cmd->proc == execCommand &&
+          (c->mstate.cmd_flags & CMD_NO_ASYNC_LOADING)))) {
         rejectCommand(c, shared.loadingerr);
         return C_OK;
     }

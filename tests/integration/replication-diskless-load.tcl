@@ -61,6 +61,19 @@ proc dl_save_as {name} {
     return $path
 }
 
+# Ends a test's replication from the fake master <fm>: the fake goes
+# first, so that no load is in progress (Redis 7.0 refuses REPLICAOF
+# while one is), then the replica <c> stops following it.
+proc dl_stop {c fm} {
+    exec kill [lindex $fm 0]
+    wait_for_condition 500 20 {
+        [status $c loading] == 0 && [status $c async_loading] == 0
+    } else {
+        fail "the replica still loads from a fake master that is gone"
+    }
+    $c replicaof no one
+}
+
 proc dl_wait_status {c field value} {
     wait_for_condition 500 20 {
         [status $c $field] eq $value
@@ -85,16 +98,36 @@ start_server {tags {repl}} {
                 $replica set old-key old-value
                 set myid [status $replica master_replid]
                 set fm [dl_fake_start $rdbfile $myid $fmt]
+                # A transaction queued before the load, with a command the
+                # load refuses.
+                set tx [redis_new_client]
+                $tx multi
+                $tx bgsave
                 try {
                     $replica replicaof 127.0.0.1 [lindex $fm 1]
                     dl_wait_status $replica async_loading 1
                     assert_equal 0 [status $replica loading]
                     assert_equal 1 [status $replica master_sync_in_progress]
+                    # Its EXEC is refused as a whole and ends it, as in
+                    # Redis 7.0.
+                    assert_error "EXECABORT Transaction discarded because of: LOADING Redis is loading the dataset in memory" {$tx exec}
+                    assert_equal PONG [$tx ping]
+                    $tx close
                     # Half the RDB is parsed into the new dataset; clients
                     # still see the old one.
                     assert_equal old-value [$replica get old-key]
                     assert_equal 0 [$replica exists str:0]
                     assert_equal 1 [$replica dbsize]
+                    # Commands flagged no_async_loading wait for the end,
+                    # as in Redis 7.0 (checked against it): refused alone,
+                    # refused when queued (the transaction then aborts).
+                    assert_error "LOADING*" {$replica bgsave}
+                    assert_error "LOADING*" {$replica replicaof no one}
+                    $replica multi
+                    $replica get old-key
+                    assert_error "LOADING*" {$replica bgsave}
+                    assert_error "EXECABORT*previous errors*" {$replica exec}
+                    assert_equal old-value [$replica get old-key]
                     dl_gate $fm go
                     dl_wait_status $replica master_link_status up
                     assert_equal 0 [status $replica async_loading]
@@ -105,8 +138,7 @@ start_server {tags {repl}} {
                     assert_match "*receiving*from master*to parser*" $log
                     assert_match "*Swapping active DB with loaded DB*" $log
                 } finally {
-                    $replica replicaof no one
-                    exec kill [lindex $fm 0]
+                    dl_stop $replica $fm
                 }
             }
         }
@@ -144,8 +176,7 @@ start_server {tags {repl}} {
                         fail "the replica did not retry"
                     }
                 } finally {
-                    $replica replicaof no one
-                    exec kill [lindex $fm 0]
+                    dl_stop $replica $fm
                 }
                 assert_equal old-value [$replica get old-key]
                 assert_equal 2 [$replica dbsize]
@@ -170,12 +201,11 @@ start_server {tags {repl}} {
                 assert_equal old-value [$replica get old-key]
                 assert_equal 1 [$replica dbsize]
             } finally {
-                $replica replicaof no one
-                exec kill [lindex $fm 0]
+                dl_stop $replica $fm
             }
         }
 
-        test "swapdb: REPLICAOF NO ONE during the load keeps the old dataset" {
+        test "swapdb: REPLICAOF during the load is refused (Redis 7.0); the old dataset stays" {
             $replica flushall
             $replica set old-key old-value
             set myid [status $replica master_replid]
@@ -183,13 +213,18 @@ start_server {tags {repl}} {
             try {
                 $replica replicaof 127.0.0.1 [lindex $fm 1]
                 dl_wait_status $replica async_loading 1
-                $replica replicaof no one
-                assert_equal 0 [status $replica async_loading]
+                # Redis 7.0 refuses REPLICAOF while it loads (checked
+                # against it): the load goes on, the old data is served.
+                assert_error "LOADING*" {$replica replicaof no one}
+                assert_equal 1 [status $replica async_loading]
                 assert_equal old-value [$replica get old-key]
-                assert_equal 1 [$replica dbsize]
             } finally {
-                exec kill [lindex $fm 0]
+                dl_stop $replica $fm
             }
+            # Once the master is gone the load is dropped: the old dataset.
+            assert_equal 0 [status $replica async_loading]
+            assert_equal old-value [$replica get old-key]
+            assert_equal 1 [$replica dbsize]
         }
 
         test "swapdb: WATCHed keys the new dataset changes abort the transaction" {
@@ -210,8 +245,7 @@ start_server {tags {repl}} {
                 assert_equal {} [$w exec]
             } finally {
                 if {$w ne {}} {catch {$w close}}
-                $replica replicaof no one
-                exec kill [lindex $fm 0]
+                dl_stop $replica $fm
             }
         }
     }
@@ -233,8 +267,7 @@ start_server {tags {repl}} {
                 assert_match "*receiving streamed RDB from master with EOF to parser*" \
                     [::file_content [srv 0 stdout]]
             } finally {
-                $replica replicaof no one
-                exec kill [lindex $fm 0]
+                dl_stop $replica $fm
             }
         }
 
@@ -248,8 +281,7 @@ start_server {tags {repl}} {
                 dl_wait_status $replica loading 0
                 assert_equal 0 [$replica dbsize]
             } finally {
-                $replica replicaof no one
-                exec kill [lindex $fm 0]
+                dl_stop $replica $fm
             }
         }
 
@@ -273,8 +305,7 @@ start_server {tags {repl}} {
                 assert_equal $served_keys [$replica dbsize]
                 assert_equal 0 [$replica exists mine]
             } finally {
-                $replica replicaof no one
-                exec kill [lindex $fm 0]
+                dl_stop $replica $fm
             }
         }
     }
@@ -342,8 +373,7 @@ start_server {tags {repl}} {
                     assert_equal 0 [$replica exists big:set]
                     assert_equal 1 [$replica dbsize]
                 } finally {
-                    $replica replicaof no one
-                    exec kill [lindex $fm 0]
+                    dl_stop $replica $fm
                 }
             }
         }
@@ -379,8 +409,7 @@ start_server {tags {repl}} {
                 dl_wait_status $replica master_link_status up
                 assert_equal $digest [$replica debug digest-value s]
             } finally {
-                $replica replicaof no one
-                exec kill [lindex $fm 0]
+                dl_stop $replica $fm
             }
         }
 
@@ -396,8 +425,7 @@ start_server {tags {repl}} {
                 assert_equal 30000 [$replica xlen s]
                 assert_equal 30000 [lindex [$replica xpending s g] 0]
             } finally {
-                $replica replicaof no one
-                exec kill [lindex $fm 0]
+                dl_stop $replica $fm
             }
         }
     }
