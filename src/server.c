@@ -709,12 +709,21 @@ int processCommand(client *c) {
         performEvictions() == EVICT_FAIL)
         serverLog(LL_DEBUG, "Nothing left to evict on this replica");
     /* Over maxmemory: every command gets an eviction pass first, as in
-     * Redis; only those that may grow the dataset are refused. */
-    if (server.maxmemory && !mustObeyClient(c) && !server.loading &&
-        timedPerformEvictions() == EVICT_FAIL &&
-        (c->cmd->flags & CMD_DENYOOM)) {
-        rejectCommand(c, shared.oomerr);
-        return C_OK;
+     * Redis; those that may grow the dataset are refused, and so is any
+     * command a transaction would queue (the queue grows too) and an
+     * EXEC whose queue holds one. */
+    if (server.maxmemory && !mustObeyClient(c) && !server.loading) {
+        int is_exec = c->cmd->proc == execCommand;
+        int reject = (c->cmd->flags & CMD_DENYOOM) ||
+                     (is_exec && (c->mstate.cmd_flags & CMD_DENYOOM)) ||
+                     ((c->flags & CLIENT_MULTI) && !is_exec &&
+                      c->cmd->proc != discardCommand &&
+                      c->cmd->proc != quitCommand &&
+                      c->cmd->proc != resetCommand);
+        if (timedPerformEvictions() == EVICT_FAIL && reject) {
+            rejectCommand(c, shared.oomerr);
+            return C_OK;
+        }
     }
     /* A failed background save refuses writes (stop-writes-on-bgsave-error). */
     if (writeCommandsDeniedByDiskError() && !mustObeyClient(c) &&

@@ -254,3 +254,33 @@ start_server {tags {memory}} {
         assert_match {*Background threads: 1,*} [r memory malloc-stats]
     }
 }
+
+start_server {tags {memory maxmemory multi}} {
+    # Redis 7.0's replies, checked against it side by side.
+    test "Over maxmemory a transaction queues nothing, and an EXEC with a write is aborted" {
+        r set k v
+        r config set maxmemory 1
+        r multi
+        assert_error "OOM command not allowed when used memory > 'maxmemory'." {r get k}
+        assert_error "EXECABORT Transaction discarded because of previous errors." {r exec}
+        assert_equal v [r get k]
+        # Memory goes over between the queueing and EXEC (set from
+        # another client).
+        set other [redis_new_client]
+        r config set maxmemory 0
+        r multi
+        assert_equal QUEUED [r set a b]
+        $other config set maxmemory 1
+        assert_error "EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'." {r exec}
+        assert_equal PONG [r ping]
+        # A queue of reads runs.
+        r config set maxmemory 0
+        r multi
+        r get k
+        $other config set maxmemory 1
+        assert_equal {v} [r exec]
+        r config set maxmemory 0
+        assert_equal 0 [r exists a]
+        $other close
+    }
+}
