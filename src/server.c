@@ -631,8 +631,10 @@ static int shutdownHasNosave(client *c) {
     return 0;
 }
 
-static int commandIsWrite(struct redisCommand *cmd) {
-    return (cmd->flags & CMD_WRITE) != 0;
+/* <c>'s command writes, or it is an EXEC whose queue holds a write. */
+static int commandIsWrite(client *c) {
+    return (c->cmd->flags & CMD_WRITE) ||
+           (c->cmd->proc == execCommand && (c->mstate.cmd_flags & CMD_WRITE));
 }
 
 /* Checks and runs the command in c->argv. Returns C_OK if the client can
@@ -727,7 +729,7 @@ int processCommand(client *c) {
     }
     /* A failed background save refuses writes (stop-writes-on-bgsave-error). */
     if (writeCommandsDeniedByDiskError() && !mustObeyClient(c) &&
-        (commandIsWrite(c->cmd) || c->cmd->proc == pingCommand)) {
+        (commandIsWrite(c) || c->cmd->proc == pingCommand)) {
         rejectCommand(c, shared.bgsaveerr);
         return C_OK;
     }
@@ -758,7 +760,7 @@ int processCommand(client *c) {
     /* Pause: writes (or everything) wait until the pause ends. */
     if (areClientsPaused() && !mustObeyClient(c) &&
         (server.client_pause_type == 2 ||
-         (commandIsWrite(c->cmd) || c->cmd->proc == execCommand)) &&
+         (commandIsWrite(c) || c->cmd->proc == execCommand)) &&
         !(c->flags & CLIENT_MULTI && c->cmd->proc != execCommand)) {
         blockPostponeClient(c);
         return C_OK;

@@ -389,3 +389,35 @@ start_server {tags {repl}} {
         assert {$max2 >= $max}
     }
 }
+
+start_server {tags {repl multi}} {
+    # Things change between queueing and EXEC: EXEC answers for what it
+    # queued, as Redis 7.0 does (these replies were checked against it).
+    test "EXEC is refused for its queued writes: NOREPLICAS, READONLY, MASTERDOWN" {
+        set other [redis_new_client]
+        r multi
+        r set a 1
+        $other config set min-replicas-to-write 1
+        assert_error "EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write." {r exec}
+        r multi
+        r get a
+        assert_equal {{}} [r exec]
+        $other config set min-replicas-to-write 0
+
+        r multi
+        r set a 1
+        # A replica of a master that is not there: read-only, link down.
+        $other replicaof 127.0.0.1 [::next_port]
+        assert_error "EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica." {r exec}
+        r multi
+        r get a
+        $other config set replica-serve-stale-data no
+        assert_error "EXECABORT Transaction discarded because of: MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." {r exec}
+        assert_error "MASTERDOWN*" {r ping}
+        assert_match "*redis_version*" [r info server]
+        $other config set replica-serve-stale-data yes
+        $other replicaof no one
+        $other close
+        assert_equal 0 [r exists a]
+    }
+}
