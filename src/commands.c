@@ -1201,7 +1201,7 @@ struct redisCommand redisCommandTable[] = {
         ACL_CATEGORY_PUBSUB | SL, 0, 0, 0, "pubsub", "2.0.0",
         "Stop listening for messages posted to channels matching the given "
         "patterns"),
-    CMD("publish", publishCommand, 3, CMD_PUBSUB | L | S | F,
+    CMD("publish", publishCommand, 3, CMD_PUBSUB | L | S | F | CMD_MAY_REPLICATE,
         ACL_CATEGORY_PUBSUB | FA, 0, 0, 0, "pubsub", "2.0.0",
         "Post a message to a channel"),
     SUBS("pubsub", -2, 0, SL, "pubsub", "2.8.0",
@@ -1216,7 +1216,7 @@ struct redisCommand redisCommandTable[] = {
         ACL_CATEGORY_PUBSUB | SL, 1, -1, 1, "pubsub", "7.0.0",
         "Stop listening for messages posted to the given shard channels",
         SPECS(KSP(KNOTKEY, BSI(1), FKR(-1, 1, 0)))),
-    CMD("spublish", spublishCommand, 3, CMD_PUBSUB | L | S | F,
+    CMD("spublish", spublishCommand, 3, CMD_PUBSUB | L | S | F | CMD_MAY_REPLICATE,
         ACL_CATEGORY_PUBSUB | FA, 1, 1, 1, "pubsub", "7.0.0",
         "Post a message to a shard channel",
         SPECS(KSP(KNOTKEY, BSI(1), FKR(0, 1, 0)))),
@@ -1517,10 +1517,10 @@ struct redisCommand redisCommandTable[] = {
 #undef BLK
 
     /* ---- scripting (issue 14) ---- */
-    EVAL_CMD("eval", evalCommand, 0, "2.6.0",
+    EVAL_CMD("eval", evalCommand, CMD_MAY_REPLICATE, "2.6.0",
              "Execute a Lua script server side",
              KSPN(KRW | KACC | KUPD, BSI(2), FKN(0, 1, 1), EVAL_RW_NOTES)),
-    EVAL_CMD("evalsha", evalShaCommand, 0, "2.6.0",
+    EVAL_CMD("evalsha", evalShaCommand, CMD_MAY_REPLICATE, "2.6.0",
              "Execute a Lua script server side",
              KSP(KRW | KACC | KUPD, BSI(2), FKN(0, 1, 1))),
     EVAL_CMD("eval_ro", evalRoCommand, R, "7.0.0",
@@ -1532,7 +1532,7 @@ struct redisCommand redisCommandTable[] = {
     SUBS("script", -2, 0, SL, "scripting", "2.6.0",
          "A container for Lua scripts management commands",
          scriptSubcommands),
-    EVAL_CMD("fcall", fcallCommand, 0, "7.0.0",
+    EVAL_CMD("fcall", fcallCommand, CMD_MAY_REPLICATE, "7.0.0",
              "Invoke a function",
              KSPN(KRW | KACC | KUPD, BSI(2), FKN(0, 1, 1), EVAL_RW_NOTES)),
     EVAL_CMD("fcall_ro", fcallroCommand, R, "7.0.0",

@@ -757,13 +757,20 @@ int processCommand(client *c) {
         rejectCommand(c, shared.loadingerr);
         return C_OK;
     }
-    /* Pause: writes (or everything) wait until the pause ends. */
+    /* Pause: everything, or what may reach the replication stream (a
+     * write, a script, PUBLISH, PFCOUNT, an EXEC whose queue holds one;
+     * also when queued in MULTI), waits until the pause ends, as in Redis
+     * 7.0. Replicas' own commands (acknowledgements) go on. */
     if (areClientsPaused() && !mustObeyClient(c) &&
-        (server.client_pause_type == 2 ||
-         (commandIsWrite(c) || c->cmd->proc == execCommand)) &&
-        !(c->flags & CLIENT_MULTI && c->cmd->proc != execCommand)) {
-        blockPostponeClient(c);
-        return C_OK;
+        !(c->flags & CLIENT_SLAVE)) {
+        const uint64_t repl = CMD_WRITE | CMD_MAY_REPLICATE;
+        int may_replicate = (c->cmd->flags & repl) ||
+                            (c->cmd->proc == execCommand &&
+                             (c->mstate.cmd_flags & repl));
+        if (server.client_pause_type == 2 || may_replicate) {
+            blockPostponeClient(c);
+            return C_OK;
+        }
     }
     /* A fork-less snapshot's thread is writing a large value the command
      * would change: the command waits for that batch, not the loop. */

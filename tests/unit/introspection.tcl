@@ -158,6 +158,45 @@ start_server {tags {introspection}} {
         assert_error "ERR timeout is not an integer or out of range" {r client pause abc}
     }
 
+    test "CLIENT PAUSE WRITE also holds scripts, PUBLISH, PFCOUNT and queued writes, as Redis 7.0" {
+        # What may reach the replication stream waits; read-only scripts
+        # and reads (an EXEC of reads too) run. Checked against Redis 7.0.
+        r del pausekey
+        set rtx [redis_new_client]
+        $rtx multi
+        $rtx get pausekey
+        set tx [redis_deferring_client]
+        $tx multi
+        $tx read
+        assert_equal OK [r client pause 100000 write]
+        assert_equal {{}} [$rtx exec]
+        $rtx close
+        assert_equal 1 [r eval_ro {return 1} 0]
+        set waiting {}
+        foreach cmd {{eval {redis.call('set', KEYS[1], 'e'); return 1} 1 pausekey}
+                     {publish pausechan x} {pfcount pausehll}} {
+            set rd [redis_deferring_client]
+            $rd {*}$cmd
+            lappend waiting $rd
+        }
+        $tx set pausekey2 q
+        wait_for_condition 100 20 {
+            [regexp -all {cmd=(eval|publish|pfcount|set) } [r client list]] == 4
+        } else {
+            fail "the paused commands never reached the server: [r client list]"
+        }
+        # None of them ran.
+        assert_equal 0 [r exists pausekey]
+        assert_equal OK [r client unpause]
+        foreach rd $waiting {$rd read; $rd close}
+        assert_equal QUEUED [$tx read]
+        $tx exec
+        assert_equal {OK} [$tx read]
+        $tx close
+        assert_equal e [r get pausekey]
+        assert_equal q [r get pausekey2]
+    }
+
     test "CLIENT PAUSE ALL expires by itself" {
         r client pause 50 all
         set rd [redis_deferring_client]
