@@ -60,22 +60,21 @@ def scenarios(port):
     yield "oom: GET queued", raw("GET", "k")
     yield "oom: EXEC", raw("EXEC")
     admin.config_set("maxmemory", 0)
-    yield "oom later: MULTI", raw("MULTI")
-    yield "oom later: SET queued", raw("SET", "a", "b")
-    admin.config_set("maxmemory", 1)
-    yield "oom later: EXEC", raw("EXEC")
-    admin.config_set("maxmemory", 0)
-    yield "oom reads: MULTI", raw("MULTI")
-    yield "oom reads: GET queued", raw("GET", "k")
-    admin.config_set("maxmemory", 1)
-    yield "oom reads: EXEC", raw("EXEC")
-    admin.config_set("maxmemory", 0)
-    # min-replicas-to-write
-    yield "norepl: MULTI", raw("MULTI")
-    yield "norepl: SET queued", raw("SET", "a", "1")
-    admin.config_set("min-replicas-to-write", 1)
-    yield "norepl: EXEC", raw("EXEC")
-    admin.config_set("min-replicas-to-write", 0)
+
+    def changed_before_exec(label, queued, name, value, back):
+        """MULTI, <queued>, then CONFIG SET <name> <value>, then EXEC."""
+        yield label + ": MULTI", raw("MULTI")
+        yield label + ": %s queued" % queued[0], raw(*queued)
+        admin.config_set(name, value)
+        yield label + ": EXEC", raw("EXEC")
+        admin.config_set(name, back)
+
+    yield from changed_before_exec("oom later", ("SET", "a", "b"),
+                                   "maxmemory", 1, 0)
+    yield from changed_before_exec("oom reads", ("GET", "k"),
+                                   "maxmemory", 1, 0)
+    yield from changed_before_exec("norepl", ("SET", "a", "1"),
+                                   "min-replicas-to-write", 1, 0)
     # CLIENT PAUSE WRITE
     for cmd in (("EVAL", "return 1", "0"), ("PUBLISH", "ch", "x"),
                 ("PFCOUNT", "h"), ("GET", "k"), ("SET", "k", "v"),
