@@ -549,10 +549,10 @@ struct redisCommand redisCommandTable[] = {
     CMD("echo", echoCommand, 2, F | S | L, FA | CN, 0, 0, 0, "connection",
         "1.0.0", "Echo the given string"),
     CMD("auth", authCommand, -2, NS | L | S | F | CMD_NO_AUTH | CMD_SKIP_MONITOR
-        | CMD_SKIP_SLOWLOG, FA | CN, 0, 0, 0, "connection", "1.0.0",
+        | CMD_SKIP_SLOWLOG | CMD_ALLOW_BUSY, FA | CN, 0, 0, 0, "connection", "1.0.0",
         "Authenticate to the server"),
     CMD("hello", helloCommand, -1, NS | L | S | F | CMD_NO_AUTH | CMD_SKIP_MONITOR
-        | CMD_SKIP_SLOWLOG, FA | CN, 0, 0, 0, "connection", "6.0.0",
+        | CMD_SKIP_SLOWLOG | CMD_ALLOW_BUSY, FA | CN, 0, 0, 0, "connection", "6.0.0",
         "Handshake with Redis"),
     CMD("select", selectCommand, 2, L | S | F, FA | CN, 0, 0, 0, "connection",
         "1.0.0", "Change the selected database for the current connection"),

@@ -135,6 +135,9 @@ start_server {tags {scripting}} {
         assert_error {BUSY*} {r get x}
         assert_error {BUSY*} {r eval {return 1} 0}
         assert_error {BUSY*} {r shutdown}
+        # AUTH and HELLO are answered, as Redis 7.0 answers them.
+        assert_error {*called without any password configured*} {r auth nopass}
+        assert_match {*proto 2*} [r hello 2]
         assert_equal OK [r script kill]
         catch {$rd read} e
         assert_match {*Script killed by user with SCRIPT KILL*} $e
