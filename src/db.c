@@ -483,7 +483,8 @@ void dbSnapBeforeCommand(client *c) {
  * would make the loop wait for. */
 static int dbSnapKeysWouldWait(redisDb *db, struct redisCommand *cmd,
                                robj **argv, int argc) {
-    if (!(cmd->flags & CMD_WRITE)) return 0;
+    /* Writes, and scripts by the keys they declare. */
+    if (!(cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE))) return 0;
     int keys[256];
     int n = getKeysFromCommand(cmd, argv, argc, keys, 256);
     for (int i = 0; i < n; i++) {

@@ -514,7 +514,7 @@ int rdbSaveToFpFiltered(FILE *fp, int filter) {
  *   change in place is first replaced in the database by a copy (small
  *   values); a write command that names a large one is postponed until
  *   its batch is written (rdbSnapWouldWait; the loop waits only when a
- *   script or the master's stream changes a key it did not name); a key
+ *   script or the master's stream changes a key it did not declare); a key
  *   not yet walked is written at once by the loop, as it is, into a side
  *   buffer, and remembered in its database's <settled> set so that the
  *   walk skips it; keys created after the start (rdbSnapNewKey) are

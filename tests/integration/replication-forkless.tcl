@@ -218,6 +218,7 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
 start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-delay 0 repl-diskless-sync-fork no}} {
     set master [srv 0 client]
     for {set i 0} {$i < 1000} {incr i} {$master sadd bigset m$i}
+    for {set i 0} {$i < 1000} {incr i} {$master sadd bigset2 m$i}
     for {set i 0} {$i < 20} {incr i} {$master set small$i $i}
 
     start_server {} {
@@ -226,17 +227,23 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
             set from [fl_start_sync 20000]
             set rd [redis_deferring_client -1]
             $rd sadd bigset added
-            # Another client is served while that write waits.
+            # A script writing a key it declares waits the same way.
+            set rd2 [redis_deferring_client -1]
+            $rd2 eval {return redis.call('sadd', KEYS[1], 'added')} 1 bigset2
+            # Another client is served while those writes wait.
             assert_equal PONG [$master ping]
             assert_equal 1 [$master exists small3]
             assert_equal 1 [$rd read]
+            assert_equal 1 [$rd2 read]
             $rd close
+            $rd2 close
             fl_check_synced
             set log [fl_log_since $from]
             regexp {(\d+) waits for the thread, (\d+) commands postponed} $log -> waits postponed
             assert_equal 0 $waits
-            assert_equal 1 $postponed
+            assert_equal 2 $postponed
             assert_equal 1001 [r scard bigset]
+            assert_equal 1001 [r scard bigset2]
         }
     }
 }
