@@ -1376,17 +1376,10 @@ int checkClientPauseTimeoutAndReturnIfPaused(void) {
     return areClientsPaused();
 }
 
-/* Parks <c> (whose command is in c->argv) until the pause ends. */
-void blockPostponeClient(client *c) {
-    c->flags |= CLIENT_BLOCKED;
-    c->btype = BLOCKED_PAUSE;
-    listAddNodeTail(server.paused_clients, c);
-}
-
 /* See server.h. */
-void blockPostponeClientForSnapshot(client *c) {
+void blockPostponeClient(client *c, int btype) {
     c->flags |= CLIENT_BLOCKED;
-    c->btype = BLOCKED_POSTPONE;
+    c->btype = btype;
     listAddNodeTail(server.paused_clients, c);
 }
 

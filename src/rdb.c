@@ -59,8 +59,6 @@ static struct {
     int bgsave_scheduled;
     long long keys_loaded, keys_expired;
     long long part_slices; /* load slices that ended inside a value */
-    rdbReplInfo loaded_repl; /* of the last whole load ... */
-    int loaded_repl_ok;      /* ... when it had all three fields */
     rdbReplInfo startup_repl; /* of the dataset loaded at start-up ... */
     int startup_repl_ok;      /* ... from the RDB file, valid */
 } rdbState = {.bgsave_start = -1, .last_bgsave_time = -1};
@@ -725,8 +723,6 @@ static void snapJoinSide(void) {
     snap.side_db = -1;
 }
 
-/* Joins the written batches at the head of the queue to the stream.
- * Returns how many. */
 /* Commands postponed while a batch held their value run again. */
 static void snapWakePostponed(void) {
     if (!snap.postponed) return;
@@ -734,6 +730,8 @@ static void snapWakePostponed(void) {
     unblockPostponedClients();
 }
 
+/* Joins the written batches at the head of the queue to the stream.
+ * Returns how many. */
 static int snapJoinDone(void) {
     int joined = 0;
     for (;;) {
@@ -2736,10 +2734,7 @@ static int rdbLoadReader(rdbReader *r) {
     rdbState.keys_loaded = t.keys_loaded;
     rdbState.keys_expired = t.keys_expired;
     if (rc != 0) return C_ERR;
-    if (rdbLoadChecksum(r, t.version, r->crc) != C_OK) return C_ERR;
-    rdbState.loaded_repl = t.repl;
-    rdbState.loaded_repl_ok = t.repl_fields == 7;
-    return C_OK;
+    return rdbLoadChecksum(r, t.version, r->crc);
 }
 
 /* See rdb.h. */
@@ -3332,8 +3327,6 @@ size_t rdbLoadStreamOffset(rdbLoadStream *ls) {
 int rdbLoadStreamFinish(rdbLoadStream *ls, char *err, size_t errlen) {
     rdbState.keys_loaded = ls->t.keys_loaded;
     rdbState.keys_expired = ls->t.keys_expired;
-    rdbState.loaded_repl = ls->t.repl;
-    rdbState.loaded_repl_ok = ls->t.repl_fields == 7;
     if (!fnLoad) {
         if (ls->t.nfunctions)
             serverLog(LL_WARNING, "Skipping %d function libraries found in "
@@ -3374,7 +3367,8 @@ void rdbLoadStreamFree(rdbLoadStream *ls) {
 struct rdbFileLoad {
     int fd;
     long long left; /* bytes not read yet */
-    sds buf;        /* read, not parsed yet */
+    sds buf;        /* read; bytes from <pos> on are not parsed yet */
+    size_t pos;
     rdbLoadStream *ls;
     int tail_ok;    /* bytes may follow the RDB stream */
 };
@@ -3398,6 +3392,7 @@ rdbFileLoad *rdbFileLoadOpen(const char *path, rdbLoadStream *ls, char *err,
     fl->fd = fd;
     fl->left = (long long)st.st_size;
     fl->buf = sdsEmpty();
+    fl->pos = 0;
     fl->ls = ls;
     fl->tail_ok = 0;
     rdbLoadStreamSetTotal(ls, (long long)st.st_size);
@@ -3413,11 +3408,14 @@ void rdbFileLoadAllowTail(rdbFileLoad *fl) {
 int rdbFileLoadStep(rdbFileLoad *fl, long long budget_us, char *err,
                     size_t errlen) {
     long long start = ustime();
-    int more = sdsLen(fl->buf) == 0;
+    int more = sdsLen(fl->buf) == fl->pos;
     for (;;) {
         if (more && fl->left > 0) {
             size_t want = RDB_FILE_READ_CHUNK;
             if ((long long)want > fl->left) want = (size_t)fl->left;
+            /* The parsed bytes go only now, once per read. */
+            sdsRange(fl->buf, (ssize_t)fl->pos, -1);
+            fl->pos = 0;
             fl->buf = sdsMakeRoomFor(fl->buf, want);
             ssize_t n = read(fl->fd, fl->buf + sdsLen(fl->buf), /* lint:not-socket */
                              want);
@@ -3432,16 +3430,16 @@ int rdbFileLoadStep(rdbFileLoad *fl, long long budget_us, char *err,
         int final = fl->left == 0;
         long long budget = budget_us - (ustime() - start);
         size_t used;
-        int rc = rdbLoadStreamFeed(fl->ls, (unsigned char *)fl->buf,
-                                   sdsLen(fl->buf), final,
+        int rc = rdbLoadStreamFeed(fl->ls, (unsigned char *)fl->buf + fl->pos,
+                                   sdsLen(fl->buf) - fl->pos, final,
                                    budget > 100 ? budget : 100, &used);
-        if (used) sdsRange(fl->buf, (ssize_t)used, -1);
+        fl->pos += used;
         if (rc == RDB_STREAM_ERR) {
             snprintf(err, errlen, "%s", rdbLoadStreamError(fl->ls));
             return RDB_STREAM_ERR;
         }
         if (rc == RDB_STREAM_DONE) {
-            if (!fl->tail_ok && (!final || sdsLen(fl->buf))) {
+            if (!fl->tail_ok && (!final || sdsLen(fl->buf) > fl->pos)) {
                 snprintf(err, errlen, "bytes follow the end of the RDB");
                 return RDB_STREAM_ERR;
             }
@@ -3466,7 +3464,6 @@ void rdbFileLoadClose(rdbFileLoad *fl) {
  * to a master) wait for the end. */
 #define RDB_STARTUP_SLICE_US 2000
 
-
 static void rdbStartupLoadFailed(const char *why, int err) {
     serverLog(LL_WARNING, "Internal error in RDB reading %s", why);
     serverLog(LL_WARNING, "Fatal error loading the DB: %s. Exiting.",
@@ -3485,12 +3482,12 @@ static int rdbStartupLoadTimer(aeEventLoop *el, long long id, void *data) {
     if (rc != RDB_STREAM_DONE ||
         rdbLoadStreamFinish(startupLoad.ls, err, sizeof(err)) != C_OK)
         rdbStartupLoadFailed(err, EINVAL);
+    rdbState.startup_repl = startupLoad.ls->t.repl;
+    rdbState.startup_repl_ok = startupLoad.ls->t.repl_fields == 7;
     rdbFileLoadClose(startupLoad.fl);
     rdbLoadStreamFree(startupLoad.ls);
     startupLoad.fl = NULL;
     startupLoad.ls = NULL;
-    rdbState.startup_repl = rdbState.loaded_repl;
-    rdbState.startup_repl_ok = rdbState.loaded_repl_ok;
     server.loading = 0;
     serverLog(LL_NOTICE, "Done loading RDB, keys loaded: %lld, keys "
               "expired: %lld.", rdbState.keys_loaded, rdbState.keys_expired);

@@ -2837,11 +2837,10 @@ robj *replicationDenyCommand(client *c) {
     if (mustObeyClient(c) || !c->cmd) return NULL;
     /* An EXEC answers for the commands it queued (as in Redis 7.0: things
      * may have changed since they were queued). */
-    int is_exec = c->cmd->proc == execCommand;
-    int is_write = (c->cmd->flags & CMD_WRITE) ||
-                   (is_exec && (c->mstate.cmd_flags & CMD_WRITE));
+    int is_write = commandHasFlags(c, CMD_WRITE);
     int deny_stale = !(c->cmd->flags & CMD_STALE) ||
-                     (is_exec && (c->mstate.cmd_inv_flags & CMD_STALE));
+                     (c->cmd->proc == execCommand &&
+                      (c->mstate.cmd_inv_flags & CMD_STALE));
     if (server.masterhost) {
         if (server.repl_slave_ro && is_write) return readonlyErr;
         if (rs.state != LINK_CONNECTED && !server.repl_serve_stale_data &&

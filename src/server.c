@@ -631,10 +631,10 @@ static int shutdownHasNosave(client *c) {
     return 0;
 }
 
-/* <c>'s command writes, or it is an EXEC whose queue holds a write. */
-static int commandIsWrite(client *c) {
-    return (c->cmd->flags & CMD_WRITE) ||
-           (c->cmd->proc == execCommand && (c->mstate.cmd_flags & CMD_WRITE));
+/* See server.h. */
+int commandHasFlags(client *c, uint64_t flags) {
+    return (c->cmd->flags & flags) ||
+           (c->cmd->proc == execCommand && (c->mstate.cmd_flags & flags));
 }
 
 /* Checks and runs the command in c->argv. Returns C_OK if the client can
@@ -715,10 +715,9 @@ int processCommand(client *c) {
      * command a transaction would queue (the queue grows too) and an
      * EXEC whose queue holds one. */
     if (server.maxmemory && !mustObeyClient(c) && !server.loading) {
-        int is_exec = c->cmd->proc == execCommand;
-        int reject = (c->cmd->flags & CMD_DENYOOM) ||
-                     (is_exec && (c->mstate.cmd_flags & CMD_DENYOOM)) ||
-                     ((c->flags & CLIENT_MULTI) && !is_exec &&
+        int reject = commandHasFlags(c, CMD_DENYOOM) ||
+                     ((c->flags & CLIENT_MULTI) &&
+                      c->cmd->proc != execCommand &&
                       c->cmd->proc != discardCommand &&
                       c->cmd->proc != quitCommand &&
                       c->cmd->proc != resetCommand);
@@ -729,7 +728,7 @@ int processCommand(client *c) {
     }
     /* A failed background save refuses writes (stop-writes-on-bgsave-error). */
     if (writeCommandsDeniedByDiskError() && !mustObeyClient(c) &&
-        (commandIsWrite(c) || c->cmd->proc == pingCommand)) {
+        (commandHasFlags(c, CMD_WRITE) || c->cmd->proc == pingCommand)) {
         rejectCommand(c, shared.bgsaveerr);
         return C_OK;
     }
@@ -751,9 +750,7 @@ int processCommand(client *c) {
      * waits for the end, as in Redis 7.0; a transaction queueing one is
      * refused at EXEC. */
     if (server.async_loading && !mustObeyClient(c) &&
-        ((c->cmd->flags & CMD_NO_ASYNC_LOADING) ||
-         (c->cmd->proc == execCommand &&
-          (c->mstate.cmd_flags & CMD_NO_ASYNC_LOADING)))) {
+        commandHasFlags(c, CMD_NO_ASYNC_LOADING)) {
         rejectCommand(c, shared.loadingerr);
         return C_OK;
     }
@@ -763,19 +760,16 @@ int processCommand(client *c) {
      * 7.0. Replicas' own commands (acknowledgements) go on. */
     if (areClientsPaused() && !mustObeyClient(c) &&
         !(c->flags & CLIENT_SLAVE)) {
-        const uint64_t repl = CMD_WRITE | CMD_MAY_REPLICATE;
-        int may_replicate = (c->cmd->flags & repl) ||
-                            (c->cmd->proc == execCommand &&
-                             (c->mstate.cmd_flags & repl));
-        if (server.client_pause_type == 2 || may_replicate) {
-            blockPostponeClient(c);
+        if (server.client_pause_type == 2 ||
+            commandHasFlags(c, CMD_WRITE | CMD_MAY_REPLICATE)) {
+            blockPostponeClient(c, BLOCKED_PAUSE);
             return C_OK;
         }
     }
     /* A fork-less snapshot's thread is writing a large value the command
      * would change: the command waits for that batch, not the loop. */
     if (!mustObeyClient(c) && dbSnapWouldWait(c)) {
-        blockPostponeClientForSnapshot(c);
+        blockPostponeClient(c, BLOCKED_POSTPONE);
         return C_OK;
     }
     if (c->flags & CLIENT_PUBSUB && c->resp == 2 &&

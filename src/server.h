@@ -929,7 +929,7 @@ void dbSnapBeforeCommand(client *c);
 /* 1 when <c>'s write command (or a write queued for its EXEC) names a
  * key whose value the fork-less snapshot's thread is writing and which
  * the command could only change by waiting: the command waits instead
- * (blockPostponeClientForSnapshot). */
+ * (blockPostponeClient, BLOCKED_POSTPONE). */
 int dbSnapWouldWait(client *c);
 void scanGenericCommand(client *c, robj *o, unsigned long cursor);
 int parseScanCursorOrReply(client *c, robj *o, unsigned long *cursor);
@@ -1184,10 +1184,10 @@ void unpauseClients(void);
 int areClientsPaused(void);
 int checkClientPauseTimeoutAndReturnIfPaused(void);
 void processEventsWhileBlocked(void);
-void blockPostponeClient(client *c);
-/* Parks <c> (its command in c->argv) until unblockPostponedClients. */
-void blockPostponeClientForSnapshot(client *c);
-/* Runs again the commands parked by blockPostponeClientForSnapshot. */
+/* Parks <c> (its command in c->argv) until it runs again: BLOCKED_PAUSE
+ * until the pause ends, BLOCKED_POSTPONE until unblockPostponedClients. */
+void blockPostponeClient(client *c, int btype);
+/* Runs again the commands parked as BLOCKED_POSTPONE. */
 void unblockPostponedClients(void);
 void processUnblockedClients(void);
 void registerClientResetHook(void (*fn)(client *c));
@@ -1362,6 +1362,9 @@ void replicationInit(void);
 /* The error reply that refuses <c>'s command on replication grounds
  * (READONLY replica, MASTERDOWN, NOREPLICAS), or NULL. Borrowed. */
 robj *replicationDenyCommand(client *c);
+/* 1 when <c>'s command has one of <flags> (CMD_*), or it is an EXEC whose
+ * queued commands have one: an EXEC answers for what it queued. */
+int commandHasFlags(client *c, uint64_t flags);
 /* Called for every error reply to the master client (<c> is our master)
  * or to the AOF loading client: counts it in unexpected_error_replies,
  * logs it, and panics as propagation-error-behavior says. <s>/<len> is

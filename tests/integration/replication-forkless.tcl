@@ -230,6 +230,16 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
             # A script writing a key it declares waits the same way.
             set rd2 [redis_deferring_client -1]
             $rd2 eval {return redis.call('sadd', KEYS[1], 'added')} 1 bigset2
+            # A client that leaves while its write waits: the write is
+            # dropped with it.
+            set rd3 [redis_deferring_client -1]
+            $rd3 sadd bigset vanished
+            wait_for_condition 100 10 {
+                [regexp -all {cmd=sadd } [$master client list]] == 2
+            } else {
+                fail "the second SADD was not postponed"
+            }
+            $rd3 close
             # Another client is served while those writes wait.
             assert_equal PONG [$master ping]
             assert_equal 1 [$master exists small3]
@@ -241,8 +251,9 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
             set log [fl_log_since $from]
             regexp {(\d+) waits for the thread, (\d+) commands postponed} $log -> waits postponed
             assert_equal 0 $waits
-            assert_equal 2 $postponed
+            assert_equal 3 $postponed
             assert_equal 1001 [r scard bigset]
+            assert_equal 0 [r sismember bigset vanished]
             assert_equal 1001 [r scard bigset2]
         }
     }
