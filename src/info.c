@@ -150,12 +150,18 @@ static sds genMemorySection(sds info) {
     bytesToHuman(total_hmem, sizeof(total_hmem), total);
     bytesToHuman(rss_hmem, sizeof(rss_hmem), rss);
     bytesToHuman(max_hmem, sizeof(max_hmem), server.maxmemory);
-    size_t clients_normal = 0;
+    size_t clients_normal = 0, clients_slaves, repl_backlog;
+    replicationBufferMemory(&repl_backlog, &clients_slaves);
     listIter li;
     listNode *ln;
     listGetIterator(server.clients, &li, AL_START_HEAD);
-    while ((ln = listNext(&li)))
-        clients_normal += getClientMemoryUsage(listNodeValue(ln), NULL);
+    while ((ln = listNext(&li))) {
+        client *c = listNodeValue(ln);
+        if (getClientType(c) == CLIENT_TYPE_SLAVE)
+            clients_slaves += getClientMemoryUsage(c, NULL);
+        else
+            clients_normal += getClientMemoryUsage(c, NULL);
+    }
     info = sdsCatPrintf(info,
         "# Memory\r\n"
         "used_memory:%zu\r\n"
@@ -172,7 +178,7 @@ static sds genMemorySection(sds info) {
         "maxmemory_human:%s\r\n"
         "maxmemory_policy:%s\r\n"
         "mem_fragmentation_ratio:%.2f\r\n"
-        "mem_clients_slaves:0\r\n"
+        "mem_clients_slaves:%zu\r\n"
         "mem_clients_normal:%zu\r\n"
         "mem_allocator:%s\r\n"
         "lazyfree_pending_objects:%zu\r\n"
@@ -181,7 +187,8 @@ static sds genMemorySection(sds info) {
         server.stat_peak_memory ? 100.0 * used / server.stat_peak_memory : 0,
         used > clients_normal ? used - clients_normal : 0, total, total_hmem,
         server.maxmemory, max_hmem, evictPolicyToString(),
-        used ? (double)rss / used : 0, clients_normal, ZMALLOC_LIB,
+        used ? (double)rss / used : 0, clients_slaves, clients_normal,
+        ZMALLOC_LIB,
         lazyfreeGetPendingObjectsCount(), lazyfreeGetFreedObjectsCount());
     info = memoryCatInfoFields(info);
     return info;

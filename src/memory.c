@@ -89,7 +89,11 @@ static void memoryGetOverhead(memoryOverhead *mh) {
         else
             mh->clients_normal += m;
     }
-    total += mh->clients_slaves + mh->clients_normal;
+    /* The stream held only for replicas counts as theirs. */
+    size_t repl_replicas;
+    replicationBufferMemory(&mh->repl_backlog, &repl_replicas);
+    mh->clients_slaves += repl_replicas;
+    total += mh->clients_slaves + mh->clients_normal + mh->repl_backlog;
     mh->db = zcalloc(sizeof(*mh->db) * server.dbnum);
     for (int j = 0; j < server.dbnum; j++) {
         redisDb *db = &server.db[j];
@@ -163,7 +167,8 @@ sds memoryCatInfoFields(sds info) {
     char eval_h[64], vm_h[64];
     bytesToHuman(eval_h, sizeof(eval_h), (unsigned long long)eval_vm);
     bytesToHuman(vm_h, sizeof(vm_h), (unsigned long long)(eval_vm + fn_vm));
-    size_t repl_buffers = replicationNotCountedMemory();
+    size_t repl_backlog, repl_replicas;
+    replicationBufferMemory(&repl_backlog, &repl_replicas);
     info = sdsCatPrintf(info,
         "used_memory_lua:%lld\r\n"
         "used_memory_vm_eval:%lld\r\n"
@@ -179,14 +184,14 @@ sds memoryCatInfoFields(sds info) {
         "used_memory_scripts:0\r\n"
         "used_memory_scripts_human:0B\r\n"
         "mem_not_counted_for_evict:%zu\r\n"
-        "mem_replication_backlog:0\r\n"
+        "mem_replication_backlog:%zu\r\n"
         "mem_total_replication_buffers:%zu\r\n"
         "mem_cluster_links:0\r\n"
         "mem_aof_buffer:0\r\n"
         "active_defrag_running:0\r\n",
         eval_vm, eval_vm, eval_h, evalScriptsCount(), funcs, libs, fn_vm,
         eval_vm + fn_vm, vm_h, freeMemoryGetNotCountedMemory(),
-        repl_buffers);
+        repl_backlog, repl_backlog + repl_replicas);
     memoryFreeOverhead(&mh);
     return info;
 }

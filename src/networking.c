@@ -144,6 +144,7 @@ void freeClient(client *c) {
     zfree(c->argv);
     respParserReset(&c->parser);
     sdsFree(c->querybuf);
+    clientDetachStream(c);
     freeClientReplyBlocks(c);
     listRelease(c->reply);
     if (c->name) decrRefCount(c->name);
@@ -224,13 +225,64 @@ static void freeClientReplyBlocks(client *c) {
     c->sentlen = 0;
 }
 
-/* 1 if <c> has reply bytes not yet written. */
-int clientHasPendingReplies(client *c) {
+/* 1 if <c>'s own reply blocks hold bytes not yet written. */
+static int clientHasPendingOwnReplies(client *c) {
     listNode *ln = listFirst(c->reply);
     if (!ln) return 0;
     clientReplyBlock *b = listNodeValue(ln);
     if (listLength(c->reply) == 1 && b->used == c->sentlen) return 0;
     return 1;
+}
+
+/* 1 if <c> is an online replica behind the end of the shared stream. */
+static int clientHasPendingStream(client *c) {
+    if (!c->repl_ref || c->replstate != SLAVE_STATE_ONLINE) return 0;
+    replBufBlock *b = listNodeValue(c->repl_ref);
+    return c->repl_ref_pos < b->used || listNextNode(c->repl_ref) != NULL;
+}
+
+/* 1 if <c> has reply bytes not yet written. */
+int clientHasPendingReplies(client *c) {
+    return clientHasPendingOwnReplies(c) || clientHasPendingStream(c);
+}
+
+/* See server.h. */
+void clientAttachStream(client *c, listNode *node, size_t pos) {
+    clientDetachStream(c);
+    ((replBufBlock *)listNodeValue(node))->refs++;
+    c->repl_ref = node;
+    c->repl_ref_pos = pos;
+}
+
+/* See server.h. */
+void clientDetachStream(client *c) {
+    if (!c->repl_ref) return;
+    ((replBufBlock *)listNodeValue(c->repl_ref))->refs--;
+    c->repl_ref = NULL;
+    c->repl_ref_pos = 0;
+}
+
+/* Moves <c>'s place in the shared stream <n> bytes on, block by block:
+ * a block behind every replica is then free for replication.c to drop. */
+static void clientAdvanceStream(client *c, size_t n) {
+    replBufBlock *b = listNodeValue(c->repl_ref);
+    while (n) {
+        size_t avail = b->used - c->repl_ref_pos;
+        if (n < avail) {
+            c->repl_ref_pos += n;
+            return;
+        }
+        n -= avail;
+        c->repl_ref_pos = b->used;
+        listNode *next = listNextNode(c->repl_ref);
+        if (!next) break;
+        b->refs--;
+        c->repl_ref = next;
+        b = listNodeValue(next);
+        b->refs++;
+        c->repl_ref_pos = 0;
+    }
+    serverAssert(n == 0);
 }
 
 /* Decides whether bytes for <c> should be buffered at all, and queues the
@@ -243,6 +295,9 @@ static int prepareClientToWrite(client *c) {
     if (c->flags & CLIENT_CLOSE_ASAP) return C_ERR;
     if (c->flags & CLIENT_MASTER && !(c->flags & CLIENT_MASTER_FORCE_REPLY))
         return C_ERR;
+    /* A replica in the shared stream gets nothing else: a reply could land
+     * in the middle of a command of the stream. */
+    if (c->repl_ref) return C_ERR;
     /* The fake client of scripts keeps its reply for the script to read. */
     if (!c->conn) return (c->flags & CLIENT_SCRIPT) ? C_OK : C_ERR;
     /* A replica that is not online yet buffers the stream; replication.c
@@ -730,6 +785,22 @@ int writeToClient(client *c, int handler_installed) {
             }
             offset = 0;
         }
+        /* An online replica's stream follows its own bytes. */
+        if (!ln && clientHasPendingStream(c)) {
+            offset = c->repl_ref_pos;
+            for (ln = c->repl_ref; ln && iovcnt < MAX_WRITE_IOV &&
+                                   batch < NET_MAX_WRITES_PER_EVENT;
+                 ln = listNextNode(ln)) {
+                replBufBlock *b = listNodeValue(ln);
+                if (b->used > offset) {
+                    iov[iovcnt].iov_base = b->buf + offset;
+                    iov[iovcnt].iov_len = b->used - offset;
+                    batch += b->used - offset;
+                    iovcnt++;
+                }
+                offset = 0;
+            }
+        }
         if (iovcnt == 0) break;
         ssize_t n = iovcnt == 1 ? connWrite(c->conn, iov[0].iov_base, iov[0].iov_len)
                                 : connWritev(c->conn, iov, iovcnt);
@@ -749,7 +820,8 @@ int writeToClient(client *c, int handler_installed) {
         /* Drop the blocks that are now fully sent, keeping the last one
          * (emptied) for reuse by the next reply. */
         size_t left = (size_t)n;
-        while (left && (ln = listFirst(c->reply))) {
+        while (left && clientHasPendingOwnReplies(c) &&
+               (ln = listFirst(c->reply))) {
             clientReplyBlock *b = listNodeValue(ln);
             size_t rem = b->used - c->sentlen;
             if (left < rem) {
@@ -776,6 +848,7 @@ int writeToClient(client *c, int handler_installed) {
             zfree(b);
             listDelNode(c->reply, ln);
         }
+        if (left) clientAdvanceStream(c, left);
         if (totwritten >= NET_MAX_WRITES_PER_EVENT) break;
     }
     if (totwritten > 0) {
@@ -1151,7 +1224,13 @@ char *getClientSockname(client *c) {
 
 /* Bytes of reply not yet sent, as the output buffer limits count them. */
 unsigned long getClientOutputBufferMemoryUsage(client *c) {
-    return c->reply_bytes;
+    unsigned long used = c->reply_bytes;
+    /* A replica holds the shared stream from its block on. */
+    if (c->repl_ref) {
+        replBufBlock *b = listNodeValue(c->repl_ref);
+        used += (unsigned long)(server.master_repl_offset + 1 - b->off);
+    }
+    return used;
 }
 
 /* Bytes of a partly received command that the parser holds for <c> (the
@@ -1173,8 +1252,10 @@ static size_t clientParserMemory(client *c) {
 /* Memory attributed to <c>: struct, buffers, arguments (a partly received
  * command included). */
 size_t getClientMemoryUsage(client *c, size_t *output_buffer_mem_usage) {
-    size_t mem = getClientOutputBufferMemoryUsage(c);
-    if (output_buffer_mem_usage) *output_buffer_mem_usage = mem;
+    /* The shared stream is replication.c's memory, not the replica's. */
+    size_t mem = c->reply_bytes;
+    if (output_buffer_mem_usage)
+        *output_buffer_mem_usage = getClientOutputBufferMemoryUsage(c);
     mem += c->querybuf ? sdsAllocSize(c->querybuf) : 0;
     mem += clientParserMemory(c);
     mem += sizeof(client);

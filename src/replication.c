@@ -22,11 +22,14 @@
  *   same bytes (the buffers below do not move until written).
  * - server.master_repl_offset is the offset of the last byte of the
  *   stream this server produced (master) or applied (replica); the
- *   backlog's bytes are [backlog_off, backlog_off + histlen).
- * - A replica client in a state before SLAVE_STATE_ONLINE accumulates the
- *   stream in its reply buffer (networking does not write it); its
- *   pre-online bytes (+FULLRESYNC, keepalive newlines, "$<len>", the RDB)
- *   go out through this file's write handler, in that order, first.
+ *   backlog's bytes are [backlogFirstByte(), master_repl_offset].
+ * - The stream is kept once, in rs.blocks, whatever the number of
+ *   replicas: each replica holds a place in it (networking writes from
+ *   there once the replica is online), the backlog its newest bytes.
+ * - A replica client before SLAVE_STATE_ONLINE holds its place from the
+ *   start of its snapshot on; its pre-online bytes (+FULLRESYNC,
+ *   keepalive newlines, "$<len>", the RDB) go out through this file's
+ *   write handler, in that order, first.
  *
  * Protocol notes: Redis's public documentation of replication ("Redis
  * replication", the PSYNC and REPLCONF command pages) and the behaviour
@@ -96,8 +99,12 @@ typedef struct waitEntry {
 
 static struct {
     /* Master side. */
-    char *backlog;
-    long long backlog_alloc, backlog_idx, backlog_histlen, backlog_off;
+    /* The stream: one list of replBufBlock shared by the backlog (its
+     * newest repl-backlog-size bytes) and every replica (from its place
+     * on, c->repl_ref). A block goes when neither needs it. */
+    int backlog;             /* 1 while the backlog exists */
+    list *blocks;
+    size_t blocks_mem;       /* bytes allocated for the blocks */
     time_t no_slaves_since;
     int seldb;               /* database of the stream, -1 = send SELECT */
     pid_t bgsave_pid;        /* BGSAVE replicas wait on, -1 */
@@ -225,68 +232,93 @@ static long long backlogWantedSize(void) {
 }
 
 static void backlogCreate(void) {
-    rs.backlog_alloc = backlogWantedSize();
-    rs.backlog = zmalloc((size_t)rs.backlog_alloc);
-    rs.backlog_idx = 0;
-    rs.backlog_histlen = 0;
-    rs.backlog_off = server.master_repl_offset + 1;
+    serverAssert(listLength(rs.blocks) == 0);
+    rs.backlog = 1;
 }
 
+/* Drops every block no replica is sending from, oldest first, as long as
+ * the backlog keeps its newest repl-backlog-size bytes. */
+static void streamTrim(void) {
+    long long keep_from = rs.backlog ? server.master_repl_offset + 1 -
+                                           backlogWantedSize()
+                                     : LLONG_MAX;
+    listNode *ln;
+    while ((ln = listFirst(rs.blocks))) {
+        replBufBlock *b = listNodeValue(ln);
+        if (b->refs || b->off + (long long)b->used > keep_from) break;
+        rs.blocks_mem -= zmallocSize(b);
+        zfree(b);
+        listDelNode(rs.blocks, ln);
+    }
+}
+
+/* Ends the backlog and the stream: replicas still in it (being dropped)
+ * lose their place. */
 static void backlogFree(void) {
-    zfree(rs.backlog);
-    rs.backlog = NULL;
-    rs.backlog_alloc = rs.backlog_idx = rs.backlog_histlen = 0;
+    listIter li;
+    listNode *ln;
+    listGetIterator(server.slaves, &li, AL_START_HEAD);
+    while ((ln = listNext(&li))) clientDetachStream(listNodeValue(ln));
+    rs.backlog = 0;
+    streamTrim();
+    serverAssert(listLength(rs.blocks) == 0);
 }
 
-static void backlogAppend(const char *p, size_t len) {
-    server.master_repl_offset += (long long)len;
-    while (len) {
-        size_t room = (size_t)(rs.backlog_alloc - rs.backlog_idx);
-        size_t n = len < room ? len : room;
-        memcpy(rs.backlog + rs.backlog_idx, p, n);
-        rs.backlog_idx += (long long)n;
-        if (rs.backlog_idx == rs.backlog_alloc) rs.backlog_idx = 0;
-        rs.backlog_histlen += (long long)n;
+/* Offset of the oldest byte a partial resync can start from. */
+static long long backlogFirstByte(void) {
+    long long end = server.master_repl_offset + 1;
+    long long first = end - backlogWantedSize();
+    listNode *ln = listFirst(rs.blocks);
+    long long held = ln ? ((replBufBlock *)listNodeValue(ln))->off : end;
+    return first > held ? first : held;
+}
+
+/* Appends <len> bytes to the stream; *<node>/<pos> tell where the first
+ * one went. A block is at least 16 KB, larger for a larger write. */
+static void streamAppend(const char *p, size_t len, listNode **node,
+                         size_t *pos) {
+    listNode *ln = listLast(rs.blocks);
+    replBufBlock *b = ln ? listNodeValue(ln) : NULL;
+    *node = NULL;
+    if (b && b->used < b->size) {
+        size_t n = len < b->size - b->used ? len : b->size - b->used;
+        *node = ln;
+        *pos = b->used;
+        memcpy(b->buf + b->used, p, n);
+        b->used += n;
         p += n;
         len -= n;
+        server.master_repl_offset += (long long)n;
     }
-    if (rs.backlog_histlen > rs.backlog_alloc)
-        rs.backlog_histlen = rs.backlog_alloc;
-    rs.backlog_off = server.master_repl_offset - rs.backlog_histlen + 1;
+    if (len) {
+        size_t size = len < PROTO_REPLY_CHUNK_BYTES ? PROTO_REPLY_CHUNK_BYTES
+                                                    : len;
+        b = zmalloc(sizeof(*b) + size);
+        rs.blocks_mem += zmallocSize(b);
+        b->size = zmallocSize(b) - sizeof(*b);
+        b->off = server.master_repl_offset + 1;
+        b->refs = 0;
+        memcpy(b->buf, p, len);
+        b->used = len;
+        listAddNodeTail(rs.blocks, b);
+        server.master_repl_offset += (long long)len;
+        if (!*node) {
+            *node = listLast(rs.blocks);
+            *pos = 0;
+        }
+    }
 }
 
-/* Moves the newest bytes of the backlog into one of the configured size. */
-static void backlogResize(void) {
-    long long size = backlogWantedSize();
-    long long keep = rs.backlog_histlen < size ? rs.backlog_histlen : size;
-    char *nb = zmalloc((size_t)size);
-    long long start = (rs.backlog_idx - keep + rs.backlog_alloc) %
-                      rs.backlog_alloc;
-    for (long long i = 0; i < keep; i++)
-        nb[i] = rs.backlog[(start + i) % rs.backlog_alloc];
-    zfree(rs.backlog);
-    rs.backlog = nb;
-    rs.backlog_alloc = size;
-    rs.backlog_histlen = keep;
-    rs.backlog_idx = keep % size;
-    rs.backlog_off = server.master_repl_offset - keep + 1;
-}
-
-/* Adds the backlog's bytes from offset <from> to <c>'s reply. */
-static long long backlogAddReply(client *c, long long from) {
-    long long skip = from - rs.backlog_off;
-    long long len = rs.backlog_histlen - skip;
-    long long start = (rs.backlog_idx - rs.backlog_histlen + rs.backlog_alloc +
-                       skip) % rs.backlog_alloc;
-    long long left = len;
-    while (left > 0) {
-        long long n = rs.backlog_alloc - start;
-        if (n > left) n = left;
-        addReplyProto(c, rs.backlog + start, (size_t)n);
-        left -= n;
-        start = 0;
-    }
-    return len;
+/* Places <c> in the stream at offset <from> (held by the backlog). A
+ * replica at the end of an empty stream is placed by the next write. */
+static void replicaAttachAt(client *c, long long from) {
+    listNode *ln = listLast(rs.blocks);
+    while (ln && ((replBufBlock *)listNodeValue(ln))->off > from)
+        ln = listPrevNode(ln);
+    if (!ln) return;
+    replBufBlock *b = listNodeValue(ln);
+    serverAssert(from - b->off <= (long long)b->used);
+    clientAttachStream(c, ln, (size_t)(from - b->off));
 }
 
 /* ===================================================================
@@ -324,19 +356,27 @@ static sds catCommand(sds s, robj **argv, int argc) {
     return s;
 }
 
-/* Sends <len> bytes of <buf> to the backlog and every replica that is past
- * the fork of its snapshot. */
+/* Appends <len> bytes of <buf> to the stream, for the backlog and every
+ * replica that is past the start of its snapshot. */
 static void feedStream(const char *buf, size_t len) {
-    if (!rs.backlog) return;
-    backlogAppend(buf, len);
+    if (!rs.backlog || !len) return;
+    size_t mem = rs.blocks_mem, pos = 0;
+    listNode *first;
+    streamAppend(buf, len, &first, &pos);
     listIter li;
     listNode *ln;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
     while ((ln = listNext(&li))) {
         client *slave = listNodeValue(ln);
-        if (slave->replstate == SLAVE_STATE_WAIT_BGSAVE_START) continue;
-        addReplyProto(slave, buf, len);
+        if (slave->replstate == SLAVE_STATE_WAIT_BGSAVE_START ||
+            (slave->flags & CLIENT_CLOSE_ASAP))
+            continue;
+        if (!slave->repl_ref) clientAttachStream(slave, first, pos);
+        if (slave->replstate == SLAVE_STATE_ONLINE) clientQueueForWrite(slave);
+        /* What a replica holds only grows by whole blocks. */
+        if (rs.blocks_mem != mem) closeClientOnOutputBufferLimitReached(slave, 1);
     }
+    streamTrim();
 }
 
 static int isTxnMarker(robj **argv, int argc) {
@@ -930,8 +970,8 @@ static int tryPartialResync(client *c, const char *replid, long long offset) {
         }
         return C_ERR;
     }
-    if (!rs.backlog || offset < rs.backlog_off ||
-        offset > rs.backlog_off + rs.backlog_histlen) {
+    if (!rs.backlog || offset < backlogFirstByte() ||
+        offset > server.master_repl_offset + 1) {
         serverLog(LL_NOTICE, "Unable to partial resync with replica %s for lack "
                   "of backlog (Replica request was: %lld).", replicaName(c),
                   offset);
@@ -946,7 +986,8 @@ static int tryPartialResync(client *c, const char *replid, long long offset) {
                 ? snprintf(line, sizeof(line), "+CONTINUE %s\r\n", server.replid)
                 : snprintf(line, sizeof(line), "+CONTINUE\r\n");
     addReplyProto(c, line, (size_t)n);
-    long long sent = backlogAddReply(c, offset);
+    long long sent = server.master_repl_offset + 1 - offset;
+    replicaAttachAt(c, offset);
     serverLog(LL_NOTICE, "Partial resynchronization request from %s accepted. "
               "Sending %lld bytes of backlog starting from offset %lld.",
               replicaName(c), sent, offset);
@@ -2821,15 +2862,21 @@ int replicationReplicasCaughtUp(int log_lagging) {
 
 /* See server.h. */
 size_t replicationNotCountedMemory(void) {
-    size_t total = 0;
+    size_t backlog, replicas;
+    replicationBufferMemory(&backlog, &replicas);
     listIter li;
     listNode *ln;
     listGetIterator(server.slaves, &li, AL_START_HEAD);
-    while ((ln = listNext(&li))) {
-        client *s = listNodeValue(ln);
-        total += getClientOutputBufferMemoryUsage(s);
-    }
-    return total;
+    while ((ln = listNext(&li)))
+        replicas += ((client *)listNodeValue(ln))->reply_bytes;
+    return replicas;
+}
+
+/* See server.h. */
+void replicationBufferMemory(size_t *backlog, size_t *replicas) {
+    size_t want = rs.backlog ? (size_t)backlogWantedSize() : 0;
+    *backlog = rs.blocks_mem < want ? rs.blocks_mem : want;
+    *replicas = rs.blocks_mem - *backlog;
 }
 
 /* See server.h. */
@@ -2955,9 +3002,9 @@ static void replicationCron(void) {
         serverLog(LL_NOTICE, "Replication backlog freed after %d seconds "
                   "without connected replicas.", server.repl_backlog_ttl);
     }
-    /* CONFIG SET repl-backlog-size: the newest bytes move to a backlog of
-     * the new size. */
-    if (rs.backlog && rs.backlog_alloc != backlogWantedSize()) backlogResize();
+    /* Blocks that replicas left behind, or beyond a backlog made smaller
+     * by CONFIG SET repl-backlog-size. */
+    streamTrim();
     processWaitingClients();
     failoverCron();
 }
@@ -2976,6 +3023,7 @@ static void replicationBeforeSleep(void) {
         }
     }
     processWaitingClients();
+    streamTrim();
 }
 
 static const char *replicaStateName(client *s) {
@@ -3068,9 +3116,9 @@ static sds replicationInfoSection(sds info) {
         "repl_backlog_histlen:%lld\r\n",
         failoverStateName(), server.replid, server.replid2,
         server.master_repl_offset, server.second_replid_offset,
-        rs.backlog != NULL,
-        server.repl_backlog_size, rs.backlog ? rs.backlog_off : 0,
-        rs.backlog_histlen);
+        rs.backlog,
+        server.repl_backlog_size, rs.backlog ? backlogFirstByte() : 0,
+        rs.backlog ? server.master_repl_offset + 1 - backlogFirstByte() : 0);
     return info;
 }
 
@@ -3136,6 +3184,7 @@ void replicationInit(void) {
                "replica-serve-stale-data is set to 'no'.\r\n"));
     rs.inbuf = sdsEmpty();
     rs.outbuf = sdsEmpty();
+    rs.blocks = listCreate();
     rs.no_slaves_since = time(NULL);
     registerPropagationSink(replicationSink);
     registerPropagationWanted(replicationWanted);

@@ -203,6 +203,17 @@ typedef struct clientReplyBlock {
     char buf[];
 } clientReplyBlock;
 
+/* A block of the replication stream, shared by the backlog and every
+ * replica (replication.c appends and frees them; networking.c writes them
+ * to replicas). Its bytes [0, used) are the stream's bytes from offset
+ * <off>; <refs> counts the replicas whose next byte to send is in it. */
+typedef struct replBufBlock {
+    long long off;
+    size_t size, used;
+    int refs;
+    char buf[];
+} replBufBlock;
+
 typedef struct clientBufferLimitsConfig {
     unsigned long long hard_limit_bytes;
     unsigned long long soft_limit_bytes;
@@ -286,6 +297,10 @@ typedef struct client {
     long long psync_initial_offset;
     char replid[CONFIG_RUN_ID_SIZE + 1];
     void *repl_priv;         /* replication.c's per-client state */
+    /* A replica's place in the shared stream: the list node of the block
+     * holding its next byte, and that byte's index in the block. */
+    listNode *repl_ref;
+    size_t repl_ref_pos;
     /* Client-side caching (tracking.c). */
     uint64_t client_tracking_redirection; /* client id, 0 for none */
     dict *client_tracking_prefixes;       /* BCAST prefixes (sds -> NULL) */
@@ -1382,8 +1397,12 @@ void replicationMasterApplied(client *c, sds raw);
  * 0 when there is none to keep (no history yet, a load in progress, a
  * transaction from the master only half received). */
 int replicationSaveInfo(char *replid, long long *offset, int *dbid);
-/* Bytes held in replicas' output buffers, which maxmemory does not count. */
+/* Bytes held for replicas (the stream beyond the backlog, their own
+ * buffers), which maxmemory does not count. */
 size_t replicationNotCountedMemory(void);
+/* The stream's memory: the part the backlog needs (at most its size) and
+ * the part only replicas hold; together, mem_total_replication_buffers. */
+void replicationBufferMemory(size_t *backlog, size_t *replicas);
 /* Cluster mode's way to make this server a replica of <host>:<port>
  * (nothing happens if it already follows that address): the link to the
  * master starts in the event loop as REPLICAOF would start it. */
@@ -1399,6 +1418,10 @@ int replicationLinkIsUp(void);
 /* Queues <c> for writing its pending replies (a replica that just went
  * online). */
 void clientQueueForWrite(client *c);
+/* Places replica <c> in the shared stream at byte <pos> of the block of
+ * list node <node> (it sends from there once online), or takes it out. */
+void clientAttachStream(client *c, listNode *node, size_t pos);
+void clientDetachStream(client *c);
 #define PROPAGATION_ERR_BEHAVIOR_IGNORE 0
 #define PROPAGATION_ERR_BEHAVIOR_PANIC 1
 #define PROPAGATION_ERR_BEHAVIOR_PANIC_ON_REPLICAS 2
