@@ -1207,6 +1207,7 @@ void syncCommand(client *c) {
     server.stat_sync_full++;
     c->replstate = SLAVE_STATE_WAIT_BGSAVE_START;
     c->flags |= CLIENT_SLAVE;
+    c->repl_ack_time = server.unixtime; /* INFO's lag counts from here */
     replicaPrivGet(c)->wait_start_ms = mstime();
     listAddNodeTail(server.slaves, c);
     if (!rs.backlog) {
