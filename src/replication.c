@@ -372,7 +372,10 @@ static void feedStream(const char *buf, size_t len) {
             (slave->flags & CLIENT_CLOSE_ASAP))
             continue;
         if (!slave->repl_ref) clientAttachStream(slave, first, pos);
-        if (slave->replstate == SLAVE_STATE_ONLINE) clientQueueForWrite(slave);
+        /* A replica whose socket is full waits for its write handler. */
+        if (slave->replstate == SLAVE_STATE_ONLINE &&
+            !connHasWriteHandler(slave->conn))
+            clientQueueForWrite(slave);
         /* What a replica holds only grows by whole blocks. */
         if (rs.blocks_mem != mem) closeClientOnOutputBufferLimitReached(slave, 1);
     }
