@@ -1941,6 +1941,7 @@ static void aclLogCommand(client *c) {
 void aclCommand(client *c) {
     const char *sub = c->argv[1]->ptr;
     if (!strcasecmp(sub, "setuser") && c->argc >= 3) {
+        redactClientArgsFrom(c, 2); /* rules hold passwords */
         aclSetUser(c);
     } else if (!strcasecmp(sub, "deluser") && c->argc >= 3) {
         aclDelUser(c);

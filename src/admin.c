@@ -136,9 +136,6 @@ void slowlogPushEntryIfNeeded(client *c, robj **argv, int argc,
                               long long duration) {
     if (server.slowlog_log_slower_than < 0) return;
     if (duration < server.slowlog_log_slower_than) return;
-    /* Secrets never reach the slow log. */
-    if (c->cmd && (c->cmd->proc == authCommand || c->cmd->proc == helloCommand))
-        return;
     listAddNodeHead(server.slowlog, slowlogCreateEntry(c, argv, argc, duration));
     while (listLength(server.slowlog) > server.slowlog_max_len)
         listDelNode(server.slowlog, listLast(server.slowlog));

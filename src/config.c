@@ -1973,6 +1973,11 @@ void configSetCommand(client *c) {
     char err[CONFIG_ERR_LEN];
     const char *errname = NULL;
 
+    /* Secrets never reach the slow log or MONITOR, whatever fails. */
+    for (int j = 0; j < n; j++) {
+        standardConfig *cfg = configLookup(c->argv[2 + j * 2]->ptr, NULL);
+        if (cfg && (cfg->flags & CF_SENSITIVE)) redactClientArg(c, 3 + j * 2);
+    }
     for (int j = 0; j < n; j++) {
         const char *name = c->argv[2 + j * 2]->ptr;
         standardConfig *cfg = configLookup(name, NULL);

@@ -130,6 +130,7 @@ static void evalRun(client *c, void *arg) {
 static void evalGenericCommand(client *c, int evalsha, int ro) {
     long long numkeys;
     char sha[41];
+    feedMonitorsBeforeRun(c);
     if (evalsha && (c->flags & CLIENT_LUA_DEBUG)) {
         /* The debugger shows the source, which the client sends. */
         addReplyError(c, "Please use EVAL instead of EVALSHA for debugging");

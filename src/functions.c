@@ -827,6 +827,7 @@ void functionHelpCommand(client *c) {
 }
 
 static void fcallGenericCommand(client *c, int ro) {
+    feedMonitorsBeforeRun(c);
     robj *o = getDecodedObject(c->argv[1]);
     functionInfo *fi = dictFetchValue(fnFunctions, o->ptr);
     decrRefCount(o);

@@ -487,12 +487,15 @@ void migrateCommand(client *c) {
                 return;
             }
             j++;
+            redactClientArg(c, j);
             pass = c->argv[j]->ptr;
         } else if (!strcasecmp(opt, "auth2")) {
             if (more < 2) {
                 addReplyErrorObject(c, shared.syntaxerr);
                 return;
             }
+            redactClientArg(c, j + 1);
+            redactClientArg(c, j + 2);
             user = c->argv[++j]->ptr;
             pass = c->argv[++j]->ptr;
         } else if (!strcasecmp(opt, "keys")) {

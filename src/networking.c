@@ -1838,6 +1838,7 @@ static void replyWrongPass(client *c) {
 }
 
 void authCommand(client *c) {
+    redactClientArgsFrom(c, 1);
     if (c->argc > 3) {
         addReplyErrorObject(c, shared.syntaxerr);
         return;
@@ -1870,35 +1871,35 @@ void helloCommand(client *c) {
             return;
         }
     }
-    robj *username = NULL, *password = NULL, *clientname = NULL;
+    /* Options act in their order, as in Redis 7.0: a name set before a
+     * failing AUTH or a syntax error stays set. */
     for (int j = next; j < c->argc; j++) {
         int moreargs = (c->argc - 1) - j;
         const char *opt = c->argv[j]->ptr;
         if (!strcasecmp(opt, "AUTH") && moreargs >= 2) {
-            username = c->argv[j + 1];
-            password = c->argv[j + 2];
+            redactClientArg(c, j + 1);
+            redactClientArg(c, j + 2);
+            if (checkUserPassword(c, c->argv[j + 1], c->argv[j + 2]) != C_OK) {
+                replyWrongPass(c);
+                return;
+            }
             j += 2;
         } else if (!strcasecmp(opt, "SETNAME") && moreargs) {
-            clientname = c->argv[j + 1];
+            if (clientSetNameOrReply(c, c->argv[j + 1]) == C_ERR) return;
             j++;
         } else {
             addReplyErrorFormat(c, "Syntax error in HELLO option '%s'", opt);
             return;
         }
     }
-    if (username && checkUserPassword(c, username, password) != C_OK) {
-        replyWrongPass(c);
-        return;
-    }
     if (!c->authenticated) {
         addReplyError(c, "-NOAUTH HELLO must be called with the client already "
-                         "authenticated, otherwise the HELLO <proto> AUTH "
-                         "<user> <pass> option can be used to authenticate "
-                         "the client and select the RESP protocol version at "
-                         "the same time");
+                         "authenticated, otherwise the HELLO AUTH <user> "
+                         "<pass> option can be used to authenticate the "
+                         "client and select the RESP protocol version at the "
+                         "same time");
         return;
     }
-    if (clientname && clientSetNameOrReply(c, clientname) == C_ERR) return;
     if (ver) c->resp = (int)ver;
 
     /* Redis 7.0's Sentinel leaves the role out. */
@@ -1965,8 +1966,10 @@ void monitorCommand(client *c) {
 void replicationFeedMonitors(client *c, list *monitors, int dictid,
                              robj **argv, int argc) {
     if (!listLength(monitors)) return;
-    sds line = sdsCatPrintf(sdsEmpty(), "+%.6f ", server.ustime / 1e6);
-    if (c->flags & CLIENT_UNIX_SOCKET)
+    sds line = sdsCatPrintf(sdsEmpty(), "+%.6f ", ustime() / 1e6);
+    if (c->flags & CLIENT_SCRIPT)
+        line = sdsCatPrintf(line, "[%d lua] ", dictid);
+    else if (c->flags & CLIENT_UNIX_SOCKET)
         line = sdsCatPrintf(line, "[%d unix:%s] ", dictid, server.unixsocket);
     else
         line = sdsCatPrintf(line, "[%d %s] ", dictid, getClientPeerId(c));
@@ -1989,9 +1992,34 @@ void replicationFeedMonitors(client *c, list *monitors, int dictid,
     sdsFree(line);
 }
 
+/* Keeps the command as received before its first rewrite in a call(). */
+static void retainOriginalArgv(client *c) {
+    if (c->original_argv || server.executing_client != c) return;
+    c->original_argv = zmalloc(sizeof(robj *) * c->argc);
+    for (int j = 0; j < c->argc; j++) {
+        c->original_argv[j] = c->argv[j];
+        incrRefCount(c->argv[j]);
+    }
+    c->original_argc = c->argc;
+}
+
+/* See server.h. */
+void redactClientArg(client *c, int j) {
+    if (j < 64)
+        c->redact_mask |= 1ULL << j;
+    else if (!c->redact_from || j < c->redact_from)
+        c->redact_from = j;
+}
+
+/* See server.h. */
+void redactClientArgsFrom(client *c, int j) {
+    if (!c->redact_from || j < c->redact_from) c->redact_from = j;
+}
+
 /* Rewrites the command vector of <c> (for propagation of a different
  * form than the one received). Takes ownership of <argv>. */
 void replaceClientCommandVector(client *c, int argc, robj **argv) {
+    retainOriginalArgv(c);
     freeClientArgv(c);
     zfree(c->argv);
     c->argv = argv;
@@ -2005,6 +2033,7 @@ void replaceClientCommandVector(client *c, int argc, robj **argv) {
 
 /* Replaces argument <i> with <newval> (a new reference is taken). */
 void rewriteClientCommandArgument(client *c, int i, robj *newval) {
+    retainOriginalArgv(c);
     if (i >= c->argv_len) {
         c->argv = zrealloc(c->argv, sizeof(robj *) * (i + 1));
         for (int j = c->argv_len; j <= i; j++) c->argv[j] = NULL;

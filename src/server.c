@@ -509,6 +509,13 @@ int mustObeyClient(client *c) {
  * Dispatch
  * ------------------------------------------------------------------ */
 
+/* See server.h. */
+void feedMonitorsBeforeRun(client *c) {
+    if (listLength(server.monitors) && !server.loading)
+        replicationFeedMonitors(c, server.monitors, c->db->id, c->argv,
+                                c->argc);
+}
+
 /* Runs the command of <c>: times it, counts it, feeds the slow log and
  * monitors, and propagates what it wrote. */
 void call(client *c, int flags) {
@@ -520,11 +527,14 @@ void call(client *c, int flags) {
     server.executing_client = c;
     c->flags &= ~(CLIENT_FORCE_AOF | CLIENT_FORCE_REPL |
                   CLIENT_PREVENT_AOF_PROP | CLIENT_PREVENT_REPL_PROP);
-
-    if (listLength(server.monitors) && !server.loading &&
-        !(c->cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
-        replicationFeedMonitors(c, server.monitors, c->db->id, c->argv,
-                                c->argc);
+    /* A command of EXEC or of a script runs inside the outer call(). */
+    robj **outer_argv = c->original_argv;
+    int outer_argc = c->original_argc;
+    uint64_t outer_mask = c->redact_mask;
+    int outer_from = c->redact_from;
+    c->original_argv = NULL;
+    c->redact_mask = 0;
+    c->redact_from = 0;
 
     c->lastcmd = real_cmd;
     struct timespec start_ts, end_ts;
@@ -540,8 +550,38 @@ void call(client *c, int flags) {
     dirty = server.dirty - dirty;
     if (dirty < 0) dirty = 0;
 
-    if (flags & CMD_CALL_SLOWLOG && !(c->cmd->flags & CMD_SKIP_SLOWLOG))
-        slowlogPushEntryIfNeeded(c, c->argv, c->argc, duration);
+    /* The slow log and MONITOR show the command as received (before any
+     * rewrite for propagation), secrets redacted, in the database it left
+     * the client in (as Redis 7.0 does). */
+    robj **shown = c->original_argv ? c->original_argv : c->argv;
+    int shown_argc = c->original_argv ? c->original_argc : c->argc;
+    if (c->redact_mask || c->redact_from) {
+        for (int j = 0; j < shown_argc; j++) {
+            if ((j < 64 && (c->redact_mask & (1ULL << j))) ||
+                (c->redact_from && j >= c->redact_from)) {
+                decrRefCount(shown[j]);
+                shown[j] = shared.redacted;
+                incrRefCount(shared.redacted);
+            }
+        }
+    }
+    /* A command that blocked is logged once served (blocked.c). */
+    if (flags & CMD_CALL_SLOWLOG && !(real_cmd->flags & CMD_SKIP_SLOWLOG) &&
+        !(c->flags & CLIENT_BLOCKED))
+        slowlogPushEntryIfNeeded(c, shown, shown_argc, duration);
+    if (listLength(server.monitors) && !server.loading &&
+        !(real_cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
+        replicationFeedMonitors(c, server.monitors, c->db->id, shown,
+                                shown_argc);
+    if (c->original_argv) {
+        for (int j = 0; j < c->original_argc; j++)
+            decrRefCount(c->original_argv[j]);
+        zfree(c->original_argv);
+    }
+    c->original_argv = outer_argv;
+    c->original_argc = outer_argc;
+    c->redact_mask = outer_mask;
+    c->redact_from = outer_from;
     if (flags & CMD_CALL_SLOWLOG)
         latencyAddSampleIfNeeded(real_cmd->flags & CMD_FAST ? "fast-command"
                                                             : "command",
@@ -642,7 +682,10 @@ int commandHasFlags(client *c, uint64_t flags) {
 int processCommand(client *c) {
     if (!server.sentinel_mode && !strcasecmp(c->argv[0]->ptr, "quit") &&
         c->argc == 1) {
-        quitCommand(c);
+        /* Whatever the state (unauthenticated, loading, paused, in MULTI):
+         * through call(), so that MONITOR and the slow log see it. */
+        c->cmd = lookupCommand(c->argv, c->argc);
+        call(c, CMD_CALL_FULL);
         return C_ERR;
     }
     c->cmd = lookupCommand(c->argv, c->argc);

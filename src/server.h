@@ -263,6 +263,15 @@ typedef struct client {
     int argv_len;
     robj **argv;
     size_t argv_len_sum;
+    /* The command as received, kept by call() when the command rewrites
+     * its vector for propagation (the slow log and MONITOR show it). */
+    robj **original_argv;
+    int original_argc;
+    /* Arguments that the slow log and MONITOR show as "(redacted)":
+     * indexes below 64 by bit, and every index from redact_from (if not
+     * 0) on. Set by the command (redactClientArg), applied by call(). */
+    uint64_t redact_mask;
+    int redact_from;
     struct redisCommand *cmd, *lastcmd;
     list *reply;             /* of clientReplyBlock; empty when all sent */
     unsigned long long reply_bytes; /* bytes held in reply blocks */
@@ -1180,6 +1189,13 @@ void setDeferredSetLen(client *c, void *node, long length);
 void setDeferredAttributeLen(client *c, void *node, long length);
 void setDeferredPushLen(client *c, void *node, long length);
 void replaceClientCommandVector(client *c, int argc, robj **argv);
+/* Marks argument <j> of the running command (a secret) for the slow log
+ * and MONITOR to show as "(redacted)"; ...From: <j> and all after it. */
+void redactClientArg(client *c, int j);
+/* MONITOR sees a command once it ran; a script (a skip_monitor command)
+ * calls this first, so that it shows before the commands it runs. */
+void feedMonitorsBeforeRun(client *c);
+void redactClientArgsFrom(client *c, int j);
 void rewriteClientCommandArgument(client *c, int i, robj *newval);
 void rewriteClientCommandVector(client *c, int argc, ...);
 sds catClientInfoString(sds s, client *client);

@@ -389,6 +389,50 @@ start_server {tags {introspection}} {
         r config set slowlog-log-slower-than 10000
     }
 
+    test "SLOWLOG and MONITOR show secrets redacted and commands as received" {
+        set rd [redis_deferring_client]
+        $rd monitor
+        assert_equal OK [$rd read]
+        r config set slowlog-log-slower-than 0
+        r slowlog reset
+        set c [redis_new_client]
+        catch {$c auth sekrit-a}
+        catch {$c hello 2 auth default sekrit-b}
+        r config set masterauth sekrit-c
+        r acl setuser slowbob on >sekrit-d
+        catch {r migrate 127.0.0.1 1 nokey 0 10 auth2 u sekrit-e}
+        r set exkey v ex 100
+        $c set marker 1
+        r config set slowlog-log-slower-than 10000
+        set log [r slowlog get -1]
+        # MONITOR: every line up to the marker.
+        set lines {}
+        while {1} {
+            set line [$rd read]
+            lappend lines $line
+            if {[string match {*"marker"*} $line]} break
+        }
+        $rd close
+        $c close
+        r config set masterauth ""
+        r acl deluser slowbob
+        assert_no_match "*sekrit*" $log
+        assert_no_match "*sekrit*" $lines
+        set flat [join [lmap e $log {lindex $e 3}] "\n"]
+        assert_match "*auth (redacted)*" $flat
+        assert_match "*hello 2 auth (redacted) (redacted)*" $flat
+        assert_match "*config set masterauth (redacted)*" $flat
+        assert_match "*acl setuser (redacted) (redacted)*" $flat
+        assert_match "*auth2 (redacted) (redacted)*" $flat
+        # As received, not as propagated (SET ... PXAT).
+        assert_match "*set exkey v ex 100*" $flat
+        assert_match {*"auth" "(redacted)"*} $lines
+        assert_match {*"hello" "2" "auth" "(redacted)" "(redacted)"*} $lines
+        assert_match {*"set" "exkey" "v" "ex" "100"*} $lines
+        # Admin commands stay out of MONITOR.
+        assert_no_match {*"config"*} $lines
+    }
+
     test "DEBUG SLEEP 0" {
         assert_equal OK [r debug sleep 0]
     } {needs:debug}
