@@ -2661,6 +2661,7 @@ static void sentinelSetCommand(client *c) {
                           : &ri->client_reconfig_script,
                       val);
         } else if (!strcasecmp(opt, "auth-pass")) {
+            redactClientArg(c, j + 1);
             stringSet(&ri->auth_pass, val);
         } else if (!strcasecmp(opt, "auth-user")) {
             stringSet(&ri->auth_user, val);
