@@ -762,6 +762,17 @@ void setDeferredPushLen(client *c, void *node, long length) {
 
 #define MAX_WRITE_IOV 64
 
+/* Adds the bytes [offset, used) of <buf> to <iov> if there are any;
+ * returns the new count. */
+static int iovAppend(struct iovec *iov, int iovcnt, size_t *batch, char *buf,
+                     size_t used, size_t offset) {
+    if (used <= offset) return iovcnt;
+    iov[iovcnt].iov_base = buf + offset;
+    iov[iovcnt].iov_len = used - offset;
+    *batch += used - offset;
+    return iovcnt + 1;
+}
+
 /* Writes as much of <c>'s pending reply as the connection takes now.
  * With <handler_installed> the write handler is removed once everything
  * is sent. Returns C_ERR if the client was freed (or scheduled to be). */
@@ -777,12 +788,7 @@ int writeToClient(client *c, int handler_installed) {
         while ((ln = listNext(&li)) && iovcnt < MAX_WRITE_IOV &&
                batch < NET_MAX_WRITES_PER_EVENT) {
             clientReplyBlock *b = listNodeValue(ln);
-            if (b->used > offset) {
-                iov[iovcnt].iov_base = b->buf + offset;
-                iov[iovcnt].iov_len = b->used - offset;
-                batch += b->used - offset;
-                iovcnt++;
-            }
+            iovcnt = iovAppend(iov, iovcnt, &batch, b->buf, b->used, offset);
             offset = 0;
         }
         /* An online replica's stream follows its own bytes. */
@@ -792,12 +798,7 @@ int writeToClient(client *c, int handler_installed) {
                                    batch < NET_MAX_WRITES_PER_EVENT;
                  ln = listNextNode(ln)) {
                 replBufBlock *b = listNodeValue(ln);
-                if (b->used > offset) {
-                    iov[iovcnt].iov_base = b->buf + offset;
-                    iov[iovcnt].iov_len = b->used - offset;
-                    batch += b->used - offset;
-                    iovcnt++;
-                }
+                iovcnt = iovAppend(iov, iovcnt, &batch, b->buf, b->used, offset);
                 offset = 0;
             }
         }

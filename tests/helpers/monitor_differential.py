@@ -14,15 +14,14 @@ secrets redacted) and the slow log's entries (arguments as received,
 secrets redacted, client name). Prints "SAME"/"DIFF" per part, then
 "diffs <n>". Also prints "LEAK <where>" if a secret of STEPS appears in
 the MONITOR output or the slow log of the first server. Uses Debian's
-python3-redis only to start and stop; the traffic is raw sockets.
+python3-redis only to start the servers; the traffic is raw sockets.
 """
 import re
 import socket
-import subprocess
 import sys
 import time
 
-import redis
+from plain_server import start
 
 SECRETS = [b"sekrit", b"sekrit2", b"pw1", b"passw0rd", b"topsecret",
            b"wrongpass"]
@@ -70,23 +69,6 @@ STEPS = [
     ["PING"],
     ["QUIT"],
 ]
-
-
-def start(binary, port):
-    p = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                          "--save", "", "--appendonly", "no",
-                          "--enable-debug-command", "yes",
-                          "--logfile", "/dev/null"])
-    deadline = time.time() + 10
-    while True:
-        try:
-            redis.Redis(port=port).ping()
-            return p
-        except redis.ConnectionError:
-            if time.time() > deadline:
-                p.kill()
-                raise
-            time.sleep(0.02)
 
 
 def encode(args):
@@ -208,7 +190,7 @@ def main():
         int(sys.argv[4])
     results = []
     for binary, port in ((ours_bin, p1), (ref_bin, p2)):
-        proc = start(binary, port)
+        proc = start(binary, port, "--enable-debug-command", "yes")
         try:
             results.append(run(port))
         finally:

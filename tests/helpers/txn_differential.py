@@ -12,27 +12,11 @@ read-only replica, replica-serve-stale-data no, and the commands a write
 pause holds. Prints one line per step ("SAME ..." or "DIFF ..."), then
 "diffs <n>". Uses Debian's python3-redis.
 """
-import subprocess
 import sys
 import time
 
 import redis
-
-
-def start(binary, port):
-    p = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                          "--save", "", "--appendonly", "no",
-                          "--logfile", "/dev/null"])
-    deadline = time.time() + 10
-    while True:
-        try:
-            redis.Redis(port=port).ping()
-            return p
-        except redis.ConnectionError:
-            if time.time() > deadline:
-                p.kill()
-                raise
-            time.sleep(0.02)
+from plain_server import start
 
 
 def scenarios(port):
