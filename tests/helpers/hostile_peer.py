@@ -26,7 +26,6 @@ Written for Debian's /usr/bin/python3.
 import ctypes
 import ctypes.util
 import os
-import select
 import socket
 import ssl
 import sys
