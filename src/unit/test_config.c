@@ -190,6 +190,13 @@ int connAddrPeerName(connection *conn, char *ip, size_t ip_len, int *port) {
     return 0;
 }
 
+/* The slow log's redaction (networking.c): runConfig keeps the marks of
+ * the last command. */
+static uint64_t lastRedactMask;
+void redactClientArg(client *c, int j) {
+    c->redact_mask |= 1ULL << j;
+}
+
 static void recordReply(const char *s) {
     replies = sdsCat(replies, s);
     replies = sdsCat(replies, "\n");
@@ -287,6 +294,7 @@ static const char *runConfig(void (*proc)(client *), const char *line) {
     c.argv = argv;
     sdsClear(replies);
     proc(&c);
+    lastRedactMask = c.redact_mask;
     zfree(argv);
     zfree(objs);
     sdsFreeSplitRes(words, argc);
@@ -913,6 +921,13 @@ TEST_CASE(testConfigSetApply) {
     ASSERT_EQ_STR(runConfig(configSetCommand, "config set requirepass \"\""),
                   "+OK\n");
     ASSERT(server.requirepass == NULL);
+    /* Secrets are marked for the slow log and MONITOR, even when the
+     * command fails on another option first. */
+    ASSERT(lastRedactMask == 1ULL << 3);
+    runConfig(configSetCommand, "config set bogus 1 masterauth x");
+    ASSERT(lastRedactMask == 1ULL << 5);
+    runConfig(configSetCommand, "config set maxclients 500");
+    ASSERT(lastRedactMask == 0);
 }
 
 TEST_CASE(testConfigSetTls) {
