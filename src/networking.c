@@ -144,6 +144,7 @@ void freeClient(client *c) {
     zfree(c->argv);
     respParserReset(&c->parser);
     sdsFree(c->querybuf);
+    sdsFree(c->master_raw);
     clientDetachStream(c);
     freeClientReplyBlocks(c);
     listRelease(c->reply);
@@ -944,7 +945,8 @@ int processInputBuffer(client *c) {
         if (c->flags & CLIENT_BLOCKED) break;
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) break;
 
-        size_t consumed = 0;
+        int master = (c->flags & CLIENT_MASTER) != 0;
+        size_t start = c->qb_pos, consumed = 0;
         respStatus st = respParse(&c->parser, c->querybuf + c->qb_pos,
                                   sdsLen(c->querybuf) - c->qb_pos, &consumed);
         if (st == RESP_ERROR) {
@@ -953,20 +955,35 @@ int processInputBuffer(client *c) {
             break;
         }
         c->qb_pos += consumed;
+        /* Our master's bytes go to our own replicas as they came, once
+         * applied (the offsets stay the master's): a command read in one
+         * piece straight from the query buffer, one spread over several
+         * reads from the bytes gathered meanwhile. */
+        if (master && (st == RESP_NEED_MORE || c->master_raw) && consumed) {
+            if (!c->master_raw) c->master_raw = sdsEmpty();
+            c->master_raw = sdsCatLen(c->master_raw, c->querybuf + start,
+                                      consumed);
+        }
         if (st == RESP_NEED_MORE) break;
 
         takeParsedArguments(c);
+        int rc = C_OK;
+        if (c->argc) {
+            server.current_client = c;
+            rc = processCommand(c);
+            server.current_client = NULL;
+        }
+        if (master) {
+            if (c->master_raw) {
+                replicationMasterApplied(c, c->master_raw,
+                                         sdsLen(c->master_raw));
+                sdsFree(c->master_raw);
+                c->master_raw = NULL;
+            } else {
+                replicationMasterApplied(c, c->querybuf + start, consumed);
+            }
+        }
         if (c->argc == 0) continue;
-
-        /* Our master's commands are forwarded to our own replicas as
-         * they were received, once applied. */
-        sds master_raw = (c->flags & CLIENT_MASTER)
-                             ? replicationCatMasterCommand(c)
-                             : NULL;
-        server.current_client = c;
-        int rc = processCommand(c);
-        server.current_client = NULL;
-        if (master_raw) replicationMasterApplied(c, master_raw);
         if (rc == C_OK && !(c->flags & CLIENT_BLOCKED)) resetClient(c);
         if (c->flags & CLIENT_CLOSE_ASAP) return C_ERR;
     }

@@ -412,17 +412,11 @@ static void replicationSink(int dbid, robj **argv, int argc, int target) {
 }
 
 /* See server.h. */
-sds replicationCatMasterCommand(client *c) {
-    return catCommand(sdsEmpty(), c->argv, c->argc);
-}
-
-/* See server.h. */
-void replicationMasterApplied(client *c, sds raw) {
+void replicationMasterApplied(client *c, const char *raw, size_t len) {
     UNUSED(c);
     if (!rs.backlog) backlogCreate();
-    feedStream(raw, sdsLen(raw));
+    feedStream(raw, len);
     if (rs.master) rs.master->reploff = server.master_repl_offset;
-    sdsFree(raw);
 }
 
 /* ===================================================================

@@ -267,6 +267,9 @@ typedef struct client {
      * its vector for propagation (the slow log and MONITOR show it). */
     robj **original_argv;
     int original_argc;
+    /* A master client's bytes of a command that came in several reads,
+     * gathered as parsed (forwarded to our replicas once it ran). */
+    sds master_raw;
     /* Arguments that the slow log and MONITOR show as "(redacted)":
      * indexes below 64 by bit, and every index from redact_from (if not
      * 0) on. Set by the command (redactClientArg), applied by call(). */
@@ -1401,12 +1404,10 @@ int commandHasFlags(client *c, uint64_t flags);
  * logs it, and panics as propagation-error-behavior says. <s>/<len> is
  * the error text. */
 void replicationPropagatedError(client *c, const char *s, size_t len);
-/* For the master client's command in c->argv: its bytes as the stream
- * carries them (a new sds), taken before the command runs. */
-sds replicationCatMasterCommand(client *c);
-/* After the master client ran a command: forwards <raw> (consumed) to the
- * backlog and our own replicas and advances the offsets. */
-void replicationMasterApplied(client *c, sds raw);
+/* After the master client ran a command: forwards its <len> bytes <raw>,
+ * as received, to the backlog and our own replicas and advances the
+ * offsets. */
+void replicationMasterApplied(client *c, const char *raw, size_t len);
 /* The replication position of the dataset as it is now, for an RDB
  * being written: 1 with <replid> (CONFIG_RUN_ID_SIZE + 1 bytes), the
  * offset of the last byte applied and the stream's selected database;

@@ -12,6 +12,10 @@
 #         silent     never answers (the replica's repl-timeout must fire)
 #         halfmulti  a full sync of an empty dataset, then MULTI and a SET
 #                    of the stream, and never the EXEC
+#         oddstream  a full sync of an empty dataset, then a stream of
+#                    ODD_STREAM_LEN bytes in forms a Redis master does not
+#                    use (inline commands, an empty array, lower case): a
+#                    replica's offset must count them as received
 #   countfile: rewritten with the number of connections accepted so far
 #   tlsdir: serve TLS with server.crt/server.key from this directory
 # Runs until killed; serves one connection at a time.
@@ -40,6 +44,13 @@ payloads = {
     "halfmulti": HANDSHAKE + FULL + b"$%d\r\n" % len(EMPTY_RDB) + EMPTY_RDB
     + b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n",
 }
+ODD_STREAM = (b"SET inl 1\r\n" + b"*0\r\n"
+              + b"*3\r\n$3\r\nset\r\n$3\r\nlow\r\n$1\r\nv\r\n"
+              + b"INCR inl\r\n"
+              + b"*3\r\n$3\r\nSET\r\n$4\r\nlast\r\n$1\r\n1\r\n")
+ODD_STREAM_LEN = len(ODD_STREAM)
+payloads["oddstream"] = (HANDSHAKE + FULL + b"$%d\r\n" % len(EMPTY_RDB)
+                         + EMPTY_RDB + ODD_STREAM)
 payload = payloads[mode]
 
 

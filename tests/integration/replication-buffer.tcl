@@ -169,3 +169,44 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0
         }
     }
 }
+
+source [file join $::tests_dir helpers fake_peer.tcl]
+
+# A replica forwards its master's bytes as they came: its offset, and its
+# own replicas' offsets, stay the master's whatever form the commands
+# take. tests/helpers/fake_master.py "oddstream" sends 84 bytes of stream
+# after a full sync at offset 0: inline commands, an empty array and a
+# lower-case command (re-encoding them would give another length).
+start_server {tags {repl}} {
+    start_server {} {
+        test "A replica forwards its master's stream byte for byte" {
+            set port [::next_port]
+            set countfile [file join [srv 0 dir] fake-$port.count]
+            set pid [fake_peer_start fake_master.py $port oddstream $countfile]
+            try {
+                # Level -1 follows the fake master; level 0 follows -1.
+                r -1 replicaof 127.0.0.1 $port
+                r replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 500 20 {
+                    [r -1 get last] eq "1" && [r get last] eq "1"
+                } else {
+                    fail "the stream did not reach both replicas"
+                }
+                assert_equal 84 [status [srv -1 client] master_repl_offset]
+                wait_for_condition 500 20 {
+                    [status [srv 0 client] master_repl_offset] == 84
+                } else {
+                    fail "the chained replica's offset is [status [srv 0 client] master_repl_offset]"
+                }
+                foreach level {-1 0} {
+                    assert_equal 2 [r $level get inl]
+                    assert_equal v [r $level get low]
+                }
+            } finally {
+                r replicaof no one
+                r -1 replicaof no one
+                exec kill $pid
+            }
+        }
+    }
+}
