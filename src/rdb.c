@@ -1551,7 +1551,7 @@ static sds rStringEx(rdbReader *r, int *isint, long long *ival) {
                 zfree(c);
                 return NULL;
             }
-            sds s = sdsNewLen(NULL, ulen);
+            sds s = sdsNewLenNoInit(ulen);
             size_t got = lzfDecompress(c, clen, s, ulen);
             zfree(c);
             if (got != ulen) {
@@ -1577,7 +1577,7 @@ static sds rStringEx(rdbReader *r, int *isint, long long *ival) {
               (unsigned long long)len);
         return NULL;
     }
-    sds s = sdsNewLen(NULL, len);
+    sds s = sdsNewLenNoInit(len);
     if (rBytes(r, s, len) != C_OK) {
         sdsFree(s);
         return NULL;

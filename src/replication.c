@@ -397,9 +397,12 @@ static int replicationWanted(int target) {
 }
 
 static void replicationSink(int dbid, robj **argv, int argc, int target) {
+    /* One buffer, reused: most commands encode without any allocation. */
+    static sds s;
     if (!(target & PROPAGATE_REPL) || server.masterhost) return;
     if (!rs.backlog) return;
-    sds s = sdsEmpty();
+    if (!s) s = sdsEmpty();
+    sdsClear(s);
     if (dbid >= 0 && dbid != rs.seldb && !isTxnMarker(argv, argc)) {
         char nbuf[LONG_STR_SIZE];
         size_t nl = (size_t)ll2string(nbuf, sizeof(nbuf), dbid);
@@ -408,7 +411,11 @@ static void replicationSink(int dbid, robj **argv, int argc, int target) {
     }
     s = catCommand(s, argv, argc);
     feedStream(s, sdsLen(s));
-    sdsFree(s);
+    /* A large value's encoding is not kept. */
+    if (sdsAllocSize(s) > PROTO_REPLY_CHUNK_BYTES) {
+        sdsFree(s);
+        s = NULL;
+    }
 }
 
 /* See server.h. */

@@ -158,6 +158,9 @@ static sds sdsInitHdr(void *hdr, unsigned type, size_t len) {
     return s;
 }
 
+/* <init> for sdsNewLenImpl: leave the content as the allocator gave it. */
+static const char sdsNoInit[1];
+
 static sds sdsNewLenImpl(const void *init, size_t initlen, int tryAlloc) {
     if (initlen > SDS_MAX_CONTENT) {
         if (!tryAlloc) abort(); /* a size no allocator can satisfy */
@@ -165,7 +168,8 @@ static sds sdsNewLenImpl(const void *init, size_t initlen, int tryAlloc) {
     }
     /* SDS_TYPE_5 only for copies of existing short content: an empty or
      * zero-filled string is usually a buffer about to grow. */
-    unsigned type = (init != NULL && initlen > 0 && initlen <= SDS_TYPE5_MAX)
+    unsigned type = (init != NULL && init != sdsNoInit && initlen > 0 &&
+                     initlen <= SDS_TYPE5_MAX)
                         ? SDS_TYPE_5
                         : sdsTypeFor(initlen);
     size_t total = sdsHdrSize(type) + initlen + 1;
@@ -173,7 +177,9 @@ static sds sdsNewLenImpl(const void *init, size_t initlen, int tryAlloc) {
     if (sh == NULL) return NULL;
     char *s = sdsInitHdr(sh, type, initlen);
     sdsSetAllocFromUsable(s);
-    if (init != NULL && initlen) {
+    if (init == sdsNoInit) {
+        /* the caller writes every byte */
+    } else if (init != NULL && initlen) {
         memcpy(s, init, initlen);
     } else if (initlen) {
         memset(s, 0, initlen);
@@ -187,6 +193,12 @@ static sds sdsNewLenImpl(const void *init, size_t initlen, int tryAlloc) {
  * and frees it with sdsFree. */
 sds sdsNewLen(const void *init, size_t initlen) {
     return sdsNewLenImpl(init, initlen, 0);
+}
+
+/* Like sdsNewLen(NULL, <initlen>) without zeroing the content: for a
+ * caller that fills all of it at once (a read, a decompression). */
+sds sdsNewLenNoInit(size_t initlen) {
+    return sdsNewLenImpl(sdsNoInit, initlen, 0);
 }
 
 /* Like sdsNewLen, but returns NULL instead of aborting when memory runs out
@@ -322,7 +334,13 @@ sds sdsRemoveFreeSpace(sds s) {
     if (sdsGetAlloc(s) == len) return s;
     unsigned type = sdsType(s), newtype = sdsTypeFor(len);
     if (newtype == type) {
-        void *sh = zrealloc(sdsHdrStart(s), sdsHdrSize(type) + len + 1);
+        /* A block the allocator would not make smaller stays. */
+        size_t want = sdsHdrSize(type) + len + 1;
+        if (zmallocGoodSize(want) >= zmallocSize(sdsHdrStart(s))) {
+            sdsSetAllocRaw(s, len);
+            return s;
+        }
+        void *sh = zrealloc(sdsHdrStart(s), want);
         s = (char *)sh + sdsHdrSize(type);
     } else {
         s = sdsRehead(s, newtype, len);

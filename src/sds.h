@@ -15,6 +15,7 @@
 typedef char *sds;
 
 sds sdsNewLen(const void *init, size_t initlen); /* init may be NULL: zeroed */
+sds sdsNewLenNoInit(size_t initlen);
 sds sdsTryNewLen(const void *init, size_t initlen); /* NULL on OOM */
 sds sdsNew(const char *init);                   /* init may be NULL */
 sds sdsEmpty(void);

@@ -123,6 +123,16 @@ size_t zmallocSize(void *ptr) {
     return malloc_usable_size(ptr);
 }
 
+/* See zmalloc.h. */
+size_t zmallocGoodSize(size_t size) {
+#ifdef USE_JEMALLOC
+    size_t good = nallocx(size ? size : 1, 0);
+    return good ? good : size;
+#else
+    return size;
+#endif
+}
+
 /* Returns the resident set size of this process in bytes, read from field 24
  * of /proc/self/stat (see proc(5)), or 0 if it cannot be read. */
 size_t zmallocGetRss(void) {

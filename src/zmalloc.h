@@ -24,6 +24,9 @@ void zfree(void *ptr);
 char *zstrdup(const char *s);
 size_t zmallocUsedMemory(void);         /* bytes currently allocated */
 size_t zmallocSize(void *ptr);          /* usable size of one allocation */
+/* The usable size a request of <size> bytes would get (jemalloc's size
+ * classes; <size> itself with another allocator). */
+size_t zmallocGoodSize(size_t size);
 size_t zmallocGetRss(void);             /* resident set size from /proc */
 void zmallocSetOomHandler(void (*handler)(size_t));
 
