@@ -3,7 +3,9 @@
  * lazyfree-lazy-* directives do not stall the event loop.
  *
  * Owns: the free thread, its job queue (a mutex-protected FIFO with a
- * condition variable) and the two counters INFO shows:
+ * condition variable; backgroundRun queues other slow work there too,
+ * such as a replica's fsync of a received RDB) and the two counters INFO
+ * shows:
  * lazyfree_pending_objects (objects handed over, not yet freed) and
  * lazyfreed_objects (freed by the thread since start or CONFIG RESETSTAT).
  * Must not touch: anything the main thread may still reach. A job owns
@@ -117,6 +119,17 @@ static void lazyfreeSubmit(lazyfreeJobFn fn, void *a, void *b, void *c,
     lazyfreeTail = job;
     pthread_cond_signal(&lazyfreeCond);
     pthread_mutex_unlock(&lazyfreeMutex);
+}
+
+static void backgroundRunJob(void *a, void *b, void *c) {
+    UNUSED(c);
+    void (*fn)(void *) = (void (*)(void *))(uintptr_t)a;
+    fn(b);
+}
+
+/* See lazyfree.h. */
+void backgroundRun(void (*fn)(void *arg), void *arg) {
+    lazyfreeSubmit(backgroundRunJob, (void *)(uintptr_t)fn, arg, NULL, 0);
 }
 
 /* Objects handed to the thread and not yet freed (INFO memory). */

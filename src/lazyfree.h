@@ -26,4 +26,10 @@ void freeDictsAsync(struct dict *keys, struct dict *expires);
 void freeLuaStateAsync(struct lua_State *lua, struct dict *first,
                        struct dict *second);
 
+/* Runs <fn>(<arg>) on the background thread, after the jobs queued
+ * before it: slow file work (fsync, a rename that frees a large file's
+ * blocks) that the event loop must not wait for. <arg> belongs to the job
+ * until it says otherwise (an atomic flag the loop polls). */
+void backgroundRun(void (*fn)(void *arg), void *arg);
+
 #endif

@@ -173,6 +173,8 @@ static struct {
      * as it arrives (magic, CRC-64) and then parsed from the file by the
      * same slices, so that a large load never stops the event loop. */
     rdbFileLoad *ld_file;  /* the received file being parsed, or NULL */
+    struct bgStep *bgstep; /* background work the sync waits for, or NULL */
+    int flush_wait;        /* that work frees the old dataset (loading) */
     uint64_t rx_crc;       /* of the payload bytes received but rx_tail */
     unsigned char rx_tail[REPL_EOF_MARK_SIZE + 8]; /* held back from rx_crc */
     size_t rx_taillen;
@@ -1421,6 +1423,12 @@ static void disklessLoadDiscard(void);
 
 static void transferCleanup(void) {
     disklessLoadDiscard();
+    /* Background work in progress finishes alone (its poll frees it). */
+    rs.bgstep = NULL;
+    if (rs.flush_wait) {
+        rs.flush_wait = 0;
+        server.loading = 0;
+    }
     if (rs.transfer_fd == -2) rs.transfer_fd = -1;
     if (rs.transfer_fd != -1) {
         close(rs.transfer_fd);
@@ -1604,17 +1612,90 @@ static int rxCheck(char *err, size_t errlen) {
 static void linkSyncLoaded(void);
 static void diskLoadStart(void);
 
-/* The whole RDB is in the temporary file: load it and go online. */
-static void linkTransferDone(void) {
-    char err[256];
-    if (fsync(rs.transfer_fd) == -1) {
+/* Work of a replica's sync that the event loop hands to the background
+ * thread (lazyfree.c's backgroundRun) and waits for without blocking:
+ * the received file's fsync and rename over the RDB file (hundreds of ms
+ * on a busy disk; the rename also frees the old file's blocks, here at
+ * the close of the old file), and the freeing of the old dataset. A timer
+ * polls for the end and then continues the sync, unless the sync was
+ * cancelled meanwhile (rs.bgstep is then no longer this step). */
+typedef struct bgStep {
+    void (*work)(struct bgStep *); /* on the thread; NULL: only wait for
+                                    * the jobs queued before */
+    void (*then)(struct bgStep *); /* on the loop, if still current */
+    int fd;
+    char tmp[256];
+    char *dst;
+    int rc, err;
+    int done; /* atomic: set last by the thread */
+} bgStep;
+
+static void bgStepJob(void *arg) {
+    bgStep *st = arg;
+    if (st->work) st->work(st);
+    __atomic_store_n(&st->done, 1, __ATOMIC_RELEASE);
+}
+
+static int bgStepPoll(struct aeEventLoop *el, long long id, void *data) {
+    UNUSED(el);
+    UNUSED(id);
+    bgStep *st = data;
+    if (!__atomic_load_n(&st->done, __ATOMIC_ACQUIRE)) {
+        if (st == rs.bgstep) rs.last_io_ms = mstime();
+        return 1;
+    }
+    if (st == rs.bgstep) {
+        rs.bgstep = NULL;
+        st->then(st);
+    }
+    zfree(st->dst);
+    zfree(st);
+    return AE_NOMORE;
+}
+
+static void bgStepStart(bgStep *st) {
+    rs.bgstep = st;
+    rs.last_io_ms = mstime();
+    backgroundRun(bgStepJob, st);
+    if (aeCreateTimeEvent(server.el, 1, bgStepPoll, st, NULL) == AE_ERR)
+        serverPanic("cannot create the timer of a replica's sync step");
+}
+
+static void transferFinishWork(bgStep *st) {
+    if (fsync(st->fd) == -1) {
         /* not fatal: the file is loaded from the page cache */
     }
-    close(rs.transfer_fd);
-    rs.transfer_fd = -1;
+    close(st->fd);
+    int old = open(st->dst, O_RDONLY);
+    st->rc = rename(st->tmp, st->dst);
+    st->err = errno;
+    if (st->rc == -1) unlink(st->tmp);
+    if (old != -1) close(old);
+}
+
+static void linkTransferLoad(void);
+
+static void transferFinished(bgStep *st) {
+    if (st->rc == -1) {
+        char why[400];
+        snprintf(why, sizeof(why), "Failed trying to rename the temp DB into "
+                 "%s in MASTER <-> REPLICA synchronization: %s",
+                 server.rdb_filename, strerror(st->err));
+        linkFail(why);
+        return;
+    }
+    linkTransferLoad();
+}
+
+/* The whole RDB is in the temporary file: check it, put it in place
+ * (background thread), then load it and go online. */
+static void linkTransferDone(void) {
+    char err[256];
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from "
               "master to disk", rs.transfer_read);
     if (rxCheck(err, sizeof(err)) != C_OK) {
+        close(rs.transfer_fd);
+        rs.transfer_fd = -1;
         unlink(rs.transfer_tmp);
         char why[400];
         snprintf(why, sizeof(why), "Failed trying to load the MASTER "
@@ -1622,23 +1703,46 @@ static void linkTransferDone(void) {
         linkFail(why);
         return;
     }
-    if (rename(rs.transfer_tmp, server.rdb_filename) == -1) {
-        char why[400];
-        snprintf(why, sizeof(why), "Failed trying to rename the temp DB into "
-                 "%s in MASTER <-> REPLICA synchronization: %s",
-                 server.rdb_filename, strerror(errno));
-        unlink(rs.transfer_tmp);
-        linkFail(why);
-        return;
-    }
+    bgStep *st = zcalloc(sizeof(*st));
+    st->work = transferFinishWork;
+    st->then = transferFinished;
+    st->fd = rs.transfer_fd;
+    rs.transfer_fd = -1;
+    memcpy(st->tmp, rs.transfer_tmp, sizeof(st->tmp));
+    st->dst = zstrdup(server.rdb_filename);
+    /* What the master sends next waits until the load is over. */
+    if (rs.conn) (void)!connSetReadHandler(rs.conn, NULL); /* cannot fail */
+    bgStepStart(st);
+}
+
+static void flushFinished(bgStep *st) {
+    UNUSED(st);
+    rs.flush_wait = 0;
+    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+    diskLoadStart();
+}
+
+/* The received file is the RDB file now: replace the dataset with it. */
+static void linkTransferLoad(void) {
     /* Replicas of ours follow a history that is about to be replaced. */
     disconnectSlaves();
     serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
-    int flush_flags = server.repl_slave_lazy_flush ? EMPTYDB_ASYNC
-                                                   : EMPTYDB_NO_FLAGS;
-    emptyData(-1, flush_flags, NULL);
-    serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
-    diskLoadStart();
+    /* The background thread frees the old dataset. With
+     * replica-lazy-flush no the load waits until it is gone, so that the
+     * two datasets are never in memory together (what that setting is
+     * for), and clients get -LOADING meanwhile instead of a stalled
+     * server. */
+    emptyData(-1, EMPTYDB_ASYNC, NULL);
+    if (server.repl_slave_lazy_flush) {
+        serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+        diskLoadStart();
+        return;
+    }
+    server.loading = 1;
+    rs.flush_wait = 1;
+    bgStep *st = zcalloc(sizeof(*st));
+    st->then = flushFinished;
+    bgStepStart(st);
 }
 
 /* The master's dataset is loaded (from the file or the socket): adopt its
@@ -1917,7 +2021,7 @@ static void disklessLoadDiscard(void) {
     } else {
         serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding the "
                   "half-loaded data");
-        emptyData(-1, EMPTYDB_NO_FLAGS, NULL);
+        emptyData(-1, EMPTYDB_ASYNC, NULL); /* freed by the thread */
     }
     server.loading = 0;
     server.async_loading = 0;
@@ -2161,8 +2265,9 @@ static void linkProcessInput(void) {
     char line[1024], why[1200];
     while (rs.conn && rs.state >= LINK_RECEIVE_PONG &&
            rs.state <= LINK_TRANSFER) {
-        /* Loading the received file: what follows waits for the end. */
-        if (rs.ld_file) return;
+        /* Putting the received file in place or loading it: what follows
+         * waits for the end. */
+        if (rs.ld_file || rs.bgstep) return;
         if (rs.state == LINK_TRANSFER && rs.transfer_header_seen && rs.ld) {
             disklessLoadStep();
             return;

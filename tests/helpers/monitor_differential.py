@@ -62,6 +62,7 @@ STEPS = [
     ["BLPOP", "blist", "0.01"],
     ["@served-blpop"],
     ["BLMOVE", "nolist", "dst", "LEFT", "RIGHT", "0.01"],
+    ["WAIT", "1", "20"],
     ["DEBUG", "SLEEP", "0"],
     ["CLIENT", "SETNAME", "zz"],
     ["GET"],

@@ -421,3 +421,49 @@ start_server {tags {repl multi}} {
         assert_equal 0 [r exists a]
     }
 }
+
+# replica-lazy-flush no: the old dataset is gone before the new one loads
+# (the two are never in memory together), but the background thread frees
+# it: the replica answers -LOADING meanwhile instead of stopping. Redis 7.0
+# frees it in the event loop (a turn of seconds for millions of keys).
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
+    start_server {overrides {replica-lazy-flush no repl-diskless-load disabled}} {
+        test "replica-lazy-flush no: the old dataset is freed without stopping the replica" {
+            r -1 set from-master 1
+            r debug populate 1500000 old 10
+            r info eventloop
+            r replicaof [srv -1 host] [srv -1 port]
+            wait_for_sync [srv 0 client] 1500 20
+            regexp {eventloop_window_max_turn_cpu_usec:(\d+)} [r info eventloop] -> turn
+            assert_equal 1 [r dbsize]
+            assert_equal 1 [r get from-master]
+            set log [::file_content [srv 0 stdout]]
+            assert_match "*Flushing old data*Loading DB in memory*Finished with success*" $log
+            # Freeing 1.5M keys in one turn takes about a second.
+            assert_lessthan $turn 300000
+        }
+
+        test "A received file that cannot replace the RDB file: logged, data kept, retried" {
+            r replicaof no one
+            r set kept 1
+            set rdb [file join [srv 0 dir] [lindex [r config get dbfilename] 1]]
+            file delete $rdb
+            file mkdir $rdb
+            try {
+                r -1 debug change-repl-id
+                r replicaof [srv -1 host] [srv -1 port]
+                wait_for_condition 500 20 {
+                    [regexp -all {Failed trying to rename the temp DB} \
+                         [::file_content [srv 0 stdout]]] >= 2
+                } else {
+                    fail "the failed rename was not logged and retried"
+                }
+                assert_equal 1 [r get kept]
+                assert_equal 0 [llength [glob -nocomplain -directory [srv 0 dir] temp-*.rdb]]
+            } finally {
+                r replicaof no one
+                file delete -force $rdb
+            }
+        }
+    }
+}
