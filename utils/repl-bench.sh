@@ -34,6 +34,11 @@
 #   --fork MODE    our master's repl-diskless-sync-fork (default: the
 #                  server's default; "no" writes the snapshot from the
 #                  event loop, without a child)
+#   --pin          the master alone on CPU 0, everything else (replicas,
+#                  redis-benchmark, the probe, this script) on CPU 1: a
+#                  turn's wall time is then the master's own work, not a
+#                  wait for a core shared with the replicas and clients
+#                  (the master's fork child or snapshot thread share CPU 0)
 #   --thp          run every server with MALLOC_CONF=thp:always (jemalloc
 #                  asks for transparent huge pages for the heap: fork()
 #                  copies far fewer page-table entries)
@@ -49,6 +54,7 @@ only=
 rounds=1
 thp=
 fork=
+pin=
 while [ $# -gt 0 ]; do
     case "$1" in
     --size-mb) size_mb="$2"; shift 2 ;;
@@ -59,10 +65,16 @@ while [ $# -gt 0 ]; do
     --only) only="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --thp) thp=1; shift ;;
+    --pin) pin=1; shift ;;
     --fork) fork="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
+
+if [ -n "$pin" ]; then
+    [ "$(nproc)" -ge 2 ] || { echo "--pin needs 2 CPUs" >&2; exit 2; }
+    taskset -c -p 1 $$ >/dev/null
+fi
 
 work="$(mktemp -d /tmp/repl-bench.XXXXXX)"
 certs="$work/tls"
@@ -86,6 +98,7 @@ start() {
     local bin="$1" port="$2" dir="$3"
     shift 3
     mkdir -p "$dir"
+    ${master_cpu:+taskset -c "$master_cpu"} \
     ${thp:+env MALLOC_CONF=thp:always} \
     "$bin" --port 0 --tls-port "$port" --bind 127.0.0.1 --dir "$dir" --save "" \
         --appendonly no --daemonize no --logfile "$dir/log" \
@@ -135,7 +148,7 @@ run() {
     if [ "$name" = ours ] && [ -n "$fork" ]; then
         extra=(--repl-diskless-sync-fork "$fork")
     fi
-    mp=$(start "$bin" $m "$dir/m" "${extra[@]}"); pids+=("$mp")
+    mp=$(master_cpu=${pin:+0} start "$bin" $m "$dir/m" "${extra[@]}"); pids+=("$mp")
     local keys=$((size_mb * 1024 * 9 / 10))
     local members=$((size_mb * 1024 / 10 * 2))
     redis-benchmark "${cli_tls[@]}" -p $m -q -P 32 -c 8 -t set -n "$keys" \
@@ -250,7 +263,7 @@ EOF
     done
 }
 
-echo "TLS full sync to two replicas under load, ${size_mb} MB requested, replicas with repl-diskless-load $dl_load${thp:+, MALLOC_CONF=thp:always}"
+echo "TLS full sync to two replicas under load, ${size_mb} MB requested, replicas with repl-diskless-load $dl_load${thp:+, MALLOC_CONF=thp:always}${pin:+, master alone on CPU 0}"
 for round in $(seq 1 "$rounds"); do
     if [ $((round % 2)) = 1 ]; then order="ours ref"; else order="ref ours"; fi
     for name in $order; do
