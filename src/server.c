@@ -914,10 +914,14 @@ void registerCronHook(void (*fn)(void)) {
 static void shutdownWaitCron(void);
 
 /* The timer behind everything periodic; runs server.hz times a second. */
+/* Wall time of the cron in the current event-loop turn (INFO eventloop). */
+static long long cronTurnUs;
+
 int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     UNUSED(eventLoop);
     UNUSED(id);
     UNUSED(clientData);
+    long long cron_start = ustime();
     updateCachedTime(1);
     if (server.pause_cron) return 1000 / server.hz; /* DEBUG PAUSE-CRON */
     ldbReapChildren();
@@ -953,6 +957,7 @@ int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     checkClientPauseTimeoutAndReturnIfPaused();
     metricsCron();
     server.cronloops++;
+    cronTurnUs += ustime() - cron_start;
     return 1000 / server.hz;
 }
 
@@ -977,6 +982,12 @@ static struct {
     long long window_max_snap_us; /* of the turn's fork-less snapshot work */
     long long last_fork_us; /* the parent's time in the last fork() */
     long long last_fork_cpu_us; /* ... and the CPU time it used */
+    /* Where the window's longest turn (by CPU) went, wall time: the
+     * events (reads and commands), the cron, beforeSleep's writes to
+     * clients and replicas, and the rest of beforeSleep. */
+    long long before_sleep_us, writes_us, writes_clients, writes_bytes;
+    long long window_events_us, window_cron_us, window_writes_us,
+        window_before_sleep_us, window_writes_clients, window_writes_bytes;
 } loopTurns;
 
 /* CPU time of the main thread: a turn's wall time on a busy machine
@@ -994,7 +1005,19 @@ static void loopTurnEnd(void) {
     loopTurns.turns++;
     if (d > loopTurns.max_us) loopTurns.max_us = d;
     if (d > loopTurns.window_max_us) loopTurns.window_max_us = d;
-    if (cpu > loopTurns.window_max_cpu_us) loopTurns.window_max_cpu_us = cpu;
+    if (cpu > loopTurns.window_max_cpu_us) {
+        long long end = loopTurns.start_us + d;
+        loopTurns.window_max_cpu_us = cpu;
+        loopTurns.window_cron_us = cronTurnUs;
+        loopTurns.window_events_us =
+            loopTurns.before_sleep_us - loopTurns.start_us - cronTurnUs;
+        loopTurns.window_writes_us = loopTurns.writes_us;
+        loopTurns.window_writes_clients = loopTurns.writes_clients;
+        loopTurns.window_writes_bytes = loopTurns.writes_bytes;
+        loopTurns.window_before_sleep_us =
+            end - loopTurns.before_sleep_us - loopTurns.writes_us;
+    }
+    cronTurnUs = 0;
     long long snap = rdbSnapTakeTurnUs();
     if (snap > loopTurns.window_max_snap_us) loopTurns.window_max_snap_us = snap;
 }
@@ -1009,10 +1032,19 @@ static sds genEventloopSection(sds info) {
         "eventloop_window_max_turn_usec:%lld\r\n"
         "eventloop_window_max_turn_cpu_usec:%lld\r\n"
         "eventloop_window_max_snapshot_usec:%lld\r\n"
+        "eventloop_window_max_turn_events_usec:%lld\r\n"
+        "eventloop_window_max_turn_cron_usec:%lld\r\n"
+        "eventloop_window_max_turn_writes_usec:%lld\r\n"
+        "eventloop_window_max_turn_before_sleep_usec:%lld\r\n"
+        "eventloop_window_max_turn_writes_clients:%lld\r\n"
+        "eventloop_window_max_turn_writes_bytes:%lld\r\n"
         "eventloop_last_fork_usec:%lld\r\n"
         "eventloop_last_fork_cpu_usec:%lld\r\n",
         loopTurns.turns, loopTurns.max_us, loopTurns.window_max_us,
         loopTurns.window_max_cpu_us, loopTurns.window_max_snap_us,
+        loopTurns.window_events_us, loopTurns.window_cron_us,
+        loopTurns.window_writes_us, loopTurns.window_before_sleep_us,
+        loopTurns.window_writes_clients, loopTurns.window_writes_bytes,
         loopTurns.last_fork_us,
         loopTurns.last_fork_cpu_us);
     loopTurns.window_max_us = 0;
@@ -1024,6 +1056,7 @@ static sds genEventloopSection(sds info) {
 static void beforeSleep(struct aeEventLoop *eventLoop) {
     UNUSED(eventLoop);
     updateCachedTime(0);
+    loopTurns.before_sleep_us = server.ustime;
     /* Decrypted bytes the socket will not signal again. */
     if (connTypeHasPendingData()) connTypeProcessPendingData();
     handleBlockedClientsTimeout();
@@ -1033,7 +1066,11 @@ static void beforeSleep(struct aeEventLoop *eventLoop) {
         timedActiveExpireCycle(ACTIVE_EXPIRE_CYCLE_FAST);
     propagatePendingCommands();
     for (int i = 0; i < beforeSleepHookCount; i++) beforeSleepHooks[i]();
-    handleClientsWithPendingWrites();
+    long long writes_start = ustime();
+    long long out_before = server.stat_net_output_bytes;
+    loopTurns.writes_clients = handleClientsWithPendingWrites();
+    loopTurns.writes_bytes = server.stat_net_output_bytes - out_before;
+    loopTurns.writes_us = ustime() - writes_start;
     freeClientsInAsyncFreeQueue();
     /* Handlers above may have left more decrypted data behind. */
     aeSetDontWait(server.el, connTypeHasPendingData() ||

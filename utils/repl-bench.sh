@@ -136,6 +136,17 @@ loopmax() {
     if [ -n "$sn" ] && [ "$sn" != 0 ]; then
         extra=", at most $(echo "scale=2; $sn / 1000" | bc) ms CPU of snapshot work"
     fi
+    # Where the longest turn (by CPU) went, in wall time.
+    local parts
+    parts=$(echo "$info" | awk -F: '
+        /^eventloop_window_max_turn_events_usec/ {e = $2}
+        /^eventloop_window_max_turn_cron_usec/ {c = $2}
+        /^eventloop_window_max_turn_writes_usec/ {w = $2}
+        /^eventloop_window_max_turn_before_sleep_usec/ {b = $2}
+        /^eventloop_window_max_turn_writes_clients/ {n = $2}
+        /^eventloop_window_max_turn_writes_bytes/ {y = $2}
+        END {if (e != "") printf "; that turn: events %.1f, cron %.1f, writes %.1f (%d clients, %d bytes), rest of beforeSleep %.1f ms", e / 1000, c / 1000, w / 1000, n, y, b / 1000}')
+    extra="$extra$parts"
     echo "$(echo "scale=1; $w / 1000" | bc) ms ($(echo "scale=1; $c / 1000" | bc) ms CPU$extra)"
 }
 
