@@ -124,6 +124,12 @@ proc cluster_join_with_replicas {m r} {
             [lindex [r $level config get cluster-port] 1]
     }
     cluster_wait_ready $n
+    # A replica's IDs are read before it syncs (it answers -LOADING while
+    # it loads).
+    set ids {}
+    for {set j 0} {$j < $r} {incr j} {
+        lappend ids [r [cluster_replica_level $r $j] cluster myid]
+    }
     for {set j 0} {$j < $r} {incr j} {
         set mlevel [cluster_master_level $m $r [expr {$j % $m}]]
         set rlevel [cluster_replica_level $r $j]
@@ -131,7 +137,7 @@ proc cluster_join_with_replicas {m r} {
     }
     for {set j 0} {$j < $r} {incr j} {
         set rlevel [cluster_replica_level $r $j]
-        set id [r $rlevel cluster myid]
+        set id [lindex $ids $j]
         wait_for_condition 300 50 {
             [string match "*master_link_status:up*" [r $rlevel info replication]]
         } else {
