@@ -335,28 +335,20 @@ static void handleClientsBlockedOnKeys(void) {
                     blockedServeProc *serve = serveProcs[c->btype];
                     if (!serve) continue;
                     /* The slow log gets a blocking command once it is
-                     * served (as received: serving rewrites it for
-                     * propagation), as in Redis 7.0. */
-                    robj **argv = NULL;
-                    int argc = c->argc;
-                    if (server.slowlog_log_slower_than >= 0) {
-                        argv = zmalloc(sizeof(robj *) * argc);
-                        for (int j = 0; j < argc; j++) {
-                            argv[j] = c->argv[j];
-                            incrRefCount(argv[j]);
-                        }
-                    }
+                     * served, as received (serving rewrites it for
+                     * propagation: the rewrite keeps the original, as in
+                     * call()), as in Redis 7.0. */
                     server.current_client = c;
                     long long start = ustime();
                     int served = serve(c, rk->db, rk->key);
                     long long duration = ustime() - start;
                     server.current_client = NULL;
-                    if (served > 0 && argv)
-                        slowlogPushEntryIfNeeded(c, argv, argc, duration);
-                    if (argv) {
-                        for (int j = 0; j < argc; j++) decrRefCount(argv[j]);
-                        zfree(argv);
-                    }
+                    if (served > 0)
+                        slowlogPushEntryIfNeeded(
+                            c, c->original_argv ? c->original_argv : c->argv,
+                            c->original_argv ? c->original_argc : c->argc,
+                            duration);
+                    clientReleaseOriginalArgv(c);
                     if (served > 0) unblockClient(c);
                     /* Stop at the first client that could not be served:
                      * the key is empty or gone. A negative answer means

@@ -145,6 +145,7 @@ void freeClient(client *c) {
     respParserReset(&c->parser);
     sdsFree(c->querybuf);
     sdsFree(c->master_raw);
+    clientReleaseOriginalArgv(c);
     clientDetachStream(c);
     freeClientReplyBlocks(c);
     listRelease(c->reply);
@@ -2010,15 +2011,28 @@ void replicationFeedMonitors(client *c, list *monitors, int dictid,
     sdsFree(line);
 }
 
-/* Keeps the command as received before its first rewrite in a call(). */
+/* Keeps the command as received before its first rewrite in a call(), or
+ * while blocked.c serves the client (c is then the current client). */
 static void retainOriginalArgv(client *c) {
-    if (c->original_argv || server.executing_client != c) return;
+    if (c->original_argv ||
+        (server.executing_client != c && server.current_client != c))
+        return;
     c->original_argv = zmalloc(sizeof(robj *) * c->argc);
     for (int j = 0; j < c->argc; j++) {
         c->original_argv[j] = c->argv[j];
         incrRefCount(c->argv[j]);
     }
     c->original_argc = c->argc;
+}
+
+/* See server.h. */
+void clientReleaseOriginalArgv(client *c) {
+    if (!c->original_argv) return;
+    for (int j = 0; j < c->original_argc; j++)
+        decrRefCount(c->original_argv[j]);
+    zfree(c->original_argv);
+    c->original_argv = NULL;
+    c->original_argc = 0;
 }
 
 /* See server.h. */

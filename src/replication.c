@@ -1642,7 +1642,7 @@ static int bgStepPoll(struct aeEventLoop *el, long long id, void *data) {
     bgStep *st = data;
     if (!__atomic_load_n(&st->done, __ATOMIC_ACQUIRE)) {
         if (st == rs.bgstep) rs.last_io_ms = mstime();
-        return 1;
+        return 10; /* an fsync or a large free: no need to look often */
     }
     if (st == rs.bgstep) {
         rs.bgstep = NULL;

@@ -574,11 +574,7 @@ void call(client *c, int flags) {
         !(real_cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         replicationFeedMonitors(c, server.monitors, c->db->id, shown,
                                 shown_argc);
-    if (c->original_argv) {
-        for (int j = 0; j < c->original_argc; j++)
-            decrRefCount(c->original_argv[j]);
-        zfree(c->original_argv);
-    }
+    clientReleaseOriginalArgv(c);
     c->original_argv = outer_argv;
     c->original_argc = outer_argc;
     c->redact_mask = outer_mask;

@@ -1195,6 +1195,8 @@ void replaceClientCommandVector(client *c, int argc, robj **argv);
 /* Marks argument <j> of the running command (a secret) for the slow log
  * and MONITOR to show as "(redacted)"; ...From: <j> and all after it. */
 void redactClientArg(client *c, int j);
+/* Drops the command as received that a rewrite kept (c->original_argv). */
+void clientReleaseOriginalArgv(client *c);
 /* MONITOR sees a command once it ran; a script (a skip_monitor command)
  * calls this first, so that it shows before the commands it runs. */
 void feedMonitorsBeforeRun(client *c);
