@@ -1308,8 +1308,8 @@ static standardConfig configs[] = {
             INT_MIN, INT_MAX, 0, NULL),
     NUM_CFG("key-load-delay", NULL, 0, NK_INT, key_load_delay, INT_MIN,
             INT_MAX, 0, NULL),
-    /* Redis 7.0 answers clients every that many bytes of a load; ours
-     * every 2 ms of loading work (docs/config.md): stored only. */
+    /* A load answers clients after at most that many bytes, and after
+     * 2 ms of work (docs/config.md). */
     NUM_CFG("loading-process-events-interval-bytes", NULL, 0, NK_INT,
             loading_process_events_interval_bytes, 1024, INT_MAX,
             2 * 1024 * 1024, NULL),

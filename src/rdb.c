@@ -59,6 +59,7 @@ static struct {
     int bgsave_scheduled;
     long long keys_loaded, keys_expired;
     long long part_slices; /* load slices that ended inside a value */
+    long long slices;      /* load slices that ended before the payload */
     rdbReplInfo startup_repl; /* of the dataset loaded at start-up ... */
     int startup_repl_ok;      /* ... from the RDB file, valid */
 } rdbState = {.bgsave_start = -1, .last_bgsave_time = -1};
@@ -3141,10 +3142,11 @@ static sds rdbInfoSection(sds info) {
 }
 
 /* INFO rdbload (hidden, for tests): how often a sliced load stopped
- * inside a large value. */
+ * inside a large value, and in all. */
 static sds rdbLoadSection(sds info) {
-    return sdsCatPrintf(info, "# Rdbload\r\nrdbload_value_slices:%lld\r\n",
-                        rdbState.part_slices);
+    return sdsCatPrintf(info, "# Rdbload\r\nrdbload_value_slices:%lld\r\n"
+                        "rdbload_slices:%lld\r\n",
+                        rdbState.part_slices, rdbState.slices);
 }
 
 /* See rdb.h. */
@@ -3177,6 +3179,7 @@ struct rdbLoadStream {
     size_t short_len;    /* bytes that did not hold the next record */
     int crc_checked;     /* the payload's checksum is known to be right */
     long long total;     /* the payload's size, 0 when unknown */
+    size_t yield_at;     /* offset where the slice ends at the latest */
     char err[256];
 };
 
@@ -3232,7 +3235,16 @@ rdbLoadStream *rdbLoadStreamCreate(redisDb *dbs, int live) {
     ls->t.now = mstime();
     ls->t.direct = !live;
     ls->t.defer_functions = 1;
+    ls->yield_at = (size_t)server.loading_process_events_interval_bytes;
     return ls;
+}
+
+/* A slice of the load ends here: the event loop runs before the next. */
+static int rdbLoadSliceEnd(rdbLoadStream *ls) {
+    rdbState.slices++;
+    ls->yield_at = ls->offset +
+                   (size_t)server.loading_process_events_interval_bytes;
+    return RDB_STREAM_AGAIN;
 }
 
 /* See rdb.h. */
@@ -3286,7 +3298,7 @@ int rdbLoadStreamFeed(rdbLoadStream *ls, const unsigned char *p, size_t len,
         *used = r.pos;
         if (rc == 2) { /* a value read in part */
             rdbState.part_slices++;
-            if (!ls->t.part_starved) return RDB_STREAM_AGAIN;
+            if (!ls->t.part_starved) return rdbLoadSliceEnd(ls);
             ls->t.part_starved = 0;
             ls->short_len = len - r.pos;
             break;
@@ -3296,7 +3308,10 @@ int rdbLoadStreamFeed(rdbLoadStream *ls, const unsigned char *p, size_t len,
             return RDB_STREAM_DONE;
         }
         if (r.pos == len) break;
-        if (ustime() - start >= budget_us) return RDB_STREAM_AGAIN;
+        /* loading-process-events-interval-bytes: the event loop runs at
+         * least once per that many bytes, however fast they parse. */
+        if (ls->offset >= ls->yield_at || ustime() - start >= budget_us)
+            return rdbLoadSliceEnd(ls);
     }
     *used = r.pos;
     if (final) {

@@ -689,7 +689,7 @@ struct redisServer {
     int propagation_error_behavior;
     int rdb_key_save_delay;      /* us per key in a saving child (tests) */
     int key_load_delay;          /* us per key while loading (tests) */
-    int loading_process_events_interval_bytes; /* stored only */
+    int loading_process_events_interval_bytes; /* longest load slice */
     char replid[CONFIG_RUN_ID_SIZE + 1];
     char replid2[CONFIG_RUN_ID_SIZE + 1];
     long long master_repl_offset;

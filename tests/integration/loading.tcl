@@ -173,3 +173,18 @@ start_server {tags {loading}} {
             [r config get loading-process-events-interval-bytes]
     }
 }
+
+# With a small interval the start-up load hands the event loop back after
+# every kilobyte or two: 4,000 records of ~1 KB take thousands of slices
+# (2 ms of work each would take a few dozen).
+start_server {tags {loading} overrides {loading-process-events-interval-bytes 1024 save "" rdbcompression no}} {
+    test "loading-process-events-interval-bytes: the start-up load yields after that many bytes" {
+        r debug populate 4000 key 1000
+        r save
+        restart_server
+        regexp {rdbload_slices:(\d+)} [r info rdbload] -> slices
+        assert_morethan $slices 1499
+        assert_equal 4000 [r dbsize]
+        assert_equal 1000 [r strlen key:3999]
+    }
+}

@@ -252,6 +252,26 @@ start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sy
     }
 }
 
+# A replica's load (from the socket with swapdb, from the received file
+# with disabled) also answers clients after at most
+# loading-process-events-interval-bytes of payload.
+start_server {tags {repl} overrides {repl-diskless-sync-delay 0 repl-diskless-sync yes rdbcompression no}} {
+    r debug populate 4000 key 1000
+    set digest [r debug digest]
+    foreach mode {swapdb disabled} {
+        start_server [list overrides [list repl-diskless-load $mode loading-process-events-interval-bytes 1024]] {
+            test "repl-diskless-load $mode: the load yields after loading-process-events-interval-bytes" {
+                regexp {rdbload_slices:(\d+)} [r info rdbload] -> before
+                r replicaof [srv -1 host] [srv -1 port]
+                wait_for_sync r
+                regexp {rdbload_slices:(\d+)} [r info rdbload] -> after
+                assert_morethan [expr {$after - $before}] 1499
+                assert_equal $digest [r debug digest]
+            }
+        }
+    }
+}
+
 start_server {tags {repl} overrides {repl-diskless-sync-delay 0}} {
     start_server {overrides {maxmemory 2mb maxmemory-policy allkeys-random}} {
         test "replica-ignore-maxmemory yes: the replica keeps what the master sends" {
