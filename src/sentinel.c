@@ -165,6 +165,7 @@ typedef struct sentinelInstance {
     mstime_t last_avail_time;
     mstime_t role_reported_time;
     mstime_t slave_conf_change_time;
+    mstime_t replicaof_sent_time; /* our last REPLICAOF to it, 0 if none */
     int role_reported;       /* SRI_MASTER or SRI_SLAVE */
     list *sentinels;         /* masters: other sentinels */
     list *slaves;            /* masters: replicas */
@@ -1184,11 +1185,16 @@ static void sentinelRefreshInstanceInfo(sentinelInstance *ri, const char *info) 
             sentinelCallClientReconfScript(m, SRI_MASTER, "start", m, ri);
         } else {
             /* Promoted by someone else, or by hand: turn it back into a
-             * replica of the master we know, unless things are moving. */
+             * replica of the master we know, unless things are moving.
+             * Not again within wait_time of our own REPLICAOF to it: the
+             * role it reports may be older than the order, or a new
+             * failover's (whose CLIENT KILL dropped our links, so the
+             * first INFO on the new link would be our only view). */
             mstime_t wait_time = m->failover_timeout;
             if (!(m->flags & SRI_FAILOVER_IN_PROGRESS) &&
                 sentinelMasterLooksSane(m) &&
-                mstime() - ri->role_reported_time > wait_time) {
+                mstime() - ri->role_reported_time > wait_time &&
+                mstime() - ri->replicaof_sent_time > wait_time) {
                 if (sentinelSendReplicaOf(ri, announceAddr(m), m->port) == 0)
                     sentinelEvent(LL_NOTICE, "+convert-to-slave", ri, "%@");
             }
@@ -1206,7 +1212,8 @@ static void sentinelRefreshInstanceInfo(sentinelInstance *ri, const char *info) 
         if (!(ri->flags & (SRI_RECONF_SENT | SRI_RECONF_INPROG)) &&
             !(m->flags & SRI_FAILOVER_IN_PROGRESS) &&
             sentinelMasterLooksSane(m) &&
-            mstime() - ri->slave_conf_change_time > wait_time) {
+            mstime() - ri->slave_conf_change_time > wait_time &&
+            mstime() - ri->replicaof_sent_time > wait_time) {
             if (sentinelSendReplicaOf(ri, announceAddr(m), m->port) == 0)
                 sentinelEvent(LL_NOTICE, "+fix-slave-config", ri, "%@");
         }
@@ -1970,7 +1977,10 @@ static int sentinelSendReplicaOf(sentinelInstance *ri, const char *host,
                        "TYPE", "normal", NULL);
     (void)sentinelSend(&ri->cc, sentinelDiscardReplyCallback, "CLIENT", "KILL",
                        "TYPE", "pubsub", NULL);
-    return sentinelSend(&ri->cc, sentinelDiscardReplyCallback, "EXEC", NULL);
+    if (sentinelSend(&ri->cc, sentinelDiscardReplyCallback, "EXEC", NULL) != 0)
+        return -1;
+    ri->replicaof_sent_time = mstime();
+    return 0;
 }
 
 static int sentinelStartFailoverIfNeeded(sentinelInstance *master) {
