@@ -1732,8 +1732,9 @@ static void linkTransferLoad(void) {
      * two datasets are never in memory together (what that setting is
      * for), and clients get -LOADING meanwhile instead of a stalled
      * server. */
-    emptyData(-1, EMPTYDB_ASYNC, NULL);
-    if (server.repl_slave_lazy_flush) {
+    /* (Nothing to wait for when there was nothing.) */
+    long long old_keys = emptyData(-1, EMPTYDB_ASYNC, NULL);
+    if (server.repl_slave_lazy_flush || old_keys == 0) {
         serverLog(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
         diskLoadStart();
         return;
