@@ -145,7 +145,10 @@ loopmax() {
         /^eventloop_window_max_turn_before_sleep_usec/ {b = $2}
         /^eventloop_window_max_turn_writes_clients/ {n = $2}
         /^eventloop_window_max_turn_writes_bytes/ {y = $2}
-        END {if (e != "") printf "; that turn: events %.1f, cron %.1f, writes %.1f (%d clients, %d bytes), rest of beforeSleep %.1f ms", e / 1000, c / 1000, w / 1000, n, y, b / 1000}')
+        /^eventloop_window_max_turn_commands/ {k = $2}
+        /^eventloop_window_max_turn_read_bytes/ {r = $2}
+        /^eventloop_window_max_turn_snapshot_usec/ {s = $2}
+        END {if (e != "") printf "; that turn: events %.1f, cron %.1f, writes %.1f (%.0f clients, %.0f bytes), rest of beforeSleep %.1f ms; it ran %.0f commands, read %.0f bytes, snapshot work %.1f ms", e / 1000, c / 1000, w / 1000, n, y, b / 1000, k, r, s / 1000}')
     extra="$extra$parts"
     echo "$(echo "scale=1; $w / 1000" | bc) ms ($(echo "scale=1; $c / 1000" | bc) ms CPU$extra)"
 }

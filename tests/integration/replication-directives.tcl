@@ -410,6 +410,20 @@ start_server {tags {repl}} {
         assert {$window < 300000}
         assert {$max2 >= $max}
     }
+
+    test "INFO eventloop: what the longest turn (by CPU) did" {
+        set script {local x = 0 for i = 1, 20000000 do x = x + 1 end return x}
+        r info eventloop
+        assert_equal 20000000 [r eval $script 0]
+        set info [r info eventloop]
+        regexp {eventloop_window_max_turn_cpu_usec:(\d+)} $info -> cpu
+        assert {$cpu > 10000}
+        # That turn read the EVAL and ran it, and nothing else.
+        set req "*3\r\n\$4\r\nEVAL\r\n\$[string length $script]\r\n$script\r\n\$1\r\n0\r\n"
+        assert_match "*eventloop_window_max_turn_commands:1\r*" $info
+        assert_match "*eventloop_window_max_turn_read_bytes:[string length $req]\r*" $info
+        assert_match "*eventloop_window_max_turn_snapshot_usec:0\r*" $info
+    }
 }
 
 start_server {tags {repl multi}} {
