@@ -258,3 +258,22 @@ start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-d
         }
     }
 }
+
+# The checksum comes from the thread's per-batch CRCs, combined in the
+# loop (the test above has Redis 7.0 check it); with rdbchecksum no it is
+# 0, which Redis 7.0 accepts unchecked.
+start_server {tags {repl} overrides {repl-diskless-sync yes repl-diskless-sync-delay 0 repl-diskless-sync-fork no rdbchecksum no}} {
+    test "Fork-less diskless sync: rdbchecksum no sends a zero checksum Redis 7.0 accepts" {
+        r debug populate 20000 key 100
+        set ref [refsrv_start [srv 0 dir] -tls --appendonly no --replicaof 127.0.0.1 [srv 0 port]]
+        set rc [lindex $ref 1]
+        try {
+            wait_for_sync $rc
+            assert_equal 20000 [$rc dbsize]
+            dataset_compare [dataset_snapshot [srv 0 client] {0}] \
+                [dataset_snapshot $rc {0}] 20000
+        } finally {
+            refsrv_stop $ref
+        }
+    }
+}
