@@ -1,8 +1,8 @@
 /* crc64.c: the RDB checksum (see crc64.h for the parameters).
  *
  * Owns: a 16x256 lookup table built once (slicing by sixteen bytes: table
- * k advances a byte's contribution by k more bytes), and the powers
- * x^(2^k) mod P that crc64Combine uses. Touches no other state. */
+ * k advances a byte's contribution by k more bytes). Touches no other
+ * state. */
 #include "crc64.h"
 
 #include <pthread.h>
@@ -61,40 +61,4 @@ uint64_t crc64(uint64_t crc, const unsigned char *p, size_t len) {
     }
     while (len--) crc = crc64Table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
     return crc;
-}
-
-/* ---- Combining two CRCs ----
- * With a zero initial value and no final xor, the CRC of A followed by B
- * is CRC(A) * x^(8*len(B)) mod P, plus CRC(B). Polynomials are held
- * reflected, as the CRC is: bit 63 is the coefficient of x^0, bit 0 that
- * of x^63. */
-
-/* a * b mod P. */
-static uint64_t crc64MulMod(uint64_t a, uint64_t b) {
-    uint64_t prod = 0;
-    for (uint64_t term = 1ULL << 63; term; term >>= 1) {
-        if (a & term) prod ^= b;
-        /* b *= x: the x^63 coefficient becomes x^64, which is P's rest. */
-        b = (b & 1) ? (b >> 1) ^ CRC64_POLY_REFLECTED : b >> 1;
-    }
-    return prod;
-}
-
-static uint64_t crc64Pow2[64]; /* [k] = x^(2^k) mod P */
-static pthread_once_t crc64PowOnce = PTHREAD_ONCE_INIT;
-
-static void crc64BuildPowers(void) {
-    crc64Pow2[0] = 1ULL << 62; /* x^1 */
-    for (int k = 1; k < 64; k++)
-        crc64Pow2[k] = crc64MulMod(crc64Pow2[k - 1], crc64Pow2[k - 1]);
-}
-
-/* See crc64.h. */
-uint64_t crc64Combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b) {
-    pthread_once(&crc64PowOnce, crc64BuildPowers);
-    /* x^(8 * len_b): 8 = 2^3, so the bits of len_b weigh x^(2^(k+3)). */
-    uint64_t shift = 1ULL << 63; /* x^0 */
-    for (int k = 3; len_b && k < 64; k++, len_b >>= 1)
-        if (len_b & 1) shift = crc64MulMod(shift, crc64Pow2[k]);
-    return crc64MulMod(crc_a, shift) ^ crc_b;
 }

@@ -12,9 +12,4 @@
  * <crc> (0 to start). Thread-safe; the table is built on first use. */
 uint64_t crc64(uint64_t crc, const unsigned char *p, size_t len);
 
-/* Returns the CRC of A followed by B from <crc_a> (the CRC of A), <crc_b>
- * (the CRC of B, started from 0) and <len_b> (B's length): B's CRC can be
- * computed apart, e.g. on another thread. A few microseconds. */
-uint64_t crc64Combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b);
-
 #endif

@@ -554,7 +554,6 @@ typedef struct snapBatch {
     long cost;
     int delay;           /* rdb-key-save-delay when it was made */
     sds out;             /* written by the thread */
-    uint64_t crc;        /* of out, from 0, by the thread (if checksum) */
     snapBatchState state; /* under snap.lock */
     struct snapBatch *next;
 } snapBatch;
@@ -571,8 +570,7 @@ static struct {
     list *out;            /* the stream: sds chunks, in order */
     size_t outpos;        /* bytes of the first chunk already taken */
     size_t outlen;        /* bytes not yet taken */
-    uint64_t crc;         /* of the bytes appended */
-    int checksum;         /* rdbchecksum at the start: the thread reads it */
+    uint64_t crc;         /* of the bytes taken */
     int crc_written;      /* the checksum followed the EOF opcode */
     rdbWriter side;       /* keys written by the loop, not yet joined */
     int side_db;          /* database of its last SELECTDB, -1 */
@@ -632,10 +630,6 @@ static void snapWriteBatch(snapBatch *b) {
         if (__atomic_load_n(&snap.quit, __ATOMIC_RELAXED)) break;
     }
     b->out = w.buf;
-    /* The stream's checksum takes this one in (crc64Combine): the loop
-     * does not read the bytes again. */
-    if (snap.checksum)
-        b->crc = crc64(0, (unsigned char *)b->out, sdsLen(b->out));
 }
 
 #define SNAP_NICE_INCREMENT 5 /* as a forked child's: clients come first */
@@ -707,8 +701,8 @@ static void snapChunkFree(void *chunk) {
 }
 
 /* Appends <s> to the stream, which takes it over: large chunks are
- * linked, not copied. The caller accounts for its checksum. */
-static void snapAppendRaw(sds s) {
+ * linked, not copied. */
+static void snapAppendSds(sds s) {
     size_t len = sdsLen(s);
     listNode *ln = listLast(snap.out);
     if (len == 0 || (ln && len < SNAP_CHUNK &&
@@ -720,13 +714,6 @@ static void snapAppendRaw(sds s) {
         listAddNodeTail(snap.out, s);
     }
     snap.outlen += len;
-}
-
-/* Appends <s> (see snapAppendRaw) and adds it to the checksum. */
-static void snapAppendSds(sds s) {
-    if (snap.checksum)
-        snap.crc = crc64(snap.crc, (unsigned char *)s, sdsLen(s));
-    snapAppendRaw(s);
 }
 
 /* Moves the side buffer into the stream (between two batches). */
@@ -760,9 +747,7 @@ static int snapJoinDone(void) {
         snap.nbatches--;
         pthread_mutex_unlock(&snap.lock);
         snapJoinSide();
-        if (snap.checksum)
-            snap.crc = crc64Combine(snap.crc, b->crc, sdsLen(b->out));
-        snapAppendRaw(b->out);
+        snapAppendSds(b->out);
         b->out = NULL;
         snapReleaseBatch(b);
         joined++;
@@ -1075,7 +1060,6 @@ int rdbSnapStart(int filter, void (*ready)(void)) {
     snap.outpos = 0;
     snap.outlen = 0;
     snap.crc = 0;
-    snap.checksum = server.rdb_checksum;
     snap.crc_written = 0;
     snap.side = (rdbWriter){.buf = sdsEmpty(), .nocrc = 1};
     snap.side_db = -1;
@@ -1106,15 +1090,17 @@ size_t rdbSnapRead(char *dst, size_t cap, int *eof) {
     if (!snap.finished && snap.nbatches < SNAP_MAX_BATCHES &&
         snap.outlen < SNAP_OUT_MAX && !snapNextBatch() &&
         snap.nbatches == 0) {
-        /* Every batch joined: the end, and the checksum of every byte
-         * appended before it. */
+        /* Every batch joined: the end. The checksum follows once every
+         * byte before it was taken. */
         snapJoinSide();
         snapAppendSds(sdsNewLen((char[]){RDB_OPCODE_EOF}, 1));
         snap.finished = 1;
-        uint64_t crc = snap.checksum ? snap.crc : 0;
+    }
+    if (snap.outlen == 0 && snap.finished && !snap.crc_written) {
+        uint64_t crc = server.rdb_checksum ? snap.crc : 0;
         unsigned char b[8];
         for (int i = 0; i < 8; i++) b[i] = (unsigned char)(crc >> (8 * i));
-        snapAppendRaw(sdsNewLen(b, 8));
+        snapAppendSds(sdsNewLen(b, 8));
         snap.crc_written = 1;
     }
     size_t n = 0;
@@ -1132,6 +1118,7 @@ size_t rdbSnapRead(char *dst, size_t cap, int *eof) {
         }
     }
     snap.outlen -= n;
+    snap.crc = crc64(snap.crc, (unsigned char *)dst, n);
     *eof = snap.crc_written && snap.outlen == 0;
     snap.turn_us += snapCpuUs() - start;
     return n;

@@ -1,6 +1,6 @@
 /* test_crc64.c: unit tests of crc64.c: the standard check value, a DUMP
- * payload checksum computed by Debian's Redis 7.0, incremental use, a
- * bit-by-bit reference for short inputs, and combining two CRCs.
+ * payload checksum computed by Debian's Redis 7.0, incremental use, and a
+ * bit-by-bit reference for short inputs.
  *
  * Build: make unit/test_crc64 (or gcc ... unit/test_crc64.c crc64.c) */
 #include <stdint.h>
@@ -60,36 +60,10 @@ TEST_CASE(testAgainstBitwise) {
             ASSERT(crc64(0, buf + off, len) == crcBitwise(buf + off, len));
 }
 
-TEST_CASE(testCombine) {
-    /* Every cut of a buffer, and pieces of a megabyte: the CRCs of the two
-     * parts, each from 0, combine into the CRC of the whole. */
-    static unsigned char buf[1 << 20];
-    srand(7);
-    for (size_t i = 0; i < sizeof(buf); i++) buf[i] = (unsigned char)rand();
-    uint64_t whole = crc64(0, buf, 300);
-    for (size_t cut = 0; cut <= 300; cut++) {
-        uint64_t a = crc64(0, buf, cut), b = crc64(0, buf + cut, 300 - cut);
-        ASSERT(crc64Combine(a, b, 300 - cut) == whole);
-    }
-    whole = crc64(0, buf, sizeof(buf));
-    uint64_t acc = 0;
-    size_t pos = 0, step = 1;
-    while (pos < sizeof(buf)) {
-        size_t n = step < sizeof(buf) - pos ? step : sizeof(buf) - pos;
-        acc = crc64Combine(acc, crc64(0, buf + pos, n), n);
-        pos += n;
-        step = step * 3 + 1;
-    }
-    ASSERT(acc == whole);
-    ASSERT(crc64Combine(whole, 0, 0) == whole);
-    ASSERT(crc64Combine(0, whole, sizeof(buf)) == whole);
-}
-
 int main(void) {
     RUN_TEST(testCheckValue);
     RUN_TEST(testRedisDumpPayload);
     RUN_TEST(testIncremental);
     RUN_TEST(testAgainstBitwise);
-    RUN_TEST(testCombine);
     return TEST_REPORT();
 }
