@@ -334,10 +334,10 @@ static void handleClientsBlockedOnKeys(void) {
                     if (!(c->flags & CLIENT_BLOCKED)) continue;
                     blockedServeProc *serve = serveProcs[c->btype];
                     if (!serve) continue;
-                    /* The slow log gets a blocking command once it is
-                     * served, as received (serving rewrites it for
-                     * propagation: the rewrite keeps the original, as in
-                     * call()), as in Redis 7.0. */
+                    /* As in Redis 7.0, the slow log gets a blocking
+                     * command once it is served, as received: serving
+                     * rewrites it for propagation, and the rewrite keeps
+                     * the original, as in call(). */
                     server.current_client = c;
                     long long start = ustime();
                     int served = serve(c, rk->db, rk->key);

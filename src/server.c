@@ -909,10 +909,10 @@ void registerCronHook(void (*fn)(void)) {
 
 static void shutdownWaitCron(void);
 
-/* The timer behind everything periodic; runs server.hz times a second. */
 /* Wall time of the cron in the current event-loop turn (INFO eventloop). */
 static long long cronTurnUs;
 
+/* The timer behind everything periodic; runs server.hz times a second. */
 int serverCron(struct aeEventLoop *eventLoop, long long id, void *clientData) {
     UNUSED(eventLoop);
     UNUSED(id);
